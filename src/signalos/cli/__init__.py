@@ -1,0 +1,47 @@
+"""The ``signalos`` command line: one module per command group, assembled here.
+
+Errors derived from SignalosError print one line and exit 1; set ``SIGNALOS_RAISE_ERRORS=1`` for
+the traceback.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from signalos.errors import SignalosError
+
+
+def build_app(host_factory=None) -> typer.Typer:
+    """The root Typer app with the built-in commands, then every plugin's ``register_commands``."""
+    from signalos.cli import common, parse, plugins_cmd
+
+    app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=False,
+                      help="Trading-signal messages in, validated structured orders out.")
+    app.callback()(common.root_callback)
+    parse.register(app)
+    plugins_cmd.register(app)
+    for module_name in ("eval_cmd",):  # command groups that later issues add
+        try:
+            module = __import__(f"signalos.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"signalos.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+    host = common.plugin_host_for_commands()
+    if host is not None:
+        host.pm.hook.register_commands(app=app, host=host)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app = build_app()
+        app(args=argv, standalone_mode=True)
+    except SignalosError as exc:
+        if os.environ.get("SIGNALOS_RAISE_ERRORS") == "1":
+            raise
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,163 @@
+"""The host: one plugin manager, its registries and the pipelines built from configuration."""
+from __future__ import annotations
+
+import collections
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from signalos.chain import Chain
+from signalos.config import Config
+from signalos.errors import PluginError, SignalosError
+from signalos.models import ChainOutcome, Message
+from signalos.plugins import make_plugin_manager
+from signalos.registry import Registry
+
+COMPONENT_HOOKS = {
+    "parsers": "register_parsers",
+    "augmenters": "register_augmenters",
+    "evaluators": "register_evaluators",
+    "routers": "register_routers",
+    "deployers": "register_deployers",
+}
+
+
+@attrs.frozen
+class RecordedError:
+    component: str
+    plugin: str | None
+    error: str
+    traceback: str
+
+
+class Host:
+    """Everything a process needs to parse: configuration, plugins, components, pipelines.
+
+    Two hosts in one process never share plugins or state. Tests build
+    ``Host(load_entrypoints=False, plugins=[my_plugin])``.
+    """
+
+    def __init__(self, config: Config | dict | str | os.PathLike | None = None, *,
+                 load_entrypoints: bool = True, plugins: Iterable[object] = ()):
+        self.config = Config.coerce(config)
+        self.pm: pluggy.PluginManager = make_plugin_manager(load_entrypoints=load_entrypoints, plugins=plugins)
+        self.registries: dict[str, Registry] = {kind: Registry(kind[:-1]) for kind in COMPONENT_HOOKS}
+        for kind, hook in COMPONENT_HOOKS.items():
+            self._collect(hook, self.registries[kind])
+        self._instances: dict[tuple[str, str], Any] = {}
+        self._chains: dict[str, Chain] = {}
+        # Bounded so a long-running bot with a broken plugin does not grow without limit.
+        self.errors: collections.deque[RecordedError] = collections.deque(maxlen=1000)
+
+    # registries -----------------------------------------------------------------------------
+    @property
+    def parsers(self) -> Registry:
+        return self.registries["parsers"]
+
+    @property
+    def augmenters(self) -> Registry:
+        return self.registries["augmenters"]
+
+    @property
+    def evaluators(self) -> Registry:
+        return self.registries["evaluators"]
+
+    @property
+    def routers(self) -> Registry:
+        return self.registries["routers"]
+
+    @property
+    def deployers(self) -> Registry:
+        return self.registries["deployers"]
+
+    def _collect(self, hook_name: str, registry: Registry) -> None:
+        # Each implementation is called on its own so a registration names its plugin, and
+        # a plugin that fails while registering is reported by name.
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            plugin = impl.plugin_name
+
+            def register(name: str, factory: Any, _plugin: str = plugin) -> None:
+                registry.add(name, factory, _plugin)
+
+            try:
+                impl.function(register=register, host=self)
+            except SignalosError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"plugin {plugin!r} failed in {hook_name}: {type(exc).__name__}: {exc}") from exc
+
+    def component(self, kind: str, name: str) -> Any:
+        """The instance of a named component, built once with its ``[kind.name]`` options."""
+        key = (kind, name)
+        if key not in self._instances:
+            entry = self.registries[kind].get(name)
+            self._instances[key] = entry.factory(self, self.config.options(kind, name))
+        return self._instances[key]
+
+    def parser(self, name: str) -> Any:
+        return self.component("parsers", name)
+
+    # parsing ---------------------------------------------------------------------------------
+    def chain(self, pipeline: str | None = None) -> Chain:
+        cfg = self.config.pipeline(pipeline)
+        if cfg.name not in self._chains:
+            self._chains[cfg.name] = Chain(self, cfg)
+        return self._chains[cfg.name]
+
+    def use_pipeline(self, name: str, parsers: Iterable[str], threshold: float = 0.5) -> Chain:
+        """Add (or replace) a pipeline at run time, e.g. from ``--chain a,b``."""
+        self.config = self.config.with_pipeline(name, list(parsers), threshold)
+        self._chains.pop(name, None)
+        for p in self.config.pipeline(name).parsers:
+            self.parsers.get(p)  # fail now, listing what exists, not at the first message
+        return self.chain(name)
+
+    def parse(self, message: Message | str, *, pipeline: str | None = None) -> ChainOutcome:
+        """Parse one message with a pipeline (the default one unless named). Never raises on any
+        text unless the pipeline's ``on_error`` is ``"raise"``."""
+        message = Message.coerce(message)
+        outcome = self.chain(pipeline).parse(message)
+        self._emit_parse_completed(message, outcome)
+        return outcome
+
+    def _emit_parse_completed(self, message: Message, outcome: ChainOutcome) -> None:
+        for impl in self.pm.hook.parse_completed.get_hookimpls():
+            try:
+                impl.function(message=message, result=outcome.result, host=self)
+            except Exception as exc:
+                import traceback
+
+                self.record_error("parse_completed", impl.plugin_name, exc, traceback.format_exc())
+
+    def record_error(self, component: str, plugin: str | None, exc: BaseException, tb: str = "") -> None:
+        self.errors.append(RecordedError(component, plugin, f"{type(exc).__name__}: {exc}", tb))
+
+    # introspection ---------------------------------------------------------------------------
+    def plugins_info(self) -> list[dict[str, Any]]:
+        """Every registered plugin with its hooks and the components it registered."""
+        out = []
+        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: p[0]):
+            if plugin is None:
+                continue
+            hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+            components = {
+                kind: sorted(e.name for e in reg if e.plugin == name)
+                for kind, reg in self.registries.items()
+            }
+            dist = None
+            for p, d in self.pm.list_plugin_distinfo():
+                if p is plugin:
+                    dist = {"name": d.project_name, "version": d.version}
+            out.append({"name": name, "hooks": hooks, "dist": dist,
+                        "components": {k: v for k, v in components.items() if v}})
+        return out
+
+    @property
+    def workspace(self) -> Path:
+        ws = os.environ.get("SIGNALOS_WORKSPACE") or self.config.workspace or ".signalos"
+        return Path(ws)

@@ -1,0 +1,71 @@
+"""One validator for every parser: a signal's levels must make a tradeable order.
+
+``validate(result)`` returns the problems as sentences (empty when the order is sound); the chain
+rejects an attempt with problems and records them as warnings.
+"""
+from __future__ import annotations
+
+from statistics import median
+
+from signalos.models import ParseResult
+
+# A level further than this factor from the entry is a misread (a TP of 2 on gold at 2350,
+# a pip count taken for a price), not a bold target.
+MAGNITUDE_FACTOR = 3.0
+
+
+def infer_direction(entry, stop_loss, take_profits) -> str | None:
+    """Direction implied by the levels alone: SL below and TPs above the entry is a buy."""
+    ref = median(entry) if entry else None
+    tps = list(take_profits)
+    if ref is None and stop_loss is not None and tps:
+        return "buy" if tps[0] > stop_loss else "sell" if tps[0] < stop_loss else None
+    if ref is None:
+        return None
+    if stop_loss is not None and stop_loss != ref:
+        return "buy" if stop_loss < ref else "sell"
+    if tps and tps[0] != ref:
+        return "buy" if tps[0] > ref else "sell"
+    return None
+
+
+def validate(result: ParseResult) -> list[str]:
+    """Problems that make a result unsafe to trade; ``[]`` when it is sound."""
+    if result.kind == "update":
+        return [] if result.actions else ["update without any action"]
+    if result.kind != "signal":
+        return []
+    problems: list[str] = []
+    if not result.symbol:
+        problems.append("signal without a symbol")
+    if result.direction not in ("buy", "sell"):
+        problems.append("signal without a direction")
+    entry, sl, tps = list(result.entry), result.stop_loss, list(result.take_profits)
+    if any(p <= 0 for p in [*entry, *tps] + ([sl] if sl is not None else [])):
+        problems.append("a price is zero or negative")
+        return problems
+    levels = [*entry, *tps] + ([sl] if sl is not None else [])
+    if levels:
+        ref = median(entry) if entry else median(levels)
+        far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
+        if far:
+            problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
+    if result.direction == "buy":
+        if entry and sl is not None and sl >= min(entry):
+            problems.append(f"buy with stop loss {sl} not below entry {min(entry)}")
+        if entry and any(tp <= min(entry) for tp in tps):
+            problems.append(f"buy with a take profit not above entry {min(entry)}")
+        if sl is not None and any(tp <= sl for tp in tps):
+            problems.append("buy with a take profit not above the stop loss")
+        if any(b < a for a, b in zip(tps, tps[1:])):
+            problems.append("buy take profits not ascending")
+    elif result.direction == "sell":
+        if entry and sl is not None and sl <= max(entry):
+            problems.append(f"sell with stop loss {sl} not above entry {max(entry)}")
+        if entry and any(tp >= max(entry) for tp in tps):
+            problems.append(f"sell with a take profit not below entry {max(entry)}")
+        if sl is not None and any(tp >= sl for tp in tps):
+            problems.append("sell with a take profit not below the stop loss")
+        if any(b > a for a, b in zip(tps, tps[1:])):
+            problems.append("sell take profits not descending")
+    return problems
