@@ -14,8 +14,14 @@ from signalos.errors import SignalosError
 
 
 def build_app(host_factory=None) -> typer.Typer:
-    """The root Typer app with the built-in commands, then every plugin's ``register_commands``."""
+    """The root Typer app with the built-in commands, then every plugin's ``register_commands``.
+
+    ``host_factory(config_path)`` replaces ``Host(config_path)`` for the commands and for
+    ``register_commands``: tests pass ``lambda cfg: signalos.testing.make_host(plugin)``.
+    """
     from signalos.cli import common, parse, plugins_cmd
+
+    common.STATE["host_factory"] = host_factory
 
     app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=False,
                       help="Trading-signal messages in, validated structured orders out.")
@@ -32,14 +38,21 @@ def build_app(host_factory=None) -> typer.Typer:
         module.register(app)
     host = common.plugin_host_for_commands()
     if host is not None:
-        host.pm.hook.register_commands(app=app, host=host)
+        # One call per plugin, so a plugin that fails here is named and the others still add
+        # their commands: a broken plugin must not take the whole CLI down with it.
+        for impl in host.pm.hook.register_commands.get_hookimpls():
+            try:
+                impl.function(app=app, host=host)
+            except Exception as exc:
+                common.warn(f"plugin {impl.plugin_name!r} failed in register_commands: "
+                            f"{type(exc).__name__}: {exc}")
     return app
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
         app = build_app()
-        app(args=argv, standalone_mode=True)
+        app(args=argv, prog_name="signalos", standalone_mode=True)
     except SignalosError as exc:
         if os.environ.get("SIGNALOS_RAISE_ERRORS") == "1":
             raise

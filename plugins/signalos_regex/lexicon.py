@@ -1,0 +1,83 @@
+"""Keyword and symbol tables compiled for fast lookup.
+
+Phrases become dictionary keys over word n-grams (one dict lookup per token and length), so adding
+a thousand words in another language costs nothing per message; ``re:`` entries become one
+alternation per section.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from signalos.normalize import SymbolTable, load_tables, phrase_key
+
+# Priority when two update patterns match at the same place: the more specific one wins.
+UPDATE_ORDER = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
+NOISE_ORDER = ("negation", "conditional", "results", "ads", "question")
+SYMBOL_LABELS = ("pair", "symbol", "coin", "coin name", "name", "asset", "instrument", "ticker", "currency pair",
+                 "пара", "монета", "инструмент", "جفت ارز", "نماد", "par", "sembol", "paire", "simbolo")
+NEGATORS = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",
+                      "nie", "jangan", "không", "mat", "na", "نه", "لا", "不", "别"})
+
+
+class Lexicon:
+    """Everything the regex parser knows about words, for one provider (or the default)."""
+
+    def __init__(self, keywords: dict[str, Any], symbols: SymbolTable):
+        self.symbols = symbols
+        self.words: dict[str, tuple[str, str]] = {}
+        self.patterns: list[tuple[str, str, str]] = []  # (category, value, pattern) of "re:" entries
+        self._add_section(keywords.get("direction", {}), "dir")
+        self._add_section(keywords.get("order_type", {}), "ot")
+        self._add_section(keywords.get("labels", {}), "label")
+        for word in SYMBOL_LABELS:
+            self.words.setdefault(phrase_key(word), ("label", "symbol"))
+        self.emoji_labels: dict[str, str] = {}
+        for label, marks in keywords.get("emoji_labels", {}).items():
+            for mark in marks:
+                self.emoji_labels[mark.rstrip("\ufe0f")] = label
+        self.max_words = max((k.count(" ") + 1 for k in self.words), default=1)
+        self.max_words = max(self.max_words, symbols.max_alias_words)
+        self.word_patterns = self._compile(self.patterns) if self.patterns else None
+        self.updates = self._compile(
+            [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])
+        self.noise = self._compile(
+            [(t, t, p) for t in NOISE_ORDER for p in keywords.get("noise", {}).get(t, [])])
+
+    def _add_section(self, section: dict[str, list[str]], category: str) -> None:
+        for value, entries in section.items():
+            for entry in entries:
+                if entry.startswith("re:"):
+                    self.patterns.append((category, value, entry))
+                else:
+                    # the first section to claim a phrase keeps it: directions before labels
+                    self.words.setdefault(phrase_key(entry), (category, value))
+
+    @staticmethod
+    def _compile(entries: list[tuple[str, str, str]]):
+        """One alternation with a named group per entry: ``g<i>``; returns (pattern, names)."""
+        if not entries:
+            return None
+        parts, names = [], {}
+        for i, (category, value, pattern) in enumerate(entries):
+            pattern = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
+            parts.append(f"(?P<g{i}>{pattern})")
+            names[f"g{i}"] = (category, value)
+        compiled = regex.compile("|".join(parts), regex.IGNORECASE | regex.MULTILINE | regex.V0)
+        return compiled, names
+
+    def lookup(self, key: str) -> tuple[str, str] | None:
+        hit = self.words.get(key)
+        if hit is not None:
+            return hit
+        canonical = self.symbols.alias(key)
+        if canonical is not None:
+            return ("sym", canonical)
+        return None
+
+
+def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = ()) -> Lexicon:
+    return Lexicon(load_tables("keywords", keyword_files), SymbolTable(load_tables("symbols", symbol_files)))

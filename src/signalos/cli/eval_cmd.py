@@ -1,0 +1,234 @@
+"""``signalos eval``: measure a chain on labelled messages; ``signalos eval history`` and ``show``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from signalos.cli import common
+from signalos.errors import SignalosError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``eval`` command group to ``app``."""
+    eval_app = typer.Typer(help="Measure parsers on labelled messages.", add_completion=False)
+    eval_app.callback(invoke_without_command=True)(eval_command)
+    eval_app.command("history")(history_command)
+    eval_app.command("show")(show_command)
+    app.add_typer(eval_app, name="eval")
+
+
+def eval_command(
+    ctx: typer.Context,
+    data: Optional[Path] = typer.Option(None, "--data", "-d", metavar="FILE.jsonl",
+                                        help="Labelled JSON Lines: {'id', 'text', 'label', ...} per line."),
+    chain: Optional[str] = typer.Option(None, "--chain", metavar="PIPELINE|A,B",
+                                        help="A configured pipeline, or parser names tried in order (default: the default pipeline)."),
+    evaluators: Optional[list[str]] = typer.Option(None, "--evaluator", "-e", metavar="NAME",
+                                                   help="Evaluator to run (repeatable; 'all' = every registered one)."),
+    compare: Optional[str] = typer.Option(None, "--compare", metavar="PIPELINE|A,B",
+                                          help="A second chain to compare with (paired tests on the same messages)."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", metavar="FILE.jsonl",
+                                               help="Score these parses (signalos parse --json output) instead of running a chain."),
+    report: Optional[Path] = typer.Option(None, "--report", metavar="FILE.html", help="Write a self-contained HTML report."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    keep_uncertain: bool = typer.Option(False, "--keep-uncertain", help="Evaluate rows labelled uncertain too."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", metavar="DIR",
+                                             help="Workspace directory (default: $SIGNALOS_WORKSPACE, the config's, ./.signalos)."),
+    store: bool = typer.Option(True, "--store/--no-store", help="Record the run in the workspace database."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                              help="Confidence threshold of a chain given as parser names."),
+    rel_tol: float = typer.Option(1e-6, "--rel-tol", help="Relative tolerance between two prices."),
+    abs_tol: float = typer.Option(1e-9, "--abs-tol", help="Absolute tolerance between two prices."),
+    pips: float = typer.Option(0.0, "--pips", help="Also accept prices this many pips apart (per-instrument pip size)."),
+) -> None:
+    """Evaluate a chain on labelled messages.
+
+    \b
+      signalos eval --data labelled.jsonl --chain regex
+      signalos eval --data labelled.jsonl --chain regex --compare my-channel,regex --report eval.html
+      signalos eval --data labelled.jsonl --chain regex --evaluator fields --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if data is None:
+        raise typer.BadParameter("give the labelled data with --data FILE.jsonl", param_hint="--data")
+    if predictions is not None and compare is not None:
+        raise typer.BadParameter("--compare runs chains; it cannot be used with --predictions", param_hint="--compare")
+    from signalos.evaluation import evaluate_labelled
+    from signalos.evaluation.scoring import Tolerance
+
+    host = common.make_host()
+    err = Console(stderr=True)
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(label: str, total: int):
+            tasks[label] = progress.add_task(f"parsing with {label}", total=total)
+            return lambda k: progress.advance(tasks[label], k)
+
+        payload = evaluate_labelled(
+            host, data, chain=chain, evaluators=evaluators, compare=compare, predictions=predictions,
+            keep_uncertain=keep_uncertain, threshold=threshold, workspace=workspace, store=store,
+            tolerance=Tolerance(rel_tol=rel_tol, abs_tol=abs_tol, pips=pips), progress=on_progress,
+        )
+    for problem in payload["data"]["problems"]:
+        common.warn(f"{data}:{problem['line']}: {problem['error']} (line skipped)")
+    for name, res in payload["evaluators"].items():
+        if isinstance(res, dict) and set(res) == {"error"}:
+            common.warn(res["error"])
+    if report is not None:
+        from signalos.evaluation.report import render_html
+
+        try:
+            report.write_text(render_html(payload), encoding="utf-8")
+        except OSError as exc:
+            raise SignalosError(f"cannot write the report {report}: {exc.strerror or exc}") from None
+        payload["report"] = str(report)
+    if as_json:
+        common.print_json(payload)
+    else:
+        _show(payload)
+
+
+def history_command(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", metavar="DIR", help="Workspace directory."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many runs, latest first."),
+) -> None:
+    """List the evaluation runs recorded in the workspace, latest first."""
+    from signalos.evaluation.history import list_runs
+    from signalos.store import Workspace
+
+    ws = Workspace.for_host(common.make_host(), workspace)
+    runs = list_runs(ws.db, limit)
+    if as_json:
+        common.print_json({"workspace": str(ws.path), "runs": runs})
+        return
+    if not runs:
+        typer.echo(f"no evaluation runs in {ws.path}")
+        return
+    table = Table(title=f"evaluation runs in {ws.path}")
+    for col in ("id", "when (UTC)", "chain", "data", "n", "exact match", "kind acc.", "seconds"):
+        table.add_column(col, justify="right" if col in ("id", "n", "exact match", "kind acc.", "seconds") else "left")
+    for r in runs:
+        table.add_row(str(r["id"]), r["created_at"][:19].replace("T", " "), r["chain"],
+                      f"{Path(r['data_path']).name} ({r['data_sha256'][:8]})", str(r["n"]),
+                      _pct(r["exact_match"]), _pct(r["kind_accuracy"]), f"{r['wall_s'] or 0:.2f}")
+    Console().print(table)
+
+
+def show_command(
+    run_id: int = typer.Argument(..., help="The run id (see signalos eval history)."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", metavar="DIR", help="Workspace directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one recorded evaluation run."""
+    from signalos.evaluation.history import get_run
+    from signalos.store import Workspace
+
+    ws = Workspace.for_host(common.make_host(), workspace)
+    row = get_run(ws.db, run_id)
+    if row is None:
+        raise SignalosError(f"no evaluation run {run_id} in {ws.path}")
+    if as_json:
+        common.print_json(row)
+        return
+    metrics = row.pop("metrics") or {}
+    table = Table(title=f"evaluation run {run_id}", show_header=False)
+    for k, v in row.items():
+        table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
+    Console().print(table)
+    _show_evaluators(Console(), metrics)
+
+
+# rendering ------------------------------------------------------------------------------------
+def _pct(v: Any) -> str:
+    return "-" if v is None else f"{100 * float(v):.1f}%"
+
+
+def _show(payload: dict[str, Any]) -> None:
+    console = Console()
+    s, d, c = payload["summary"], payload["data"], payload["chain"]
+    console.print(f"[bold]{c['spec']}[/] ({', '.join(c['parsers']) or 'predictions file'}) on {d['path']}: "
+                  f"{s['n']} messages, {d['skipped_uncertain']} uncertain skipped, "
+                  f"{len(d['problems'])} unreadable lines"
+                  + (f" · run {payload['run_id']} stored" if payload.get("run_id") else ""))
+    em = payload["evaluators"].get("exact-match") or {}
+    ci = f" (95% {_pct(em['ci'][0])}–{_pct(em['ci'][1])})" if "ci" in em else ""
+    console.print(f"exact match [bold]{_pct(s['exact_match'])}[/]{ci} · kind accuracy {_pct(s['kind_accuracy'])}")
+    _show_evaluators(console, payload["evaluators"])
+    if payload.get("comparison"):
+        _show_comparison(console, payload["comparison"])
+    if payload.get("report"):
+        console.print(f"report written to {payload['report']}")
+
+
+def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
+    for name, res in results.items():
+        if not isinstance(res, dict) or "error" in res:
+            continue
+        if name == "fields":
+            t = Table(title="fields")
+            for col in ("field", "precision", "recall", "F1", "correct", "incorrect", "missed", "spurious", "accuracy"):
+                t.add_column(col, justify="left" if col == "field" else "right")
+            for f, v in res["fields"].items():
+                t.add_row(f, *(f"{v[k]:.3f}" for k in ("precision", "recall", "f1")),
+                          *(str(v[k]) for k in ("correct", "incorrect", "missed", "spurious")), f"{v['accuracy']:.3f}")
+            console.print(t)
+        elif name == "kinds":
+            t = Table(title="kinds (rows labelled, columns predicted)")
+            t.add_column("")
+            for col in res["columns"]:
+                t.add_column(col, justify="right")
+            for k in res["labels"]:
+                t.add_row(k, *(str(res["matrix"][k][col]) for col in res["columns"]))
+            console.print(t)
+            u = res["updates"]
+            console.print(f"updates: {u['n']}, action types right {_pct(u['action_types_accuracy'])}, "
+                          f"actions right in full {_pct(u['actions_exact_accuracy'])}")
+        elif name == "latency":
+            console.print(f"latency p50 {res['p50_ms']:.3f} ms · p95 {res['p95_ms']:.3f} ms · p99 {res['p99_ms']:.3f} ms"
+                          f" · {res['throughput_per_s']:.0f} messages/s")
+        elif name == "errors":
+            t = Table(title=f"failures: {res['failures']} of {res['n']}")
+            for col in ("category", "count", "example"):
+                t.add_column(col, justify="right" if col == "count" else "left")
+            for cat, v in res["categories"].items():
+                ex = v["examples"][0] if v["examples"] else None
+                t.add_row(cat, str(v["count"]), f"{ex['id']}: {ex['detail']}"[:90] if ex else "")
+            console.print(t)
+        elif name == "slices":
+            for key, rows in res["slices"].items():
+                t = Table(title=f"by {key}")
+                for col in (key, "n", "exact match", "kind acc."):
+                    t.add_column(col, justify="left" if col == key else "right")
+                for r in rows[:15]:
+                    t.add_row(r["value"], str(r["n"]), _pct(r["exact_match"]), _pct(r["kind_accuracy"]))
+                if len(rows) > 15:
+                    t.add_row(f"… {len(rows) - 15} more", "", "", "")
+                console.print(t)
+        elif name != "exact-match":
+            console.print(f"[bold]{name}[/]: {json.dumps(res, ensure_ascii=False, default=str)[:2000]}")
+
+
+def _show_comparison(console: Console, cmp: dict[str, Any]) -> None:
+    e = cmp["exact_match"]
+    m = e["mcnemar"]
+    console.print(f"[bold]compare[/] {cmp['a']} (a) vs {cmp['b']} (b): exact match {_pct(e['a'])} → {_pct(e['b'])}, "
+                  f"Δ {100 * e['delta']:+.1f} pts (95% {100 * e['delta_ci'][0]:+.1f} to {100 * e['delta_ci'][1]:+.1f}); "
+                  f"McNemar p = {m['p_value']:.4g} (only a right {m['only_a']}, only b right {m['only_b']})")
+    t = Table(title="per-field difference (b − a)")
+    for col in ("field", "F1 a", "F1 b", "ΔF1", "95% interval"):
+        t.add_column(col, justify="left" if col == "field" else "right")
+    for f, v in cmp["fields"].items():
+        t.add_row(f, f"{v['f1_a']:.3f}", f"{v['f1_b']:.3f}", f"{v['f1_delta']:+.3f}",
+                  f"{v['f1_delta_ci'][0]:+.3f} to {v['f1_delta_ci'][1]:+.3f}")
+    console.print(t)
+    console.print(f"{cmp['disagreements']['count']} messages where exactly one of them is right")

@@ -1,0 +1,265 @@
+"""``signalos parse``: one message, or a stream of JSON Lines, through a pipeline."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from typing import IO, Any, Iterable, Optional
+
+import click
+import typer
+
+from signalos.cli import common
+from signalos.errors import InputError
+from signalos.models import ChainOutcome, Message, ParseResult
+
+# Keys of an input line that fill the Message; every key but ``text`` is also carried to the output.
+MESSAGE_KEYS = ("provider", "message_id", "chat_id", "user_id", "reply_to")
+ADHOC_PIPELINE = "adhoc"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``signalos parse`` to ``app``."""
+    app.command("parse")(parse_command)
+
+
+def parse_command(
+    text: Optional[str] = typer.Argument(None, help="The message to parse (quote it)."),
+    input_path: Optional[str] = typer.Option(
+        None, "--input", "-i", metavar="FILE",
+        help="JSON Lines, one object with a 'text' key per line; '-' reads stdin."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: one object, or one per input line."),
+    attempts: bool = typer.Option(False, "--attempts", help="Include every parser's attempt."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p",
+                                           help="Pipeline of signalos.toml to use (default: its default)."),
+    chain: Optional[str] = typer.Option(None, "--chain", metavar="A,B",
+                                        help="Parser names to try in order, instead of a configured pipeline."),
+    provider: Optional[str] = typer.Option(None, "--provider",
+                                           help="Provider (channel) of the messages; a 'provider' key of a line wins."),
+) -> None:
+    """Parse a message into a signal, an update or noise.
+
+    \b
+      signalos parse "GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360"
+      signalos parse --input messages.jsonl --json > parses.jsonl
+      cat messages.jsonl | signalos parse --input - --json --chain my-channel,regex
+    """
+    if (text is None) == (input_path is None):
+        raise typer.BadParameter("give either a TEXT to parse or --input FILE, not both", param_hint="TEXT")
+    host = common.make_host()
+    pipeline_name = _pipeline_name(host, pipeline, chain)
+    if input_path is None:
+        outcome = host.parse(Message(text, provider=provider), pipeline=pipeline_name)
+        if as_json:
+            common.print_json(outcome.to_dict(with_attempts=attempts))
+        else:
+            _show_one(outcome, attempts)
+        return
+    try:
+        # utf-8-sig: a file saved by a Windows editor starts with a BOM that is not part of line 1.
+        source = click.open_file(input_path, "r", encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {input_path}: {exc.strerror or exc}") from None
+    with source as lines:
+        if as_json:
+            out = _utf8(sys.stdout)
+            stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts)
+        else:
+            _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
+
+
+def _pipeline_name(host, pipeline: str | None, chain: str | None) -> str:
+    """Resolve the pipeline before any input is read, so a typo fails at once and not per line."""
+    if chain is None:
+        return host.chain(pipeline).pipeline.name
+    if pipeline is not None:
+        raise typer.BadParameter("--chain replaces --pipeline; give one of them", param_hint="--chain")
+    names = [n.strip() for n in chain.split(",") if n.strip()]
+    if not names:
+        raise typer.BadParameter("name at least one parser, e.g. --chain regex", param_hint="--chain")
+    # The ad hoc chain keeps the default pipeline's threshold: only the parsers change.
+    threshold = host.config.pipeline().threshold
+    return host.use_pipeline(ADHOC_PIPELINE, names, threshold).pipeline.name
+
+
+def _utf8(stream: IO[str]) -> IO[str]:
+    # JSON Lines are UTF-8 whatever the locale says; a lone surrogate from a "\ud800" escape in
+    # the input is written back as the same escape instead of killing the stream.
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    return stream
+
+
+class BadLine(ValueError):
+    """A JSON Lines line that cannot be parsed; ``carried_id`` is its ``id`` when it had one."""
+
+    def __init__(self, reason: str, carried_id: Any = None):
+        super().__init__(reason)
+        self.carried_id = carried_id
+
+    def to_dict(self, lineno: int) -> dict[str, Any]:
+        head = {} if self.carried_id is None else {"id": self.carried_id}
+        return {**head, "line": lineno, "error": str(self)}
+
+
+def read_line(line: str, provider: str | None = None) -> tuple[dict[str, Any], Message]:
+    """One JSON Lines object as (the keys to carry to the output, the message); BadLine says why
+    a line is unusable."""
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise BadLine(f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise BadLine(f"expected a JSON object, got {type(obj).__name__}")
+    text = obj.pop("text", None)
+    if not isinstance(text, str):
+        raise BadLine("no 'text' key" if text is None else "'text' must be a string", obj.get("id"))
+    fields = {k: str(obj[k]) for k in MESSAGE_KEYS if obj.get(k) is not None}
+    fields.setdefault("provider", provider)
+    return obj, Message(text, **fields)
+
+
+def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | None = None,
+                 provider: str | None = None, attempts: bool = False) -> Counter:
+    """Parse JSON Lines from ``lines`` to ``out`` as they arrive: one object per non-blank line, in
+    order, flushed at once. A bad line becomes ``{"line": N, "error": ...}`` and a warning on
+    stderr. Returns counts by kind (``"error"`` for bad lines).
+
+    This is the hot path of ``signalos parse --input``: keep per-line work to the parse itself.
+    """
+    counts: Counter = Counter()
+    # One encoder for the whole stream: json.dumps(..., ensure_ascii=False) builds one per call.
+    dumps, write, flush = json.JSONEncoder(ensure_ascii=False).encode, out.write, out.flush
+    for lineno, line in enumerate(lines, 1):
+        if not line or line.isspace():
+            continue
+        try:
+            obj, message = read_line(line, provider)
+        except BadLine as exc:
+            counts["error"] += 1
+            common.warn(f"line {lineno}: {exc}")
+            write(dumps(exc.to_dict(lineno)) + "\n")
+            flush()
+            continue
+        outcome = host.parse(message, pipeline=pipeline)
+        counts[outcome.result.kind] += 1
+        obj.update(outcome.to_dict(with_attempts=attempts))
+        write(dumps(obj) + "\n")
+        flush()
+    return counts
+
+
+# human output ------------------------------------------------------------------------------------
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.10f}".rstrip("0").rstrip(".")
+
+
+def _nums(values: Iterable[float]) -> str:
+    return ", ".join(_num(v) for v in values) or "-"
+
+
+def _actions(result: ParseResult) -> str:
+    parts = []
+    for a in result.actions:
+        detail = [a.type]
+        if a.tp is not None:
+            detail.append(f"TP{a.tp}")
+        if a.price is not None:
+            detail.append(_num(a.price))
+        if a.percent is not None:
+            detail.append(f"{_num(a.percent)}%")
+        parts.append(" ".join(detail))
+    return "; ".join(parts) or "-"
+
+
+def _show_one(outcome: ChainOutcome, attempts: bool) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    r = outcome.result
+    rows: list[tuple[str, str]] = [("kind", r.kind)]
+    if r.kind == "signal":
+        rows += [
+            ("symbol", r.symbol or "-"), ("direction", r.direction or "-"),
+            ("order type", r.order_type or "-"), ("entry", _nums(r.entry)),
+            ("stop loss", _num(r.stop_loss)), ("take profits", _nums(r.take_profits)),
+            ("leverage", _num(r.leverage)),
+        ]
+        if r.stop_loss_pips is not None or r.take_profit_pips:
+            rows += [("SL pips", _num(r.stop_loss_pips)), ("TP pips", _nums(r.take_profit_pips))]
+    elif r.kind == "update":
+        rows += [("symbol", r.symbol or "-"), ("actions", _actions(r))]
+    rows += [("parser", r.parser or "-"), ("confidence", f"{r.confidence:.2f}"),
+             ("accepted", "yes" if r.accepted else "no")]
+    if r.warnings:
+        rows.append(("warnings", "\n".join(r.warnings)))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, Text(value))  # Text: a '[' in a warning is not markup
+    title = " ".join(p for p in (r.kind, r.symbol, r.direction) if p)
+    console = Console()
+    console.print(Panel(table, title=title, expand=False, border_style="green" if r.accepted else "yellow"))
+    if attempts:
+        att = Table("parser", "plugin", "outcome", "kind", "conf.", "ms", title="attempts")
+        for a in outcome.attempts:
+            att.add_row(a.parser, a.plugin or "-", Text(a.error or a.reason), a.result.kind if a.result else "-",
+                        f"{a.result.confidence:.2f}" if a.result else "-", f"{a.elapsed_ms:.2f}")
+        console.print(att)
+
+
+def _count_lines(path: str) -> int | None:
+    if path == "-" or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider: str | None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import Progress
+    from rich.table import Table
+
+    table = Table("line", "id", "kind", "symbol", "dir.", "entry", "SL", "TPs / actions", "parser", "conf.")
+    counts: Counter = Counter()
+    show_progress = sys.stdout.isatty()
+    start = time.perf_counter()
+    with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
+        task = progress.add_task("parsing", total=_count_lines(path) if show_progress else None)
+        for lineno, line in enumerate(lines, 1):
+            progress.advance(task)
+            if not line or line.isspace():
+                continue
+            try:
+                obj, message = read_line(line, provider)
+            except BadLine as exc:
+                counts["error"] += 1
+                common.warn(f"line {lineno}: {exc}")
+                table.add_row(str(lineno), escape(str(exc.carried_id or "-")), "[red]error[/]",
+                              "", "", "", "", escape(str(exc)))
+                continue
+            r = host.parse(message, pipeline=pipeline).result
+            counts[r.kind] += 1
+            levels = _nums(r.take_profits) if r.kind == "signal" else _actions(r) if r.kind == "update" else ""
+            kind = r.kind if r.accepted else f"{r.kind} [yellow](not accepted)[/]"
+            table.add_row(
+                str(lineno), escape(str(obj.get("id", "-"))), kind, escape(r.symbol or ""), r.direction or "",
+                _nums(r.entry) if r.kind == "signal" else "", _num(r.stop_loss) if r.kind == "signal" else "",
+                escape(levels), escape(r.parser or "-"), f"{r.confidence:.2f}",
+            )
+    elapsed = time.perf_counter() - start
+    console = Console()
+    console.print(table)
+    total = sum(counts.values())
+    summary = ", ".join(f"{n} {k}" for k, n in counts.most_common())
+    rate = f", {total / elapsed:,.0f} messages/s" if elapsed > 0 and total else ""
+    console.print(f"{total} lines: {summary or 'none'}{rate}")

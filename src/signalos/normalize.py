@@ -1,0 +1,210 @@
+"""The normaliser shared by every parser: digits, numbers, symbols and trading words.
+
+Text normalisation here never changes a string's length, so character offsets found on the
+normalised text are spans of the original message.
+"""
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+# Persian and Arabic-Indic digits, full-width digits and the Arabic decimal and thousands marks,
+# mapped one character to one character so offsets survive.
+_DIGIT_MAP = {}
+for _zero in (0x0660, 0x06F0, 0xFF10, 0x0966):
+    for _i in range(10):
+        _DIGIT_MAP[_zero + _i] = ord("0") + _i
+_DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212: ord("-"), 0x2013: ord("-"),
+                   0x2014: ord("-"), 0x2010: ord("-"), 0x2011: ord("-"), 0xFF0C: ord(","), 0xFF1A: ord(":"),
+                   0x00A0: ord(" "), 0x202F: ord(" "), 0x2009: ord(" "), 0x200B: ord(" "), 0x200C: ord(" "),
+                   0x200D: ord(" "), 0x200E: ord(" "), 0x200F: ord(" "), 0xFEFF: ord(" "), 0x0000: ord(" "),
+                   0x2019: ord("'"), 0x00BD: ord("½")})
+
+
+def normalize_text(text: str) -> str:
+    """Same-length text with every digit ASCII, dashes ``-`` and odd spaces plain spaces."""
+    return text.translate(_DIGIT_MAP)
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+def parse_number(raw: str) -> float | None:
+    """Read one written number: ``27,400`` → 27400, ``1,0850`` → 1.085, ``2.345,50`` → 2345.5,
+    ``30K`` → 30000, ``1½`` → 1.5. None when it is not a number."""
+    s = raw.strip().replace(" ", "").replace("$", "")
+    mult = 1.0
+    if s[-1:] in ("k", "K"):
+        mult, s = 1000.0, s[:-1]
+    half = 0.0
+    if s.endswith("½"):
+        half, s = 0.5, s[:-1] or "0"
+    if not s:
+        return None
+    has_dot, has_comma = "." in s, "," in s
+    if has_dot and has_comma:
+        # the last separator is the decimal one
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    elif has_comma:
+        parts = s.split(",")
+        if len(parts) > 2 or (len(parts[-1]) == 3 and parts[0] not in ("0", "")):
+            s = s.replace(",", "")  # thousands: 27,400 / 1,250,000
+        else:
+            s = s.replace(",", ".")  # decimal comma: 1,0850 / 108,70
+    elif s.count(".") > 1:
+        parts = s.split(".")
+        if all(len(p) == 3 for p in parts[1:]):
+            s = s.replace(".", "")  # 1.250.000
+        else:
+            return None
+    try:
+        return float(s) * mult + half
+    except ValueError:
+        return None
+
+
+def expand_shorthand(full: str, short: str) -> float | None:
+    """Expand the second number of a range written in shorthand from the full price before it.
+
+    ``4785-90`` → 4790, ``4795-05`` → 4805, ``163.40-60`` → 163.60,
+    ``0.00002150-2180`` → 0.0000218. None when ``short`` is not shorthand of ``full``.
+    """
+    f_digits = full.replace(",", "").replace(" ", "")
+    if "." in short or len(short) >= len(f_digits.replace(".", "")) or not short.isdigit():
+        return None
+    digits = f_digits.replace(".", "")
+    k = len(short)
+    if k > len(digits):
+        return None
+    new_digits = digits[:-k] + short
+    dot = f_digits.find(".")
+    new_str = new_digits if dot < 0 else new_digits[:dot] + "." + new_digits[dot:]
+    try:
+        value = float(new_str)
+        base = float(f_digits)
+    except ValueError:
+        return None
+    if short.startswith("0") and value < base:
+        # 4795-05: the range crosses the next hundred
+        unit = 10 ** k if dot < 0 else 10 ** (k - (len(digits) - dot))
+        value += unit
+    return value
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def _read_toml(path: str | Path | None, package_file: str) -> dict[str, Any]:
+    if path is None:
+        text = resources.files("signalos.data").joinpath(package_file).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def merge_tables(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Merge a user's table into the built-in one: lists are extended, tables merged, and a key
+    ``replace = true`` inside a table replaces it instead."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            if value.get("replace") is True:
+                out[key] = {k: v for k, v in value.items() if k != "replace"}
+            else:
+                out[key] = merge_tables(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        else:
+            out[key] = value
+    return out
+
+
+def load_tables(kind: str, extra_files: Iterable[str | Path] = ()) -> dict[str, Any]:
+    """The built-in ``keywords`` or ``symbols`` table, merged with the user's files in order."""
+    table = _read_toml(None, f"{kind}.toml")
+    for path in extra_files:
+        table = merge_tables(table, _read_toml(path, ""))
+    return table
+
+
+_WORD_PART = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}|[\p{L}\p{M}\p{N}&']+|[^\s\p{L}\p{M}\p{N}]")
+
+
+def phrase_key(phrase: str) -> str:
+    """The lookup key of a phrase: its word parts, lower-cased, joined by one space, with
+    punctuation between words dropped ("Stop-Loss" → "stop loss", "b/e" → "b e")."""
+    parts = [p.lower() for p in _WORD_PART.findall(phrase) if p.isalnum() or "&" in p or "'" in p
+             or not regex.match(r"[\p{P}\p{S}]", p)]
+    return " ".join(parts)
+
+
+# --- symbols -------------------------------------------------------------------------------------
+
+class SymbolTable:
+    """Canonical symbols from what channels write (SCHEMA.md, "Canonical symbols")."""
+
+    def __init__(self, table: dict[str, Any]):
+        self.aliases: dict[str, str] = {}
+        for canonical, words in table.get("aliases", {}).items():
+            self.aliases[phrase_key(canonical)] = canonical
+            for w in words:
+                self.aliases[phrase_key(w)] = canonical
+        self.currencies = frozenset(table.get("currencies", {}).get("codes", []))
+        crypto = table.get("crypto", {})
+        # longest first so BUSD wins over USD
+        self.quotes = tuple(sorted(crypto.get("quotes", []), key=len, reverse=True))
+        self.bases = frozenset(crypto.get("bases", []))
+        self.noise_tags = frozenset(crypto.get("noise_tags", []))
+        self.suffixes = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
+        self.max_alias_words = max((k.count(" ") + 1 for k in self.aliases), default=1)
+
+    def alias(self, key: str) -> str | None:
+        return self.aliases.get(key)
+
+    def is_pair(self, word: str) -> bool:
+        w = word.upper()
+        return len(w) == 6 and w[:3] in self.currencies and w[3:] in self.currencies and w[:3] != w[3:]
+
+    def crypto_pair(self, word: str) -> str | None:
+        """``AAVEUSDT`` → AAVEUSDT when it ends with a quote after a plausible base."""
+        w = word.upper()
+        for q in self.quotes:
+            if w.endswith(q) and len(w) > len(q) and (len(w) - len(q) >= 2 or w[: -len(q)] in self.bases):
+                if q in ("BTC", "ETH", "BNB") and w[: -len(q)] not in self.bases:
+                    continue
+                return w
+        return None
+
+    def canonical(self, raw: str) -> str | None:
+        """Canonical form of one written symbol, or None when it is not one."""
+        key = phrase_key(raw)
+        hit = self.aliases.get(key)
+        if hit:
+            return hit
+        w = "".join(ch for ch in raw.upper() if ch.isalnum())
+        if not w:
+            return None
+        if w in self.aliases.values() or self.is_pair(w) or self.crypto_pair(w):
+            return "BTC" + w[3:] if w.startswith("XBT") else w
+        for suffix in self.suffixes:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                core = w[: -len(suffix)]
+                if self.is_pair(core) or core in self.aliases.values() or self.crypto_pair(core):
+                    return core
+        if w in self.bases:
+            return w
+        if w == "XBT":
+            return "BTC"
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def default_symbols() -> SymbolTable:
+    return SymbolTable(load_tables("symbols"))
