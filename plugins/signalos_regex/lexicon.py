@@ -41,6 +41,7 @@ class Lexicon:
                 self.emoji_labels[mark.rstrip("\ufe0f")] = label
         self.max_words = max((k.count(" ") + 1 for k in self.words), default=1)
         self.max_words = max(self.max_words, symbols.max_alias_words)
+        self.fillers = frozenset(phrase_key(w) for w in keywords.get("fillers", {}).get("words", []))
         self.word_patterns = self._compile(self.patterns) if self.patterns else None
         self.updates = self._compile(
             [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])

@@ -87,7 +87,7 @@ def _split_glued(tok: Tok, lex: Lexicon) -> list[Tok] | None:
     return None
 
 
-def mark_keywords(toks: list[Tok], lex: Lexicon) -> list[Tok]:
+def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
     """Merge multi-word keywords into one token and tag keywords and symbol aliases."""
     out: list[Tok] = []
     n = len(toks)
@@ -142,4 +142,23 @@ def mark_keywords(toks: list[Tok], lex: Lexicon) -> list[Tok]:
         merged.cat, merged.val = cat, val
         out.append(merged)
         i = end_idx + 1
+    if lex.word_patterns is not None:
+        out = _mark_patterns(out, lex, text)
     return out
+
+
+def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
+    """Apply the ``re:`` keywords: the tokens a match covers become one keyword token."""
+    pattern, names = lex.word_patterns
+    for m in pattern.finditer(text, timeout=0.05):
+        if m.end() == m.start():
+            continue
+        cat, val = next(names[g] for g in names if m.group(g) is not None)
+        inside = [k for k, t in enumerate(toks) if t.start >= m.start() and t.end <= m.end()]
+        if not inside or any(toks[k].cat is not None and toks[k].cat != "dir" for k in inside):
+            continue
+        first, last = inside[0], inside[-1]
+        merged = Tok("word", text[toks[first].start:toks[last].end], toks[first].start, toks[last].end)
+        merged.cat, merged.val = cat, val
+        toks = toks[:first] + [merged] + toks[last + 1:]
+    return toks

@@ -1,0 +1,332 @@
+"""Reading a signal's fields: which number is the entry, the stop, a target, leverage or pips.
+
+A label opens a field and the numbers after it fill it until the next label; numbers before any
+label belong to the entry when a direction, symbol or ``@`` introduces them. Prose ends a field,
+so "Support around 113.10" under an empty "SL - ???" is not taken for the stop.
+"""
+from __future__ import annotations
+
+from signalos.normalize import expand_shorthand, parse_number
+
+from signalos_regex.lexicon import NEGATORS, Lexicon
+from signalos_regex.symbols import SymbolFinder
+from signalos_regex.tokens import Tok
+
+PIPS_WORDS = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
+                        "پیپ", "puntos", "pontos", "punkte"})
+LOT_WORDS = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
+RANGE_SEPARATORS = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
+SENTENCE_ENDS = frozenset({".", "!", "?", "。", "！", "？", ";"})
+PLACEHOLDERS = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
+KEYCAP = ("\ufe0f", "\u20e3")
+PRICE_FIELDS = ("entry", "stop_loss", "take_profit")
+
+
+class Fields:
+    """The numbers and words of one message, sorted into a signal's fields."""
+
+    def __init__(self, text: str, toks: list[Tok], lex: Lexicon, symbols: SymbolFinder):
+        self.text = text
+        self.toks = toks
+        self.lex = lex
+        self.symbols = symbols
+        self.directions: list[tuple[str, Tok, bool]] = []  # (direction, token, negated)
+        self.order_types: list[tuple[str, Tok]] = []
+        self.values: dict[str, list[tuple[float, Tok]]] = {f: [] for f in PRICE_FIELDS}
+        self.stop_pips: list[tuple[float, Tok]] = []
+        self.target_pips: list[tuple[float, Tok]] = []
+        self.leverage: list[tuple[float, Tok]] = []
+        self.labelled: set[str] = set()  # fields that some label opened
+        self.multi = False  # a second signal follows the first one
+
+    @property
+    def entry(self):
+        return self.values["entry"]
+
+    @property
+    def stop(self):
+        return self.values["stop_loss"]
+
+    @property
+    def targets(self):
+        return self.values["take_profit"]
+
+    # ------------------------------------------------------------------------------------------
+    def scan(self) -> Fields:
+        toks, n = self.toks, len(self.toks)
+        current: str | None = None  # the open field
+        label_line = 0
+        filled = 0
+        entry_ok = False
+        prev_num: tuple[str, float, Tok, str] | None = None  # full raw, value, token, field
+        line = 0
+        line_start = True
+        line_has_label = False
+        for i, tok in enumerate(toks):
+            kind = tok.kind
+            if kind == "nl":
+                line += 1
+                line_start, line_has_label = True, False
+                continue
+            if line_start and kind == "word" and line > 0 and self._starts_second_signal(i):
+                self.multi = True
+                break
+            if kind == "word":
+                line_start = False
+                cat = tok.cat
+                if cat == "label":
+                    if tok.val == "symbol":
+                        continue
+                    if current in ("take_profit", "stop_loss") and tok.val == "entry" \
+                            and tok.text.lower() in ("at", "from", "price"):
+                        continue  # "TP: close at 1.09": the open field goes on
+                    lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
+                    if lead is not None and lead[0] == "dir" and tok.val == "entry":
+                        self.directions.append((lead[1], tok, _negated(toks, i)))  # "Buy zone", "Sell area"
+                    current, filled, label_line, line_has_label = tok.val, 0, line, True
+                    self.labelled.add(tok.val)
+                    prev_num = None
+                    entry_ok = tok.val == "entry"
+                    continue
+                if cat == "dir":
+                    if self._is_label_prefix(i):
+                        continue  # "Sell targets": a label, not a direction
+                    self.directions.append((tok.val, tok, _negated(toks, i)))
+                    self._order_type_after(i)
+                    if current not in ("take_profit", "stop_loss") or filled:
+                        current, filled = None, 0
+                    entry_ok = True
+                    continue
+                if cat == "ot":
+                    self.order_types.append((tok.val, tok))
+                    entry_ok = True
+                    continue
+                if cat == "sym" or i in self.symbols.token_ids or self.symbols.is_currency(tok):
+                    entry_ok = entry_ok or current is None
+                    continue
+                low = tok.text.lower()
+                if low in PLACEHOLDERS or low in self.lex.fillers:
+                    continue
+                if len(tok.text) >= 3 or low in NEGATORS:
+                    # prose ends a field that has numbers or was opened on an earlier line
+                    if current is not None and (filled or label_line < line):
+                        current, filled = None, 0
+                    if current is None:
+                        entry_ok = False
+                continue
+            if kind == "p":
+                t = tok.text
+                if t == "@":
+                    prev = _prev_significant(toks, i)
+                    if prev is None or prev.cat != "label":
+                        if current not in ("take_profit", "stop_loss") or filled:
+                            current, filled = "entry", 0
+                            label_line = line
+                    entry_ok = True
+                    continue
+                mark = self.lex.emoji_labels.get(t)
+                if mark is not None and not line_has_label:
+                    nxt = _next_non_space(toks, i + 1)
+                    if nxt is not None and nxt.kind == "num":
+                        current, filled, label_line = mark, 0, line
+                        self.labelled.add(mark)
+                        continue
+                if t in SENTENCE_ENDS and i + 1 < n and toks[i + 1].kind != "num" and current is None:
+                    entry_ok = False
+                continue
+            if kind != "num" or tok.skip:
+                continue
+            line_start = False
+            role, value = self._number_role(i, current)
+            if role is None:
+                continue
+            field = current
+            if role == "leverage" or field == "leverage":
+                self.leverage.append((value, tok))
+                continue
+            if role == "pips":
+                if field == "stop_loss" and not filled:
+                    self.stop_pips.append((value, tok))
+                elif field == "take_profit":
+                    self.target_pips.append((value, tok))
+                continue
+            if field == "ignore":
+                continue
+            if field is None:
+                if not entry_ok:
+                    continue
+                field = "entry"
+            values = self.values[field]
+            full_raw = tok.text
+            if prev_num is not None and prev_num[3] == field:
+                if _continues_price(toks, i, prev_num[2]) and values and values[-1][1] is prev_num[2]:
+                    merged = parse_number(prev_num[0] + "." + tok.text)
+                    if merged is not None:
+                        values[-1] = (merged, prev_num[2])
+                        prev_num = (prev_num[0] + "." + tok.text, merged, prev_num[2], field)
+                        continue
+                sep = self.text[prev_num[2].end:tok.start].strip()
+                if sep in RANGE_SEPARATORS:
+                    expanded = _shorthand(prev_num[0], prev_num[1], tok.text, value)
+                    if expanded is not None:
+                        value = expanded
+                        full_raw = prev_num[0]
+            values.append((value, tok))
+            filled += 1
+            prev_num = (full_raw, value, tok, field)
+        self._positional_levels()
+        return self
+
+    # ------------------------------------------------------------------------------------------
+    def _starts_second_signal(self, i: int) -> bool:
+        """A line opening with a direction or a symbol after a complete signal starts another."""
+        if not (self.stop and self.targets):
+            return False
+        tok = self.toks[i]
+        return tok.cat == "dir" or tok.cat == "sym" or i in self.symbols.token_ids
+
+    def _is_label_prefix(self, i: int) -> bool:
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        return nxt is not None and nxt.cat == "label" and nxt.val == "take_profit" \
+            and self.text[self.toks[i].end:nxt.start].strip() == ""
+
+    def _order_type_after(self, i: int) -> None:
+        """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() == "stop" \
+                and self.text[self.toks[i].end:nxt.start].strip() == "":
+            nxt.cat, nxt.val = "ot", "stop"
+
+    def _number_role(self, i: int, current: str | None) -> tuple[str | None, float]:
+        """What a number is: "price", "pips", "leverage", or None for an index, a percentage, an
+        annotation or a time frame."""
+        toks, n = self.toks, len(self.toks)
+        tok = toks[i]
+        raw = tok.text
+        value = parse_number(raw)
+        if value is None:
+            return None, 0.0
+        prev = toks[i - 1] if i else None
+        nxt = toks[i + 1] if i + 1 < n else None
+        glued_prev = prev is not None and prev.end == tok.start
+        glued_next = nxt is not None and nxt.start == tok.end
+        integer = "." not in raw and "," not in raw
+        if nxt is not None and nxt.kind == "p" and nxt.text == "%":
+            return None, 0.0
+        if nxt is not None and nxt.kind == "word":
+            low = nxt.text.lower()
+            if low in ("x", "х") and glued_next:
+                return "leverage", value
+            if low in ("k", "к") and glued_next:
+                return "price", value * 1000
+            if low in PIPS_WORDS or (glued_next and low.startswith("pip")):
+                return "pips", value
+            if low in LOT_WORDS and not glued_next:
+                return None, 0.0
+            if glued_next and nxt.cat is None and not low.startswith("usd") \
+                    and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
+                return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
+        if prev is not None and glued_prev:
+            if prev.kind == "word":
+                low = prev.text.lower()
+                if low in ("x", "х"):
+                    return "leverage", value
+                if prev.cat == "label" and integer and value <= 20:
+                    return None, 0.0  # TP1, Target2: an index
+                if prev.cat is None and i - 1 not in self.symbols.token_ids:
+                    return None, 0.0  # H4, M15
+            elif prev.text == "+":
+                return None, 0.0  # +300: a result, not a level
+            elif prev.text == "#" and integer and value <= 20:
+                return None, 0.0  # TP #1
+        if integer and value <= 20:
+            if nxt is not None and nxt.kind == "p" and nxt.text in (*KEYCAP, ")"):
+                return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
+            label = _prev_significant(toks, i, skip=".:#-")
+            after = _next_non_space(toks, i + 1, skip=".:)-=：")
+            if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
+                if after is not None and after.kind in ("num", "nl"):
+                    nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)
+                    if nxt_num is not None and nxt_num.kind == "num":
+                        return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 1: 5.82"
+            if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
+                    and current in PRICE_FIELDS and after is not None and after.kind == "num":
+                return None, 0.0  # "1. 0.4315" in a list
+        return "price", value
+
+    def _positional_levels(self) -> None:
+        """"#AUDNZD Sell 1.097 🔻 1.105 🔹 1.089 🔹 1.083": with no labels at all, the first price is
+        the entry and the others fall on the stop or the target side of it."""
+        if self.labelled or len(self.entry) < 3 or self.stop or self.targets:
+            return
+        live = [d for d in self.directions if not d[2]]
+        if len({d[0] for d in live}) != 1:
+            return
+        first_val, first_tok = self.entry[0]
+        rest = self.entry[1:]
+        if self.text[first_tok.end:rest[0][1].start].strip() in ("-", "–", "~"):
+            return  # an entry range, not entry + levels
+        buy = live[0][0] == "buy"
+        stops = [(v, t) for v, t in rest if (v < first_val) == buy]
+        targets = [(v, t) for v, t in rest if (v > first_val) == buy]
+        if len(stops) > 1 or not targets:
+            return
+        self.values["entry"] = [(first_val, first_tok)]
+        self.values["stop_loss"] = stops
+        self.values["take_profit"] = targets
+
+
+def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | None:
+    """``4785-90`` → 4790 and ``0.00002150 - 2180`` → 0.0000218, when the written number is far
+    from the one before it and its expansion is close."""
+    if not raw.isdigit() or base <= 0 or 0.5 <= value / base <= 2:
+        return None
+    expanded = expand_shorthand(base_raw, raw)
+    if expanded is None or not 0.8 <= expanded / base <= 1.25:
+        return None
+    return expanded
+
+
+def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
+    """``2341`` at the end of one line and ``.1`` at the start of the next are one price."""
+    if i < 3 or "." in prev_tok.text or "," in prev_tok.text:
+        return False
+    dot, nl = toks[i - 1], toks[i - 2]
+    return dot.kind == "p" and dot.text == "." and dot.end == toks[i].start and nl.kind == "nl" \
+        and toks[i - 3] is prev_tok
+
+
+def _negated(toks: list[Tok], i: int) -> bool:
+    """A direction right after "do not", "don't", "не"... is a warning, not a call."""
+    seen = 0
+    j = i - 1
+    while j >= 0 and seen < 2:
+        t = toks[j]
+        if t.kind == "nl":
+            return False
+        if t.kind == "word":
+            low = t.text.lower()
+            if low in NEGATORS or low.endswith("n't") or low.endswith("n’t"):
+                return True
+            seen += 1
+        j -= 1
+    return False
+
+
+def _next_non_space(toks: list[Tok], j: int, skip: str = "") -> Tok | None:
+    while j < len(toks):
+        t = toks[j]
+        if t.kind != "p" or (t.text not in KEYCAP and t.text not in "*_`[" and t.text not in skip):
+            return t
+        j += 1
+    return None
+
+
+def _prev_significant(toks: list[Tok], j: int, skip: str = ":") -> Tok | None:
+    j -= 1
+    while j >= 0:
+        t = toks[j]
+        if t.kind != "p" or (t.text not in KEYCAP and t.text not in "*_`" and t.text not in skip):
+            return t
+        j -= 1
+    return None

@@ -1,0 +1,114 @@
+"""Finding the instrument a message names."""
+from __future__ import annotations
+
+import regex
+
+from signalos_regex.lexicon import Lexicon
+from signalos_regex.tokens import Tok
+
+_TICKER = regex.compile(r"^[A-Za-z0-9]{2,12}$")
+SYMBOL_LABEL_PUNCT = "#$:-=()[]*|>\ufe0f"
+
+
+class SymbolFinder:
+    """Candidates are ranked: a ``Pair:`` label (1), a pair, alias or index (2), a hashtag or
+    cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5). The best,
+    earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
+    field scanner does not take "EUR" in "Buy EUR USD 1.17" for prose."""
+
+    def __init__(self, toks: list[Tok], lex: Lexicon):
+        self.toks = toks
+        self.lex = lex
+        self.best: tuple[int, str, int, int] | None = None  # (priority, symbol, start, end)
+        self.token_ids: set[int] = set()
+
+    def _offer(self, priority: int, symbol: str, first: int, last: int) -> None:
+        self.token_ids.update(range(first, last + 1))
+        if self.best is None or priority < self.best[0]:
+            self.best = (priority, symbol, self.toks[first].start, self.toks[last].end)
+
+    def scan(self) -> SymbolFinder:
+        toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
+        for i, tok in enumerate(toks):
+            if tok.kind != "word" or i in self.token_ids:
+                continue
+            if tok.cat in ("sym", "label", None):
+                found = self.symbol_at(i)
+                if found:
+                    self._offer(found[2], found[0], i, found[1])
+                    continue
+            if tok.cat == "sym":
+                self._offer(2, tok.val, i, i)
+                continue
+            if tok.cat == "label" and tok.val == "symbol":
+                k = _next_word_index(toks, i + 1)
+                if k is not None and toks[k].cat in (None, "sym") and (toks[k].text.isupper() or toks[k].cat == "sym"):
+                    found = self.symbol_at(k)
+                    if found:
+                        self._offer(1, found[0], k, found[1])
+                    elif toks[k].cat == "sym":
+                        self._offer(1, toks[k].val, k, k)
+                    elif _TICKER.match(toks[k].text):
+                        self._offer(1, toks[k].text.upper(), k, k)
+                continue
+            if tok.cat is not None:
+                continue
+            prev = toks[i - 1] if i else None
+            up = tok.text.upper()
+            if prev is not None and prev.kind == "p" and prev.text in "#$" and prev.end == tok.start:
+                if (tok.text.isupper() or prev.text == "$") and 2 <= len(up) <= 12 and up not in symbols.noise_tags \
+                        and _TICKER.match(tok.text):
+                    self._offer(3, symbols.canonical(up) or up, i, i)
+                    continue
+            if up in symbols.bases and tok.text.isupper():
+                self._offer(4, up, i, i)
+            elif tok.text.isupper() and _TICKER.match(tok.text) and up not in symbols.noise_tags:
+                nxt = toks[i + 1] if i + 1 < n else None
+                if any(t is not None and t.cat == "dir" for t in (prev, nxt)) \
+                        or (prev is not None and prev.text.lower() in ("on", "ticker")):
+                    self._offer(5, up, i, i)
+        return self
+
+    def symbol_at(self, i: int) -> tuple[str, int, int] | None:
+        """A symbol starting at word token ``i``: written whole (EURUSD, XAUUSDm), split (EUR/USD,
+        BTC / USDT, XAU USD) or with digits (US30). Returns (symbol, last token index, priority)."""
+        toks, symbols = self.toks, self.lex.symbols
+        tok = toks[i]
+        word = tok.text
+        n = len(toks)
+        if i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end:
+            sym = symbols.canonical(word + toks[i + 1].text)
+            if sym:
+                toks[i + 1].skip = True
+                return sym, i + 1, 2
+        j = i + 1
+        if j < n and toks[j].kind == "p" and toks[j].text in "/-_." and j + 1 < n and toks[j + 1].kind == "word":
+            j += 1
+        if j < n and toks[j].kind == "word" and toks[j].cat in (None, "sym", "label"):
+            quote = toks[j].text.upper()
+            base = word.upper()
+            if quote in symbols.quotes and j > i + 1 and base.isascii() and base.isalnum() \
+                    and base not in symbols.noise_tags and toks[j].start - tok.end <= 4:
+                return ("BTC" if base == "XBT" else base) + quote, j, 2
+            if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and toks[j].start - tok.end <= 3:
+                return (word + quote).upper(), j, 2
+        if tok.cat is None:
+            sym = symbols.canonical(word)
+            if sym and (len(word) >= 5 or word.isupper() or symbols.is_pair(word)):
+                return sym, i, 2
+        return None
+
+    def is_currency(self, tok: Tok) -> bool:
+        return tok.text.upper() in self.lex.symbols.currencies or tok.text.upper() in self.lex.symbols.quotes
+
+
+def _next_word_index(toks: list[Tok], j: int) -> int | None:
+    while j < len(toks):
+        t = toks[j]
+        if t.kind == "word":
+            return j
+        if t.kind == "p" and t.text in SYMBOL_LABEL_PUNCT:
+            j += 1
+            continue
+        return None
+    return None

@@ -1,0 +1,70 @@
+"""Updates (management of an open trade) and noise cues, from the pattern tables."""
+from __future__ import annotations
+
+import regex
+
+from signalos.models import Action
+from signalos.normalize import parse_number
+
+from signalos_regex.lexicon import Lexicon
+
+PATTERN_TIMEOUT = 0.05  # seconds per pass: user-supplied patterns may backtrack badly
+_PRICE_AFTER = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*%|\d|[.,]\d)")
+_PRICE_IN = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
+_TP_INDEX = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
+_PERCENT = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
+_HALF = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moitié", regex.IGNORECASE)
+PRICED = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
+
+
+def find_updates(text: str, lex: Lexicon) -> list[tuple[Action, int, int]]:
+    """Every management action the text states, in the order written, with its span."""
+    if lex.updates is None:
+        return []
+    pattern, names = lex.updates
+    found: list[tuple[Action, int, int]] = []
+    for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
+        typ = next(names[g][1] for g in names if m.group(g) is not None)
+        phrase = m.group()
+        line_end = text.find("\n", m.end())
+        tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
+        price = percent = tp = None
+        n = m.groupdict().get("n")
+        if n:
+            tp = int(n)
+        if typ in PRICED:
+            num = _PRICE_AFTER.search(tail)
+            if num is not None:
+                price = parse_number(num.group(1))
+                # "close it 2 times", "TP 3": small integers are rarely a price
+                if price is not None and price <= 20 and "." not in num.group(1) and typ != "move_sl":
+                    price = None
+        if typ == "tp_hit":
+            if tp is None:
+                idx = _TP_INDEX.search(phrase)
+                tp = int(idx.group(1)) if idx else None
+            num = _PRICE_IN.search(phrase)
+            price = parse_number(num.group(1)) if num else None
+        if typ in ("close_partial", "modify_tp"):
+            pct = _PERCENT.search(phrase + tail[:20])
+            if pct:
+                percent = float(pct.group(1))
+            elif _HALF.search(phrase):
+                percent = 50.0
+            idx = _TP_INDEX.search(phrase)
+            if idx:
+                tp = int(idx.group(1))
+        action = Action(type=typ, price=price, percent=percent, tp=tp)
+        if any(a == action for a, _, _ in found):
+            continue  # "set breakeven for zero risk" says breakeven once
+        found.append((action, m.start(), m.end()))
+    return found
+
+
+def noise_cues(text: str, lex: Lexicon) -> set[str]:
+    """Which kinds of noise the text shows: negation, conditional, results, ads, question."""
+    if lex.noise is None:
+        return set()
+    pattern, names = lex.noise
+    return {next(names[g][1] for g in names if m.group(g) is not None)
+            for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT)}
