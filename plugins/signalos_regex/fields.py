@@ -68,10 +68,10 @@ class Fields:
                 line += 1
                 line_start, line_has_label = True, False
                 continue
-            if line_start and kind == "word" and line > 0 and self._starts_second_signal(i):
-                self.multi = True
-                break
             if kind == "word":
+                if line_start and line > 0 and self._starts_second_signal(i):
+                    self.multi = True
+                    break
                 line_start = False
                 cat = tok.cat
                 if cat == "label":
@@ -136,7 +136,6 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
-            line_start = False
             role, value = self._number_role(i, current)
             if role is None:
                 continue
@@ -249,6 +248,10 @@ class Fields:
                     nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)
                     if nxt_num is not None and nxt_num.kind == "num":
                         return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 1: 5.82"
+            if label is not None and label.cat == "label" and label.val in PRICE_FIELDS and nxt is not None \
+                    and nxt.kind == "p" and nxt.text in ":-=" and after is not None and after.kind == "word" \
+                    and after.cat is None:
+                return None, 0.0  # "TP 3 - Close All", "Checkpoint 3 : OPEN"
             if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
                     and current in PRICE_FIELDS and after is not None and after.kind == "num":
                 return None, 0.0  # "1. 0.4315" in a list

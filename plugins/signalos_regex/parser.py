@@ -91,7 +91,7 @@ class _Reading:
         reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
         first_line = len(self.text.lstrip()) and self.text.find("\n", len(self.text) - len(self.text.lstrip()))
         first_line = first_line if first_line >= 0 else len(self.text)
-        headline_update = any(u[1] < first_line for u in updates) and not f.entry
+        headline_update = any(u[1] < first_line for u in updates) and not any(c.isdigit() for c in self.text[:first_line])
         complete = bool(live_dirs) and bool(f.stop) and bool(f.targets)
         if f.multi:
             self.warnings.append("message holds several signals: the first one is returned")
@@ -101,7 +101,7 @@ class _Reading:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return ParseResult.noise(parser=NAME, confidence=0.7, warnings=tuple(self.warnings))
-        if updates and not (live_dirs and has_levels and f.entry):
+        if updates and (headline_update or not (live_dirs and has_levels and f.entry)):
             if "conditional" in noise and all(u[0].type == "other" for u in updates):
                 return ParseResult.noise(parser=NAME, confidence=0.7, warnings=tuple(self.warnings))
             return self._update(updates, symbol)

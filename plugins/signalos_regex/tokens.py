@@ -23,8 +23,9 @@ TOKEN = regex.compile(
 TIMESTAMP = regex.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![\p{L}\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}[./]\d{2}[./]\d{2}|(?<![\d.])\d{2}\.\d{2}\.\d{2,4}(?![\d.])"
 )
+URL = regex.compile(r"(?:https?://|www\.|t\.me/)\S+")
 JOINERS = frozenset("-/_.'’&")
 CJK = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}")
 
@@ -50,12 +51,16 @@ class Tok:
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
-    masked = [(m.start(), m.end()) for m in TIMESTAMP.finditer(text)] if ":" in text or "-" in text or "/" in text else []
+    masked = [(m.start(), m.end()) for m in TIMESTAMP.finditer(text)] if ":" in text or "-" in text or "/" in text \
+        or "." in text else []
+    urls = [(m.start(), m.end()) for m in URL.finditer(text)] if "/" in text or "www" in text else []
     toks: list[Tok] = []
     for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "sp":
             continue
+        if urls and any(a <= m.start() < b for a, b in urls):
+            continue  # a link's words and numbers are not the message's
         tok = Tok(kind, m.group(), m.start(), m.end())
         if masked and kind == "num":
             for a, b in masked:
@@ -78,7 +83,7 @@ def _split_glued(tok: Tok, lex: Lexicon) -> list[Tok] | None:
     for i in range(1, len(w) - 2):
         head, tail = w[:i], low[i:]
         hit = lex.words.get(tail)
-        if hit is None or hit[0] not in ("label", "dir") or len(tail) < 3:
+        if hit is None or len(tail) < 3 or not (hit[0] == "dir" or hit[1] in ("entry", "stop_loss", "take_profit", "leverage")):
             continue
         if head.isupper() or head.lower() in ("x",) or lex.lookup(head.lower()) is not None:
             a = Tok("word", head, tok.start, tok.start + i)
