@@ -1,8 +1,8 @@
 """Keyword and symbol tables compiled for fast lookup.
 
 Phrases become dictionary keys over word n-grams (one dict lookup per token and length), so adding
-a thousand words in another language costs nothing per message; ``re:`` entries become one
-alternation per section.
+a thousand words in another language costs nothing per message; ``re:`` entries become pattern
+sets (see ``patterns.py``).
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Any
 import regex
 
 from signalos.normalize import SymbolTable, load_tables, phrase_key
+
+from signalos_regex.patterns import PatternSet
 
 # Priority when two update patterns match at the same place: the more specific one wins.
 UPDATE_ORDER = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
@@ -42,6 +44,10 @@ class Lexicon:
         self.max_words = max((k.count(" ") + 1 for k in self.words), default=1)
         self.max_words = max(self.max_words, symbols.max_alias_words)
         self.fillers = frozenset(phrase_key(w) for w in keywords.get("fillers", {}).get("words", []))
+        for key, canonical in symbols.aliases.items():
+            self.words.setdefault(key, ("sym", canonical))
+        # every proper prefix of a multi-word key, so the tokenizer extends a phrase only when useful
+        self.prefixes = frozenset(" ".join(k.split(" ")[:n]) for k in self.words for n in range(1, k.count(" ") + 1))
         self.word_patterns = self._compile(self.patterns) if self.patterns else None
         self.updates = self._compile(
             [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])
@@ -58,26 +64,11 @@ class Lexicon:
                     self.words.setdefault(phrase_key(entry), (category, value))
 
     @staticmethod
-    def _compile(entries: list[tuple[str, str, str]]):
-        """One alternation with a named group per entry: ``g<i>``; returns (pattern, names)."""
-        if not entries:
-            return None
-        parts, names = [], {}
-        for i, (category, value, pattern) in enumerate(entries):
-            pattern = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
-            parts.append(f"(?P<g{i}>{pattern})")
-            names[f"g{i}"] = (category, value)
-        compiled = regex.compile("|".join(parts), regex.IGNORECASE | regex.MULTILINE | regex.V0)
-        return compiled, names
+    def _compile(entries: list[tuple[str, str, str]]) -> PatternSet | None:
+        return PatternSet(entries) if entries else None
 
     def lookup(self, key: str) -> tuple[str, str] | None:
-        hit = self.words.get(key)
-        if hit is not None:
-            return hit
-        canonical = self.symbols.alias(key)
-        if canonical is not None:
-            return ("sym", canonical)
-        return None
+        return self.words.get(key)
 
 
 def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = ()) -> Lexicon:

@@ -82,17 +82,26 @@ class _Reading:
 
     def result(self) -> ParseResult:
         f = self.fields
-        updates = find_updates(self.text, self.lex)
-        noise = noise_cues(self.text, self.lex)
+        text = self.text
         live_dirs = [d for d in f.directions if not d[2]]
         negated = any(d[2] for d in f.directions)
         has_levels = bool(f.stop or f.targets or f.stop_pips or f.target_pips)
         symbol = self.symbols.best[1] if self.symbols.best else None
-        reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
-        first_line = len(self.text.lstrip()) and self.text.find("\n", len(self.text) - len(self.text.lstrip()))
-        first_line = first_line if first_line >= 0 else len(self.text)
-        headline_update = any(u[1] < first_line for u in updates) and not any(c.isdigit() for c in self.text[:first_line])
         complete = bool(live_dirs) and bool(f.stop) and bool(f.targets)
+        first_line = text.find("\n", len(text) - len(text.lstrip()))
+        first_line = first_line if first_line >= 0 else len(text)
+        if complete:
+            # a complete signal is only overruled by an update in its headline ("Trailing stop
+            # activated"), so the update and noise patterns need to read that line alone
+            head = text[:first_line]
+            updates = find_updates(head, self.lex, head.lower())
+            noise: set[str] = set()
+        else:
+            lowered = text.lower()
+            updates = find_updates(text, self.lex, lowered)
+            noise = noise_cues(text, self.lex, lowered)
+        reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
+        headline_update = any(u[1] < first_line for u in updates) and not any(c.isdigit() for c in text[:first_line])
         if f.multi:
             self.warnings.append("message holds several signals: the first one is returned")
 

@@ -1,33 +1,37 @@
 """Tokens of a message: numbers, words, punctuation, with keywords and symbols recognised.
 
 Offsets are those of the original text (normalisation keeps lengths), so every field can say
-which characters it was read from.
+which characters it was read from. This runs on every message, so it sticks to the standard
+library's ``re`` and dictionary lookups.
 """
 from __future__ import annotations
 
-import regex
-
-from signalos.normalize import phrase_key
+import re
 
 from signalos_regex.lexicon import Lexicon
 
-TOKEN = regex.compile(
-    r"(?P<num>\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?)"
-    r"|(?P<word>\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}|\p{L}[\p{L}\p{M}&'’]*)"
-    r"|(?P<nl>\n)"
-    r"|(?P<sp>[^\S\n]+)"
-    r"|(?P<p>.)",
-    regex.DOTALL,
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
+TOKEN = re.compile(
+    r"(\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?)"                 # 1: number
+    rf"|((?:[^\W\d_]|[{_MARKS}])+(?:['’&](?:[^\W\d_]|[{_MARKS}])+)*)"       # 2: word
+    r"|(\n)"                                                                 # 3: newline
+    r"|(\S)"                                                                 # 4: anything else
 )
+KINDS = (None, "num", "word", "nl", "p")
 # Dates, clock times and ISO timestamps are never prices.
-TIMESTAMP = regex.compile(
+TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|(?<![\p{L}\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
+    r"|(?<![^\W\d_])(?<![\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}[./]\d{2}[./]\d{2}|(?<![\d.])\d{2}\.\d{2}\.\d{2,4}(?![\d.])"
 )
-URL = regex.compile(r"(?:https?://|www\.|t\.me/)\S+")
+TIMESTAMP_HINT = re.compile(r"\d:\d\d|\d[./-]\d\d[./-]\d")
+URL = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
 JOINERS = frozenset("-/_.'’&")
-CJK = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}")
+GLUE_LABELS = frozenset({"entry", "stop_loss", "take_profit", "leverage"})
+
+
+def _is_cjk(word: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\u0e00" <= ch <= "\u0e7f" or "\uac00" <= ch <= "\ud7af" for ch in word)
 
 
 class Tok:
@@ -51,101 +55,97 @@ class Tok:
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
-    masked = [(m.start(), m.end()) for m in TIMESTAMP.finditer(text)] if ":" in text or "-" in text or "/" in text \
-        or "." in text else []
-    urls = [(m.start(), m.end()) for m in URL.finditer(text)] if "/" in text or "www" in text else []
+    masked = [m.span() for m in TIMESTAMP.finditer(text)] if TIMESTAMP_HINT.search(text) else ()
+    urls = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else ()
     toks: list[Tok] = []
+    append = toks.append
+    maybe_cjk = bool(text) and max(text) >= "\u0e00"
     for m in TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "sp":
-            continue
-        if urls and any(a <= m.start() < b for a, b in urls):
+        kind = KINDS[m.lastindex]
+        start, end = m.span()
+        word = m.group()
+        if urls and any(a <= start < b for a, b in urls):
             continue  # a link's words and numbers are not the message's
-        tok = Tok(kind, m.group(), m.start(), m.end())
-        if masked and kind == "num":
-            for a, b in masked:
-                if a <= tok.start < b:
-                    tok.skip = True
-                    break
-        toks.append(tok)
+        if maybe_cjk and kind == "word" and _is_cjk(word):
+            for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
+                append(Tok("word", ch, start + k, start + k + 1))
+            continue
+        tok = Tok(kind, word, start, end)
+        if masked and kind == "num" and any(a <= start < b for a, b in masked):
+            tok.skip = True
+        append(tok)
     return toks
 
 
 def _split_glued(tok: Tok, lex: Lexicon) -> list[Tok] | None:
     """``LONGLeverage`` → LONG + Leverage, ``XEntry`` → X + Entry: words glued by HTML exports.
 
-    Only splits where the tail is a trading label or direction and the head is upper case (or a
-    keyword), so ordinary words such as "Signal" or "Reentry" stay whole."""
+    Only tried on words with capitals inside, and only split where the tail is a trading label or
+    direction and the head is upper case (or a keyword), so "Signal" or "Reentry" stay whole."""
     w = tok.text
-    if len(w) < 4:
+    if len(w) < 4 or w[1:].islower():
         return None
     low = w.lower()
+    words = lex.words
     for i in range(1, len(w) - 2):
-        head, tail = w[:i], low[i:]
-        hit = lex.words.get(tail)
-        if hit is None or len(tail) < 3 or not (hit[0] == "dir" or hit[1] in ("entry", "stop_loss", "take_profit", "leverage")):
+        hit = words.get(low[i:])
+        if hit is None or not (hit[0] == "dir" or hit[1] in GLUE_LABELS):
             continue
-        if head.isupper() or head.lower() in ("x",) or lex.lookup(head.lower()) is not None:
-            a = Tok("word", head, tok.start, tok.start + i)
-            b = Tok("word", w[i:], tok.start + i, tok.end)
-            return [a, b]
+        head = w[:i]
+        if head.isupper() or head in ("x", "X") or lex.lookup(head.lower()) is not None:
+            return [Tok("word", head, tok.start, tok.start + i), Tok("word", w[i:], tok.start + i, tok.end)]
     return None
 
 
 def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
     """Merge multi-word keywords into one token and tag keywords and symbol aliases."""
     out: list[Tok] = []
+    append = out.append
+    words, prefixes, max_words = lex.words, lex.prefixes, lex.max_words
     n = len(toks)
     i = 0
-    words = lex.words
-    symbols = lex.symbols
     while i < n:
         tok = toks[i]
         if tok.kind != "word":
-            out.append(tok)
+            append(tok)
             i += 1
             continue
-        # collect up to max_words word tokens joined only by spaces or joiners
-        best = None
-        parts = [tok.text.lower()]
-        j = i
-        last = i
-        key = parts[0]
-        hit = words.get(key) or (("sym", symbols.alias(key)) if symbols.alias(key) else None)
-        if hit:
-            best = (hit, i)
-        k = i + 1
-        while len(parts) < lex.max_words and k < n:
-            t = toks[k]
-            if t.kind == "p" and t.text in JOINERS and k + 1 < n and toks[k + 1].kind == "word":
+        key = tok.text.lower()
+        hit = words.get(key)
+        best = (hit, i) if hit else None
+        if key in prefixes:
+            k, count = i + 1, 1
+            while count < max_words and k < n:
+                t = toks[k]
+                if t.kind == "p" and t.text in JOINERS and k + 1 < n and toks[k + 1].kind == "word":
+                    k += 1
+                    continue
+                if t.kind != "word":
+                    break
+                key = key + " " + t.text.lower()
+                count += 1
+                hit = words.get(key)
+                if hit:
+                    best = (hit, k)
+                if key not in prefixes:
+                    break
                 k += 1
-                continue
-            if t.kind != "word":
-                break
-            parts.append(t.text.lower())
-            last = k
-            key = phrase_key(" ".join(parts)) if not CJK.match(t.text) else " ".join(parts)
-            hit = words.get(key)
-            if hit is None:
-                alias = symbols.alias(key)
-                hit = ("sym", alias) if alias else None
-            if hit:
-                best = (hit, last)
-            k += 1
         if best is None:
             split = _split_glued(tok, lex)
             if split:
                 toks[i:i + 1] = split
                 n = len(toks)
                 continue
-            out.append(tok)
+            append(tok)
             i += 1
             continue
         (cat, val), end_idx = best
-        merged = Tok("word", "".join(t.text for t in toks[i:end_idx + 1]) if end_idx > i else tok.text,
-                     tok.start, toks[end_idx].end)
+        if end_idx > i:
+            merged = Tok("word", text[tok.start:toks[end_idx].end], tok.start, toks[end_idx].end)
+        else:
+            merged = tok
         merged.cat, merged.val = cat, val
-        out.append(merged)
+        append(merged)
         i = end_idx + 1
     if lex.word_patterns is not None:
         out = _mark_patterns(out, lex, text)
@@ -154,11 +154,7 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
 
 def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
     """Apply the ``re:`` keywords: the tokens a match covers become one keyword token."""
-    pattern, names = lex.word_patterns
-    for m in pattern.finditer(text, timeout=0.05):
-        if m.end() == m.start():
-            continue
-        cat, val = next(names[g] for g in names if m.group(g) is not None)
+    for cat, val, m in lex.word_patterns.matches(text, text.lower(), timeout=0.05):
         inside = [k for k, t in enumerate(toks) if t.start >= m.start() and t.end <= m.end()]
         if not inside or any(toks[k].cat is not None and toks[k].cat != "dir" for k in inside):
             continue

@@ -17,15 +17,13 @@ _HALF = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moit
 PRICED = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
-def find_updates(text: str, lex: Lexicon) -> list[tuple[Action, int, int]]:
+def find_updates(text: str, lex: Lexicon, lowered: str | None = None) -> list[tuple[Action, int, int]]:
     """Every management action the text states, in the order written, with its span."""
     if lex.updates is None:
         return []
-    pattern, names = lex.updates
     found: list[tuple[Action, int, int]] = []
-    for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
-        typ = next(names[g][1] for g in names if m.group(g) is not None)
-        phrase = m.group()
+    for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT):
+        phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
         price = percent = tp = None
@@ -61,10 +59,8 @@ def find_updates(text: str, lex: Lexicon) -> list[tuple[Action, int, int]]:
     return found
 
 
-def noise_cues(text: str, lex: Lexicon) -> set[str]:
+def noise_cues(text: str, lex: Lexicon, lowered: str | None = None) -> set[str]:
     """Which kinds of noise the text shows: negation, conditional, results, ads, question."""
     if lex.noise is None:
         return set()
-    pattern, names = lex.noise
-    return {next(names[g][1] for g in names if m.group(g) is not None)
-            for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT)}
+    return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT)}

@@ -164,6 +164,7 @@ class SymbolTable:
         self.noise_tags = frozenset(crypto.get("noise_tags", []))
         self.suffixes = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words = max((k.count(" ") + 1 for k in self.aliases), default=1)
+        self._cache: dict[str, str | None] = {}
 
     def alias(self, key: str) -> str | None:
         return self.aliases.get(key)
@@ -184,6 +185,18 @@ class SymbolTable:
 
     def canonical(self, raw: str) -> str | None:
         """Canonical form of one written symbol, or None when it is not one."""
+        # channels reuse a small vocabulary, so answers are remembered (bounded, pure function)
+        cache = self._cache
+        try:
+            return cache[raw]
+        except KeyError:
+            pass
+        if len(cache) > 50_000:
+            cache.clear()
+        cache[raw] = found = self._canonical(raw)
+        return found
+
+    def _canonical(self, raw: str) -> str | None:
         key = phrase_key(raw)
         hit = self.aliases.get(key)
         if hit:
