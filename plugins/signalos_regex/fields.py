@@ -38,6 +38,7 @@ class Fields:
         self.leverage: list[tuple[float, Tok]] = []
         self.labelled: set[str] = set()  # fields that some label opened
         self.multi = False  # a second signal follows the first one
+        self.magnitude = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
 
     @property
     def entry(self):
@@ -170,6 +171,10 @@ class Fields:
                     if expanded is not None:
                         value = expanded
                         full_raw = prev_num[0]
+            if self.magnitude is not None:
+                value = self._thousands(i, value, values)
+                if value is None:
+                    continue
             values.append((value, tok))
             filled += 1
             prev_num = (full_raw, value, tok, field)
@@ -177,6 +182,22 @@ class Fields:
         return self
 
     # ------------------------------------------------------------------------------------------
+    def _thousands(self, i: int, value: float, values: list[tuple[float, Tok]]) -> float | None:
+        """"DAX 19.450" → 19450; "42 350" → 42350 (merged into the price before; None returned)."""
+        low, high = self.magnitude
+        if low <= value <= high:
+            return value
+        raw = self.toks[i].text
+        if len(raw) == 3 and raw.isdigit() and values and i > 0 and self.toks[i - 1] is values[-1][1]:
+            prev_tok = self.toks[i - 1]
+            merged = parse_number(prev_tok.text + raw) if prev_tok.text.isdigit() and len(prev_tok.text) <= 3 else None
+            if merged is not None and self.text[prev_tok.end:self.toks[i].start] == " " and low <= merged <= high:
+                values[-1] = (merged, prev_tok)
+                return None
+        if "." in raw and len(raw.split(".")[1]) == 3 and low <= value * 1000 <= high:
+            return value * 1000
+        return value
+
     def _starts_second_signal(self, i: int) -> bool:
         """A line opening with a direction or a symbol after a complete signal starts another."""
         if not (self.stop and self.targets):

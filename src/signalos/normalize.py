@@ -165,6 +165,18 @@ class SymbolTable:
         self.suffixes = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words = max((k.count(" ") + 1 for k in self.aliases), default=1)
         self._cache: dict[str, str | None] = {}
+        self.magnitudes = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
+
+    def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
+        """The plausible price range of a symbol (of its crypto base when the pair has none)."""
+        if not symbol:
+            return None
+        hit = self.magnitudes.get(symbol)
+        if hit is None:
+            for quote in self.quotes:
+                if symbol.endswith(quote) and symbol[: -len(quote)] in self.magnitudes:
+                    return self.magnitudes[symbol[: -len(quote)]]
+        return hit
 
     def alias(self, key: str) -> str | None:
         return self.aliases.get(key)
