@@ -36,6 +36,9 @@ SIGNALS = [
     ("#AUDNZD Sell 1.09700\n🔻 1.10500\n🔹 1.08900\n🔹 1.08300", "AUDNZD", "sell", None, [1.097], 1.105, [1.089, 1.083]),
     ("USDJPY buy @ 150.10 SL 149.60 TP 150.60 (50 pips) TP 151.10 RR 1:2", "USDJPY", "buy", None, [150.1], 149.6, [150.6, 151.1]),
     ("EURJPY SELL NOW @ 134.30/35\nSL 134.51\nTP 131.50", "EURJPY", "sell", "market", [134.3, 134.35], 134.51, [131.5]),
+    ("NAS100 buy stop at 18000 sl 17900 tp 18200", "NAS100", "buy", "stop", [18000], 17900, [18200]),
+    ("Long #SOL 150-148, targets 155/160/170, stop 145, lev 10x", "SOL", "buy", None, [148, 150], 145, [155, 160, 170]),
+    ("BTC long 65k sl 63k tp 70k", "BTC", "buy", None, [65000], 63000, [70000]),
 ]
 
 
@@ -109,6 +112,12 @@ def test_spans_point_at_the_text(host):
     assert text[slice(*r.spans["symbol"][0])] == "GOLD"
     assert text[slice(*r.spans["stop_loss"][0])] == "2335"
     assert [text[slice(*s)] for s in r.spans["take_profits"]] == ["2350", "2360"]
+
+
+def test_pips_and_leverage(host):
+    r = host.parse("Sell EURUSD now. SL 30 pips, TP 60 pips").result
+    assert (r.stop_loss, r.stop_loss_pips, list(r.take_profit_pips)) == (None, 30.0, [60.0])
+    assert host.parse("ETH/USDT SHORT lev 5-10x entry 3500 sl 3600 tp 3400").result.leverage == 10.0
 
 
 def test_direction_inferred_from_levels_is_reported(host):

@@ -100,6 +100,9 @@ class Fields:
                     continue
                 if cat == "ot":
                     self.order_types.append((tok.val, tok))
+                    lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
+                    if lead is not None and lead[0] == "dir":
+                        self.directions.append((lead[1], tok, _negated(toks, i)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
                 if cat == "sym" or i in self.symbols.token_ids or self.symbols.is_currency(tok):

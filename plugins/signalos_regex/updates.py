@@ -9,7 +9,7 @@ from signalos.normalize import parse_number
 from signalos_regex.lexicon import Lexicon
 
 PATTERN_TIMEOUT = 0.05  # seconds per pass: user-supplied patterns may backtrack badly
-_PRICE_AFTER = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*%|\d|[.,]\d)")
+_PRICE_AFTER = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
 _PRICE_IN = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
 _PERCENT = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
