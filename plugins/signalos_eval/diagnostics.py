@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from signalos.evaluation.scoring import CORE_FIELDS, Tolerance, action_types, field_ok, present
+from signalos.evaluation.scoring import CORE_FIELDS, Tolerance, action_types, as_list, field_ok, present
 from signalos.evaluation.stats import histogram, percentiles
 from signalos.validate import infer_direction
 
@@ -63,15 +63,18 @@ def categorize(item, tol: Tolerance) -> list[tuple[str, str]]:
         return out
     if k != "signal":
         return out
-    inferred = infer_direction(pred.get("entry") or [], pred.get("stop_loss"), pred.get("take_profits") or [])
+    try:
+        inferred = infer_direction(as_list(pred.get("entry")), pred.get("stop_loss"), as_list(pred.get("take_profits")))
+    except (TypeError, ValueError):  # a hand-written prediction file may hold text where a price goes
+        inferred = None
     if pred.get("direction") and inferred and inferred != pred.get("direction"):
         out.append(("side_violation", f"{pred.get('direction')} but the levels say {inferred}"))
     for f in CORE_FIELDS:
         if field_ok(f, label, pred, tol):
             continue
         lv, pv = label.get(f), pred.get(f)
-        if f == "take_profits" and present(lv) and present(pv) and len(lv) != len(pv):
-            cat = "extra_target" if len(pv) > len(lv) else "missing_target"
+        if f == "take_profits" and present(lv) and present(pv) and len(as_list(lv)) != len(as_list(pv)):
+            cat = "extra_target" if len(as_list(pv)) > len(as_list(lv)) else "missing_target"
             out.append((cat, f"labelled {lv}, predicted {pv}"))
         elif present(lv) and not present(pv):
             out.append(("missing_field", f"{f}: labelled {lv!r}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from signalos.evaluation.scoring import (
-    CORE_FIELDS, OPTIONAL_FIELDS, Tolerance, field_ok, num_eq, present,
+    CORE_FIELDS, OPTIONAL_FIELDS, Tolerance, as_list, field_ok, num_eq, present,
 )
 from signalos.evaluation.stats import prf
 
@@ -95,7 +95,7 @@ class FieldsEvaluator:
                 if label_sig and pred_sig and outcome in (None, "correct"):
                     agree[f] += 1
                 if f in elements:
-                    lv, pv = list(label.get(f) or []), list(pred.get(f) or [])
+                    lv, pv = as_list(label.get(f)), as_list(pred.get(f))
                     if f == "entry":  # entries are a set of prices, written in any order
                         lv, pv = sorted(lv, key=_num), sorted(pv, key=_num)
                     for mode in ("in_order", "aligned"):

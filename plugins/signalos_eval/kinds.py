@@ -26,7 +26,8 @@ class KindsEvaluator:
         per_type = {t: Counter() for t in ACTION_TYPES}
         for it in run.items:
             k = it.label["kind"]
-            pk = it.prediction.get("kind") or NONE
+            pk = it.prediction.get("kind")
+            pk = pk if pk in KINDS else NONE
             matrix[k][pk] += 1
             if k != "update":
                 continue

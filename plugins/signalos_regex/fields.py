@@ -227,8 +227,8 @@ class Fields:
         tok = toks[i]
         raw = tok.text
         value = parse_number(raw)
-        if value is None:
-            return None, 0.0
+        if value is None or value <= 0:
+            return None, 0.0  # zero is never a level
         prev = toks[i - 1] if i else None
         nxt = toks[i + 1] if i + 1 < n else None
         glued_prev = prev is not None and prev.end == tok.start

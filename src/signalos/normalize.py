@@ -6,6 +6,7 @@ normalised text are spans of the original message.
 from __future__ import annotations
 
 import functools
+import math
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
@@ -65,10 +66,13 @@ def parse_number(raw: str) -> float | None:
             s = s.replace(".", "")  # 1.250.000
         else:
             return None
+    if len(s) > 24:
+        return None  # no price is written with more digits than this; it is an id or garbage
     try:
-        return float(s) * mult + half
+        value = float(s) * mult + half
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def expand_shorthand(full: str, short: str) -> float | None:
@@ -214,8 +218,8 @@ class SymbolTable:
         if hit:
             return hit
         w = "".join(ch for ch in raw.upper() if ch.isalnum())
-        if not w:
-            return None
+        if not w or not w.isascii():
+            return None  # canonical symbols are ASCII; other scripts name instruments through aliases
         if w in self.aliases.values() or self.is_pair(w) or self.crypto_pair(w):
             return "BTC" + w[3:] if w.startswith("XBT") else w
         for suffix in self.suffixes:

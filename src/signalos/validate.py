@@ -5,6 +5,7 @@ rejects an attempt with problems and records them as warnings.
 """
 from __future__ import annotations
 
+import math
 from statistics import median
 
 from signalos.models import ParseResult
@@ -41,6 +42,11 @@ def validate(result: ParseResult) -> list[str]:
     if result.direction not in ("buy", "sell"):
         problems.append("signal without a direction")
     entry, sl, tps = list(result.entry), result.stop_loss, list(result.take_profits)
+    numbers = [*entry, *tps, *result.take_profit_pips] + [v for v in (sl, result.leverage, result.stop_loss_pips) if v is not None]
+    if not all(math.isfinite(v) for v in numbers):
+        # every comparison with NaN is false, so the side checks below would pass it
+        problems.append("a number is not finite")
+        return problems
     if any(p <= 0 for p in [*entry, *tps] + ([sl] if sl is not None else [])):
         problems.append("a price is zero or negative")
         return problems
