@@ -262,6 +262,12 @@ class Fields:
                 return None, 0.0  # +300: a result, not a level
             elif prev.text == "#" and integer and value <= 20:
                 return None, 0.0  # TP #1
+        if nxt is not None and nxt.kind == "p" and nxt.text in "-–" and i + 3 < n + 1 and i + 2 < n:
+            after_range = toks[i + 2]
+            lev = toks[i + 3] if i + 3 < n else None
+            if after_range.kind == "num" and lev is not None and lev.kind == "word" and lev.text.lower() in ("x", "х") \
+                    and lev.start == after_range.end:
+                return "leverage", value  # "5-10x": the low end of a leverage range
         if integer and value <= 20:
             if nxt is not None and nxt.kind == "p" and nxt.text in (*KEYCAP, ")"):
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"

@@ -51,7 +51,14 @@ def register_augmenters(register: Register, host: Host) -> None:
 def register_evaluators(register: Register, host: Host) -> None:
     """Register evaluators: ``register(name, factory)``, ``factory(host, options)`` returning an
     object with ``evaluate(run) -> dict`` over a finished evaluation run. Called once while the host
-    starts; ``signalos eval --evaluator NAME`` picks them."""
+    starts; ``signalos eval --evaluator NAME`` picks them.
+
+    ``run`` is a :class:`signalos.evaluation.EvalRun`: ``run.items`` pairs each labelled row
+    (``item.row``: id, text, label, provider, language) with the chain's answer (``item.predicted``
+    ParseResult, ``item.prediction`` its schema dict, ``item.attempts``, ``item.latency_ms``);
+    ``run.scores()`` gives the per-message verdicts of the shared scoring rules. ``options`` is the
+    ``[evaluators.NAME]`` table of signalos.toml. The returned dict must be JSON-serialisable.
+    """
 
 
 @hookspec

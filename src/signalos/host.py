@@ -106,6 +106,8 @@ class Host:
     def chain(self, pipeline: str | None = None) -> Chain:
         cfg = self.config.pipeline(pipeline)
         if cfg.name not in self._chains:
+            for name in cfg.parsers:
+                self.parsers.get(name)  # a misspelt parser fails here, listing what exists
             self._chains[cfg.name] = Chain(self, cfg)
         return self._chains[cfg.name]
 
@@ -113,8 +115,6 @@ class Host:
         """Add (or replace) a pipeline at run time, e.g. from ``--chain a,b``."""
         self.config = self.config.with_pipeline(name, list(parsers), threshold)
         self._chains.pop(name, None)
-        for p in self.config.pipeline(name).parsers:
-            self.parsers.get(p)  # fail now, listing what exists, not at the first message
         return self.chain(name)
 
     def parse(self, message: Message | str, *, pipeline: str | None = None) -> ChainOutcome:

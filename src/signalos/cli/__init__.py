@@ -21,10 +21,9 @@ def build_app(host_factory=None) -> typer.Typer:
     """
     from signalos.cli import common, parse, plugins_cmd
 
-    common.STATE["host_factory"] = host_factory
-
     app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=False,
-                      help="Trading-signal messages in, validated structured orders out.")
+                      help="Trading-signal messages in, validated structured orders out.",
+                      context_settings={"obj": common.CliState(host_factory=host_factory)})
     app.callback()(common.root_callback)
     parse.register(app)
     plugins_cmd.register(app)
@@ -36,7 +35,7 @@ def build_app(host_factory=None) -> typer.Typer:
                 raise
             continue
         module.register(app)
-    host = common.plugin_host_for_commands()
+    host = common.plugin_host_for_commands(host_factory)
     if host is not None:
         # One call per plugin, so a plugin that fails here is named and the others still add
         # their commands: a broken plugin must not take the whole CLI down with it.

@@ -4,15 +4,27 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Optional
 
+import attrs
 import typer
 
 from signalos import __version__
 
-# Per-process CLI state: the root ``--config`` and, when ``build_app`` was given one, the factory
-# that tests use to run commands with their own plugins instead of the installed ones.
-STATE: dict = {"config": None, "host_factory": None}
+if TYPE_CHECKING:
+    from signalos.host import Host
+
+
+@attrs.define
+class CliState:
+    """What one CLI app knows across its commands: the root ``--config`` and, when ``build_app``
+    was given one, the factory tests use to run commands with their own plugins. It lives in the
+    click context of the app, never in a module global, so two apps in one process (two tests)
+    never see each other's plugins."""
+
+    host_factory: Callable[[str | None], Host] | None = None
+    config: str | None = None
 
 
 def _version(value: bool) -> None:
@@ -22,33 +34,42 @@ def _version(value: bool) -> None:
 
 
 def root_callback(
+    ctx: typer.Context,
     config: Optional[str] = typer.Option(None, "--config", "-c", envvar="SIGNALOS_CONFIG",
                                          help="signalos.toml to use (default: ./signalos.toml when present)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     """Trading-signal messages in, validated structured orders out."""
-    STATE["config"] = config
+    ctx.ensure_object(CliState).config = config
 
 
-def make_host():
+def _current_context():
+    try:
+        from typer._click.globals import get_current_context  # typer 0.2x ships its own click
+    except ImportError:
+        from click import get_current_context
+    return get_current_context(silent=True)
+
+
+def make_host() -> Host:
     """The host for a command, from ``--config`` / ``SIGNALOS_CONFIG`` / ``./signalos.toml``."""
-    factory = STATE.get("host_factory")
-    if factory is not None:
-        return factory(STATE.get("config"))
+    ctx = _current_context()
+    state = (ctx.find_object(CliState) if ctx is not None else None) or CliState()
+    if state.host_factory is not None:
+        return state.host_factory(state.config)
     from signalos.host import Host
 
-    return Host(STATE.get("config"))
+    return Host(state.config)
 
 
-def plugin_host_for_commands():
+def plugin_host_for_commands(host_factory: Callable[[str | None], Host] | None = None) -> Host | None:
     """A host used only to let plugins add commands; a broken plugin must not hide ``--help``."""
     if os.environ.get("SIGNALOS_NO_PLUGIN_COMMANDS") == "1":
         return None
     try:
-        factory = STATE.get("host_factory")
-        if factory is not None:
-            return factory(os.environ.get("SIGNALOS_CONFIG"))
+        if host_factory is not None:
+            return host_factory(os.environ.get("SIGNALOS_CONFIG"))
         from signalos.host import Host
 
         return Host(os.environ.get("SIGNALOS_CONFIG"))

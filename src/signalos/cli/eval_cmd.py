@@ -1,4 +1,4 @@
-"""``signalos eval``: measure a chain on labelled messages; ``signalos eval history`` and ``show``."""
+"""``signalos eval``: measure a chain on labelled messages; ``eval history``, ``show`` and ``diff`` of recorded runs."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -16,10 +17,11 @@ from signalos.errors import SignalosError
 
 def register(app: typer.Typer) -> None:
     """Add the ``eval`` command group to ``app``."""
-    eval_app = typer.Typer(help="Measure parsers on labelled messages.", add_completion=False)
+    eval_app = typer.Typer(add_completion=False)  # its help is eval_command's docstring
     eval_app.callback(invoke_without_command=True)(eval_command)
     eval_app.command("history")(history_command)
     eval_app.command("show")(show_command)
+    eval_app.command("diff")(diff_command)
     app.add_typer(eval_app, name="eval")
 
 
@@ -46,8 +48,13 @@ def eval_command(
     rel_tol: float = typer.Option(1e-6, "--rel-tol", help="Relative tolerance between two prices."),
     abs_tol: float = typer.Option(1e-9, "--abs-tol", help="Absolute tolerance between two prices."),
     pips: float = typer.Option(0.0, "--pips", help="Also accept prices this many pips apart (per-instrument pip size)."),
+    pip_size: Optional[list[str]] = typer.Option(None, "--pip-size", metavar="SYMBOL=SIZE",
+                                                 help="Pip size of an instrument for --pips (repeatable), e.g. XAUUSD=0.01."),
 ) -> None:
-    """Evaluate a chain on labelled messages.
+    """Measure a chain on labelled messages: exact match, fields, kinds, latency, failures.
+
+    Runs the evaluators (built-in, or a plugin's, by --evaluator NAME), prints tables or --json,
+    and records the run in the workspace database (see `signalos eval history`).
 
     \b
       signalos eval --data labelled.jsonl --chain regex
@@ -76,11 +83,12 @@ def eval_command(
         payload = evaluate_labelled(
             host, data, chain=chain, evaluators=evaluators, compare=compare, predictions=predictions,
             keep_uncertain=keep_uncertain, threshold=threshold, workspace=workspace, store=store,
-            tolerance=Tolerance(rel_tol=rel_tol, abs_tol=abs_tol, pips=pips), progress=on_progress,
+            tolerance=Tolerance(rel_tol=rel_tol, abs_tol=abs_tol, pips=pips, pip_sizes=_pip_sizes(pip_size)),
+            progress=on_progress,
         )
     for problem in payload["data"]["problems"]:
         common.warn(f"{data}:{problem['line']}: {problem['error']} (line skipped)")
-    for name, res in payload["evaluators"].items():
+    for res in payload["evaluators"].values():
         if isinstance(res, dict) and set(res) == {"error"}:
             common.warn(res["error"])
     if report is not None:
@@ -95,6 +103,20 @@ def eval_command(
         common.print_json(payload)
     else:
         _show(payload)
+
+
+def _pip_sizes(values: list[str] | None) -> dict[str, float]:
+    out = {}
+    for value in values or ():
+        symbol, _, size = value.partition("=")
+        try:
+            out[symbol.strip()] = float(size)
+        except ValueError:
+            raise typer.BadParameter(f"expected SYMBOL=SIZE, got {value!r}", param_hint="--pip-size") from None
+        if not symbol.strip() or out[symbol.strip()] <= 0:
+            raise typer.BadParameter(f"expected SYMBOL=SIZE with a positive size, got {value!r}",
+                                     param_hint="--pip-size")
+    return out
 
 
 def history_command(
@@ -114,13 +136,14 @@ def history_command(
     if not runs:
         typer.echo(f"no evaluation runs in {ws.path}")
         return
-    table = Table(title=f"evaluation runs in {ws.path}")
-    for col in ("id", "when (UTC)", "chain", "data", "n", "exact match", "kind acc.", "seconds"):
-        table.add_column(col, justify="right" if col in ("id", "n", "exact match", "kind acc.", "seconds") else "left")
+    table = _table(f"evaluation runs in {ws.path}")
+    for col in ("id", "UTC", "chain", "data", "sha256", "n", "exact", "kind"):
+        left = col in ("UTC", "chain", "data", "sha256")
+        table.add_column(col, justify="left" if left else "right", no_wrap=col != "chain",
+                         min_width={"exact": 6, "kind": 6, "chain": 8}.get(col))
     for r in runs:
-        table.add_row(str(r["id"]), r["created_at"][:19].replace("T", " "), r["chain"],
-                      f"{Path(r['data_path']).name} ({r['data_sha256'][:8]})", str(r["n"]),
-                      _pct(r["exact_match"]), _pct(r["kind_accuracy"]), f"{r['wall_s'] or 0:.2f}")
+        table.add_row(str(r["id"]), r["created_at"][5:16].replace("T", " "), r["chain"], Path(r["data_path"]).name,
+                      r["data_sha256"][:8], str(r["n"]), _pct(r["exact_match"]), _pct(r["kind_accuracy"]))
     Console().print(table)
 
 
@@ -141,14 +164,44 @@ def show_command(
         common.print_json(row)
         return
     metrics = row.pop("metrics") or {}
-    table = Table(title=f"evaluation run {run_id}", show_header=False)
+    table = _table(f"evaluation run {run_id}", show_header=False)
     for k, v in row.items():
         table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
     Console().print(table)
     _show_evaluators(Console(), metrics)
 
 
+def diff_command(
+    run_a: int = typer.Argument(..., help="The baseline run id."),
+    run_b: int = typer.Argument(..., help="The run to compare with it."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", metavar="DIR", help="Workspace directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Compare two recorded runs of the same data message by message (McNemar's exact test)."""
+    from signalos.evaluation.history import compare_stored
+    from signalos.store import Workspace
+
+    ws = Workspace.for_host(common.make_host(), workspace)
+    out = compare_stored(ws.db, run_a, run_b)
+    if as_json:
+        common.print_json(out)
+        return
+    e, m = out["exact_match"], out["exact_match"]["mcnemar"]
+    Console().print(
+        f"run {run_a} ({out['a']['chain']}) → run {run_b} ({out['b']['chain']}) on {out['n']} messages: "
+        f"exact match {_pct(e['a'])} → {_pct(e['b'])} ({100 * e['delta']:+.1f} pts); McNemar p = {m['p_value']:.4g} "
+        f"(only {run_a} right: {m['only_a']}, only {run_b} right: {m['only_b']})")
+    for d in out["disagreements"]["examples"]:
+        Console().print(f"  {d['id']}: right in {run_a if d['right_in'] == 'a' else run_b} "
+                        f"(labelled {d['kind']}; predicted {d['a_pred_kind']} / {d['b_pred_kind']})")
+
+
 # rendering ------------------------------------------------------------------------------------
+def _table(title: str, **kw) -> Table:
+    # No vertical rules: the tables stay readable in an 80-column terminal.
+    return Table(title=title, box=box.SIMPLE_HEAD, **kw)
+
+
 def _pct(v: Any) -> str:
     return "-" if v is None else f"{100 * float(v):.1f}%"
 
@@ -175,15 +228,16 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
         if not isinstance(res, dict) or "error" in res:
             continue
         if name == "fields":
-            t = Table(title="fields")
-            for col in ("field", "precision", "recall", "F1", "correct", "incorrect", "missed", "spurious", "accuracy"):
-                t.add_column(col, justify="left" if col == "field" else "right")
+            t = _table("fields", caption="a wrong value counts against both P and R")
+            t.add_column("field", no_wrap=True)
+            for col in ("P", "R", "F1", "right", "wrong", "missed", "extra"):
+                t.add_column(col, justify="right", no_wrap=True, min_width=max(5, len(col)))
             for f, v in res["fields"].items():
                 t.add_row(f, *(f"{v[k]:.3f}" for k in ("precision", "recall", "f1")),
-                          *(str(v[k]) for k in ("correct", "incorrect", "missed", "spurious")), f"{v['accuracy']:.3f}")
+                          *(str(v[k]) for k in ("correct", "incorrect", "missed", "spurious")))
             console.print(t)
         elif name == "kinds":
-            t = Table(title="kinds (rows labelled, columns predicted)")
+            t = _table("kinds (rows labelled, columns predicted)")
             t.add_column("")
             for col in res["columns"]:
                 t.add_column(col, justify="right")
@@ -197,7 +251,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
             console.print(f"latency p50 {res['p50_ms']:.3f} ms · p95 {res['p95_ms']:.3f} ms · p99 {res['p99_ms']:.3f} ms"
                           f" · {res['throughput_per_s']:.0f} messages/s")
         elif name == "errors":
-            t = Table(title=f"failures: {res['failures']} of {res['n']}")
+            t = _table(f"failures: {res['failures']} of {res['n']}")
             for col in ("category", "count", "example"):
                 t.add_column(col, justify="right" if col == "count" else "left")
             for cat, v in res["categories"].items():
@@ -206,7 +260,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
             console.print(t)
         elif name == "slices":
             for key, rows in res["slices"].items():
-                t = Table(title=f"by {key}")
+                t = _table(f"by {key}")
                 for col in (key, "n", "exact match", "kind acc."):
                     t.add_column(col, justify="left" if col == key else "right")
                 for r in rows[:15]:
@@ -224,7 +278,7 @@ def _show_comparison(console: Console, cmp: dict[str, Any]) -> None:
     console.print(f"[bold]compare[/] {cmp['a']} (a) vs {cmp['b']} (b): exact match {_pct(e['a'])} → {_pct(e['b'])}, "
                   f"Δ {100 * e['delta']:+.1f} pts (95% {100 * e['delta_ci'][0]:+.1f} to {100 * e['delta_ci'][1]:+.1f}); "
                   f"McNemar p = {m['p_value']:.4g} (only a right {m['only_a']}, only b right {m['only_b']})")
-    t = Table(title="per-field difference (b − a)")
+    t = _table("per-field difference (b − a)")
     for col in ("field", "F1 a", "F1 b", "ΔF1", "95% interval"):
         t.add_column(col, justify="left" if col == "field" else "right")
     for f, v in cmp["fields"].items():

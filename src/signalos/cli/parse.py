@@ -1,6 +1,7 @@
 """``signalos parse``: one message, or a stream of JSON Lines, through a pipeline."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -8,7 +9,6 @@ import time
 from collections import Counter
 from typing import IO, Any, Iterable, Optional
 
-import click
 import typer
 
 from signalos.cli import common
@@ -46,8 +46,10 @@ def parse_command(
       signalos parse --input messages.jsonl --json > parses.jsonl
       cat messages.jsonl | signalos parse --input - --json --chain my-channel,regex
     """
-    if (text is None) == (input_path is None):
-        raise typer.BadParameter("give either a TEXT to parse or --input FILE, not both", param_hint="TEXT")
+    if text is None and input_path is None:
+        raise typer.BadParameter("give a TEXT to parse, or --input FILE", param_hint="TEXT")
+    if text is not None and input_path is not None:
+        raise typer.BadParameter("give a TEXT to parse or --input FILE, not both", param_hint="TEXT")
     host = common.make_host()
     pipeline_name = _pipeline_name(host, pipeline, chain)
     if input_path is None:
@@ -57,12 +59,7 @@ def parse_command(
         else:
             _show_one(outcome, attempts)
         return
-    try:
-        # utf-8-sig: a file saved by a Windows editor starts with a BOM that is not part of line 1.
-        source = click.open_file(input_path, "r", encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read {input_path}: {exc.strerror or exc}") from None
-    with source as lines:
+    with _open_input(input_path) as lines:
         if as_json:
             out = _utf8(sys.stdout)
             stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts)
@@ -82,6 +79,18 @@ def _pipeline_name(host, pipeline: str | None, chain: str | None) -> str:
     # The ad hoc chain keeps the default pipeline's threshold: only the parsers change.
     threshold = host.config.pipeline().threshold
     return host.use_pipeline(ADHOC_PIPELINE, names, threshold).pipeline.name
+
+
+def _open_input(path: str):
+    # utf-8-sig: a file saved by a Windows editor starts with a BOM that is not part of line 1.
+    if path == "-":
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(encoding="utf-8-sig", errors="replace")
+        return contextlib.nullcontext(sys.stdin)
+    try:
+        return open(path, encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _utf8(stream: IO[str]) -> IO[str]:
@@ -111,6 +120,8 @@ def read_line(line: str, provider: str | None = None) -> tuple[dict[str, Any], M
         obj = json.loads(line)
     except ValueError as exc:
         raise BadLine(f"invalid JSON: {exc}") from None
+    except RecursionError:  # "[[[[..." thousands deep: hostile, not a crash of the whole stream
+        raise BadLine("invalid JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise BadLine(f"expected a JSON object, got {type(obj).__name__}")
     text = obj.pop("text", None)
@@ -261,5 +272,5 @@ def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider
     console.print(table)
     total = sum(counts.values())
     summary = ", ".join(f"{n} {k}" for k, n in counts.most_common())
-    rate = f", {total / elapsed:,.0f} messages/s" if elapsed > 0 and total else ""
+    rate = f", {total / elapsed:.0f} messages/s" if elapsed > 0 and total else ""
     console.print(f"{total} lines: {summary or 'none'}{rate}")

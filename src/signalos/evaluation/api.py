@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,18 @@ def _read_predictions(path: str | os.PathLike) -> list[dict[str, Any]]:
     return out
 
 
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None: a parser may read "inf" as a price, and
+    the payload must stay strict JSON (a browser's JSON.parse rejects NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def evaluate_labelled(
     host: Host, data_path: str | os.PathLike, *, chain: str | None = None,
     evaluators: Sequence[str] | None = None, compare: str | None = None,
@@ -53,19 +66,35 @@ def evaluate_labelled(
         raise InputError(f"{data_path}: no labelled message to evaluate"
                          + (f" ({len(data.problems)} unreadable lines)" if data.problems else ""))
     names = select_evaluators(host, evaluators)
+    # Resolve the chains and open the workspace first: a typo or a bad path fails before any parsing.
+    chain_a = None if predictions is not None else resolve_chain(host, chain or host.config.default_pipeline, threshold)
+    chain_b = resolve_chain(host, compare, threshold) if compare else None
+    ws = None
+    if store:
+        from signalos.store import Workspace
 
-    def _run(spec: str) -> EvalRun:
-        ch = resolve_chain(host, spec, threshold)
+        ws = Workspace.for_host(host, workspace)
+        ws.db  # noqa: B018  (opening it runs the migrations)
+    try:
+        return finite(_evaluate(host, data, names, chain_a, chain_b, chain, compare, predictions, ws, tolerance,
+                                progress))
+    finally:
+        if ws is not None:
+            ws.close()
+
+
+def _evaluate(host, data, names, chain_a, chain_b, chain, compare, predictions, ws, tolerance, progress):
+    def _run(spec: str, ch) -> EvalRun:
         tick = progress(spec, len(data.rows)) if progress else None
         return run_chain(host, ch, data, tolerance=tolerance, progress=tick)
 
-    if predictions is not None:
+    if chain_a is None:
         spec = f"predictions:{Path(predictions).name}"
         run = run_from_predictions(spec, data, _read_predictions(predictions), tolerance=tolerance)
     else:
-        spec = chain or host.config.default_pipeline
-        run = _run(spec)
-    run_b = _run(compare) if compare else None
+        spec = chain or chain_a.pipeline.name
+        run = _run(spec, chain_a)
+    run_b = _run(compare, chain_b) if chain_b is not None else None
     results = run_evaluators(host, run, names)
     summary = run.summary()
     payload: dict[str, Any] = {
@@ -80,19 +109,15 @@ def evaluate_labelled(
     if run_b is not None:
         payload["comparison"] = compare_runs(run, run_b)
         payload["comparison"]["chain_b"] = {"spec": compare, **run_b.describe()}
-    if store:
+    if ws is not None:
         from signalos.evaluation.history import save_run
-        from signalos.store import Workspace
 
-        ws = Workspace.for_host(host, workspace)
-        try:
-            payload["run_id"] = save_run(ws.db, run, spec, results, summary)
-            if run_b is not None:
-                b_results = run_evaluators(host, run_b, names)
-                payload["comparison"]["run_id_b"] = save_run(ws.db, run_b, compare, b_results, run_b.summary(),
-                                                             compared_with=payload["run_id"])
-        finally:
-            ws.close()
+        payload["run_id"] = save_run(ws.db, run, spec, results, summary)
+        if run_b is not None:
+            # The compared chain is stored as a run of its own, pointing at the first.
+            b_results = run_evaluators(host, run_b, names)
+            payload["comparison"]["run_id_b"] = save_run(ws.db, run_b, compare, b_results, run_b.summary(),
+                                                         compared_with=payload["run_id"])
         payload["workspace"] = str(ws.path)
     return payload
 

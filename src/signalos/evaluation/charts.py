@@ -5,8 +5,8 @@ tooling) can check the picture against the JSON.
 """
 from __future__ import annotations
 
-from html import escape
 from collections.abc import Sequence
+from html import escape
 
 BAR = "#3b6ea5"
 GRID = "#d9dee5"

@@ -9,9 +9,6 @@ from signalos.errors import SignalosError
 from signalos.evaluation.scoring import SIGNAL_FIELDS, Tolerance, field_ok, present
 from signalos.evaluation.stats import mcnemar_exact, paired_bootstrap, proportion_ci
 
-OUTCOMES = ("correct", "incorrect", "missed", "spurious")
-
-
 def _field_counts(item, field: str, tol: Tolerance) -> tuple[int, int, int, int, int]:
     """(correct, incorrect, missed, spurious, right) of one field of one message, where ``right``
     is the score.py verdict for a labelled signal (wrong kind = wrong field)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -18,7 +19,7 @@ def save_run(db: sqlite_utils.Database, run: EvalRun, spec: str, evaluators: dic
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "chain": spec, "pipeline": run.name, "parsers": json.dumps(list(run.parsers)),
         "versions": json.dumps(run.versions), "threshold": run.threshold,
-        "data_path": run.data.path, "data_sha256": run.data.sha256, "n": len(run.items),
+        "data_path": str(Path(run.data.path).resolve()), "data_sha256": run.data.sha256, "n": len(run.items),
         "skipped_uncertain": run.data.skipped_uncertain, "keep_uncertain": int(run.data.keep_uncertain),
         "problems": len(run.data.problems), "evaluators": json.dumps(sorted(evaluators)),
         "tolerance": json.dumps(run.tolerance.to_dict()),
@@ -63,3 +64,40 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
     for key in ("parsers", "versions", "evaluators", "tolerance", "metrics"):
         row[key] = json.loads(row[key]) if row.get(key) else None
     return row
+
+
+def compare_stored(db: sqlite_utils.Database, run_a: int, run_b: int, max_examples: int = 50) -> dict[str, Any]:
+    """Compare two recorded runs message by message (McNemar's exact test on exact match), e.g. this
+    week's model against last month's on the same file. Both runs must have evaluated the same data."""
+    from signalos.errors import SignalosError
+    from signalos.evaluation.stats import mcnemar_exact
+
+    a, b = get_run(db, run_a), get_run(db, run_b)
+    for run_id, row in ((run_a, a), (run_b, b)):
+        if row is None:
+            raise SignalosError(f"no evaluation run {run_id} in this workspace")
+    if a["data_sha256"] != b["data_sha256"]:
+        raise SignalosError(f"runs {run_a} and {run_b} evaluated different data "
+                            f"({a['data_sha256'][:8]} and {b['data_sha256'][:8]}): nothing to pair")
+    pairs = db.execute(
+        "select ia.message_id, ia.exact, ib.exact, ia.kind, ia.pred_kind, ib.pred_kind from eval_items ia "
+        "join eval_items ib on ib.message_id = ia.message_id and ib.run_id = ? where ia.run_id = ? "
+        "order by ia.line", [run_b, run_a]).fetchall()
+    only_a = [p for p in pairs if p[1] and not p[2]]
+    only_b = [p for p in pairs if p[2] and not p[1]]
+    n = len(pairs)
+    exact_a, exact_b = sum(p[1] for p in pairs), sum(p[2] for p in pairs)
+
+    def example(p):
+        return {"id": p[0], "kind": p[3], "a_pred_kind": p[4], "b_pred_kind": p[5], "right_in": "a" if p[1] else "b"}
+
+    return {
+        "a": {"run_id": run_a, "chain": a["chain"], "created_at": a["created_at"]},
+        "b": {"run_id": run_b, "chain": b["chain"], "created_at": b["created_at"]},
+        "n": n,
+        "exact_match": {"a": round(exact_a / n, 4) if n else 0.0, "b": round(exact_b / n, 4) if n else 0.0,
+                        "delta": round((exact_b - exact_a) / n, 4) if n else 0.0,
+                        "mcnemar": mcnemar_exact(len(only_a), len(only_b))},
+        "disagreements": {"count": len(only_a) + len(only_b),
+                          "examples": [example(p) for p in (only_a + only_b)[:max_examples]]},
+    }

@@ -120,7 +120,9 @@ def _embedded(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_script(element_id: str, value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    from signalos.evaluation.api import finite
+
+    text = json.dumps(finite(value), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
@@ -130,10 +132,11 @@ def render_html(payload: dict[str, Any]) -> str:
     ev = payload.get("evaluators") or {}
     chain = payload.get("chain") or {}
     data = payload.get("data") or {}
+    run_label = f"run {payload['run_id']}" if payload.get("run_id") else "run not stored"
     page.add(f"<h1>signalos evaluation: {escape(str(chain.get('spec') or chain.get('name')))}</h1>")
     page.add(f'<p class="meta">parsers {escape(", ".join(chain.get("parsers") or []))} · data '
-             f'{escape(str(data.get("path")))} (sha256 {escape(str(data.get("sha256", ""))[:12])}) · run '
-             f'{escape(str(payload.get("run_id")))} · {escape(str(payload.get("created_at", "")))}</p>')
+             f'{escape(str(data.get("path")))} (sha256 {escape(str(data.get("sha256", ""))[:12])}) · '
+             f'{escape(run_label)} · {escape(str(payload.get("created_at", "")))}</p>')
     cards = [("messages evaluated", page.fig("summary.n", "b")),
              ("exact match", page.fig("summary.exact_match", "b")),
              ("kind accuracy", page.fig("summary.kind_accuracy", "b")),
@@ -183,7 +186,7 @@ def _fields_section(page: _Page, res: Any) -> None:
     page.add("<h2>Per-field precision, recall and F1</h2>")
     chart = hbar_chart([(f, v["f1"]) for f, v in fields.items()], title="F1 per field")
     rows = []
-    for f, v in fields.items():
+    for f in fields:
         p = f"evaluators.fields.fields.{f}"
         rows.append([escape(f)] + [page.fig(f"{p}.{k}") for k in
                                    ("precision", "recall", "f1", "correct", "incorrect", "missed", "spurious",

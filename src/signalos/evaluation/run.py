@@ -148,6 +148,7 @@ def run_from_predictions(name: str, data: LabelledData, predictions: Sequence[di
 def select_evaluators(host: Host, names: Sequence[str] | None) -> list[str]:
     """The evaluator names to run: the named ones (``all`` = every registered one), else the
     built-in defaults that are registered. Unknown names fail listing what exists."""
+    names = [n.strip() for value in names or () for n in value.split(",") if n.strip()]  # "-e a,b" too
     if not names:
         return [n for n in DEFAULT_EVALUATORS if n in host.evaluators]
     if list(names) == ["all"]:

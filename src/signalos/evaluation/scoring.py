@@ -119,9 +119,16 @@ def num_eq(a: Any, b: Any, tol: Tolerance = DEFAULT_TOLERANCE, symbol: str | Non
     return tol.close(a, b, symbol)
 
 
+def as_list(value: Any) -> list:
+    """A list field as a list; a lone value (a hand-written prediction file) is a list of one."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def list_eq(a: Any, b: Any, sort: bool = False, tol: Tolerance = DEFAULT_TOLERANCE,
             symbol: str | None = None) -> bool:
-    a, b = list(a or []), list(b or [])
+    a, b = as_list(a), as_list(b)
     if len(a) != len(b):
         return False
     try:
@@ -160,13 +167,13 @@ def present(value: Any) -> bool:
 
 
 def action_types(obj: Mapping[str, Any]) -> Counter:
-    return Counter(a.get("type") for a in (obj.get("actions") or []) if isinstance(a, dict))
+    return Counter(a.get("type") for a in as_list(obj.get("actions")) if isinstance(a, dict))
 
 
 def actions_exact(label: Mapping[str, Any], pred: Mapping[str, Any], tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
     """Stricter than exact match: every action's type, price, percent and target, in order."""
-    la = [a for a in label.get("actions") or [] if isinstance(a, dict)]
-    pa = [a for a in pred.get("actions") or [] if isinstance(a, dict)]
+    la = [a for a in as_list(label.get("actions")) if isinstance(a, dict)]
+    pa = [a for a in as_list(pred.get("actions")) if isinstance(a, dict)]
     if len(la) != len(pa):
         return False
     return all(
