@@ -68,3 +68,73 @@ def m001_eval_runs(db: sqlite_utils.Database) -> None:
         "run_id": int, "message_id": str, "line": int, "kind": str, "pred_kind": str, "exact": int,
         "latency_ms": float, "prediction": str,
     }, pk=("run_id", "message_id"), foreign_keys=[("run_id", "eval_runs", "id")])
+
+
+@migration
+def m002_dataset(db: sqlite_utils.Database) -> None:
+    # Imports: one row per `signalos data import` (or other producer), so every message says where
+    # it came from and a file imported twice is recognised by its hash.
+    db["batches"].create({
+        "id": int, "created_at": str, "source": str, "path": str, "format": str, "file_sha256": str,
+        "added": int, "skipped": int, "problems": int, "finished_at": str,
+    }, pk="id")
+    db["batches"].create_index(["file_sha256"])
+    # Messages: the text exactly as written and what is known about it. `natural_key` makes a
+    # re-import add nothing: provider + channel message id when known, else provider + text hash.
+    db["messages"].create({
+        "id": int, "natural_key": str, "text": str, "text_hash": str, "template_hash": str,
+        "provider": str, "chat_id": str, "message_id": str, "reply_to": str, "date": str, "edited": str,
+        "language": str, "origin": str, "batch_id": int, "source_pos": str, "cluster_id": int,
+        "is_duplicate": int, "split": str, "augmented_from": int, "extra": str, "created_at": str,
+    }, pk="id", not_null={"text", "natural_key"}, foreign_keys=[("batch_id", "batches", "id")])
+    db["messages"].create_index(["natural_key"], unique=True)
+    db["messages"].create_index(["text_hash"])
+    db["messages"].create_index(["template_hash"])
+    db["messages"].create_index(["split"])
+    # Labels: the schema object of a message, by whom (human, import, model name@version), with
+    # per-field character spans once aligned. The newest label of a message is its label.
+    db["labels"].create({
+        "id": int, "message_id": int, "label": str, "spans": str, "source": str, "verified": int,
+        "uncertain": int, "multi": int, "note": str, "created_at": str,
+    }, pk="id", not_null={"message_id", "label", "source"}, foreign_keys=[("message_id", "messages", "id")])
+    db["labels"].create_index(["message_id"])
+    # Duplicate clusters found by `signalos data dedup` (exact text or the same template).
+    db["clusters"].create({
+        "id": int, "kind": str, "key": str, "representative": int, "size": int, "created_at": str,
+    }, pk="id")
+    # Splits made by `signalos data split`: the seed, the ratios and the hash of the assignment.
+    db["split_runs"].create({
+        "id": int, "created_at": str, "seed": int, "ratios": str, "stratify": str, "split_hash": str,
+        "counts": str,
+    }, pk="id")
+    # The review queue fed by `signalos data feedback` and by corrections.
+    db["review_queue"].create({
+        "id": int, "message_id": int, "reason": str, "template_hash": str, "template_failures": int,
+        "proposed_label": str, "status": str, "created_at": str,
+    }, pk="id", foreign_keys=[("message_id", "messages", "id")])
+    # Every production parse (the production loop writes it; feedback and monitoring read it).
+    db["parse_log"].create({
+        "id": int, "created_at": str, "text": str, "text_hash": str, "provider": str, "chat_id": str,
+        "user_id": str, "pipeline": str, "parser": str, "model_version": str, "result": str, "kind": str,
+        "confidence": float, "accepted": int, "latency_ms": float, "error": str, "correction": str,
+    }, pk="id")
+    db["parse_log"].create_index(["created_at"])
+    db["parse_log"].create_index(["text_hash"])
+
+
+@migration
+def m003_models(db: sqlite_utils.Database) -> None:
+    # The model registry: one row per trained artefact under models/<name>/<version>/, with its
+    # manifest; aliases (production, staging, candidate) point at versions, every move recorded.
+    db["models"].create({
+        "id": int, "name": str, "version": str, "kind": str, "path": str, "base_model": str,
+        "base_sha256": str, "split_hash": str, "metrics": str, "manifest": str, "size_bytes": int,
+        "created_at": str,
+    }, pk="id", not_null={"name", "version", "path"})
+    db["models"].create_index(["name", "version"], unique=True)
+    db["aliases"].create({"name": str, "alias": str, "version": str, "updated_at": str},
+                         pk=("name", "alias"))
+    db["alias_history"].create({
+        "id": int, "name": str, "alias": str, "version": str, "previous": str, "moved_at": str,
+        "reason": str, "actor": str,
+    }, pk="id")

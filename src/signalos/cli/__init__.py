@@ -27,7 +27,7 @@ def build_app(host_factory=None) -> typer.Typer:
     app.callback()(common.root_callback)
     parse.register(app)
     plugins_cmd.register(app)
-    for module_name in ("eval_cmd",):  # command groups that later issues add
+    for module_name in ("eval_cmd", "data_cmd", "models_cmd", "train_cmd", "ab_cmd", "monitor_cmd"):
         try:
             module = __import__(f"signalos.cli.{module_name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
