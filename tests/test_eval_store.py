@@ -28,12 +28,12 @@ def test_a_new_migration_runs_once_on_the_next_open(tmp_path, monkeypatch):
     open_database(path).close()
     calls = []
 
-    def m999_messages(db):
+    def m999_notes(db):
         calls.append(1)
-        db["messages"].create({"id": str, "text": str}, pk="id")
+        db["notes"].create({"id": str, "text": str}, pk="id")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m999_messages])
-    assert "messages" in open_database(path).table_names()
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m999_notes])
+    assert "notes" in open_database(path).table_names()
     open_database(path)
     assert calls == [1]
 
