@@ -9,16 +9,23 @@ from __future__ import annotations
 from signalos.hookspecs import hookimpl
 
 
+def _lazy(module: str, cls: str):
+    """A factory that imports its evaluator when first built, so start-up stays light (numpy)."""
+
+    def factory(host, options):
+        import importlib
+
+        return getattr(importlib.import_module(f"signalos_eval.{module}"), cls)(host, options)
+
+    factory.__name__ = cls
+    return factory
+
+
 @hookimpl(trylast=True)
 def register_evaluators(register, host):
-    from signalos_eval.diagnostics import ErrorsEvaluator, LatencyEvaluator, SlicesEvaluator
-    from signalos_eval.exact_match import ExactMatchEvaluator
-    from signalos_eval.fields import FieldsEvaluator
-    from signalos_eval.kinds import KindsEvaluator
-
-    register("exact-match", ExactMatchEvaluator)
-    register("fields", FieldsEvaluator)
-    register("kinds", KindsEvaluator)
-    register("latency", LatencyEvaluator)
-    register("errors", ErrorsEvaluator)
-    register("slices", SlicesEvaluator)
+    register("exact-match", _lazy("exact_match", "ExactMatchEvaluator"))
+    register("fields", _lazy("fields", "FieldsEvaluator"))
+    register("kinds", _lazy("kinds", "KindsEvaluator"))
+    register("latency", _lazy("diagnostics", "LatencyEvaluator"))
+    register("errors", _lazy("diagnostics", "ErrorsEvaluator"))
+    register("slices", _lazy("diagnostics", "SlicesEvaluator"))
