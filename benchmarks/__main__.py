@@ -1,5 +1,8 @@
-"""Run every benchmark: ``python -m benchmarks [--n 20000] [--corpus FILE] [--skip-cli] [--json]``.
+"""Run the benchmarks: ``python -m benchmarks [--n 20000] [--corpus FILE] [--skip-cli] [--all] [--json]``.
 
+By default the parse-path benchmarks, a minute or so: accuracy, throughput, hostile text. With
+``--all``, every other benchmark module of this directory afterwards (dataset, evaluation and
+training benchmarks, which take minutes), each in its own process with its default options.
 Prints each benchmark's figures in turn; with ``--json``, one object holding each report. A
 benchmark that cannot run (no labelled file, the CLI failing) says why and the others still run;
 the exit status is then 1.
@@ -7,6 +10,8 @@ the exit status is then 1.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +20,46 @@ if __package__ in (None, ""):  # run as a file: make the benchmarks package impo
 
 from benchmarks import accuracy, hostile, throughput
 from benchmarks._util import emit
+from signalos.errors import SignalosError
+
+
+CORE = ("accuracy", "throughput", "hostile")
+NOT_BENCHMARKS = ("__init__", "__main__", "messages")
+
+
+def other_benchmarks() -> list[str]:
+    """Modules of this directory runnable as ``python -m benchmarks.NAME``, beyond the core three;
+    found by their ``__main__`` guard so a new benchmark joins ``--all`` without an edit here.
+    Training benchmarks go last: they are the slowest."""
+    names = []
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        name = path.stem
+        if name.startswith("_") or name in CORE or name in NOT_BENCHMARKS:
+            continue
+        if 'if __name__ == "__main__"' in path.read_text(encoding="utf-8"):
+            names.append(name)
+    return sorted(names, key=lambda n: (n.startswith("train_"), n))
+
+
+def run_module(name: str, as_json: bool) -> dict:
+    """Run ``python -m benchmarks.NAME`` from the repository root; in JSON mode its last line is
+    its report, otherwise its output goes straight to the terminal."""
+    cmd = [sys.executable, "-m", f"benchmarks.{name}", *(["--json"] if as_json else [])]
+    root = Path(__file__).resolve().parent.parent
+    if not as_json:
+        print(f"{name}  ({' '.join(cmd[1:])})", flush=True)
+        code = subprocess.run(cmd, cwd=root).returncode
+        return {"benchmark": name, "exit_status": code} | ({"error": f"exit status {code}"} if code else {})
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    try:
+        report = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"benchmark": name, "error": f"exit status {proc.returncode}: {tail}"}
+    if proc.returncode:
+        report = {"report": report, "error": f"exit status {proc.returncode}"}
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, help="labelled JSON Lines for accuracy (default: as accuracy.py)")
     ap.add_argument("--pipeline", help="pipeline name (default: the default pipeline)")
     ap.add_argument("--skip-cli", action="store_true", help="leave out the CLI throughput run")
+    ap.add_argument("--all", action="store_true",
+                    help="then run every other benchmark of the directory too (minutes: training)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -37,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, run, human in steps:
         try:
             report = run()
-        except (SystemExit, OSError) as exc:  # accuracy exits with a message when it cannot score
-            report = {"benchmark": name, "error": str(exc)}
+        except (SignalosError, OSError) as exc:
+            report = {"benchmark": name, "error": f"{type(exc).__name__}: {exc}"}
         failed |= "error" in report or "error" in report.get("cli", {})
         reports[name] = report
         if not args.json:
@@ -46,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}  not run: {report['error']}")
             else:
                 human(report)
+            print()
+    for name in other_benchmarks() if args.all else []:
+        report = run_module(name, args.json)
+        failed |= "error" in report
+        reports[name] = report
+        if not args.json:
             print()
     if args.json:
         emit(reports, True, None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import sys
 from pathlib import Path
@@ -21,17 +22,26 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def machine() -> dict[str, Any]:
-    """Enough about the machine to tell two runs' figures apart."""
-    import os
-
+    """Enough about the machine to tell two runs' figures apart, and how busy it was: with a
+    load above the CPU count, wall-clock figures measure the neighbours too."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count()}
+            "cpus": os.cpu_count(), "load_1min": None if load is None else round(load, 2)}
+
+
+def busy_note(m: dict[str, Any]) -> str:
+    """A warning line when the machine was loaded, else ''."""
+    load, cpus = m.get("load_1min"), m.get("cpus") or 1
+    if load is None or load <= cpus:
+        return ""
+    return (f"  note: load average {load} on {cpus} CPUs: wall-clock figures include waiting for "
+            "other processes; the CPU-time figures are closer to the code's own cost")
 
 
 def emit(report: dict[str, Any], as_json: bool, human) -> None:
     """Print ``report`` as one JSON object, or call ``human(report)`` to print it for people."""
     if as_json:
-        json.dump(report, sys.stdout, ensure_ascii=False)
+        json.dump(report, sys.stdout)
         sys.stdout.write("\n")
     else:
         human(report)

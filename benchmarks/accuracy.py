@@ -19,6 +19,7 @@ if __package__ in (None, ""):  # run as a file: make the benchmarks package impo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._util import REPO_ROOT, emit, machine
+from signalos.errors import SignalosError
 
 # How much a wrong answer would cost a copier: trading on noise or on a wrong side or stop is
 # worse than missing a signal, which is worse than a wrong secondary field.
@@ -31,18 +32,7 @@ def default_corpus() -> Path:
     return real if real.is_file() else REPO_ROOT / "examples" / "data" / "messages.jsonl"
 
 
-def _evaluation():
-    try:
-        from signalos.evaluation import data, scoring
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("signalos.evaluation"):
-            raise
-        raise SystemExit("signalos.evaluation is not in this checkout: the accuracy benchmark "
-                         "scores with it") from None
-    return data, scoring
-
-
-def classify_failure(verdict, label: dict, pred: dict) -> str:
+def classify_failure(verdict) -> str:
     """Name what went wrong with one message that the scorer did not count as an exact match."""
     lk, pk = verdict.kind, verdict.pred_kind
     if lk != "signal" and pk == "signal":
@@ -61,9 +51,9 @@ def classify_failure(verdict, label: dict, pred: dict) -> str:
 def run(path: Path, pipeline: str | None = None, config: str | None = None,
         keep_uncertain: bool = False, worst: int = 15) -> dict:
     """Parse every labelled message of ``path`` and score the answers."""
+    from signalos.evaluation import data, scoring
     from signalos.host import Host
 
-    data, scoring = _evaluation()
     labelled = data.load_labelled(path, keep_uncertain=keep_uncertain)
     host = Host(config)
     chain = host.chain(pipeline)
@@ -81,7 +71,7 @@ def run(path: Path, pipeline: str | None = None, config: str | None = None,
             if attempt.error:
                 errors[attempt.parser] += 1
         if not verdict.exact:
-            failures.append({"id": row.id, "problem": classify_failure(verdict, row.label, pred),
+            failures.append({"id": row.id, "problem": classify_failure(verdict),
                              "wrong_fields": [f for f, ok in verdict.fields.items() if not ok] if verdict.kind_ok else [],
                              "text": row.text, "label": row.label, "predicted": pred})
     elapsed = time.perf_counter() - start
@@ -151,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(f"no labelled file at {path}", file=sys.stderr)
         return 2
-    report = run(path, args.pipeline, args.config, args.keep_uncertain, args.worst)
+    try:
+        report = run(path, args.pipeline, args.config, args.keep_uncertain, args.worst)
+    except SignalosError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     emit(report, args.json, print_human)
     return 0
 

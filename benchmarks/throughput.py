@@ -19,8 +19,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._util import REPO_ROOT, emit, machine, percentile, verdict
+from benchmarks._util import REPO_ROOT, busy_note, emit, machine, percentile, verdict
 from benchmarks.messages import traffic
+from signalos.errors import SignalosError
 
 API_TARGET = 20_000  # messages/s through Host.parse
 CLI_TARGET = 5_000  # messages/s through `signalos parse --input FILE --json`
@@ -36,15 +37,18 @@ def bench_api(texts: list[str], pipeline: str | None = None) -> dict:
         host.parse(text, pipeline=pipeline)
     latencies = []
     clock = time.perf_counter
+    cpu_start = time.process_time()
     start = clock()
     for text in texts:
         t0 = clock()
         host.parse(text, pipeline=pipeline)
         latencies.append(clock() - t0)
     wall = clock() - start
+    cpu = time.process_time() - cpu_start
     slowest = max(range(len(texts)), key=latencies.__getitem__)
     return {
         "n": len(texts), "seconds": round(wall, 4), "messages_per_s": round(len(texts) / wall, 1),
+        "cpu_seconds": round(cpu, 4), "messages_per_cpu_s": round(len(texts) / cpu, 1) if cpu else None,
         "p50_ms": round(percentile(latencies, 50) * 1000, 4),
         "p99_ms": round(percentile(latencies, 99) * 1000, 4),
         "max_ms": round(max(latencies) * 1000, 4),
@@ -63,9 +67,18 @@ def _cli_command() -> list[str]:
     return [found] if found else [sys.executable, "-c", "from signalos.cli import main; main()"]
 
 
-def _run_cli(texts: list[str], workdir: Path, pipeline: str | None) -> float:
-    """Wall seconds of one ``signalos parse --input FILE --json`` over ``texts``; checks it
-    answered every line so a failing command never reads as a fast one."""
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # not on Windows: no CPU figure there
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_cli(texts: list[str], workdir: Path, pipeline: str | None) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``signalos parse --input FILE --json`` over ``texts``; checks
+    it answered every line so a failing command never reads as a fast one."""
     src = workdir / f"in-{len(texts)}.jsonl"
     with src.open("w", encoding="utf-8") as f:
         for i, text in enumerate(texts):
@@ -75,9 +88,9 @@ def _run_cli(texts: list[str], workdir: Path, pipeline: str | None) -> float:
         cmd += ["--pipeline", pipeline]
     out = workdir / "out.jsonl"
     with out.open("wb") as stdout:
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=workdir)
-        wall = time.perf_counter() - t0
+        cpu0, t0 = _children_cpu(), time.perf_counter()
+        proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE)  # same cwd, same signalos.toml
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}: {err[-1] if err else ''}")
@@ -85,7 +98,7 @@ def _run_cli(texts: list[str], workdir: Path, pipeline: str | None) -> float:
         answered = sum(1 for line in f if line.strip())
     if answered != len(texts):
         raise RuntimeError(f"signalos parse answered {answered} lines for {len(texts)} messages")
-    return wall
+    return wall, cpu
 
 
 def bench_cli(texts: list[str], pipeline: str | None = None, repeat: int = 3) -> dict:
@@ -95,13 +108,17 @@ def bench_cli(texts: list[str], pipeline: str | None = None, repeat: int = 3) ->
     since on a shared machine the noise only ever adds time."""
     with tempfile.TemporaryDirectory(prefix="signalos-bench-") as tmp:
         workdir = Path(tmp)
-        startup = min(_run_cli(texts[:10], workdir, pipeline) for _ in range(repeat))
-        wall = min(_run_cli(texts, workdir, pipeline) for _ in range(repeat))
-    steady = wall - startup
+        startup, startup_cpu = min(_run_cli(texts[:10], workdir, pipeline) for _ in range(repeat))
+        wall, cpu = min(_run_cli(texts, workdir, pipeline) for _ in range(repeat))
+    n = len(texts)
+    steady, steady_cpu = wall - startup, cpu - startup_cpu
     return {
-        "n": len(texts), "seconds": round(wall, 4), "startup_seconds": round(startup, 4),
-        "messages_per_s": round(len(texts) / wall, 1),
-        "messages_per_s_excluding_startup": round(len(texts) / steady, 1) if steady > 0 else None,
+        "n": n, "seconds": round(wall, 4), "startup_seconds": round(startup, 4),
+        "cpu_seconds": round(cpu, 4), "startup_cpu_seconds": round(startup_cpu, 4),
+        "messages_per_s": round(n / wall, 1),
+        "messages_per_s_excluding_startup": round(n / steady, 1) if steady > 0 else None,
+        "messages_per_cpu_s": round(n / cpu, 1) if cpu > 0 else None,
+        "messages_per_cpu_s_excluding_startup": round(n / steady_cpu, 1) if steady_cpu > 0 else None,
         "command": " ".join([Path(_cli_command()[0]).name, "parse", "--input", "FILE", "--json"]),
         "target_messages_per_s": CLI_TARGET,
     }
@@ -123,8 +140,12 @@ def print_human(r: dict) -> None:
     api = r["api"]
     print(f"throughput  pipeline={r['pipeline']}  n={r['n']}  ({r['machine']['cpus']} CPUs, "
           f"Python {r['machine']['python']})")
+    if busy_note(r["machine"]):
+        print(busy_note(r["machine"]))
     print(f"  API  Host.parse: {api['messages_per_s']:>10,.0f} msg/s   target >= {API_TARGET:,}  "
           f"{verdict(api['messages_per_s'], API_TARGET)}")
+    if api["messages_per_cpu_s"]:
+        print(f"       per CPU second: {api['messages_per_cpu_s']:,.0f} msg/s")
     print(f"       latency p50 {api['p50_ms']:.3f} ms  p99 {api['p99_ms']:.3f} ms  max {api['max_ms']:.3f} ms")
     cli = r.get("cli")
     if cli is None:
@@ -137,6 +158,9 @@ def print_human(r: dict) -> None:
     steady = cli["messages_per_s_excluding_startup"]
     if steady:
         print(f"       excluding start-up ({cli['startup_seconds']:.2f} s): {steady:,.0f} msg/s")
+    if cli["messages_per_cpu_s"]:
+        print(f"       per CPU second: {cli['messages_per_cpu_s']:,.0f} msg/s, excluding start-up "
+              f"({cli['startup_cpu_seconds']:.2f} CPU s): {cli['messages_per_cpu_s_excluding_startup'] or 0:,.0f} msg/s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,8 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.n < 20:
         ap.error("--n must be at least 20")
-    emit(run(args.n, args.pipeline, cli=not args.skip_cli), args.json, print_human)
-    return 0
+    try:
+        report = run(args.n, args.pipeline, cli=not args.skip_cli)
+    except SignalosError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    emit(report, args.json, print_human)
+    return 0 if "error" not in report.get("cli", {}) else 1
 
 
 if __name__ == "__main__":

@@ -128,7 +128,8 @@ def test_signalos_load_plugins_unknown_name_fails(monkeypatch):
 
 
 def test_signalos_disabled_plugins_blocks_entrypoints_and_objects(monkeypatch):
-    monkeypatch.setenv("SIGNALOS_DISABLED_PLUGINS", "regex,test-blocked")
+    # every installed plugin that registers parsers is blocked (the learned ones too), and one object
+    monkeypatch.setenv("SIGNALOS_DISABLED_PLUGINS", "regex,spacy,transformers,test-blocked")
     host = Host({}, plugins=[parser_plugin("blocked", noise_parser), parser_plugin("kept", noise_parser)])
     assert host.parsers.names() == ["kept"]
 

@@ -2,15 +2,19 @@
 
 On any text at all, ``Host.parse`` never raises, answers a SCHEMA.md v1 object that survives a
 JSON round trip, keeps the chain's promises (an accepted signal validates), and stays fast: no
-parse of the hostile set (``benchmarks/messages.py``) takes over 50 ms.
+parse of the hostile set (``benchmarks/messages.py``) takes over 50 ms of CPU, and no parse at
+all runs away (an alarm turns a hang into a failure).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
 import random
 import re
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -40,6 +44,7 @@ HOSTILE = dict(MESSAGES.hostile_cases())
 LIMIT_MS = 50.0
 # Far above any sane parse of a few thousand characters, far below catastrophic backtracking.
 GENEROUS_MS = 1000.0
+HANG_S = 10.0
 CANONICAL_SYMBOL = re.compile(r"[A-Z0-9]+")
 
 
@@ -167,10 +172,35 @@ def check_outcome(host: Host, text: str, outcome) -> None:
             assert 0 <= start <= end <= len(text), f"span {field} {span} outside a text of {len(text)}"
 
 
-def timed_parse(host: Host, text: str):
-    t0 = time.perf_counter()
-    outcome = host.parse(text)
-    return outcome, (time.perf_counter() - t0) * 1000
+class ParseHung(BaseException):
+    """Raised by the alarm inside a parse that runs away; a BaseException so that the chain,
+    which contains every Exception of a parser, lets it through."""
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: float = HANG_S):
+    """Turn a parse that never ends (catastrophic backtracking) into a failure, not a hung suite."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise ParseHung(f"parse still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed_parse(host: Host, text: str | Message):
+    with hang_guard():
+        t0 = time.perf_counter()
+        outcome = host.parse(text)
+        return outcome, (time.perf_counter() - t0) * 1000
 
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None,
@@ -257,9 +287,20 @@ def test_mangled_signals(host, text):
 @settings(max_examples=100, deadline=None)
 @given(text=st.one_of(signal_like, mangled_signals()))
 def test_parsing_is_deterministic_and_a_message_equals_its_text(host, text):
-    first = host.parse(text).result
-    again = host.parse(Message(text, provider="some-channel", chat_id="1")).result
+    first = timed_parse(host, text)[0].result
+    again = timed_parse(host, Message(text, provider="some-channel", chat_id="1"))[0].result
     assert first.to_dict() == again.to_dict()
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 10**9), copies=st.integers(2, 4), sep=st.sampled_from(["\n", "\n\n", "\n➖➖➖\n"]))
+def test_a_signal_pasted_several_times_reads_as_the_first(host, seed, copies, sep):
+    # SCHEMA.md: a message calling several signals is answered with the first. A bot must not
+    # place one order per copy of a repeated paste.
+    text = MESSAGES.synthetic_signal(random.Random(seed))
+    once = timed_parse(host, text)[0].result
+    repeated = timed_parse(host, sep.join([text] * copies))[0].result
+    assert repeated.to_schema() == once.to_schema()
 
 
 def test_synthetic_signals_are_answered_with_valid_schema(host):
@@ -268,7 +309,7 @@ def test_synthetic_signals_are_answered_with_valid_schema(host):
     rng = random.Random(11)
     for _ in range(300):
         text = MESSAGES.synthetic_signal(rng)
-        check_outcome(host, text, host.parse(text))
+        check_outcome(host, text, timed_parse(host, text)[0])
 
 
 # the hostile set -------------------------------------------------------------------------------
@@ -276,13 +317,24 @@ def test_synthetic_signals_are_answered_with_valid_schema(host):
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_text_never_raises_and_answers_the_schema(host, name):
     text = HOSTILE[name]
-    check_outcome(host, text, host.parse(text))
+    check_outcome(host, text, timed_parse(host, text)[0])
+
+
+def cpu_timed_parse(host: Host, text: str) -> tuple[float, float]:
+    """(wall ms, this thread's CPU ms) of one parse."""
+    with hang_guard():
+        c0, t0 = time.thread_time(), time.perf_counter()
+        host.parse(text)
+        return (time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_text_parses_within_50_ms(host, name):
+    # The limit is on the thread's CPU time: on a shared machine the wall clock also counts the
+    # time other processes held the CPU, which is no cost of the parser. One retry on overshoot.
     text = HOSTILE[name]
-    _, ms = timed_parse(host, text)
-    if ms >= LIMIT_MS:  # one retry: a shared machine can stall any single call
-        _, retry = timed_parse(host, text)
-        assert retry < LIMIT_MS, f"{name} ({len(text):,} chars): {ms:.1f} ms, then {retry:.1f} ms"
+    wall, cpu = cpu_timed_parse(host, text)
+    if cpu >= LIMIT_MS:
+        wall2, cpu2 = cpu_timed_parse(host, text)
+        assert cpu2 < LIMIT_MS, (f"{name} ({len(text):,} chars): {cpu:.1f} ms CPU ({wall:.1f} ms wall), "
+                                 f"then {cpu2:.1f} ms CPU ({wall2:.1f} ms wall)")

@@ -56,6 +56,8 @@ class Config:
     components: dict[str, dict[str, dict[str, Any]]] = attrs.field(factory=dict)
     workspace: Path | None = None
     base_dir: Path = attrs.field(factory=Path.cwd)
+    # Top-level tables no other field reads (``[monitor]``, ...), kept whole for the module that owns them.
+    sections: dict[str, Any] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self):
         if "default" not in self.pipelines:
@@ -70,6 +72,10 @@ class Config:
 
     def options(self, kind: str, name: str) -> dict[str, Any]:
         return dict(self.components.get(kind, {}).get(name, {}))
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The top-level table ``[name]`` of signalos.toml (e.g. ``[monitor]``), empty when absent."""
+        return dict(self.sections.get(name) or {})
 
     def with_pipeline(self, name: str, parsers, threshold: float = 0.5, on_error: str = "continue") -> Config:
         """A copy with one more (or a replaced) pipeline, e.g. for ``--chain a,b`` on the CLI."""
@@ -92,6 +98,7 @@ class Config:
             pipelines=pipelines, default_pipeline=data.get("default_pipeline", "default"),
             components=components, workspace=Path(workspace) if workspace else None,
             base_dir=base_dir or Path.cwd(),
+            sections={k: v for k, v in data.items() if isinstance(v, dict) and k != "pipelines" and k not in components},
         )
         cfg.pipeline()  # the default pipeline must exist
         return cfg

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from signalos.host import Host
     from signalos.models import Message, ParseResult
+    from signalos.monitor.alerts import Alert
 
 PROJECT = "signalos"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -96,4 +97,22 @@ def parse_completed(message: Message, result: ParseResult, host: Host) -> None:
     :param message: the message that was parsed.
     :param result: the chain's answer (``result.parser`` says which parser gave it).
     :param host: the host that parsed it.
+    """
+
+
+@hookspec
+def alert_raised(alert: Alert, host: Host) -> None:
+    """Event: the monitor opened, escalated or resolved an alert.
+
+    Called by ``signalos monitor check`` (``Monitor.check``) once per change of an alert, on every
+    implementation; return values are ignored and an exception is recorded in ``host.errors``,
+    never raised to the monitor. The built-in implementation writes the alert to the workspace's
+    ``alerts`` table and to the ``signalos.monitor`` logger; a plugin can post it to a chat.
+
+    :param alert: a frozen :class:`signalos.monitor.Alert`: ``key`` (stable for one incident),
+        ``event`` (``"opened"``, ``"escalated"`` or ``"resolved"``), ``status``, ``severity``
+        (``"warning"`` or ``"critical"``), ``provider`` (None for all providers), ``metrics``
+        (each breaching metric with its value and levels), ``message`` (one line for humans),
+        the window it was decided on, and ``workspace`` (the directory the monitor read).
+    :param host: the host the monitor runs with.
     """

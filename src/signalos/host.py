@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import pluggy
 
+from signalos.aliaswatch import AliasWatcher, followed_alias, warm
 from signalos.chain import Chain
 from signalos.config import Config
 from signalos.errors import PluginError, SignalosError
@@ -49,6 +50,8 @@ class Host:
         for kind, hook in COMPONENT_HOOKS.items():
             self._collect(hook, self.registries[kind])
         self._instances: dict[tuple[str, str], Any] = {}
+        self._followed: dict[tuple[str, str], tuple] = {}  # parsers serving an alias, see _follow_alias
+        self._alias_watchers: dict[Path, AliasWatcher] = {}
         self._chains: dict[str, Chain] = {}
         # Bounded so a long-running bot with a broken plugin does not grow without limit.
         self.errors: collections.deque[RecordedError] = collections.deque(maxlen=1000)
@@ -92,12 +95,59 @@ class Host:
                 raise PluginError(f"plugin {plugin!r} failed in {hook_name}: {type(exc).__name__}: {exc}") from exc
 
     def component(self, kind: str, name: str) -> Any:
-        """The instance of a named component, built once with its ``[kind.name]`` options."""
+        """The instance of a named component, built once with its ``[kind.name]`` options.
+
+        ``name@ref`` (``spacy-ner@1.2.0``, ``spacy-ner@production``) builds the component with
+        ``options["model"] = ref``: a learned parser serves that version or alias of its model.
+        """
         key = (kind, name)
         if key not in self._instances:
             entry = self.registries[kind].get(name)
-            self._instances[key] = entry.factory(self, self.config.options(kind, name))
+            base, _, ref = name.partition("@")
+            options = self.config.options(kind, base)
+            if ref:
+                options.update(self.config.options(kind, name))  # a [parsers."name@ref"] table, if any
+                options["model"] = ref
+            self._instances[key] = entry.factory(self, options)
+            self._follow_alias(key, options)
+        elif key in self._followed:
+            self._reload_if_alias_moved(key)
         return self._instances[key]
+
+    # alias moves -----------------------------------------------------------------------------
+    def _alias_watcher(self, workspace: str | os.PathLike | None) -> AliasWatcher:
+        path = Path(workspace or self.workspace)
+        if path not in self._alias_watchers:
+            self._alias_watchers[path] = AliasWatcher(path / "signalos.db")
+        return self._alias_watchers[path]
+
+    def _follow_alias(self, key: tuple[str, str], options: dict[str, Any]) -> None:
+        # A parser serving an alias (spacy-ner@production) remembers the version it was built
+        # on, so a deploy made by another process is picked up without a restart.
+        followed = followed_alias(key[0], key[1], options)
+        if followed is None:
+            return
+        watcher = self._alias_watcher(options.get("workspace"))
+        self._followed[key] = (followed, options, watcher, watcher.version(*followed, fresh=True))
+
+    def _reload_if_alias_moved(self, key: tuple[str, str]) -> None:
+        followed, options, watcher, served = self._followed[key]
+        current = watcher.version(*followed)
+        if current == served:
+            return
+        # One attempt per move; until the new version has loaded the old instance keeps serving,
+        # and if it fails to load the old one goes on serving and the error is recorded.
+        self._followed[key] = (followed, options, watcher, current)
+        entry = self.registries[key[0]].get(key[1])
+        try:
+            fresh = entry.factory(self, dict(options))
+            warm(fresh)
+        except Exception as exc:
+            import traceback
+
+            self.record_error(key[1], entry.plugin, exc, traceback.format_exc())
+            return
+        self._instances[key] = fresh
 
     def parser(self, name: str) -> Any:
         return self.component("parsers", name)
@@ -133,6 +183,17 @@ class Host:
                 import traceback
 
                 self.record_error("parse_completed", impl.plugin_name, exc, traceback.format_exc())
+
+    def emit_alert_raised(self, alert: Any) -> None:
+        """Call every ``alert_raised`` implementation with ``alert`` (the monitor does, once per
+        change of an alert). An exception is recorded in ``host.errors``, never raised."""
+        for impl in self.pm.hook.alert_raised.get_hookimpls():
+            try:
+                impl.function(alert=alert, host=self)
+            except Exception as exc:
+                import traceback
+
+                self.record_error("alert_raised", impl.plugin_name, exc, traceback.format_exc())
 
     def record_error(self, component: str, plugin: str | None, exc: BaseException, tb: str = "") -> None:
         self.errors.append(RecordedError(component, plugin, f"{type(exc).__name__}: {exc}", tb))

@@ -34,8 +34,10 @@ class Registry:
         self._entries[name] = Entry(name, factory, plugin)
 
     def get(self, name: str) -> Entry:
+        """The entry of ``name``; ``name@version`` or ``name@alias`` (a model of a learned
+        component) is the entry of ``name``."""
         try:
-            return self._entries[name]
+            return self._entries[name.partition("@")[0]]
         except KeyError:
             known = ", ".join(sorted(self._entries)) or "none"
             raise UnknownComponentError(f"unknown {self.kind} {name!r}; available: {known}") from None

@@ -1,0 +1,85 @@
+"""What the training benchmarks share: the split of the real corpus, scoring a learned parser on
+the test split and on a held-out provider with the evaluation engine, and p50 latency.
+
+The corpus is read in place (``--corpus``, default ``../shared/corpus/real.jsonl``); the split
+files and the workspace go to a scratch directory outside the repository.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._util import REPO_ROOT, machine, percentile
+
+DEFAULT_HOLDOUT = "ebrahimkhodadadi/SignalTrader"
+SCRATCH = Path(os.environ.get("SIGNALOS_BENCH_DIR") or Path(tempfile.gettempdir()) / "signalos-bench")
+
+
+def default_corpus() -> Path:
+    return Path(os.environ.get("SIGNALOS_CORPUS") or REPO_ROOT.parent / "shared" / "corpus" / "real.jsonl")
+
+
+def splits(corpus: Path, holdout: str | None = DEFAULT_HOLDOUT, seed: int = 0):
+    """The training data and the labelled files of its test split and held-out provider."""
+    from signalos.training.data import read_file
+
+    td = read_file(corpus, seed=seed, holdout_provider=holdout)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    files = {"test": td.write_split("test", SCRATCH / "test.jsonl")}
+    if td.holdout:
+        files["holdout"] = td.write_split("holdout", SCRATCH / "holdout.jsonl")
+    return td, files
+
+
+def score_predictions(host, data_file: Path, predictions: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """Figures of the evaluation engine for parses made in a batch (``signalos eval --predictions``)."""
+    from signalos.evaluation import evaluate_labelled
+
+    pred_file = SCRATCH / f"pred-{name}-{data_file.stem}.jsonl"
+    pred_file.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
+    payload = evaluate_labelled(host, data_file, predictions=pred_file, store=False)
+    return summarize(payload)
+
+
+def score_chain(host, data_file: Path, chain: str) -> dict[str, Any]:
+    from signalos.evaluation import evaluate_labelled
+
+    payload = evaluate_labelled(host, data_file, chain=chain, store=False)
+    out = summarize(payload)
+    lat = (payload["evaluators"].get("latency") or {})
+    out["latency"] = {k: v for k, v in lat.items() if k in ("p50_ms", "p95_ms", "mean_ms")} if isinstance(lat, dict) else {}
+    return out
+
+
+def summarize(payload: dict[str, Any]) -> dict[str, Any]:
+    s = payload["summary"]
+    fields = payload["evaluators"].get("fields") or {}
+    return {"n": payload["data"]["evaluated"], "exact_match": s.get("exact_match"),
+            "kind_accuracy": s.get("kind_accuracy"), "summary": s, "fields": fields}
+
+
+def predictions_of(parser, rows, batch: bool = True) -> tuple[list[dict[str, Any]], list[float]]:
+    """Each row's parse as a prediction line (a miss is ``{}``) and the per-message milliseconds
+    of one-at-a-time parsing (measured on the first 50 rows when ``batch``)."""
+    texts = [r.text for r in rows]
+    results = parser.parse_many(texts) if batch else [parser.parse(t) for t in texts]
+    preds = [({**res.to_schema(), "id": r.id} if res is not None else {"id": r.id}) for r, res in zip(rows, results)]
+    timings = []
+    for t in texts[:50]:
+        t0 = time.perf_counter()
+        parser.parse(t)
+        timings.append((time.perf_counter() - t0) * 1000)
+    return preds, timings
+
+
+def latency(timings: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(timings, 50), 2), "p95_ms": round(percentile(timings, 95), 2),
+            "n": len(timings)}
+
+
+def header() -> dict[str, Any]:
+    return {"machine": machine()}

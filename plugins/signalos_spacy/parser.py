@@ -1,0 +1,109 @@
+"""The ``spacy-ner`` parser: a trained spaCy pipeline (tokenizer, ``ner``, ``textcat``) read into
+the schema by the shared normaliser.
+
+Options (``[parsers.spacy-ner]``): ``model`` (a version or alias; ``spacy-ner@production`` in a
+pipeline sets it), ``path`` (a model directory, instead of the registry), ``name`` (the
+registry name, default ``spacy-ner``), ``workspace``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from signalos.models import Message, ParseResult
+from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
+from signalos.training.calibration import Calibration
+from signalos.training.spans import result_from_entities
+
+NAME = "spacy-ner"
+MAX_CHARS = 4096
+
+
+def _require_spacy():
+    from signalos.errors import MissingDependencyError
+
+    try:
+        import spacy  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError("spacy", "spacy") from exc
+
+
+def load_pipeline(ref: ModelRef):
+    """``spacy.load`` of a verified model directory; a damaged file is named in the error."""
+    _require_spacy()
+    import spacy
+
+    import signalos_spacy.tokenizer  # noqa: F401  (registers the tokenizer spacy.load needs)
+
+    try:
+        return spacy.load(ref.path / "pipeline")
+    except Exception as exc:  # spaCy raises many types on a damaged directory; the user needs one line
+        raise ModelLoadError(f"damaged model {ref.spec}: cannot load {ref.path / 'pipeline'}: "
+                             f"{type(exc).__name__}: {exc}") from exc
+
+
+class SpacyParser:
+    """Loads its model on first use; a model that fails to load fails every parse with the same
+    error (the chain records it and moves on) without being read again."""
+
+    def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
+        self.host = host
+        self.options = dict(options or {})
+        self._nlp = None
+        self._ref: ModelRef | None = None
+        self._error: Exception | None = None
+        self.calibration = Calibration()
+
+    @classmethod
+    def from_pipeline(cls, nlp, calibration: Calibration | None = None, name: str = NAME) -> SpacyParser:
+        """A parser around an in-memory pipeline (used while training, to score each epoch)."""
+        parser = cls()
+        parser._nlp = nlp
+        parser.calibration = calibration or Calibration()
+        parser.name = name
+        return parser
+
+    name = NAME
+
+    @property
+    def version(self) -> str | None:
+        self._load()
+        return self._ref.spec if self._ref else None
+
+    def _load(self):
+        if self._nlp is not None:
+            return self._nlp
+        if self._error is not None:
+            raise self._error
+        try:
+            _require_spacy()
+            ref = model_for_parser(self.host, NAME, self.options)
+            if ref.manifest.kind != "spacy-ner":
+                raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not spacy-ner")
+            self._nlp = load_pipeline(ref)
+            self._ref = ref
+            self.calibration = Calibration.from_dict(ref.manifest.calibration)
+        except Exception as exc:
+            self._error = exc
+            raise
+        return self._nlp
+
+    def parse(self, message: Message | str) -> ParseResult | None:
+        return self.parse_many([message])[0]
+
+    def parse_many(self, messages: Sequence[Message | str], batch_size: int = 64) -> list[ParseResult | None]:
+        nlp = self._load()
+        texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
+        out = []
+        for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size)):
+            out.append(self._result(text, doc))
+        return out
+
+    def raw(self, doc) -> tuple[str, float, list[tuple[int, int, str]]]:
+        cats = doc.cats or {"noise": 1.0}
+        kind_cls = max(cats, key=cats.get)
+        return kind_cls, float(cats[kind_cls]), [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+    def _result(self, text: str, doc) -> ParseResult:
+        kind_cls, score, ents = self.raw(doc)
+        return result_from_entities(text, kind_cls, ents, parser=self.name, confidence=self.calibration(score))

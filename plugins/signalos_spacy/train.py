@@ -1,0 +1,159 @@
+"""Training a ``spacy-ner`` model with spaCy's v3 API, from a blank multilingual pipeline.
+
+Entities and kind classes come from the shared span alignment (``signalos.training``); the
+tokenizer is ``signalos.tokenizer.v1`` so every gold span falls on token boundaries (the few that
+do not are counted, never silently dropped). Each epoch is scored on the validation split on
+characters and on the assembled schema result; the best epoch's weights are kept.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
+from signalos.training import calibration as calib
+from signalos.training.data import Example, TrainingData
+from signalos.training.metrics import EarlyStopping, entity_scores, exact_flags, result_scores
+
+from signalos_spacy.parser import NAME, SpacyParser, _require_spacy
+
+
+@attrs.frozen
+class SpacyHyper:
+    epochs: int = 15
+    batch_size: int = 16
+    lr: float = 0.001
+    dropout: float = 0.2
+    seed: int = 0
+    patience: int = 4
+    lang: str = "xx"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx"):
+    _require_spacy()
+    import spacy
+
+    from signalos_spacy.tokenizer import TOKENIZER_NAME
+
+    nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
+    ner = nlp.add_pipe("ner")
+    for label in labels:
+        ner.add_label(label)
+    textcat = nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatBOW.v3",
+                                                         "exclusive_classes": True, "ngram_size": 2,
+                                                         "length": 2 ** 15,  # 23 MB at the default 2**18
+                                                         "no_output_layer": False}})
+    for cls in classes:
+        textcat.add_label(cls)
+    return nlp
+
+
+def to_spacy_examples(nlp, rows: list[Example], classes: list[str]) -> tuple[list, int]:
+    """spaCy Examples and the number of gold spans the tokenizer could not hold exactly."""
+    from spacy.training import Example as SpacyExample
+
+    out, misaligned = [], 0
+    for row in rows:
+        doc = nlp.make_doc(row.text)
+        spans = []
+        for s, e, label in row.entities:
+            span = doc.char_span(s, e, label=label)
+            if span is None:
+                misaligned += 1
+                span = doc.char_span(s, e, label=label, alignment_mode="expand")
+            if span is not None and not any(span.start < o.end and o.start < span.end for o in spans):
+                spans.append(span)
+        ref = doc.copy()
+        ref.ents = spans
+        cls = row.kind_class
+        ref.cats = {c: float(c == cls) for c in classes}
+        out.append(SpacyExample(doc, ref))
+    return out, misaligned
+
+
+def evaluate(parser: SpacyParser, rows: list[Example]) -> tuple[dict[str, float], list[float], list[bool]]:
+    """Validation figures of a pipeline, with each message's raw score and whether it was right."""
+    if not rows:
+        return {}, [], []
+    docs = list(parser._nlp.pipe([r.text for r in rows], batch_size=64))
+    raws, results, ents = [], [], []
+    for row, doc in zip(rows, docs):
+        kind_cls, score, found = parser.raw(doc)
+        raws.append(score)
+        ents.append(found)
+        results.append(parser._result(row.text, doc))
+    labels = [r.label for r in rows]
+    figures = {**entity_scores([r.entities for r in rows], ents), **result_scores(labels, results)}
+    return figures, raws, exact_flags(labels, results)
+
+
+def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyper(), name: str = NAME,
+          version: str | None = None, alias: str | None = None,
+          progress: Callable[[str, int, dict[str, Any]], None] | None = None) -> ModelRef:
+    """Train, calibrate on the validation split, save and register a new version; returns it.
+
+    ``progress(event, epoch, figures)`` is called with ``"epoch"`` after every epoch.
+    """
+    _require_spacy()
+    import spacy
+    from spacy.util import fix_random_seed, minibatch
+
+    from signalos.training.spans import ENTITY_LABELS
+
+    start = time.perf_counter()
+    fix_random_seed(hyper.seed)
+    rng = random.Random(hyper.seed)
+    classes = sorted({r.kind_class for r in data.train} | {"signal", "noise"})
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang)
+    train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
+    optimizer = nlp.initialize(lambda: train_examples)
+    optimizer.learn_rate = hyper.lr
+    parser = SpacyParser.from_pipeline(nlp, name=name)
+    stopper = EarlyStopping(patience=hyper.patience)
+    epochs: list[dict[str, Any]] = []
+    best_bytes = None
+    for epoch in range(1, hyper.epochs + 1):
+        t0 = time.perf_counter()
+        rng.shuffle(train_examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(train_examples, size=hyper.batch_size):
+            nlp.update(batch, drop=hyper.dropout, sgd=optimizer, losses=losses)
+        figures, _, _ = evaluate(parser, list(data.validation))
+        row = {"epoch": epoch, "seconds": round(time.perf_counter() - t0, 2),
+               **{f"loss_{k}": round(float(v), 3) for k, v in losses.items()}, **figures}
+        epochs.append(row)
+        # exact match decides; entity F1 breaks ties between epochs with the same exact rate
+        score = figures.get("exact", 0.0) + 0.01 * figures.get("ents_f", 0.0) if figures else -epoch
+        if stopper.step(epoch, score):
+            best_bytes = nlp.to_bytes()
+        if progress:
+            progress("epoch", epoch, row)
+        if stopper.should_stop:
+            break
+    if best_bytes is not None:
+        nlp.from_bytes(best_bytes)
+    figures, raws, flags = evaluate(parser, list(data.validation))
+    calibration = calib.fit(raws, flags)
+    train_seconds = round(time.perf_counter() - start, 2)
+    staging = store.staging_dir(name)
+    try:
+        nlp.to_disk(staging / "pipeline")
+        manifest = Manifest(
+            name=name, version=version or "", kind="spacy-ner", base_model=f"spacy.blank({hyper.lang!r})",
+            base_sha256=None, split_hash=data.split_hash, hyperparameters=hyper.to_dict(), epochs=epochs,
+            metrics={"validation": figures, "best_epoch": stopper.best_epoch},
+            calibration=calibration.to_dict(), training_seconds=train_seconds,
+            data={**data.describe(), "misaligned_spans": misaligned, "classes": classes,
+                  "spacy_version": spacy.__version__},
+        )
+        return store.commit(staging, manifest, alias=alias)
+    except BaseException:
+        discard(staging)
+        raise

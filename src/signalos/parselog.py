@@ -1,0 +1,370 @@
+"""The production parse log: every parse written to ``parse_log`` without slowing the parse.
+
+``ParseLog.log_parse`` only puts the message and the chain's outcome on a bounded queue; a
+background thread turns them into rows and writes them in batches, one transaction per batch, so a
+bot pays microseconds per parse instead of a disk sync. Several processes may log into one
+workspace at once: the database is in WAL mode, SQLite waits ``busy_timeout`` for the write lock,
+and a batch that still finds the database busy is retried with backoff until it is written.
+Nothing is dropped: a full queue makes the caller wait (back-pressure), and a batch that cannot
+be written for any other reason is appended to ``parse_log.unwritten.jsonl`` in the workspace.
+
+``flush()`` waits until everything logged so far is in the database; ``close()`` flushes and
+stops the thread, and runs by itself when the process exits.
+
+    log = ParseLog.for_workspace(".signalos")
+    outcome = host.parse(message)
+    log.log_parse(message, outcome)
+
+``ParseLogger`` is the same as a plugin: registered on a host, it logs every ``Host.parse``
+through the ``parse_completed`` event (without latency, which the event does not carry).
+"""
+from __future__ import annotations
+
+import atexit
+import collections
+import contextvars
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from signalos.hookspecs import hookimpl
+from signalos.models import ChainOutcome, Message, ParseResult
+
+MAX_TEXT = 20_000  # a hostile megabyte message is logged cut, not stored whole
+SPILL_FILE = "parse_log.unwritten.jsonl"
+_STOP = object()
+
+# Set while the A/B router parses, so a ParseLogger on the same host does not log the parse a
+# second time: the router logs it itself, with its experiment, variant and latency.
+routing_active: contextvars.ContextVar[bool] = contextvars.ContextVar("signalos_routing_active", default=False)
+
+
+_uid_state: list = [None, None, None]  # pid, random prefix, counter
+
+
+def new_uid() -> str:
+    """A fresh identifier for a parse (``parse_uid``) or a routed request (``request_uid``): a
+    random per-process prefix and a counter, because uuid4 reads the system's random source on
+    every call, which costs more than the parse on some machines."""
+    pid = os.getpid()
+    if _uid_state[0] != pid:
+        _uid_state[:] = [pid, uuid.uuid4().hex[:16], itertools.count()]
+    return f"{_uid_state[1]}{next(_uid_state[2]):08x}"
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_row(message: Message, outcome: ChainOutcome | ParseResult, at: float,
+              context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``parse_log`` row of one parse. ``context`` adds the router's columns (``experiment``,
+    ``variant``, ``unit_id``, ``role``, ``parse_uid``, ``request_uid``, ``model_version``,
+    ``pipeline``); a bare ParseResult (from the ``parse_completed`` event) has no latency."""
+    from signalos.dataset.keys import text_hash
+
+    context = context or {}
+    if isinstance(outcome, ChainOutcome):
+        result, pipeline, latency = outcome.result, outcome.pipeline, outcome.elapsed_ms
+        errors = [f"{a.parser}: {a.error}" for a in outcome.attempts if a.error]
+    else:
+        result, pipeline, latency, errors = outcome, None, None, []
+    text = message.text if isinstance(message.text, str) else str(message.text)
+    parser = result.parser
+    row = {
+        "created_at": _iso(at), "text": text[:MAX_TEXT], "text_hash": text_hash(text),
+        "provider": message.provider, "chat_id": message.chat_id, "user_id": message.user_id,
+        "pipeline": pipeline, "parser": parser,
+        "model_version": (parser.partition("@")[2] or None) if parser else None,
+        "result": json.dumps(result.to_dict(), ensure_ascii=False), "kind": result.kind,
+        "confidence": float(result.confidence), "accepted": int(bool(result.accepted)), "latency_ms": latency,
+        "error": "; ".join(errors)[:2000] or None,
+        "warnings": json.dumps(list(result.warnings), ensure_ascii=False) if result.warnings else None,
+    }
+    row.update({k: v for k, v in context.items() if v is not None})
+    return row
+
+
+class ParseLog:
+    """A background writer of ``parse_log`` rows (and of the A/B tables' rows) for one database.
+
+    One per process and database is enough; two are harmless (each has its own thread and
+    connection). After a fork the child starts its own thread on its first write.
+    """
+
+    def __init__(self, db_path: str | os.PathLike, *, batch_size: int = 1000, max_queue: int = 50_000,
+                 busy_timeout_ms: int = 5000, interval_s: float = 0.05):
+        self.db_path = Path(db_path)
+        self.batch_size = batch_size
+        self.max_queue = max_queue
+        self.busy_timeout_ms = busy_timeout_ms
+        self.interval_s = interval_s
+        self.stats = {"logged": 0, "written": 0, "batches": 0, "busy_retries": 0, "spilled": 0, "max_batch": 0,
+                      "waits": 0}
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._pending: collections.deque | None = None
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        _OPEN.add(self)
+
+    @classmethod
+    def for_workspace(cls, workspace: Any, **kw) -> ParseLog:
+        """The log of a workspace (a ``Workspace``, or its directory); its migrations are run here,
+        once, so that the writer thread finds every table."""
+        from signalos.store import DB_NAME, Workspace, open_database
+
+        path = workspace.db_path if isinstance(workspace, Workspace) else Path(workspace) / DB_NAME
+        open_database(path).close()
+        return cls(path, **kw)
+
+    # the caller's side -------------------------------------------------------------------------
+    def log_parse(self, message: Message | str, outcome: ChainOutcome | ParseResult, **context: Any) -> str:
+        """Queue one parse; returns its ``parse_uid`` (given in ``context`` or made here)."""
+        uid = context.get("parse_uid") or new_uid()
+        context["parse_uid"] = uid
+        self._put(("parse", Message.coerce(message), outcome, time.time(), context))
+        return uid
+
+    def log_row(self, table: str, row: dict[str, Any], *, or_ignore: bool = False) -> None:
+        """Queue a row of another table (``assignments``, ``outcomes``); ``or_ignore`` keeps the row
+        already there when the primary key exists."""
+        self._put(("row", table, dict(row), or_ignore))
+
+    def log_sql(self, statement: str, params: tuple | list = ()) -> None:
+        """Queue one SQL statement (an UPDATE of a row queued before); it runs in the same
+        transaction as the rows of its batch, after them."""
+        self._put(("sql", statement, tuple(params)))
+
+    def flush(self, timeout: float | None = 60.0) -> bool:
+        """Wait until every row queued so far is written; False when ``timeout`` ran out first."""
+        if self._pending is None or self._pid != os.getpid():
+            return True
+        done = threading.Event()
+        self._put(("flush", done))
+        self._wake.set()
+        return done.wait(timeout)
+
+    def close(self, timeout: float | None = 60.0) -> None:
+        """Flush and stop the writer thread. Logging after close starts it again."""
+        with self._lock:
+            thread, pending = self._thread, self._pending
+            if thread is None or self._pid != os.getpid():
+                return
+            self._thread = None
+            self._pending = None
+        pending.append(_STOP)
+        self._wake.set()
+        thread.join(timeout)
+
+    def _put(self, item: tuple) -> None:
+        pending = self._pending
+        if pending is None or self._pid != os.getpid():
+            pending = self._start()
+        if item[0] != "flush":
+            self.stats["logged"] += 1
+        # deque.append is atomic: the parsing thread never takes a lock nor wakes the writer,
+        # which collects what arrived every interval_s (sooner when a batch is full).
+        pending.append(item)
+        size = len(pending)
+        if size >= self.batch_size:
+            self._wake.set()
+            if size >= self.max_queue:
+                self._wait_for_room(pending)
+
+    def _wait_for_room(self, pending: collections.deque) -> None:
+        # Back-pressure: a writer that cannot keep up slows the caller; it never drops a row.
+        self.stats["waits"] += 1
+        while len(pending) >= self.max_queue and self._thread is not None and self._thread.is_alive():
+            self._wake.set()
+            time.sleep(0.001)
+
+    def _start(self) -> collections.deque:
+        with self._lock:
+            if self._pending is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._pending = collections.deque()
+                self._wake = threading.Event()
+                self._thread = threading.Thread(target=self._run, args=(self._pending, self._wake),
+                                                name=f"signalos-parselog-{self.db_path.name}", daemon=True)
+                self._thread.start()
+            return self._pending
+
+    # the writer thread ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous=NORMAL is durable against a process crash; only a power cut can
+        # lose the last transactions, which is the right trade for a log.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _run(self, pending: collections.deque, wake: threading.Event) -> None:
+        conn = None
+        columns: dict[str, set[str]] = {}
+        stop = False
+        while not stop:
+            wake.wait(self.interval_s)
+            wake.clear()
+            while pending and not stop:
+                rows: list[tuple[str, bool, dict[str, Any]]] = []
+                statements: list[tuple[str, tuple]] = []
+                waiters: list[threading.Event] = []
+                while pending and len(rows) < self.batch_size:
+                    item = pending.popleft()
+                    if item is _STOP:
+                        stop = True
+                        break
+                    kind = item[0]
+                    if kind == "flush":
+                        waiters.append(item[1])
+                        break  # what was queued before the flush is all in this batch
+                    if kind == "parse":
+                        _, message, outcome, at, context = item
+                        try:
+                            rows.append(("parse_log", False, parse_row(message, outcome, at, context)))
+                        except Exception as exc:  # a row that cannot be built must not stop the log
+                            self._note(f"cannot build a parse_log row: {type(exc).__name__}: {exc}")
+                    elif kind == "sql":
+                        statements.append((item[1], item[2]))
+                    else:
+                        rows.append((item[1], item[3], item[2]))
+                if rows or statements:
+                    if conn is None:
+                        conn = self._connect()
+                    self._write(conn, rows, columns, statements)
+                for event in waiters:
+                    event.set()
+        if conn is not None:
+            conn.close()
+
+    def _write(self, conn: sqlite3.Connection, rows: list[tuple[str, bool, dict[str, Any]]],
+               columns: dict[str, set[str]], statements: list[tuple[str, tuple]] = ()) -> None:
+        groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[tuple, tuple]]] = {}
+        missing: list[tuple[str, bool, dict[str, Any]]] = []
+        for entry in rows:
+            table, or_ignore, row = entry
+            if table not in columns:
+                columns[table] = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
+            known = columns[table]
+            if not known:
+                missing.append(entry)
+                continue
+            keys = tuple(sorted(k for k in row if k in known))
+            if len(keys) < len(row):
+                self._note(f"{table}: unknown columns {sorted(set(row) - known)} left out")
+            groups.setdefault((table, or_ignore, keys), []).append((tuple(row[k] for k in keys), entry))
+        if missing:
+            columns.pop(missing[0][0], None)  # look again next time: a migration may add it
+            self._spill(missing, LookupError(f"no table {missing[0][0]!r}"))
+        error = self._transaction(conn, groups, statements)
+        if error is not None and len(groups) + len(statements) > 1:
+            # One bad group must not cost the others their rows: write each on its own.
+            for key, values in groups.items():
+                failed = self._transaction(conn, {key: values}, ())
+                if failed is not None:
+                    self._spill([entry for _, entry in values], failed)
+            for statement in statements:
+                failed = self._transaction(conn, {}, [statement])
+                if failed is not None:
+                    self._note(f"statement not run: {type(failed).__name__}: {failed}")
+        elif error is not None:
+            self._spill([entry for values in groups.values() for _, entry in values], error)
+            for _ in statements:
+                self._note(f"statement not run: {type(error).__name__}: {error}")
+        self.stats["batches"] += 1
+        self.stats["max_batch"] = max(self.stats["max_batch"], len(rows))
+
+    def _transaction(self, conn: sqlite3.Connection, groups: dict, statements) -> BaseException | None:
+        """Write ``groups`` and run ``statements`` in one transaction, retrying while another
+        process holds the lock; the error when it cannot be done, else None."""
+        delay, started = 0.005, time.monotonic()
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for (table, or_ignore, keys), values in groups.items():
+                    cols = ", ".join(f"[{k}]" for k in keys)
+                    marks = ", ".join("?" for _ in keys)
+                    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+                    conn.executemany(f"{verb} INTO [{table}] ({cols}) VALUES ({marks})", [v for v, _ in values])
+                for statement, params in statements:
+                    conn.execute(statement, params)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+                # Another process holds the lock past busy_timeout: wait and retry. After ten
+                # minutes the workspace is stuck, and the rows go to the spill file instead.
+                if busy and time.monotonic() - started < 600:
+                    self.stats["busy_retries"] += 1
+                    time.sleep(delay * random.uniform(0.5, 1.5))
+                    delay = min(delay * 2, 1.0)
+                    continue
+                return exc
+            self.stats["written"] += sum(len(v) for v in groups.values())
+            return None
+
+    def _spill(self, rows: Iterable[tuple[str, bool, dict[str, Any]]], exc: BaseException) -> None:
+        path = self.db_path.parent / SPILL_FILE
+        rows = list(rows)
+        self._note(f"{len(rows)} rows not written ({type(exc).__name__}: {exc}); appended to {path}")
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                for table, _, row in rows:
+                    fh.write(json.dumps({"table": table, "row": row}, ensure_ascii=False, default=str) + "\n")
+            self.stats["spilled"] += len(rows)
+        except OSError as err:
+            self._note(f"cannot write {path}: {err}")
+
+    def _note(self, text: str) -> None:
+        if text not in self.errors[-20:]:
+            self.errors.append(text)
+        del self.errors[:-100]
+
+
+class ParseLogger:
+    """A plugin that logs every ``Host.parse`` of its host to a workspace's ``parse_log``.
+
+        host = Host(config, plugins=[ParseLogger(".signalos")])
+
+    Parses made by the A/B router are skipped here: the router logs them with their experiment.
+    """
+
+    name = "parse-logger"
+
+    def __init__(self, workspace: Any, **kw: Any):
+        self.log = workspace if isinstance(workspace, ParseLog) else ParseLog.for_workspace(workspace, **kw)
+
+    @hookimpl
+    def parse_completed(self, message, result, host):
+        if not routing_active.get():
+            self.log.log_parse(message, result)
+
+    def close(self) -> None:
+        self.log.close()
+
+
+_OPEN: weakref.WeakSet[ParseLog] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    # A bot that exits without closing its log still gets every parse written.
+    for log in list(_OPEN):
+        try:
+            log.close(timeout=30)
+        except Exception:
+            pass

@@ -1,0 +1,308 @@
+"""Entities shared by the learned parsers: labelled spans in, schema results out.
+
+Training turns a label and its per-field character spans into entities (``ENTRY``, ``BUY`` ...);
+inference turns the entities a model found back into a :class:`ParseResult` through the shared
+normaliser, so every learned parser reads numbers and symbols exactly as the regex parser does.
+A message's kind (with the action types of an update) is one class, predicted beside the entities.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import regex
+
+from signalos.models import Action, ParseResult
+from signalos.normalize import default_symbols, expand_shorthand, load_tables, normalize_text, parse_number, phrase_key
+from signalos.validate import infer_direction
+
+# Entity labels. Direction and order type are read from the label itself, so a model learns which
+# word of which language means "buy" without a lexicon at inference.
+FIELD_LABELS = {
+    "symbol": "SYMBOL", "entry": "ENTRY", "stop_loss": "STOP_LOSS", "take_profits": "TAKE_PROFIT",
+    "leverage": "LEVERAGE", "stop_loss_pips": "SL_PIPS", "take_profit_pips": "TP_PIPS",
+}
+ENTITY_LABELS = ("SYMBOL", "BUY", "SELL", "ORDER_MARKET", "ORDER_LIMIT", "ORDER_STOP", "ENTRY", "STOP_LOSS",
+                 "TAKE_PROFIT", "LEVERAGE", "SL_PIPS", "TP_PIPS")
+Entity = tuple[int, int, str]  # start, end, label
+
+# A number as channels write it; the tokenisers split on the same boundaries.
+NUMBER = regex.compile(r"(?<![\p{Nd}.,])\d+(?:[.,]\d+)*(?:[.,]\d+)?(?:[kK](?![\p{L}]))?")
+_LEVERAGE = regex.compile(r"(?i)(?:x\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*x)\b")
+_WORD = regex.compile(r"[#$]?[\p{L}\p{N}]+(?:[/\-.][\p{L}\p{N}]+)?[!]?")
+
+
+# --- kind classes ----------------------------------------------------------------------------------
+
+def kind_class(label: Mapping[str, Any]) -> str:
+    """The class a model predicts for the whole message: ``signal``, ``noise`` or
+    ``update:TYPE,TYPE`` (the action types in order, which is what an update is scored on)."""
+    kind = label.get("kind")
+    if kind == "update":
+        types = [a.get("type") for a in label.get("actions") or [] if isinstance(a, Mapping)]
+        return "update:" + ",".join(t for t in types if t)
+    return str(kind)
+
+
+def actions_of_class(cls: str) -> list[Action]:
+    types = cls.partition(":")[2]
+    return [Action(type=t) for t in types.split(",") if t]
+
+
+# --- alignment ---------------------------------------------------------------------------------------
+
+def align(text: str, label: Mapping[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    """Per-field character spans of ``label`` in ``text``: ``signalos.dataset.align.align_label``
+    when the dataset package provides it, else a simpler built-in alignment."""
+    try:
+        from signalos.dataset.align import align_label
+    except ImportError:
+        return fallback_align(text, label)
+    return _coerce_spans(align_label(text, label))
+
+
+def _coerce_spans(found: Any) -> dict[str, list[tuple[int, int]]]:
+    # align_label may give {field: [[s, e], ...]}, {field: (s, e)}, an object with .spans, or
+    # a list of {"field", "start", "end"} records; all become {field: [(s, e), ...]}.
+    found = getattr(found, "spans", found)
+    out: dict[str, list[tuple[int, int]]] = {}
+    if isinstance(found, Mapping):
+        for field, spans in found.items():
+            if not spans:
+                continue
+            if isinstance(spans[0], int):
+                spans = [spans]
+            out[field] = [(int(s[0]), int(s[1])) for s in spans if s is not None and len(s) >= 2]
+    elif isinstance(found, Iterable):
+        for rec in found:
+            if isinstance(rec, Mapping):
+                out.setdefault(rec["field"], []).append((int(rec["start"]), int(rec["end"])))
+            else:
+                field, start, end = rec[:3]
+                out.setdefault(field, []).append((int(start), int(end)))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _direction_words() -> dict[str, str]:
+    table = load_tables("keywords")
+    words = {}
+    for side, ws in table.get("direction", {}).items():
+        for w in ws:
+            if not w.startswith("re:"):
+                words[phrase_key(w)] = side
+    return words
+
+
+@functools.lru_cache(maxsize=1)
+def _order_words() -> dict[str, str]:
+    table = load_tables("keywords")
+    return {phrase_key(w): kind for kind, ws in table.get("order_type", {}).items() for w in ws
+            if not w.startswith("re:")}
+
+
+def _word_spans(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def _phrase_hits(text: str, table: Mapping[str, str], want: str | None) -> list[tuple[int, int, str]]:
+    words = _word_spans(text)
+    hits = []
+    for i in range(len(words)):
+        for n in (3, 2, 1):
+            if i + n > len(words):
+                continue
+            key = phrase_key(" ".join(w[2] for w in words[i:i + n]))
+            hit = table.get(key)
+            if hit and (want is None or hit == want):
+                hits.append((words[i][0], words[i + n - 1][1], hit))
+                break
+    return hits
+
+
+def fallback_align(text: str, label: Mapping[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    """Spans found by value: each number of the label is matched to the first unused number of
+    the text with that value; symbol, direction and order type by their words."""
+    norm = normalize_text(text)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    if label.get("kind") == "noise":
+        return spans
+    symbols = default_symbols()
+    if label.get("symbol"):
+        for s, e, w in _word_spans(norm):
+            if symbols.canonical(w) == label["symbol"] or symbols.canonical(w.lstrip("#$")) == label["symbol"]:
+                spans["symbol"] = [(s, e)]
+                break
+    if label.get("kind") != "signal":
+        return spans
+    numbers = [(m.start(), m.end(), parse_number(m.group())) for m in NUMBER.finditer(norm)]
+    used: set[int] = set()
+
+    def take(value: float) -> tuple[int, int] | None:
+        for i, (s, e, v) in enumerate(numbers):
+            if i not in used and v is not None and abs(v - float(value)) <= 1e-9 * max(1.0, abs(v)):
+                used.add(i)
+                return (s, e)
+        return None
+
+    for field in ("entry", "stop_loss", "take_profits", "stop_loss_pips", "take_profit_pips"):
+        value = label.get(field)
+        for v in value if isinstance(value, list) else [value] if value is not None else []:
+            span = take(v)
+            if span:
+                spans.setdefault(field, []).append(span)
+    if label.get("leverage") is not None:
+        for m in _LEVERAGE.finditer(norm):
+            if parse_number(m.group(1) or m.group(2)) == float(label["leverage"]):
+                spans["leverage"] = [(m.start(), m.end())]
+                break
+    if label.get("direction"):
+        hits = _phrase_hits(norm, _direction_words(), label["direction"])
+        if hits:
+            spans["direction"] = [hits[0][:2]]
+    if label.get("order_type"):
+        hits = _phrase_hits(norm, _order_words(), label["order_type"])
+        if hits:
+            spans["order_type"] = [hits[0][:2]]
+    return spans
+
+
+def entities_for(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequence] | None = None) -> list[Entity]:
+    """The entities to train on: spans of the label's fields, sorted, overlaps dropped."""
+    if spans is None:
+        spans = align(text, label)
+    out: list[Entity] = []
+    for field, field_spans in spans.items():
+        if field == "direction":
+            name = {"buy": "BUY", "sell": "SELL"}.get(label.get("direction") or "")
+        elif field == "order_type":
+            name = {"market": "ORDER_MARKET", "limit": "ORDER_LIMIT", "stop": "ORDER_STOP"}.get(label.get("order_type") or "")
+        else:
+            name = FIELD_LABELS.get(field)
+        if not name:
+            continue
+        for span in field_spans or ():
+            s, e = int(span[0]), int(span[1])
+            # trim spaces so a span starts and ends on token characters
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if 0 <= s < e <= len(text):
+                out.append((s, e, name))
+    out.sort()
+    kept: list[Entity] = []
+    for ent in out:
+        if kept and ent[0] < kept[-1][1]:
+            continue
+        kept.append(ent)
+    return kept
+
+
+# --- inference: entities to a result ------------------------------------------------------------
+
+def _numbers_in(text: str) -> list[tuple[str, float]]:
+    out = []
+    for m in NUMBER.finditer(normalize_text(text)):
+        v = parse_number(m.group())
+        if v is not None:
+            out.append((m.group(), v))
+    return out
+
+
+def _fix_magnitude(value: float, ref: float | None) -> float:
+    # "DAX 19.450" read as 19.45 beside an entry of 19450: a dot used as thousands separator
+    if ref and value and ref / value > 500:
+        for factor in (1000.0, 1_000_000.0):
+            if 0.3 < value * factor / ref < 3:
+                return value * factor
+    return value
+
+
+def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *, parser: str,
+                         confidence: float) -> ParseResult:
+    """Build the schema result from a predicted kind class and entities (start, end, label)."""
+    ents = sorted(entities)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    kind = kind_cls.partition(":")[0]
+    symbol = None
+    for s, e, lab in ents:
+        if lab == "SYMBOL":
+            raw = text[s:e]
+            symbol = default_symbols().canonical(raw) or default_symbols().canonical(raw.lstrip("#$"))
+            if symbol:
+                spans["symbol"] = [(s, e)]
+                break
+    if kind == "noise":
+        return ParseResult.noise(parser=parser, confidence=confidence)
+    if kind == "update":
+        return ParseResult(kind="update", symbol=symbol, actions=actions_of_class(kind_cls), parser=parser,
+                           confidence=confidence, spans={k: tuple(v) for k, v in spans.items()})
+    direction = order_type = None
+    entry: list[float] = []
+    stop = None
+    targets: list[float] = []
+    leverage = sl_pips = None
+    tp_pips: list[float] = []
+    prev_full: str | None = None
+    for s, e, lab in ents:
+        chunk = text[s:e]
+        if lab in ("BUY", "SELL"):
+            if direction is None:
+                direction = lab.lower()
+                spans["direction"] = [(s, e)]
+            continue
+        if lab.startswith("ORDER_"):
+            if order_type is None:
+                order_type = lab[6:].lower()
+                spans["order_type"] = [(s, e)]
+            continue
+        nums = _numbers_in(chunk)
+        if not nums:
+            continue
+        if lab == "LEVERAGE":
+            leverage = max(v for _, v in nums)
+            spans["leverage"] = [(s, e)]
+            continue
+        values = []
+        for raw, v in nums:
+            if lab in ("ENTRY", "TAKE_PROFIT", "STOP_LOSS") and prev_full and raw.isdigit() \
+                    and len(raw) < len(prev_full.replace(".", "").replace(",", "")):
+                # "4785-90": the second number is shorthand of the full price before it
+                expanded = expand_shorthand(prev_full, raw)
+                if expanded is not None and abs(expanded - (parse_number(prev_full) or 0)) < abs(v - (parse_number(prev_full) or 0)):
+                    v = expanded
+            values.append(v)
+            if not (raw.isdigit() and prev_full and len(raw) < len(prev_full.replace(".", "")) - 1):
+                prev_full = raw
+        if lab == "ENTRY":
+            entry.extend(values)
+            spans.setdefault("entry", []).append((s, e))
+        elif lab == "STOP_LOSS":
+            if stop is None:
+                stop = values[0]
+                spans["stop_loss"] = [(s, e)]
+        elif lab == "TAKE_PROFIT":
+            targets.extend(values)
+            spans.setdefault("take_profits", []).append((s, e))
+        elif lab == "SL_PIPS":
+            sl_pips = sl_pips if sl_pips is not None else values[0]
+        elif lab == "TP_PIPS":
+            tp_pips.extend(values)
+    ref = sorted(entry)[len(entry) // 2] if entry else None
+    if ref is not None:
+        stop = None if stop is None else _fix_magnitude(stop, ref)
+        targets = [_fix_magnitude(t, ref) for t in targets]
+    warnings = []
+    if direction is None:
+        direction = infer_direction(entry, stop, targets)
+        if direction:
+            warnings.append("direction inferred from the levels")
+    return ParseResult(
+        kind="signal", symbol=symbol, direction=direction, order_type=order_type,
+        entry=sorted(set(entry)), stop_loss=stop, take_profits=targets, leverage=leverage,
+        stop_loss_pips=sl_pips if stop is None else None, take_profit_pips=tp_pips if not targets else [],
+        parser=parser, confidence=confidence, spans={k: tuple(v) for k, v in spans.items()},
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,87 @@
+"""``signalos monitor status|check|report`` end to end, in-process."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import signalos.monitor.plugin as alerts_sink
+from signalos.monitor.simulate import simulate_rows, write_rows
+from signalos.store import Workspace
+from signalos.testing import run_cli
+
+START = "2026-11-20T00:00:00+00:00"
+CONFIG = {"pipelines": {"default": {"parsers": ["channel", "regex"]}},
+          "monitor": {"templates": {"baseline": "2h"}}}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("monitor") / "ws"
+    ws = Workspace(path)
+    write_rows(ws.db, simulate_rows(START, 12, switch_at=8.0, seed=3))
+    ws.close()
+    return path
+
+
+def cli(*args: str):
+    return run_cli(list(args), alerts_sink, config=CONFIG)
+
+
+def test_status_check_report(workspace, tmp_path):
+    ws = str(workspace)
+    res = cli("monitor", "status", "--workspace", ws, "--now", "2026-11-20T12:00:00", "--json")
+    assert res.exit_code == 0, res.output
+    status = json.loads(res.stdout)
+    scopes = {s["provider"]: s for s in status["scopes"]}
+    assert set(scopes) == {"alpha", "beta", "gamma", None}
+    assert scopes["beta"]["levels"]["success_rate"] == "critical"
+    assert scopes["alpha"]["levels"]["success_rate"] == "clear"
+    assert status["open_alerts"] == []
+
+    res = cli("monitor", "check", "--workspace", ws, "--now", "2026-11-20T12:00:00", "--json")
+    assert res.exit_code == 0, res.output
+    check = json.loads(res.stdout)
+    assert (check["opened"], check["evaluated"]["windows"]) == (1, 48)
+    assert check["alerts"][0]["provider"] == "beta"
+    # no command configured: the triggers wait, and the output says why
+    assert {t["kind"] for t in check["triggers"]} == {"quality", "template"}
+    assert "no [monitor.retrain] command" in check["retrain_note"]
+
+    human = cli("monitor", "status", "--workspace", ws, "--now", "2026-11-20T12:00:00")
+    assert human.exit_code == 0 and "beta" in human.stdout and "critical" in human.stdout
+
+    page = tmp_path / "monitor.html"
+    res = cli("monitor", "report", "--workspace", ws, "--html", str(page), "--since", "14h",
+              "--now", "2026-11-20T12:00:00", "--json")
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert payload["report"] == str(page) and len(payload["alerts"]) == 1
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<svg") == sum(1 for m in payload["metrics"] if any(m in s for s in payload["series"].values()))
+    # the alert is drawn on every chart as a band, coloured on the metrics it carries
+    assert len(re.findall(r'data-alert="mon-[0-9a-f]+"[^>]*data-on-metric="1"', html)) == len(payload["alerts"][0]["metrics"])
+    assert "<script src" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_report_needs_an_output_and_bad_durations_fail(workspace):
+    res = cli("monitor", "report", "--workspace", str(workspace))
+    assert res.exit_code != 0 and "--html" in res.output
+    res = cli("monitor", "status", "--workspace", str(workspace), "--last", "soon")
+    assert res.exit_code != 0 and "duration" in res.output
+
+
+CHROMIUM = __import__("shutil").which("chromium") or __import__("shutil").which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_report_page_script_agrees_with_its_data(workspace, tmp_path):
+    page = tmp_path / "monitor.html"
+    res = cli("monitor", "report", "--workspace", str(workspace), "--html", str(page), "--now", "2026-11-20T12:00:00")
+    assert res.exit_code == 0, res.output
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
+    assert 'data-js="ok"' in dom
