@@ -92,6 +92,9 @@ class Fields:
                 if cat == "dir":
                     if self._is_label_prefix(i):
                         continue  # "Sell targets": a label, not a direction
+                    if self.stop and self.targets and self.directions:
+                        self.multi = True  # a complete signal, then another call: read the first
+                        break
                     self.directions.append((tok.val, tok, _negated(toks, i)))
                     self._order_type_after(i)
                     if current not in ("take_profit", "stop_loss") or filled:

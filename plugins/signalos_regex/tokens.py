@@ -154,7 +154,7 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
 
 def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
     """Apply the ``re:`` keywords: the tokens a match covers become one keyword token."""
-    for cat, val, m in lex.word_patterns.matches(text, text.lower(), timeout=0.05):
+    for cat, val, m in lex.word_patterns.matches(text, text.lower(), timeout=1.0):
         inside = [k for k, t in enumerate(toks) if t.start >= m.start() and t.end <= m.end()]
         if not inside or any(toks[k].cat is not None and toks[k].cat != "dir" for k in inside):
             continue

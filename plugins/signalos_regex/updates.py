@@ -8,7 +8,9 @@ from signalos.normalize import parse_number
 
 from signalos_regex.lexicon import Lexicon
 
-PATTERN_TIMEOUT = 0.05  # seconds per pass: user-supplied patterns may backtrack badly
+# Seconds per pattern pass. A safety net against a user pattern that backtracks badly, set far
+# above what any pattern costs on a 4,096-character text so a busy machine never changes answers.
+PATTERN_TIMEOUT = 1.0
 _PRICE_AFTER = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
 _PRICE_IN = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
@@ -37,6 +39,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None) -> list[tu
                 # "close it 2 times", "TP 3": small integers are rarely a price
                 if price is not None and price <= 20 and "." not in num.group(1) and typ != "move_sl":
                     price = None
+                if price is not None and price <= 0:
+                    price = None  # "stopped out 0.0": zero is never a level
         if typ == "tp_hit":
             if tp is None:
                 idx = _TP_INDEX.search(phrase)
