@@ -39,6 +39,11 @@ SIGNALS = [
     ("NAS100 buy stop at 18000 sl 17900 tp 18200", "NAS100", "buy", "stop", [18000], 17900, [18200]),
     ("Long #SOL 150-148, targets 155/160/170, stop 145, lev 10x", "SOL", "buy", None, [148, 150], 145, [155, 160, 170]),
     ("BTC long 65k sl 63k tp 70k", "BTC", "buy", None, [65000], 63000, [70000]),
+    ("XAUUSD BUY\nEntry: 2345.10/2347.50\nSL: 2340\nTP: 2355", "XAUUSD", "buy", None, [2345.1, 2347.5], 2340, [2355]),
+    ("GOLD SELL 2350\nTarget 1 @ 2340\nTarget 2 @ 2330\nTP 3 runner\nSL 2360", "XAUUSD", "sell", None, [2350], 2360, [2340, 2330]),
+    ("EURUSD.m 1.1686 BUY SL 1.1650 TP 1.1720", "EURUSD", "buy", None, [1.1686], 1.165, [1.172]),
+    ("ALTIN ALIŞ 2345 SL 2335 TP 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("2019.12.06 09:07 XAUUSD BUY 1475.73 SL 1471.59 TP 1479.27", "XAUUSD", "buy", None, [1475.73], 1471.59, [1479.27]),
 ]
 
 

@@ -138,8 +138,9 @@ class Fields:
                         current, filled, label_line = mark, 0, line
                         self.labelled.add(mark)
                         continue
-                if t in SENTENCE_ENDS and i + 1 < n and toks[i + 1].kind != "num" and current is None:
-                    entry_ok = False
+                if t in SENTENCE_ENDS and i + 1 < n and toks[i + 1].kind != "num" and current is None \
+                        and toks[i + 1].start > tok.end:
+                    entry_ok = False  # a sentence ended; "EURUSD.m" did not
                 continue
             if kind != "num" or tok.skip:
                 continue
@@ -275,16 +276,17 @@ class Fields:
             if nxt is not None and nxt.kind == "p" and nxt.text in (*KEYCAP, ")"):
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
             label = _prev_significant(toks, i, skip=".:#-")
-            after = _next_non_space(toks, i + 1, skip=".:)-=：")
+            after = _next_non_space(toks, i + 1, skip=".:)-=：@")
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
                 if after is not None and after.kind in ("num", "nl"):
                     nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)
                     if nxt_num is not None and nxt_num.kind == "num":
                         return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 1: 5.82"
-            if label is not None and label.cat == "label" and label.val in PRICE_FIELDS and nxt is not None \
-                    and nxt.kind == "p" and nxt.text in ":-=" and after is not None and after.kind == "word" \
-                    and after.cat is None:
-                return None, 0.0  # "TP 3 - Close All", "Checkpoint 3 : OPEN"
+            if label is not None and label.cat == "label" and label.val in PRICE_FIELDS and after is not None \
+                    and after.kind == "word" and after.cat is None and (
+                        (nxt is not None and nxt.kind == "p" and nxt.text in ":-=")
+                        or after.text.lower() in PLACEHOLDERS):
+                return None, 0.0  # "TP 3 - Close All", "Checkpoint 3 : OPEN", "TP 2 runner"
             if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
                     and current in PRICE_FIELDS and after is not None and after.kind == "num":
                 return None, 0.0  # "1. 0.4315" in a list

@@ -22,7 +22,9 @@ KINDS = (None, "num", "word", "nl", "p")
 TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![^\W\d_])(?<![\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}[./]\d{2}[./]\d{2}|(?<![\d.])\d{2}\.\d{2}\.\d{2,4}(?![\d.])"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}(?![\d.])"
+    r"|(?:19|20)\d\d[./](?:0[1-9]|1[0-2])[./](?:0[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?<![\d.])(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:19|20)?\d\d(?![\d.])"
 )
 TIMESTAMP_HINT = re.compile(r"\d:\d\d|\d[./-]\d\d[./-]\d")
 URL = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
@@ -112,6 +114,11 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
             continue
         key = tok.text.lower()
         hit = words.get(key)
+        if hit is None and "I" in tok.text:
+            # Turkish: "ALIŞ".lower() is "aliş", the word is "alış"
+            dotless = tok.text.replace("I", "ı").lower()
+            if dotless in words:
+                key, hit = dotless, words[dotless]
         best = (hit, i) if hit else None
         if key in prefixes:
             k, count = i + 1, 1
