@@ -17,7 +17,7 @@ from benchmarks import train_common as tc
 
 
 def run(corpus: Path, max_steps: int, batch_size: int, lr: float, lora_r: int, workspace: Path,
-        model: str | None = None) -> dict:
+        model: str | None = None, lora_layers: int | None = None, max_length: int = 384) -> dict:
     from signalos.modelstore import ModelStore
     from signalos.testing import make_host
     import signalos_transformers
@@ -29,7 +29,8 @@ def run(corpus: Path, max_steps: int, batch_size: int, lr: float, lora_r: int, w
     t0 = time.perf_counter()
     if model is None:
         ref = train(td, store, hyper=LlmHyper(max_steps=max_steps, batch_size=batch_size, lr=lr, lora_r=lora_r,
-                                              lora_alpha=2 * lora_r, validate_n=20),
+                                              lora_alpha=2 * lora_r, validate_n=20, lora_layers=lora_layers,
+                                              max_length=max_length),
                     progress=lambda e, n, r: print(f"{e} {n} {r}", file=sys.stderr, flush=True))
     else:
         ref = store.resolve(model)
@@ -69,12 +70,15 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lora-r", type=int, default=16)
+    ap.add_argument("--lora-layers", type=int, default=None, help="adapt only the top N layers")
+    ap.add_argument("--max-length", type=int, default=384)
     ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
     ap.add_argument("--model", help="evaluate this registered version instead of training one")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     report = run(args.corpus or tc.default_corpus(), args.max_steps, args.batch_size, args.lr, args.lora_r,
-                 args.workspace, args.model)
+                 args.workspace, args.model,
+                 args.lora_layers, args.max_length)
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
     return 0
 

@@ -113,10 +113,11 @@ def simulate(n_messages: int, workspace: Path, *, users: int = 4000, seed: int =
     host = build_host(workspace)
     first = signalos_deploy.promote(host, MODEL, "1.0.0", reason="initial production", actor="ab-simulation")
     texts = [json.loads(line)["text"] for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
-    name = f"sim-{int(time.time())}"
+    name = unused_name(host, f"sim-seed{seed}")
+    # A salt from the seed: the same seed gives the same assignment, so the figures reproduce.
     signalos_ab.start(host, name, {"control": f"{MODEL}@1.0.0", "treatment": f"{MODEL}@1.1.0"}, unit="user",
-                      settings={"mde": 0.02, "alpha": 0.05, "auto_promote": True, "golden": str(GOLDEN)},
-                      actor="ab-simulation")
+                      salt=f"seed-{seed}", actor="ab-simulation",
+                      settings={"mde": 0.02, "alpha": 0.05, "auto_promote": True, "golden": str(GOLDEN)})
     rng = np.random.default_rng(seed)
     user_of = rng.integers(0, users, size=n_messages)
     text_of = rng.integers(0, len(texts), size=n_messages)
@@ -173,6 +174,22 @@ def simulate(n_messages: int, workspace: Path, *, users: int = 4000, seed: int =
     }
 
 
+def unused_name(host, base: str) -> str:
+    import signalos_ab
+    from signalos_ab.experiments import load_all
+
+    db = signalos_ab.router(host).db()
+    try:
+        taken = {e.name for e in load_all(db)}
+    finally:
+        db.close()
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}-{k}"
+    return name
+
+
 def rollback_by_command(workspace: Path) -> dict:
     """``signalos models rollback sim`` in a subprocess that loads this file as a plugin."""
     env = dict(os.environ, SIGNALOS_LOAD_PLUGINS="ab_simulation,regex,deploy,ab",
@@ -199,7 +216,7 @@ def print_human(r: dict) -> None:
           f"({'MISMATCH' if r['srm']['flagged'] else 'balanced'})")
     print(f"difference {r['difference']:+.4f}  95% CI [{r['ci'][0]:+.4f}, {r['ci'][1]:+.4f}]  z-test p {r['ztest_p']:.2g}  "
           f"Fisher p {r['fisher_p']:.2g}  always-valid p {r['always_valid_p']:.2g}")
-    print(f"sequential rule fired at look {r['detected_at_messages']} messages "
+    print(f"sequential rule first fired at the look after {r['detected_at_messages']} messages "
           f"(fixed-horizon sample size: {r['sample_size_per_arm']} outcomes per arm)")
     print(f"decision: {r['decision']['state']} -> {r['decision']['winner']}: {r['decision']['reason']}")
     p = r["promotion"]

@@ -258,6 +258,24 @@ def test_a_winner_failing_a_guardrail_is_not_promoted(host):
         signalos_ab.promote(host, "e")
 
 
+def test_a_winner_that_is_slower_fails_the_latency_guardrail(signalos_host, tmp_path):
+    import time
+
+    def slow(message):
+        time.sleep(0.004)
+        return BUY
+
+    host = signalos_host(*plugins(), parser_plugin("slow", slow),
+                         config={"workspace": str(tmp_path), "pipelines": {"default": {"parsers": ["good"]}}})
+    signalos_ab.start(host, "e", {"a": "good", "b": "slow"}, settings={"min_outcomes": 50})
+    _run(host, "e", 400, 0.4, 0.95)
+    report = signalos_ab.check(host, "e")
+    guard = report["comparisons"]["b"]["guardrails"]["latency"]
+    assert report["decision"]["winner"] == "b" and not report["decision"]["promote"]
+    assert not guard["ok"] and guard["median_ratio"] > 2 and guard["mann_whitney_p"] < 0.001
+    signalos_ab.router(host).close()
+
+
 class FakeDeployer:
     """A deployer component recording what it was asked to deploy."""
 

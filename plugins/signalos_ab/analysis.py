@@ -130,11 +130,15 @@ def guardrails(c: dict[str, Any], d: dict[str, Any], latency: dict[str, Any], s)
     """Whether the treatment ``d`` keeps latency and validation warnings within the limits."""
     out: dict[str, Any] = {}
     if latency.get("u") is not None:
-        limit = 1 + s.max_latency_increase
-        ok = latency["median_b"] <= latency["median_a"] * limit + 1e-9 and latency["p95_b"] <= latency["p95_a"] * limit + 1e-9
-        out["latency"] = {"ok": ok, "median_ratio": _ratio(latency["median_b"], latency["median_a"]),
-                          "p95_ratio": _ratio(latency["p95_b"], latency["p95_a"]),
-                          "max_increase": s.max_latency_increase, "mann_whitney_p": latency["p_value"]}
+        # Slower only counts past the relative margin and an absolute floor (microseconds of
+        # jitter are not a regression); for the median also only when Mann-Whitney sees it.
+        limit, floor = 1 + s.max_latency_increase, s.latency_floor_ms
+        a50, b50, a95, b95 = latency["median_a"], latency["median_b"], latency["p95_a"], latency["p95_b"]
+        slower_median = b50 > a50 * limit and b50 - a50 > floor and latency["p_value"] < 0.05
+        slower_tail = b95 > a95 * limit and b95 - a95 > floor
+        out["latency"] = {"ok": not (slower_median or slower_tail), "median_ratio": _ratio(b50, a50),
+                          "p95_ratio": _ratio(b95, a95), "max_increase": s.max_latency_increase,
+                          "floor_ms": floor, "mann_whitney_p": latency["p_value"]}
     else:
         out["latency"] = {"ok": True, "note": "no latencies"}
     wa = c["warned"] / c["parses"] if c["parses"] else 0.0

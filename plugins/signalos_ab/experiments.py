@@ -68,7 +68,9 @@ class Settings:
     ``mde``: the smallest absolute change of the success rate worth detecting (sample size and
     the mSPRT mixing spread ``tau``, which defaults to it). Guardrails: the winner's median and
     95th-percentile latency may exceed the control's by at most ``max_latency_increase``
-    (relative), and its validation-warning rate by at most ``max_warning_increase`` (absolute).
+    (relative; differences under ``latency_floor_ms`` never count, and a slower median must also
+    be significant by Mann-Whitney), and its validation-warning rate by at most
+    ``max_warning_increase`` (absolute).
     ``outcome_policy``: ``explicit`` counts only parses with a recorded outcome;
     ``silence-is-success`` counts every parse without a complaint as a success.
     """
@@ -80,6 +82,7 @@ class Settings:
     base_rate: float | None = None
     min_outcomes: int = 100
     max_latency_increase: float = 0.25
+    latency_floor_ms: float = 1.0
     max_warning_increase: float = 0.01
     auto_promote: bool = False
     golden: str | None = None

@@ -133,8 +133,12 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
     layers = (list(range(max(0, n_layers - hyper.lora_layers), n_layers))
               if hyper.lora_layers and n_layers else None)
+    # every linear layer but the output head ("all-linear" spelt out: peft needs a list to limit layers)
+    linear = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules()
+                     if isinstance(m, torch.nn.Linear) and not n.endswith("lm_head")})
     lora = LoraConfig(r=hyper.lora_r, lora_alpha=hyper.lora_alpha, lora_dropout=hyper.lora_dropout,
-                      target_modules="all-linear", layers_to_transform=layers, task_type="CAUSAL_LM")
+                      target_modules=linear if layers else "all-linear", layers_to_transform=layers,
+                      task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
     rows = encode(tokenizer, list(data.train), hyper.max_length)
     val_rows = encode(tokenizer, list(data.validation), hyper.max_length)

@@ -91,6 +91,7 @@ def start_command(
     power: float = typer.Option(0.8, "--power", min=0.5, max=0.999, help="Power of the sample-size estimate."),
     min_outcomes: int = typer.Option(100, "--min-outcomes", min=1, help="Outcomes per variant before any decision."),
     max_latency_increase: float = typer.Option(0.25, "--max-latency-increase", min=0.0, help="Guardrail: relative latency increase allowed."),
+    latency_floor_ms: float = typer.Option(1.0, "--latency-floor-ms", min=0.0, help="Guardrail: latency differences below this never count."),
     max_warning_increase: float = typer.Option(0.01, "--max-warning-increase", min=0.0, help="Guardrail: absolute warning-rate increase allowed."),
     outcome_policy: str = typer.Option("explicit", "--outcome-policy", help="explicit, or silence-is-success."),
     auto_promote: bool = typer.Option(False, "--auto-promote", help="Promote the winner through the deployer when significant and safe."),
@@ -107,7 +108,8 @@ def start_command(
     """
     api = _api()
     settings = {"alpha": alpha, "mde": mde, "power": power, "min_outcomes": min_outcomes,
-                "max_latency_increase": max_latency_increase, "max_warning_increase": max_warning_increase,
+                "max_latency_increase": max_latency_increase, "latency_floor_ms": latency_floor_ms,
+                "max_warning_increase": max_warning_increase,
                 "outcome_policy": outcome_policy, "auto_promote": auto_promote, "golden": golden}
     exp = api.start(_host(), name, [_variant(v) for v in variant], control=control, unit=unit, mode=mode,
                     layer=layer, buckets=_buckets(buckets), ramp=ramp, salt=salt, settings=settings,

@@ -101,11 +101,14 @@ def collect_feedback(dataset: Dataset, corrections: str | Path | None = None,
     per_template = Counter(f["template_hash"] for f in failures)
 
     # the failing texts become dataset messages (once), so the review round trip can label them
-    batch_id = dataset.add_batch("feedback", str(corrections) if corrections else "parse_log", "feedback")
-    rows = [{"text": f["text"], "provider": f["provider"], "origin": "production",
-             "extra": {"feedback": f["origin_ref"]}} for f in failures]
-    added, _ = dataset.add_messages(rows, batch_id)
-    dataset.finish_batch(batch_id)
+    added = 0
+    if failures:
+        batch_id = dataset.add_batch("feedback", str(corrections) if corrections else "parse_log", "feedback")
+        rows = [{"text": f["text"], "provider": f["provider"], "origin": "production",
+                 "extra": {"feedback": f["origin_ref"]}} for f in failures]
+        added, _ = dataset.add_messages(rows, batch_id)
+        if not dataset.drop_batch_if_empty(batch_id):  # every text was already a message
+            dataset.finish_batch(batch_id)
     keys = [natural_key(f["provider"], f["text"]) for f in failures]
     ids = dataset.existing_keys(keys)
 

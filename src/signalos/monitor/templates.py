@@ -25,36 +25,34 @@ def index_templates(db: sqlite_utils.Database, cfg: MonitorConfig) -> dict[str, 
     """Give every new ``parse_log`` row its template; returns counts of rows and new templates.
 
     A template first seen within ``templates.baseline`` of its provider's first parse belongs to
-    the baseline and is never "new". Each batch is its own short write transaction, so a first
-    run over a long log never holds the lock for long.
+    the baseline and is never "new". Template keys are computed outside any transaction and each
+    batch is written in its own short one, so a first run over a long log never keeps the bots
+    that log parses waiting on the lock.
     """
     by_text: dict[str, str] = {}
     rows_done = created = 0
     while True:
+        last = int(get_meta(db, CURSOR) or 0)
+        rows = db.execute("SELECT id, created_at, text, text_hash, coalesce(provider, '') FROM parse_log "
+                          "WHERE id > ? ORDER BY id LIMIT ?", [last, BATCH]).fetchall()
+        if not rows:
+            break
+        keyed = list(_keyed(rows, by_text))
         with write_transaction(db):
-            done, made = _index_batch(db, cfg, by_text)
-        rows_done += done
-        created += made
-        if done < BATCH:
-            return {"rows": rows_done, "new_templates": created}
+            # Another monitor may have indexed this batch meanwhile: then read the next one.
+            if int(get_meta(db, CURSOR) or 0) != last:
+                continue
+            created += _write_batch(db, cfg, keyed)
+            set_meta(db, CURSOR, rows[-1][0])
+        rows_done += len(rows)
+        if len(rows) < BATCH:
+            break
+    return {"rows": rows_done, "new_templates": created}
 
 
-def _index_batch(db: sqlite_utils.Database, cfg: MonitorConfig, by_text: dict[str, str]) -> tuple[int, int]:
-    # The cursor is read inside the transaction: two monitors indexing at once never count twice.
-    last = int(get_meta(db, CURSOR) or 0)
-    rows = db.execute("SELECT id, created_at, text, text_hash, coalesce(provider, '') FROM parse_log "
-                      "WHERE id > ? ORDER BY id LIMIT ?", [last, BATCH]).fetchall()
-    if not rows:
-        return 0, 0
-    starts = {p: epoch(t) for p, t in db.execute(
-        "SELECT provider, min(first_seen_at) FROM monitor_templates GROUP BY provider")}
-    known: dict[tuple[str, str], int] = {}
-    created = 0
-    links = []
+def _keyed(rows, by_text: dict[str, str]):
     for log_id, created_at, text, text_hash, provider in rows:
-        if text is None or created_at is None:
-            continue
-        at = epoch(created_at)
+        at = epoch(created_at) if text is not None and created_at is not None else None
         if at is None:
             continue
         # one template_key per distinct text: bots repost the same message many times
@@ -64,6 +62,16 @@ def _index_batch(db: sqlite_utils.Database, cfg: MonitorConfig, by_text: dict[st
             if len(by_text) > 100_000:
                 by_text.clear()
             thash = by_text[cache_key] = hashlib.sha256(template_key(text).encode("utf-8")).hexdigest()
+        yield log_id, at, provider, thash, text
+
+
+def _write_batch(db: sqlite_utils.Database, cfg: MonitorConfig, keyed) -> int:
+    starts = {p: epoch(t) for p, t in db.execute(
+        "SELECT provider, min(first_seen_at) FROM monitor_templates GROUP BY provider")}
+    known: dict[tuple[str, str], int] = {}
+    created = 0
+    links = []
+    for log_id, at, provider, thash, text in keyed:
         tid = known.get((provider, thash))
         if tid is None:
             row = db.execute("SELECT id FROM monitor_templates WHERE provider = ? AND template_hash = ?",
@@ -86,8 +94,7 @@ def _index_batch(db: sqlite_utils.Database, cfg: MonitorConfig, by_text: dict[st
     db.conn.executemany("UPDATE monitor_templates SET count = count + 1, "
                         "first_seen_at = min(first_seen_at, ?), last_seen_at = max(last_seen_at, ?) WHERE id = ?",
                         [(at, at, tid) for _, tid, at in links])
-    set_meta(db, CURSOR, rows[-1][0])
-    return len(rows), created
+    return created
 
 
 def new_templates(db: sqlite_utils.Database, cfg: MonitorConfig, *, untriggered: bool = False) -> list[dict[str, Any]]:
