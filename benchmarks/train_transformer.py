@@ -16,7 +16,8 @@ if __package__ in (None, ""):
 from benchmarks import train_common as tc
 
 
-def run(corpus: Path, epochs: int, workspace: Path, model: str | None = None, synthetic: int = 0) -> dict:
+def run(corpus: Path, epochs: int, workspace: Path, model: str | None = None, synthetic: int = 0,
+        lr: float = 1e-4, max_length: int = 160) -> dict:
     import signalos_transformers
     from signalos.modelstore import ModelStore
     from signalos.testing import make_host
@@ -32,7 +33,7 @@ def run(corpus: Path, epochs: int, workspace: Path, model: str | None = None, sy
     store = ModelStore(workspace)
     t0 = time.perf_counter()
     if model is None:
-        ref = train(td, store, hyper=EncoderHyper(epochs=epochs),
+        ref = train(td, store, hyper=EncoderHyper(epochs=epochs, lr=lr, max_length=max_length),
                     progress=lambda e, n, r: e == "epoch" and print(r, file=sys.stderr, flush=True))
     else:
         ref = store.resolve(model)
@@ -54,11 +55,14 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--synthetic", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--max-length", type=int, default=160)
     ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
     ap.add_argument("--model", help="evaluate this registered version instead of training one")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    report = run(args.corpus or tc.default_corpus(), args.epochs, args.workspace, args.model, args.synthetic)
+    report = run(args.corpus or tc.default_corpus(), args.epochs, args.workspace, args.model, args.synthetic,
+                 args.lr, args.max_length)
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
     return 0
 

@@ -249,6 +249,24 @@ def test_looks_are_recorded_and_a_pipeline_winner_is_promoted_as_configuration(h
     assert (exp["status"], exp["winner"]) == ("promoted", "b")
 
 
+def test_three_variants_are_compared_with_the_control_at_a_corrected_alpha(host):
+    signalos_ab.start(host, "three", [Variant("a", "good"), Variant("b", "other"), Variant("c", "good", 2)],
+                      settings={"min_outcomes": 50})
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    rates = {"a": 0.5, "b": 0.5, "c": 0.9}
+    for i in range(800):
+        r = signalos_ab.route_and_parse(host, Message("x", user_id=f"u{i}"))
+        signalos_ab.record_outcome(host, r, "success" if rng.random() < rates[r.variant] else "failed_order")
+    report = signalos_ab.check(host, "three")
+    assert report["alpha_per_comparison"] == pytest.approx(0.025)
+    assert set(report["comparisons"]) == {"b", "c"}
+    units = [report["variants"][v]["units"] for v in ("a", "b", "c")]
+    assert report["srm"]["expected"] == pytest.approx([200, 200, 400]) and sum(units) == 800
+    assert report["decision"]["winner"] == "c"
+
+
 def test_a_winner_failing_a_guardrail_is_not_promoted(host):
     signalos_ab.start(host, "e", {"a": "good", "b": "warny"}, settings={"min_outcomes": 50})
     _run(host, "e", 600, 0.5, 0.9)
@@ -328,7 +346,6 @@ def test_auto_promotion_deploys_the_winning_model_version_through_the_deployer(s
 
 
 def test_promoting_a_model_without_a_deployer_says_what_is_missing(host):
-    host_parsers = plugins()  # noqa: F841 (the fixture's host has no deployer)
     signalos_ab.start(host, "m", {"a": "good", "b": "good@1.0.0"})
     with pytest.raises(SignalosError, match="no deployer 'blue-green' is registered"):
         signalos_ab.promote(host, "m", variant="b", force=True)

@@ -1,6 +1,9 @@
 """A process that embeds Host follows alias moves without a restart (signalos.aliaswatch)."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 import deploy_support as ds
@@ -117,3 +120,41 @@ def test_the_watcher_of_a_workspace_without_a_database_creates_nothing(tmp_path)
 def test_followed_alias(name, options, expected):
     assert followed_alias("parsers", name, options) == expected
     assert followed_alias("evaluators", name, options) is None
+
+
+def test_threads_parsing_through_a_move_all_get_answers_and_the_model_loads_once(ws, tmp_path, monkeypatch):
+    built = []
+    real_init = ds.TableParser.__init__
+
+    def counting_init(self, host, options):
+        real_init(self, host, options)
+        built.append(self.ref.version)
+
+    monkeypatch.setattr(ds.TableParser, "__init__", counting_init)
+    bot = make_host(ds, config=ds.config(ws))
+    ops = deployer_host(ws, tmp_path)
+    signalos_deploy.promote(ops, "table", "1.0.0")
+    assert bot.parse(TEXT).result.parser == "table@1.0.0"
+    seen, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            seen.append(bot.parse(TEXT).result.parser)
+
+    threads = [threading.Thread(target=serve) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        built.clear()  # the deployer's own smoke instances are not the bot's
+        store = ModelStore(ws)
+        store.set_alias("table", "production", "1.1.0", reason="threads")
+        store.close()
+        deadline = time.monotonic() + 10
+        while bot.parse(TEXT).result.parser != "table@1.1.0":
+            assert time.monotonic() < deadline
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert set(seen) <= {"table@1.0.0", "table@1.1.0"} and not bot.errors
+    assert built == ["1.1.0"]

@@ -85,3 +85,16 @@ def test_report_page_script_agrees_with_its_data(workspace, tmp_path):
     dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
     assert 'data-js="ok"' in dom
+
+
+def test_the_monitor_demo_runs(tmp_path):
+    import sys
+
+    demo = Path(__file__).parent.parent / "examples" / "monitor_demo.py"
+    proc = subprocess.run([sys.executable, str(demo), "--workspace", str(tmp_path / "ws"), "--html",
+                           str(tmp_path / "demo.html")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout[proc.stdout.index("{"):proc.stdout.rindex("}") + 1])
+    assert figures["alerts_opened"] == 1 and figures["windows_below_warning"]["beta"] >= 20
+    assert [a["provider"] for a in figures["alerts"]] == ["beta"]
+    assert (tmp_path / "demo.html").stat().st_size > 10_000

@@ -86,6 +86,7 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     )
 
     start = time.perf_counter()
+    set_threads(None)
     base = Path(base) if base else default_encoder()
     set_seed(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | {"signal", "noise"})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class Host:
         self._instances: dict[tuple[str, str], Any] = {}
         self._followed: dict[tuple[str, str], tuple] = {}  # parsers serving an alias, see _follow_alias
         self._alias_watchers: dict[Path, AliasWatcher] = {}
+        self._alias_lock = threading.Lock()  # one thread reloads a moved alias; the others keep serving
         self._chains: dict[str, Chain] = {}
         # Bounded so a long-running bot with a broken plugin does not grow without limit.
         self.errors: collections.deque[RecordedError] = collections.deque(maxlen=1000)
@@ -131,13 +133,14 @@ class Host:
         self._followed[key] = (followed, options, watcher, watcher.version(*followed, fresh=True))
 
     def _reload_if_alias_moved(self, key: tuple[str, str]) -> None:
-        followed, options, watcher, served = self._followed[key]
-        current = watcher.version(*followed)
-        if current == served:
-            return
-        # One attempt per move; until the new version has loaded the old instance keeps serving,
-        # and if it fails to load the old one goes on serving and the error is recorded.
-        self._followed[key] = (followed, options, watcher, current)
+        with self._alias_lock:
+            followed, options, watcher, served = self._followed[key]
+            current = watcher.version(*followed)
+            if current == served:
+                return
+            # One attempt per move; until the new version has loaded the old instance keeps
+            # serving, and if it fails to load the old one goes on serving and the error is recorded.
+            self._followed[key] = (followed, options, watcher, current)
         entry = self.registries[key[0]].get(key[1])
         try:
             fresh = entry.factory(self, dict(options))

@@ -1,12 +1,13 @@
 """The production parse log: every parse written to ``parse_log`` without slowing the parse.
 
-``ParseLog.log_parse`` only puts the message and the chain's outcome on a bounded queue; a
-background thread turns them into rows and writes them in batches, one transaction per batch, so a
-bot pays microseconds per parse instead of a disk sync. Several processes may log into one
-workspace at once: the database is in WAL mode, SQLite waits ``busy_timeout`` for the write lock,
-and a batch that still finds the database busy is retried with backoff until it is written.
-Nothing is dropped: a full queue makes the caller wait (back-pressure), and a batch that cannot
-be written for any other reason is appended to ``parse_log.unwritten.jsonl`` in the workspace.
+``ParseLog.log_parse`` only appends the message and the chain's outcome to a bounded queue; a
+background thread wakes every ``interval_s`` (50 ms, sooner when a batch is full), turns what
+arrived into rows and writes them in batches, one transaction per batch, so a bot pays
+microseconds per parse instead of a disk sync. Several processes may log into one workspace at
+once: the database is in WAL mode, SQLite waits ``busy_timeout`` for the write lock, and a batch
+that still finds the database busy is retried with backoff (for up to ten minutes). Nothing is
+dropped: a full queue makes the caller wait (back-pressure), and rows that cannot be written
+(a stuck workspace, a missing table) are appended to ``parse_log.unwritten.jsonl`` beside it.
 
 ``flush()`` waits until everything logged so far is in the database; ``close()`` flushes and
 stops the thread, and runs by itself when the process exits.
@@ -100,6 +101,12 @@ class ParseLog:
 
     One per process and database is enough; two are harmless (each has its own thread and
     connection). After a fork the child starts its own thread on its first write.
+
+    :param batch_size: the most rows in one transaction.
+    :param max_queue: queued items past which ``log_*`` waits for the writer.
+    :param busy_timeout_ms: how long SQLite itself waits for another process's write lock
+        before the batch is retried.
+    :param interval_s: how long the writer sleeps when nothing fills a batch.
     """
 
     def __init__(self, db_path: str | os.PathLike, *, batch_size: int = 1000, max_queue: int = 50_000,

@@ -190,6 +190,9 @@ def _show(report: dict[str, Any]) -> None:
                       _pct(v["warning_rate"]), _p(v["latency_p50_ms"]), _p(v["latency_p95_ms"]))
     console.print(table)
     for t, c in report["comparisons"].items():
+        if not report["variants"][t]["outcomes"] or not report["variants"][exp["control"]]["outcomes"]:
+            typer.echo(f"{t} - {exp['control']}: no outcomes yet")
+            continue
         lo, hi = c["ci"]
         line = (f"{t} - {exp['control']}: {c['difference']:+.2%} [{lo:+.2%}, {hi:+.2%}]  "
                 f"z-test p {_p(c['ztest']['p_value'])}  Fisher p {_p(c['fisher']['p_value'])}  "
