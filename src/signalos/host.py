@@ -101,6 +101,8 @@ class Host:
 
         ``name@ref`` (``spacy-ner@1.2.0``, ``spacy-ner@production``) builds the component with
         ``options["model"] = ref``: a learned parser serves that version or alias of its model.
+        A parser serving an alias (``@production``, or a bare learned parser) is rebuilt when the
+        alias moves, even by another process (see :mod:`signalos.aliaswatch`).
         """
         key = (kind, name)
         if key not in self._instances:

@@ -151,8 +151,11 @@ def history_command(
     if not rows:
         typer.echo("no alias has moved yet")
         return
-    table = Table("#", "moved at", "model", "alias", "from", "to", "gate", "actor", "reason")
+    # with a NAME the model column is the same on every row: leave it out, narrow terminals need the room
+    columns = ["#", "moved at (UTC)", *([] if name else ["model"]), "alias", "from", "to", "gate", "actor", "reason"]
+    table = Table(*columns)
     for r in rows:
-        table.add_row(str(r["id"]), r["moved_at"], r["name"], r["alias"], r["previous"] or "-", r["version"],
-                      r.get("gate") or "-", r.get("actor") or "", r.get("reason") or "")
+        moved = (r["moved_at"] or "").replace("T", " ")[:19]
+        table.add_row(str(r["id"]), moved, *([] if name else [r["name"]]), r["alias"], r["previous"] or "-",
+                      r["version"], r.get("gate") or "-", r.get("actor") or "", r.get("reason") or "")
     Console().print(table)
