@@ -37,8 +37,11 @@ def splits(corpus: Path, holdout: str | None = DEFAULT_HOLDOUT, seed: int = 0):
 
 def score_predictions(host, data_file: Path, predictions: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """Figures of the evaluation engine for parses made in a batch (``signalos eval --predictions``)."""
+    import signalos_eval
     from signalos.evaluation import evaluate_labelled
+    from signalos.testing import make_host
 
+    host = make_host(signalos_eval)  # scoring needs the evaluators, not the parser
     pred_file = SCRATCH / f"pred-{name}-{data_file.stem}.jsonl"
     pred_file.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions), encoding="utf-8")
     payload = evaluate_labelled(host, data_file, predictions=pred_file, store=False)

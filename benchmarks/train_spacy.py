@@ -19,7 +19,7 @@ from benchmarks import train_common as tc
 from benchmarks._util import verdict
 
 
-def run(corpus: Path, messages: int, epochs: int, workspace: Path) -> dict:
+def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | None = None) -> dict:
     import attrs
 
     import signalos_spacy
@@ -38,14 +38,17 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path) -> dict:
     store = ModelStore(workspace)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     t0 = time.perf_counter()
-    ref = train(td, store, hyper=SpacyHyper(epochs=epochs),
-                progress=lambda e, n, r: print(r, file=sys.stderr, flush=True))
+    if model is None:
+        ref = train(td, store, hyper=SpacyHyper(epochs=epochs),
+                    progress=lambda e, n, r: print(r, file=sys.stderr, flush=True))
+    else:
+        ref = store.resolve(model)
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     parser = SpacyParser(None, {"workspace": str(workspace), "model": ref.version})
     host = make_host(signalos_spacy)
     report = {**tc.header(), "model": ref.spec, "train_messages": len(td.train), "real_train_messages": real,
-              "train_wall_s": round(wall, 1), "train_cpu_s": round(cpu, 1),
+              "train_wall_s": round(wall, 1), "train_cpu_s": round(cpu, 1), "training_seconds": ref.manifest.training_seconds,
               "time_verdict": verdict(wall, 60, higher_is_better=False),
               "size_bytes": ref.manifest.size_bytes, "size_verdict": verdict(ref.manifest.size_bytes, 20e6, False),
               "epochs_run": len(ref.manifest.epochs), "best_epoch": ref.manifest.metrics.get("best_epoch"),
@@ -63,9 +66,10 @@ def main(argv=None) -> int:
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
+    ap.add_argument("--model", help="evaluate this registered version instead of training one")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    report = run(args.corpus or tc.default_corpus(), args.messages, args.epochs, args.workspace)
+    report = run(args.corpus or tc.default_corpus(), args.messages, args.epochs, args.workspace, args.model)
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
     return 0
 

@@ -9,12 +9,26 @@ from __future__ import annotations
 from signalos.hookspecs import hookimpl
 
 
+# name -> (module, class); imported when first built, so loading plugins stays light
+BUILTINS = {
+    "case": ("surface", "CaseAugmenter"), "punctuation": ("surface", "PunctuationAugmenter"),
+    "spacing": ("surface", "SpacingAugmenter"), "emoji": ("surface", "EmojiAugmenter"),
+    "reprice": ("values", "RepriceAugmenter"), "symbol-alias": ("values", "SymbolAliasAugmenter"),
+    "keyword-language": ("values", "KeywordLanguageAugmenter"), "layout": ("surface", "LayoutAugmenter"),
+}
+
+
+def _lazy(module: str, cls: str):
+    def factory(host, options):
+        import importlib
+
+        return getattr(importlib.import_module(f"signalos_augment.{module}"), cls)(host, options)
+
+    factory.__name__ = cls
+    return factory
+
+
 @hookimpl(trylast=True)
 def register_augmenters(register, host):
-    from signalos_augment.surface import (CaseAugmenter, EmojiAugmenter, LayoutAugmenter,
-                                          PunctuationAugmenter, SpacingAugmenter)
-    from signalos_augment.values import KeywordLanguageAugmenter, RepriceAugmenter, SymbolAliasAugmenter
-
-    for cls in (CaseAugmenter, PunctuationAugmenter, SpacingAugmenter, EmojiAugmenter, RepriceAugmenter,
-                SymbolAliasAugmenter, KeywordLanguageAugmenter, LayoutAugmenter):
-        register(cls.name, cls)
+    for name, (module, cls) in BUILTINS.items():
+        register(name, _lazy(module, cls))
