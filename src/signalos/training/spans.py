@@ -220,10 +220,26 @@ def _fix_magnitude(value: float, ref: float | None) -> float:
     return value
 
 
+_RANGE_GAP = regex.compile(r"\s*(?:[-–—~]|to|до|تا)\s*", regex.IGNORECASE)
+_PRICE_LABELS = frozenset({"ENTRY", "STOP_LOSS", "TAKE_PROFIT"})
+
+
+def _join_ranges(text: str, ents: list[Entity]) -> list[Entity]:
+    """A price joined to the one before it by a dash ("2335 - 2332", "@2316\n-2311") belongs to the
+    same field: a range is never an entry and a target. Models often tag its second half apart."""
+    out: list[Entity] = []
+    for s, e, lab in ents:
+        if out and lab in _PRICE_LABELS and out[-1][2] in _PRICE_LABELS and lab != out[-1][2] \
+                and _RANGE_GAP.fullmatch(text[out[-1][1]:s]) and out[-1][2] == "ENTRY":
+            lab = out[-1][2]
+        out.append((s, e, lab))
+    return out
+
+
 def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *, parser: str,
                          confidence: float) -> ParseResult:
     """Build the schema result from a predicted kind class and entities (start, end, label)."""
-    ents = sorted(entities)
+    ents = _join_ranges(text, sorted(entities))
     spans: dict[str, list[tuple[int, int]]] = {}
     kind = kind_cls.partition(":")[0]
     symbol = None
