@@ -29,6 +29,8 @@ def eval_command(
     ctx: typer.Context,
     data: Optional[Path] = typer.Option(None, "--data", "-d", metavar="FILE.jsonl",
                                         help="Labelled JSON Lines: {'id', 'text', 'label', ...} per line."),
+    split: Optional[str] = typer.Option(None, "--split", metavar="train|validation|test",
+                                        help="Evaluate a split of the workspace dataset instead of a file."),
     chain: Optional[str] = typer.Option(None, "--chain", metavar="PIPELINE|A,B",
                                         help="A configured pipeline, or parser names tried in order (default: the default pipeline)."),
     evaluators: Optional[list[str]] = typer.Option(None, "--evaluator", "-e", metavar="NAME",
@@ -60,11 +62,50 @@ def eval_command(
       signalos eval --data labelled.jsonl --chain regex
       signalos eval --data labelled.jsonl --chain regex --compare my-channel,regex --report eval.html
       signalos eval --data labelled.jsonl --chain regex --evaluator fields --json
+      signalos eval --split test --chain regex,spacy-ner --compare regex
     """
     if ctx.invoked_subcommand is not None:
         return
-    if data is None:
-        raise typer.BadParameter("give the labelled data with --data FILE.jsonl", param_hint="--data")
+    if data is not None and split is not None:
+        raise typer.BadParameter("give --data FILE or --split NAME, not both", param_hint="--split")
+    if data is None and split is None:
+        raise typer.BadParameter("give the labelled data with --data FILE.jsonl or --split test", param_hint="--data")
+    if split is not None:
+        data = _split_file(split, workspace)
+    _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
+              threshold, rel_tol, abs_tol, pips, pip_size)
+
+
+def _split_file(split: str, workspace: Optional[Path]) -> Path:
+    """Write the labelled rows of one dataset split as a labelled file (the corpus line format)
+    under ``<workspace>/splits/``, so the evaluated file stays beside the run that names it."""
+    from signalos.dataset import Dataset
+    from signalos.dataset.export import corpus_line
+    from signalos.store import Workspace
+
+    if split not in ("train", "validation", "test"):
+        raise typer.BadParameter("expected train, validation or test", param_hint="--split")
+    ws = Workspace.for_host(common.make_host(), workspace)
+    dataset = Dataset.open(ws.db)
+    (ws.path / "splits").mkdir(parents=True, exist_ok=True)
+    path = ws.path / "splits" / f"{split}.jsonl"
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        # augmented rows are train-only copies: evaluating on them would measure the augmenters
+        for row in dataset.rows(split=split, only_labelled=True, include_augmented=False,
+                                include_duplicates=False):
+            line = corpus_line(row, row.spans)
+            line["id"] = line.get("id") or f"m{row.id}"
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            n += 1
+    if not n:
+        raise SignalosError(f"the {split} split of {ws.path} holds no labelled message: "
+                            "run `signalos data import`, `signalos data split` first")
+    return path
+
+
+def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
+              threshold, rel_tol, abs_tol, pips, pip_size) -> None:
     if predictions is not None and compare is not None:
         raise typer.BadParameter("--compare runs chains; it cannot be used with --predictions", param_hint="--compare")
     from signalos.evaluation import evaluate_labelled

@@ -1,0 +1,77 @@
+"""The training core without any ML library: splits, entities, assembling results, calibration."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from learned_support import write_corpus
+from signalos.errors import SignalosError
+from signalos.training import calibration
+from signalos.training.data import hash_split, read_file
+from signalos.training.metrics import EarlyStopping, entity_scores
+from signalos.training.spans import entities_for, kind_class, result_from_entities
+
+
+def test_file_splits_keep_split_keys_hold_out_a_provider_and_hash_the_assignment(tmp_path):
+    path = write_corpus(tmp_path / "c.jsonl", 48)
+    td = read_file(path, seed=1)
+    assert len(td.train) + len(td.validation) + len(td.test) == 48
+    assert all(ex.split == "validation" for ex in td.validation)
+    held = read_file(path, seed=1, holdout_provider="p1")
+    assert held.holdout and all(ex.provider == "p1" for ex in held.holdout)
+    assert not any(ex.provider == "p1" for ex in held.train + held.validation + held.test)
+    assert held.split_hash != td.split_hash and read_file(path, seed=1).split_hash == td.split_hash
+    with pytest.raises(SignalosError, match="no row"):
+        read_file(path, holdout_provider="nobody")
+    assert hash_split("r1", 0) == hash_split("r1", 0)
+
+
+def test_uncertain_rows_are_left_out(tmp_path):
+    rows = [json.loads(line) for line in write_corpus(tmp_path / "c.jsonl", 8).read_text().splitlines()]
+    rows[0]["uncertain"] = True
+    (tmp_path / "u.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    td = read_file(tmp_path / "u.jsonl")
+    assert "t000" not in {ex.id for ex in td.train + td.validation + td.test}
+
+
+def test_entities_from_label_and_back():
+    text = "GOLD BUY NOW @ 2310 - 2305\nSL: 2300\nTP1: 2320\nTP2: 2330"
+    label = {"kind": "signal", "symbol": "XAUUSD", "direction": "buy", "order_type": "market",
+             "entry": [2305.0, 2310.0], "stop_loss": 2300.0, "take_profits": [2320.0, 2330.0],
+             "leverage": None, "stop_loss_pips": None, "take_profit_pips": []}
+    ents = entities_for(text, label)
+    labels = [lab for _, _, lab in ents]
+    assert labels.count("ENTRY") == 2 and labels.count("TAKE_PROFIT") == 2 and "BUY" in labels
+    result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
+    assert result.to_schema() == label
+    # a range's second half tagged as a target is read as the entry it continues
+    wrong = [(s, e, "TAKE_PROFIT" if text[s:e] == "2305" else lab) for s, e, lab in ents]
+    assert result_from_entities(text, "signal", wrong, parser="t", confidence=0.9).entry == (2305.0, 2310.0)
+
+
+def test_kind_classes_carry_update_action_types():
+    label = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit"}, {"type": "breakeven"}]}
+    assert kind_class(label) == "update:tp_hit,breakeven"
+    res = result_from_entities("TP1 hit, SL to BE", "update:tp_hit,breakeven", [], parser="t", confidence=1)
+    assert [a.type for a in res.actions] == ["tp_hit", "breakeven"]
+    assert result_from_entities("hi", "noise", [], parser="t", confidence=1).kind == "noise"
+
+
+def test_isotonic_calibration_is_monotone_and_serialisable():
+    raw = [0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9, 0.95]
+    ok = [False, False, True, False, True, True, True, True]
+    cal = calibration.fit(raw, ok)
+    values = [cal(x) for x in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert values == sorted(values) and 0 <= values[0] < values[-1] <= 1
+    again = calibration.Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again(0.75) == cal(0.75)
+    assert calibration.Calibration()(0.42) == 0.42
+
+
+def test_metrics_and_early_stopping():
+    assert entity_scores([[(0, 1, "A")]], [[(0, 1, "A"), (2, 3, "B")]])["ents_p"] == 0.5
+    stop = EarlyStopping(patience=2)
+    assert stop.step(1, 0.5) and not stop.step(2, 0.4) and not stop.should_stop
+    stop.step(3, 0.3)
+    assert stop.should_stop and stop.best_epoch == 1
