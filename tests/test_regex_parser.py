@@ -43,6 +43,7 @@ SIGNALS = [
     ("GOLD SELL 2350\nTarget 1 @ 2340\nTarget 2 @ 2330\nTP 3 runner\nSL 2360", "XAUUSD", "sell", None, [2350], 2360, [2340, 2330]),
     ("EURUSD.m 1.1686 BUY SL 1.1650 TP 1.1720", "EURUSD", "buy", None, [1.1686], 1.165, [1.172]),
     ("ALTIN ALIŞ 2345 SL 2335 TP 2360", "XAUUSD", "buy", None, [2345], 2335, [2360]),
+    ("EURJPY BUY 160½ SL 159½ TP 162", "EURJPY", "buy", None, [160.5], 159.5, [162]),
     ("2019.12.06 09:07 XAUUSD BUY 1475.73 SL 1471.59 TP 1479.27", "XAUUSD", "buy", None, [1475.73], 1471.59, [1479.27]),
 ]
 

@@ -12,7 +12,7 @@ from signalos_regex.lexicon import Lexicon
 
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
 TOKEN = re.compile(
-    r"(\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?)"                 # 1: number
+    r"(\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?½?|½)"              # 1: number (1½ too)
     rf"|((?:[^\W\d_]|[{_MARKS}])+(?:['’&](?:[^\W\d_]|[{_MARKS}])+)*)"       # 2: word
     r"|(\n)"                                                                 # 3: newline
     r"|(\S)"                                                                 # 4: anything else
