@@ -210,13 +210,31 @@ class ParseLog:
 
     # the writer thread ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        # WAL with synchronous=NORMAL is durable against a process crash; only a power cut can
-        # lose the last transactions, which is the right trade for a log.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # WAL with synchronous=NORMAL is durable against a process crash; only a power cut can
+            # lose the last transactions, which is the right trade for a log.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            return conn
+
+        return self._retry_busy(connect)
+
+    def _retry_busy(self, fn):
+        """``fn()``, retried with backoff while another process holds the database lock: setting
+        WAL mode or reading the schema can meet a writer too, not only an insert."""
+        delay, started = 0.005, time.monotonic()
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() - started >= 600:
+                    raise
+                self.stats["busy_retries"] += 1
+                time.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 1.0)
 
     def _run(self, pending: collections.deque, wake: threading.Event) -> None:
         conn = None
@@ -249,9 +267,17 @@ class ParseLog:
                     else:
                         rows.append((item[1], item[3], item[2]))
                 if rows or statements:
-                    if conn is None:
-                        conn = self._connect()
-                    self._write(conn, rows, columns, statements)
+                    try:
+                        if conn is None:
+                            conn = self._connect()
+                        self._write(conn, rows, columns, statements)
+                    except Exception as exc:
+                        # The writer thread must never die with rows in hand: they go to the
+                        # spill file, and the next batch starts on a fresh connection.
+                        self._spill(rows, exc)
+                        if conn is not None:
+                            conn.close()
+                        conn = None
                 for event in waiters:
                     event.set()
         if conn is not None:
@@ -264,7 +290,8 @@ class ParseLog:
         for entry in rows:
             table, or_ignore, row = entry
             if table not in columns:
-                columns[table] = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
+                columns[table] = self._retry_busy(
+                    lambda: {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")})
             known = columns[table]
             if not known:
                 missing.append(entry)
