@@ -75,6 +75,8 @@ UPDATES = [
     ("TP2 reached, move stop loss to entry", ["tp_hit", "breakeven"]),
     ("Стоп в б/у", ["breakeven"]),
     ("Re-enter gold here", ["other"]),
+    ("Close gold now +80 pips 💰", ["close"]),
+    ("Delete pending order EURUSD", ["cancel"]),
 ]
 
 
