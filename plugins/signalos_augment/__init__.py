@@ -7,6 +7,7 @@ Each keeps the label true and moves the spans with the text: ``case``, ``punctua
 from __future__ import annotations
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 
 
 # name -> (module, class); imported when first built, so loading plugins stays light
@@ -18,17 +19,7 @@ BUILTINS = {
 }
 
 
-def _lazy(module: str, cls: str):
-    def factory(host, options):
-        import importlib
-
-        return getattr(importlib.import_module(f"signalos_augment.{module}"), cls)(host, options)
-
-    factory.__name__ = cls
-    return factory
-
-
 @hookimpl(trylast=True)
 def register_augmenters(register, host):
     for name, (module, cls) in BUILTINS.items():
-        register(name, _lazy(module, cls))
+        register(name, lazy_factory(f"signalos_augment.{module}", cls))

@@ -7,18 +7,11 @@ signalos.toml; each object has ``evaluate(run) -> dict``.
 from __future__ import annotations
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 
 
 def _lazy(module: str, cls: str):
-    """A factory that imports its evaluator when first built, so start-up stays light (numpy)."""
-
-    def factory(host, options):
-        import importlib
-
-        return getattr(importlib.import_module(f"signalos_eval.{module}"), cls)(host, options)
-
-    factory.__name__ = cls
-    return factory
+    return lazy_factory(f"signalos_eval.{module}", cls)
 
 
 @hookimpl(trylast=True)

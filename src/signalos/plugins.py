@@ -70,3 +70,17 @@ def check_pending(pm: pluggy.PluginManager) -> None:
     except pluggy.PluginValidationError as exc:
         plugin_name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
         raise PluginError(f"plugin {plugin_name!r}: {exc}") from exc
+
+
+def lazy_factory(module: str, attr: str):
+    """A component factory that imports ``module.attr`` when the component is first built.
+
+    Built-in plugins register with these, so loading every installed plugin (which each command
+    does) never imports numpy, spaCy or torch for a component the command will not use."""
+
+    def factory(host, options):
+        return getattr(importlib.import_module(module), attr)(host, options)
+
+    factory.__name__ = attr
+    factory.__qualname__ = f"lazy_factory({module}.{attr})"
+    return factory
