@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--messages", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
     ap.add_argument("--model", help="evaluate this registered version instead of training one")
     ap.add_argument("--json", action="store_true")

@@ -22,8 +22,11 @@ def trained(tmp_path_factory):
     data = write_corpus(root / "tiny.jsonl")
     ws = root / "ws"
     res = run_cli(["train", "spacy", "--data", str(data), "--workspace", str(ws), "--epochs", "4",
-                   "--patience", "0", "--json", "--alias", "production"], signalos_spacy)
+                   "--patience", "0", "--json", "--alias", "production", "--write-splits", str(root / "splits")],
+                  signalos_spacy)
     assert res.exit_code == 0, res.output
+    test_rows = (root / "splits" / "test.jsonl").read_text().splitlines()
+    assert test_rows and all(json.loads(line)["label"] for line in test_rows)  # ready for signalos eval --data
     return ws, json.loads(res.stdout)
 
 

@@ -41,6 +41,7 @@ class LlmHyper:
     max_length: int = 384
     seed: int = 0
     validate_n: int = 40
+    patience: int = 2  # evaluations without a lower validation loss before stopping (0: never)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -49,8 +50,6 @@ class LlmHyper:
 def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
     """A safetensors model directory for ``base`` (a directory is used as it is; a GGUF file is
     converted once into ``models/.bases/<stem>/``, with a manifest so damage is detected)."""
-    from signalos.modelstore import Manifest as M
-
     base = Path(base) if base else default_gguf()
     if base.is_dir():
         return base
@@ -63,7 +62,7 @@ def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from signalos.modelstore import _file_table, sha256_file
+    from signalos.modelstore import file_table, sha256_file
 
     staging = target.with_name(target.name + ".tmp")
     discard(staging)
@@ -75,8 +74,8 @@ def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
     model.load_state_dict(loaded.state_dict())
     model.save_pretrained(staging, safe_serialization=True)
     tok.save_pretrained(staging)
-    files = _file_table(staging)
-    manifest = M(name=base.stem.lower(), version="1.0.0", kind="base-llm", base_model=str(base),
+    files = file_table(staging)
+    manifest = Manifest(name=base.stem.lower(), version="1.0.0", kind="base-llm", base_model=str(base),
                  base_sha256=sha256_file(base), files=files, size_bytes=sum(f["size"] for f in files.values()))
     (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
     staging.replace(target)
@@ -150,6 +149,8 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     rng.shuffle(val_sample)
     val_sample = val_sample[: hyper.validate_n]
 
+    best: dict[str, Any] = {"loss": float("inf"), "step": 0, "state": None}
+
     class Steps(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
             if progress:
@@ -162,6 +163,13 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
                    "eval_loss": round((metrics or {}).get("eval_loss", float("nan")), 4),
                    "seconds": round(time.perf_counter() - start, 1)}
             epochs.append(row)
+            loss = row["eval_loss"]
+            # early stopping on the validation loss; the best adapter weights are kept in memory
+            if loss == loss and loss < best["loss"] - 1e-4:
+                best.update(loss=loss, step=state.global_step, state={
+                    k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
+            elif hyper.patience and len([e for e in epochs if e["step"] > best["step"]]) >= hyper.patience:
+                control.should_training_stop = True
             if progress:
                 progress("epoch", state.global_step, row)
 
@@ -172,7 +180,7 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
             per_device_train_batch_size=hyper.batch_size, per_device_eval_batch_size=hyper.batch_size,
             learning_rate=hyper.lr, seed=hyper.seed, logging_steps=5, disable_tqdm=True,
             eval_strategy="epoch" if not hyper.max_steps else "steps",
-            eval_steps=hyper.max_steps or None,
+            eval_steps=max(1, hyper.max_steps // 4) if hyper.max_steps else None,
         )
         trainer = Trainer(model=model, args=args, train_dataset=rows, eval_dataset=val_rows or None,
                           data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True), callbacks=[Steps()])
@@ -180,6 +188,8 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
             trainer.args.eval_strategy = "no"
         quiet(trainer)
         trainer.train()
+    if best["state"] is not None and epochs and epochs[-1]["step"] != best["step"]:
+        model.load_state_dict(best["state"], strict=False)
     model.eval()
     figures, raws, flags = evaluate(parser, val_sample)
     calibration = calib.fit(raws, flags)
@@ -190,7 +200,7 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
         manifest = Manifest(
             name=name, version=version or "", kind="llm", base_model=str(base_dir),
             base_sha256=weights_sha256(base_dir), split_hash=data.split_hash, hyperparameters=hyper.to_dict(),
-            epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}},
+            epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}, "best_step": best["step"]},
             calibration=calibration.to_dict(), training_seconds=round(time.perf_counter() - start, 2),
             data=data.describe(), extra={"base_dir": str(base_dir), "prompt": prompt("{text}")},
         )

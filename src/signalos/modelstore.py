@@ -138,7 +138,8 @@ class ModelRef:
         return f"{self.name}@{self.version}"
 
 
-def _file_table(root: Path) -> dict[str, dict[str, Any]]:
+def file_table(root: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file under ``root`` but the manifest, by relative path."""
     files = {}
     for p in sorted(root.rglob("*")):
         if p.is_file() and p.name != MANIFEST:
@@ -230,7 +231,7 @@ class ModelStore:
         target = self.root / manifest.name / version
         if target.exists():
             raise SignalosError(f"model {manifest.name}@{version} already exists at {target}")
-        files = _file_table(staging)
+        files = file_table(staging)
         size = sum(f["size"] for f in files.values())
         manifest = attrs.evolve(manifest, version=version, files=files, size_bytes=size)
         (staging / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n",

@@ -44,15 +44,21 @@ _NAME = typer.Option(None, "--name", help="Registry name (default: the parser's 
 _VERSION = typer.Option(None, "--version", metavar="X.Y.Z", help="Version to register (default: the next minor one).")
 _ALIAS = typer.Option(None, "--alias", metavar="ALIAS", help="Point this alias (production, staging, candidate) at the new version.")
 _JSON = typer.Option(False, "--json", help="Print a JSON summary.")
+_SPLITS_OUT = typer.Option(None, "--write-splits", metavar="DIR",
+                           help="Also write the test (and held-out) rows as labelled JSON Lines, for signalos eval --data.")
 
 
-def _load_data(data, workspace, holdout, augmented, synth_rows, synthetic, limit, seed):
+def _load_data(data, workspace, holdout, augmented, synth_rows, synthetic, limit, seed, splits_out=None):
     from signalos.store import Workspace
     from signalos.training.data import load
 
     ws = Workspace.for_host(common.make_host(), workspace)
     td = load(data, ws, seed=seed, holdout_provider=holdout, include_augmented=augmented,
               include_synthetic=synth_rows, synthetic=synthetic, limit=limit)
+    if splits_out is not None:
+        td.write_split("test", Path(splits_out) / "test.jsonl")
+        if td.holdout:
+            td.write_split("holdout", Path(splits_out) / "holdout.jsonl")
     return ws, td
 
 
@@ -104,14 +110,14 @@ def spacy_command(
     data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
     augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
     limit: Optional[int] = _LIMIT,
-    epochs: int = typer.Option(15, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
+    epochs: int = typer.Option(12, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     lr: float = typer.Option(0.001, "--lr", help="Adam learning rate."),
     dropout: float = typer.Option(0.2, "--dropout", min=0.0, max=0.9),
     patience: int = typer.Option(4, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
     lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
-    as_json: bool = _JSON,
+    write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
     """Train the spacy-ner parser (NER over the fields, message kind by text classification).
 
@@ -124,7 +130,8 @@ def spacy_command(
     from signalos.modelstore import ModelStore
     from signalos_spacy.train import SpacyHyper, train
 
-    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
+                        write_splits)
     hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
                        lang=lang)
     with _Bar(epochs, "training spacy-ner", as_json) as bar:
@@ -139,20 +146,20 @@ def transformer_command(
     data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
     augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
     limit: Optional[int] = _LIMIT,
-    epochs: int = typer.Option(4, "--epochs", min=1),
+    epochs: int = typer.Option(6, "--epochs", min=1),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
-    lr: float = typer.Option(1e-4, "--lr"),
-    max_length: int = typer.Option(160, "--max-length", min=16, help="Tokens per message; longer text is cut."),
+    lr: float = typer.Option(2e-4, "--lr"),
+    max_length: int = typer.Option(128, "--max-length", min=16, help="Tokens per message; longer text is cut."),
     patience: int = typer.Option(2, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
-    as_json: bool = _JSON,
+    write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
     """Fine-tune an encoder for token classification (the transformer parser), with the HF Trainer.
 
     Runs on CPU here; under ``accelerate launch`` the same command uses the GPUs it is given.
 
     \b
-      signalos train transformer --data labelled.jsonl --epochs 4
+      signalos train transformer --data labelled.jsonl --synthetic 600
     """
     from signalos_transformers.common import require_transformers
 
@@ -160,7 +167,8 @@ def transformer_command(
     from signalos.modelstore import ModelStore
     from signalos_transformers.train_encoder import EncoderHyper, train
 
-    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
+                        write_splits)
     hyper = EncoderHyper(epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed,
                          patience=patience)
     with _Bar(epochs, "training transformer", as_json) as bar:
@@ -179,14 +187,16 @@ def llm_command(
     max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Stop after this many optimiser steps."),
     batch_size: int = typer.Option(8, "--batch-size", min=1),
     lr: float = typer.Option(1e-3, "--lr"),
+    max_length: int = typer.Option(384, "--max-length", min=32, help="Tokens of prompt + answer; the message is cut first."),
     lora_r: int = typer.Option(16, "--lora-r", min=1),
     lora_alpha: int = typer.Option(32, "--lora-alpha", min=1),
     lora_dropout: float = typer.Option(0.05, "--lora-dropout", min=0.0, max=0.9),
     lora_layers: Optional[int] = typer.Option(None, "--lora-layers", min=1, metavar="N",
                                               help="Adapt only the top N layers (much faster backward on a CPU)."),
-    validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated per epoch to score."),
+    validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated at the end to score and calibrate."),
+    patience: int = typer.Option(2, "--patience", min=0, help="Evaluations without a lower validation loss before stopping (0: never)."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
-    as_json: bool = _JSON,
+    write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
     """Fine-tune a causal LM with LoRA to write the schema JSON (the llm parser).
 
@@ -199,10 +209,12 @@ def llm_command(
     from signalos.modelstore import ModelStore
     from signalos_transformers.train_llm import LlmHyper, train
 
-    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed)
-    hyper = LlmHyper(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, lora_r=lora_r,
+    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
+                        write_splits)
+    hyper = LlmHyper(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, max_length=max_length,
+                     lora_r=lora_r,
                      lora_alpha=lora_alpha, lora_dropout=lora_dropout, lora_layers=lora_layers, seed=seed,
-                     validate_n=validate_n)
+                     validate_n=validate_n, patience=patience)
     total = max_steps or epochs * max(1, -(-len(td.train) // batch_size))
     with _Bar(total, "training llm (steps)", as_json) as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "llm", version=version, alias=alias,

@@ -155,6 +155,8 @@ def read_workspace(workspace: Any, *, include_augmented: bool = False, include_s
         for row in ds.rows(split=split, include_augmented=include_augmented and extra,
                            include_synthetic=include_synthetic and extra, only_labelled=True):
             obj = _row_dict(row)
+            if obj.get("uncertain"):
+                continue  # a label a careful reader could give two ways teaches nothing
             target = HOLDOUT if holdout_provider and obj.get("provider") == holdout_provider else split
             ex = _example(obj, target)
             if ex is not None:
