@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from signalos.dataset.importers import Problem
+from signalos.dataset.importers import Problem, json_objects
 from signalos.dataset.keys import natural_key, template_hash
 from signalos.dataset.repository import Dataset, DatasetError, now, validate_label
 
@@ -48,29 +48,20 @@ def _failures_from_log(dataset: Dataset) -> list[dict[str, Any]]:
 
 def _failures_from_file(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     out = []
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            position = f"line {number}"
+    for position, obj in json_objects(path, problems):
+        if not isinstance(obj.get("text"), str) or not obj["text"].strip():
+            problems.append(Problem(position, "no 'text' string"))
+            continue
+        label = obj.get("label", obj.get("correction"))
+        proposed = None
+        if label is not None:
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(position, f"bad JSON: {exc.msg} at column {exc.colno}"))
-                continue
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"].strip():
-                problems.append(Problem(position, "no 'text' string"))
-                continue
-            label = obj.get("label", obj.get("correction"))
-            proposed = None
-            if label is not None:
-                try:
-                    proposed = json.dumps(validate_label(label), ensure_ascii=False)
-                except DatasetError as exc:
-                    problems.append(Problem(position, f"correction dropped: {exc}", kept=True))
-            out.append({"text": obj["text"], "provider": obj.get("provider"), "reason": "corrected"
-                        if proposed else "reported", "proposed": proposed,
-                        "origin_ref": {"file": str(path), "line": number}})
+                proposed = json.dumps(validate_label(label), ensure_ascii=False)
+            except DatasetError as exc:
+                problems.append(Problem(position, f"correction dropped: {exc}", kept=True))
+        out.append({"text": obj["text"], "provider": obj.get("provider"), "reason": "corrected"
+                    if proposed else "reported", "proposed": proposed,
+                    "origin_ref": {"file": str(path), "line": int(position.split()[-1])}})
     return out
 
 

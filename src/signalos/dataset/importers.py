@@ -169,6 +169,19 @@ def read_jsonl(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Proble
                 yield Record(position, row)
 
 
+def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(position, object)`` for each JSON object line of ``path``; a line that is not one is
+    added to ``problems`` with its position and skipped (review and feedback files)."""
+    with path.open("r", encoding="utf-8", errors="surrogateescape") as fh:
+        for position, obj in _json_lines(fh):
+            if isinstance(obj, Problem):
+                problems.append(obj)
+            elif not isinstance(obj, dict):
+                problems.append(Problem(position, f"expected a JSON object, got {type(obj).__name__}"))
+            else:
+                yield position, obj
+
+
 def _json_lines(fh) -> Iterator[tuple[str, Any]]:
     for number, line in enumerate(fh, 1):
         if not line.strip():

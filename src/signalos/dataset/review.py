@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from signalos.dataset.importers import Problem
+from signalos.dataset.importers import Problem, json_objects
 from signalos.dataset.keys import natural_key
 from signalos.dataset.repository import Dataset, DatasetError, chunked, now, validate_label
 
@@ -102,38 +102,26 @@ def import_review(dataset: Dataset, path: str | Path, *, source: str = "human") 
         raise DatasetError(f"no such file: {path}")
     problems: list[Problem] = []
     labelled = skipped = closed = 0
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            position = f"line {number}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(position, f"bad JSON: {exc.msg} at column {exc.colno}"))
-                continue
-            if not isinstance(obj, dict):
-                problems.append(Problem(position, "expected a JSON object"))
-                continue
-            if obj.get("skip") or obj.get("label") is None:
-                skipped += 1
-                continue
-            mid = _find_message(dataset, obj)
-            if mid is None:
-                problems.append(Problem(position, "no such message in the dataset (message_id or text)"))
-                continue
-            try:
-                label = validate_label(obj["label"])
-            except DatasetError as exc:
-                problems.append(Problem(position, str(exc)))
-                continue
-            dataset.add_label(mid, label, source, verified=True, spans=obj.get("spans"),
-                              uncertain=bool(obj.get("uncertain")), multi=bool(obj.get("multi")),
-                              note=str(obj.get("note") or ""))
-            labelled += 1
-            with dataset.db.atomic():
-                cur = dataset.db.execute("UPDATE review_queue SET status = 'done' WHERE message_id = ? "
-                                         "AND status = 'open'", [mid])
-                closed += cur.rowcount
+    for position, obj in json_objects(path, problems):
+        if obj.get("skip") or obj.get("label") is None:
+            skipped += 1
+            continue
+        mid = _find_message(dataset, obj)
+        if mid is None:
+            problems.append(Problem(position, "no such message in the dataset (message_id or text)"))
+            continue
+        try:
+            label = validate_label(obj["label"])
+        except DatasetError as exc:
+            problems.append(Problem(position, str(exc)))
+            continue
+        dataset.add_label(mid, label, source, verified=True, spans=obj.get("spans"),
+                          uncertain=bool(obj.get("uncertain")), multi=bool(obj.get("multi")),
+                          note=str(obj.get("note") or ""))
+        labelled += 1
+        with dataset.db.atomic():
+            cur = dataset.db.execute("UPDATE review_queue SET status = 'done' WHERE message_id = ? "
+                                     "AND status = 'open'", [mid])
+            closed += cur.rowcount
     return {"path": str(path), "labelled": labelled, "skipped": skipped, "queue_closed": closed,
             "problems": [p.to_dict() for p in problems], "at": now()}
