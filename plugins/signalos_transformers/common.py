@@ -74,3 +74,52 @@ def set_threads(threads: int | None) -> None:
     threads = threads or int(os.environ.get("SIGNALOS_TORCH_THREADS", "0") or 0)
     if threads > 0:
         torch.set_num_threads(threads)
+
+
+class LoadsOnce:
+    """A torch parser that loads its registered model on first use. A load failure is remembered
+    and raised on every parse, so the chain records it and falls through without reading the
+    files again. Subclasses set ``name``, ``kind``, ``needs_peft`` and ``_load_model(ref)``."""
+
+    name: str
+    kind: str
+    needs_peft = False
+
+    def _init_state(self, host, options) -> None:
+        from signalos.training.calibration import Calibration
+
+        self.host = host
+        self.options = dict(options or {})
+        self._model = self._tokenizer = None
+        self._ref = None
+        self._error: Exception | None = None
+        self.calibration = Calibration()
+
+    @property
+    def version(self) -> str | None:
+        self._load()
+        return self._ref.spec if self._ref else None
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        if self._error is not None:
+            raise self._error
+        try:
+            from signalos.modelstore import ModelLoadError, model_for_parser
+            from signalos.training.calibration import Calibration
+
+            require_transformers(peft=self.needs_peft)
+            set_threads(None)
+            ref = model_for_parser(self.host, self.name, self.options)
+            if ref.manifest.kind != self.kind:
+                raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not {self.kind}")
+            self._model, self._tokenizer = self._load_model(ref)
+            self._ref = ref
+            self.calibration = Calibration.from_dict(ref.manifest.calibration)
+        except Exception as exc:
+            self._error = exc
+            raise
+
+    def _load_model(self, ref):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from signalos.models import Message, ParseResult
-from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
+from signalos.modelstore import ModelLoadError, ModelRef
 from signalos.training.calibration import Calibration
 from signalos.training.spans import ENTITY_LABELS, result_from_entities
+
+from signalos_transformers.common import LoadsOnce
 
 NAME = "transformer"
 KIND_PREFIX = "K:"
@@ -79,20 +81,16 @@ def decode(probs, offsets, special, id2label: dict[int, str]) -> tuple[str, floa
     return kind_cls, kind_p, [tuple(x) for x in ents], least
 
 
-class EncoderParser:
+class EncoderParser(LoadsOnce):
     """Loads its model on first use; a load failure is remembered and raised on every parse, so
     the chain records it and falls through without reading the files again."""
 
     name = NAME
+    kind = "transformer"
 
     def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
-        self.host = host
-        self.options = dict(options or {})
+        self._init_state(host, options)
         self.batch_size = int(self.options.get("batch_size", 32))
-        self._model = self._tokenizer = None
-        self._ref: ModelRef | None = None
-        self._error: Exception | None = None
-        self.calibration = Calibration()
         self.max_length = 256
 
     @classmethod
@@ -103,31 +101,9 @@ class EncoderParser:
         parser.max_length = max_length
         return parser
 
-    @property
-    def version(self) -> str | None:
-        self._load()
-        return self._ref.spec if self._ref else None
-
-    def _load(self):
-        if self._model is not None:
-            return
-        if self._error is not None:
-            raise self._error
-        try:
-            from signalos_transformers.common import require_transformers, set_threads
-
-            require_transformers()
-            set_threads(None)
-            ref = model_for_parser(self.host, NAME, self.options)
-            if ref.manifest.kind != "transformer":
-                raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not transformer")
-            self._model, self._tokenizer = load_encoder(ref.path / "model", ref.spec)
-            self._ref = ref
-            self.calibration = Calibration.from_dict(ref.manifest.calibration)
-            self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
-        except Exception as exc:
-            self._error = exc
-            raise
+    def _load_model(self, ref: ModelRef):
+        self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
+        return load_encoder(ref.path / "model", ref.spec)
 
     def parse(self, message: Message | str) -> ParseResult | None:
         return self.parse_many([message])[0]

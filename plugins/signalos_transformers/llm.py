@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from signalos.models import Message, ParseResult
-from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser, read_manifest
+from signalos.modelstore import ModelLoadError, ModelRef, read_manifest
 from signalos.training.calibration import Calibration
 from signalos.validate import validate
+
+from signalos_transformers.common import LoadsOnce
 
 NAME = "llm"
 PROMPT = "Trading message:\n{text}\nSchema JSON:\n"
@@ -66,21 +68,18 @@ def to_result(answer: str, confidence: float, parser: str = NAME) -> tuple[Parse
     return result, "ok"
 
 
-class LlmParser:
+class LlmParser(LoadsOnce):
     """Loads base model + LoRA adapter on first use (merged for speed); a load failure is kept and
     raised on every parse so the chain records it and falls through."""
 
     name = NAME
+    kind = "llm"
+    needs_peft = True
 
     def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
-        self.host = host
-        self.options = dict(options or {})
+        self._init_state(host, options)
         self.batch_size = int(self.options.get("batch_size", 16))
         self.max_new_tokens = int(self.options.get("max_new_tokens", 160))
-        self._model = self._tokenizer = None
-        self._ref: ModelRef | None = None
-        self._error: Exception | None = None
-        self.calibration = Calibration()
         self.last_reasons: list[str] = []
 
     @classmethod
@@ -90,30 +89,8 @@ class LlmParser:
         parser.calibration = calibration or Calibration()
         return parser
 
-    @property
-    def version(self) -> str | None:
-        self._load()
-        return self._ref.spec if self._ref else None
-
-    def _load(self):
-        if self._model is not None:
-            return
-        if self._error is not None:
-            raise self._error
-        try:
-            from signalos_transformers.common import require_transformers, set_threads
-
-            require_transformers(peft=True)
-            set_threads(None)
-            ref = model_for_parser(self.host, NAME, self.options)
-            if ref.manifest.kind != "llm":
-                raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not llm")
-            self._model, self._tokenizer = load_llm(ref)
-            self._ref = ref
-            self.calibration = Calibration.from_dict(ref.manifest.calibration)
-        except Exception as exc:
-            self._error = exc
-            raise
+    def _load_model(self, ref: ModelRef):
+        return load_llm(ref)
 
     def generate(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(answer, mean token probability) per text, generated greedily in batches."""
