@@ -55,6 +55,9 @@ class Fields:
     # ------------------------------------------------------------------------------------------
     def scan(self) -> Fields:
         toks, n = self.toks, len(self.toks)
+        # bound once: this loop runs on every token of every message
+        token_ids, currency_words = self.symbols.token_ids, self.lex.symbols.currency_words
+        fillers, emoji_labels, number_role = self.lex.fillers, self.lex.emoji_labels, self._number_role
         current: str | None = None  # the open field
         label_line = 0
         filled = 0
@@ -108,11 +111,11 @@ class Fields:
                         self.directions.append((lead[1], tok, _negated(toks, i)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
-                if cat == "sym" or i in self.symbols.token_ids or self.symbols.is_currency(tok):
+                if cat == "sym" or i in token_ids or tok.text.upper() in currency_words:  # is_currency(tok)
                     entry_ok = entry_ok or current is None
                     continue
                 low = tok.text.lower()
-                if low in PLACEHOLDERS or low in self.lex.fillers:
+                if low in PLACEHOLDERS or low in fillers:
                     continue
                 if len(tok.text) >= 3 or low in NEGATORS:
                     # prose ends a field that has numbers or was opened on an earlier line
@@ -131,7 +134,7 @@ class Fields:
                             label_line = line
                     entry_ok = True
                     continue
-                mark = self.lex.emoji_labels.get(t)
+                mark = emoji_labels.get(t)
                 if mark is not None and not line_has_label:
                     nxt = _next_non_space(toks, i + 1)
                     if nxt is not None and nxt.kind == "num":
@@ -144,7 +147,7 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
-            role, value = self._number_role(i, current)
+            role, value = number_role(i, current)
             if role is None:
                 continue
             field = current

@@ -6,7 +6,8 @@ sets (see ``patterns.py``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ NEGATORS = frozenset({"not", "don't", "dont", "never", "no", "не", "нельз
 class Lexicon:
     """Everything the regex parser knows about words, for one provider (or the default)."""
 
-    def __init__(self, keywords: dict[str, Any], symbols: SymbolTable):
+    def __init__(self, keywords: dict[str, Any], symbols: SymbolTable, vetted: Collection[str] = ()):
         self.symbols = symbols
+        self._vetted = vetted
         self.words: dict[str, tuple[str, str]] = {}
         self.patterns: list[tuple[str, str, str]] = []  # (category, value, pattern) of "re:" entries
         self._add_section(keywords.get("direction", {}), "dir")
@@ -53,6 +55,9 @@ class Lexicon:
             [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])
         self.noise = self._compile(
             [(t, t, p) for t in NOISE_ORDER for p in keywords.get("noise", {}).get(t, [])])
+        # what the tokenizer learned of each word it met (``tokens._word_info``): channels reuse
+        # a small vocabulary, so most words are looked up once
+        self.word_info: dict[str, tuple[str, tuple[str, str] | None, bool, int]] = {}
 
     def _add_section(self, section: dict[str, list[str]], category: str) -> None:
         for value, entries in section.items():
@@ -63,13 +68,30 @@ class Lexicon:
                     # the first section to claim a phrase keeps it: directions before labels
                     self.words.setdefault(phrase_key(entry), (category, value))
 
-    @staticmethod
-    def _compile(entries: list[tuple[str, str, str]]) -> PatternSet | None:
-        return PatternSet(entries) if entries else None
+    def _compile(self, entries: list[tuple[str, str, str]]) -> PatternSet | None:
+        return PatternSet(entries, self._vetted) if entries else None
 
     def lookup(self, key: str) -> tuple[str, str] | None:
         return self.words.get(key)
 
 
+@functools.lru_cache(maxsize=1)
+def builtin_patterns() -> frozenset[str]:
+    """The ``re:`` entries of the package's own keyword table: vetted on hostile text by
+    ``benchmarks/hostile.py``, so they run without a timeout (see ``patterns.py``)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            found.update(e for e in node if isinstance(e, str) and e.startswith("re:"))
+
+    walk(load_tables("keywords"))
+    return frozenset(found)
+
+
 def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = ()) -> Lexicon:
-    return Lexicon(load_tables("keywords", keyword_files), SymbolTable(load_tables("symbols", symbol_files)))
+    return Lexicon(load_tables("keywords", keyword_files), SymbolTable(load_tables("symbols", symbol_files)),
+                   vetted=builtin_patterns())

@@ -4,16 +4,34 @@ A combined alternation of a hundred phrase patterns costs ~150 µs on a short me
 spent trying alternatives that cannot match. Each pattern here is compiled alone and indexed by
 the words written in its source (``clos(?:e|ing)`` → "clos"); a message runs only the patterns
 one of whose words starts one of its own words. A pattern with no such word always runs.
+
+Patterns of the package's own tables (``vetted``) go further: the literal strings every match
+must contain are read from the pattern (``\\b(?:sl|stop)\\s+to\\s+be`` needs "sl" or "stop", "to"
+and "be"), and a pattern whose strings are missing from the text is not run at all. They also run
+without the timeout, which costs more than most searches: ``benchmarks/hostile.py`` holds them to
+a few milliseconds on any text. Patterns from a user's files keep the timeout.
 """
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Collection
 
 import regex
 
+try:  # the standard library's own pattern parser: private, but there since Python 3.11
+    import re._constants as sre
+    import re._parser as sre_parse
+except ImportError:  # pragma: no cover - without it no pattern is skipped for its strings
+    sre = sre_parse = None
+
 _LITERAL = re.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\(\?P<)[^\W\d_]{2,}")
 _WORDS = re.compile(r"[^\W\d_]+")
+_NOT_A_QUANTIFIER = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX = 12
+MAX_FEW_KEYS = 8
+MAX_NEEDS = 3  # clauses of needed strings kept per pattern, the most selective first
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
 
 def _literals(source: str) -> frozenset[str]:
@@ -22,44 +40,225 @@ def _literals(source: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _LITERAL.findall(cleaned))
 
 
+# --- the strings a match must contain ------------------------------------------------------------
+
+def _flat(items):
+    """The items of a parsed pattern with flag-less groups opened in place."""
+    for op, av in items:
+        if op is sre.SUBPATTERN and not av[1] and not av[2]:
+            yield from _flat(av[3])
+        else:
+            yield op, av
+
+
+def _lead(items) -> str:
+    """The literal characters a parsed pattern starts with."""
+    out = []
+    for op, av in _flat(items):
+        if op is not sre.LITERAL:
+            break
+        out.append(chr(av))
+    return "".join(out)
+
+
+def _score(clause: frozenset[str]) -> tuple[int, int]:
+    return min(map(len, clause)), -len(clause)
+
+
+def _clauses(items) -> list[frozenset[str]]:
+    """Clauses of a parsed pattern: every match contains one string of each clause.
+
+    Runs of literal characters are clauses of one string; a run followed by an alternation
+    becomes one string per alternative (``s(?:l|top)`` → "sl" or "stop"). Anything that is not a
+    plain character (a class, an optional part, a lookaround, a group with flags) ends the run, so
+    what is returned may be less than the pattern needs but never more."""
+    clauses: list[frozenset[str]] = []
+    runs = {""}
+
+    def flush() -> None:
+        nonlocal runs
+        if "" not in runs:
+            clauses.append(frozenset(runs))
+        runs = {""}
+
+    for op, av in _flat(items):
+        if op is sre.LITERAL:
+            runs = {r + chr(av) for r in runs}
+        elif op is sre.BRANCH:
+            alternatives = av[1]
+            leads = {_lead(alt) for alt in alternatives}
+            if len(runs) * len(leads) <= 64:
+                runs = {r + lead for r in runs for lead in leads}
+            flush()
+            per_alternative = [_clauses(alt) for alt in alternatives]
+            if all(per_alternative):
+                clauses.append(frozenset().union(*(max(c, key=_score) for c in per_alternative)))
+        else:
+            flush()
+            if op in _REPEATS and av[0] >= 1:
+                clauses.extend(_clauses(av[2]))
+            elif op is sre.ATOMIC_GROUP:
+                clauses.extend(_clauses(av))
+    flush()
+    return clauses
+
+
+def required_strings(source: str) -> list[frozenset[str]]:
+    """What a case-sensitive match of ``source`` must contain, as clauses of alternatives; empty
+    when nothing is known (a pattern the standard parser reads differently, inline flags)."""
+    if sre_parse is None or _NOT_A_QUANTIFIER.search(source):
+        return []  # "{e<=1}" (fuzzy matching) is syntax of the regex module, a literal to re
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "[[:alpha:]]", "[a--b]": sets re reads otherwise
+            parsed = sre_parse.parse(source)
+    except (re.error, OverflowError, RecursionError, FutureWarning, DeprecationWarning):
+        return []
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return []
+    return sorted(set(_clauses(parsed)), key=_score, reverse=True)
+
+
+def _bits(mask: int):
+    """The indices of the bits set in ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _remember(cache: dict, key, value, limit: int = 10_000) -> None:
+    if len(cache) > limit:
+        cache.clear()
+    cache[key] = value
+
+
+def _or_all(masks: list[int], chosen: int) -> int:
+    out = 0
+    for i in _bits(chosen):
+        out |= masks[i]
+    return out
+
+
+# --- the set ---------------------------------------------------------------------------------------
+
 class PatternSet:
     """Named patterns in priority order. ``matches`` returns non-overlapping matches, leftmost
-    first and, at one place, the earliest pattern of the list, like one alternation would."""
+    first and, at one place, the earliest pattern of the list, like one alternation would.
 
-    def __init__(self, entries: list[tuple[str, str, str]]):
-        self.entries: list[tuple[str, str, object, object]] = []
+    ``vetted`` holds the ``re:`` entries known safe on any text (those of the built-in tables)."""
+
+    def __init__(self, entries: list[tuple[str, str, str]], vetted: Collection[str] = ()):
+        self.entries: list[tuple[str, str, object, object, bool]] = []  # ..., vetted
         self.index: dict[str, list[int]] = {}
         self.always: list[int] = []
-        self._word_cache: dict[str, tuple[int, ...]] = {}
+        # Clauses of needed strings, numbered; a pattern runs only when the text meets all of its
+        # own. Strings of letters are looked for in the text's words (one cached answer per word),
+        # the few others in the whole text. Sets of patterns and of clauses are bit masks.
+        self._needs: list[int] = []
+        self._clause_ids: dict[tuple[frozenset[str], frozenset[str]], int] = {}  # (in words, in text)
+        self._word_clauses: list[tuple[int, frozenset[str]]] = []
+        self._text_strings: dict[str, list[int]] = {}  # string → clauses it meets
+        self._word_cache: dict[str, tuple[int, int]] = {}  # word → (patterns indexed, clauses met)
+        self._plans: dict[tuple[int, int], tuple[int, ...]] = {}  # (patterns, clauses met) → patterns to run
+        self._relevant: dict[int, int] = {}  # patterns → the clauses they need
         for i, (category, value, pattern) in enumerate(entries):
             source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
             lower = regex.compile(source, regex.MULTILINE | regex.V0)
             anycase = regex.compile(source, regex.IGNORECASE | regex.MULTILINE | regex.V0)
-            self.entries.append((category, value, lower, anycase))
+            is_vetted = pattern in vetted
+            self.entries.append((category, value, lower, anycase, is_vetted))
+            self._needs.append(self._register_needs(source) if is_vetted else 0)
             words = _literals(source)
             if not words:
                 self.always.append(i)
             for w in words:
                 self.index.setdefault(w[:MAX_PREFIX], []).append(i)
+        self._always_mask = sum(1 << i for i in self.always)
+        # With a handful of indexed words (the "re:" labels), looking for them in the text is
+        # cheaper than splitting the text into words; when none is there, only the patterns that
+        # always run are chosen, and this holds when their needs are not read from words.
+        in_words = sum(1 << cid for cid, _ in self._word_clauses)
+        few = len(self.index) <= MAX_FEW_KEYS and not any(self._needs[i] & in_words for i in self.always)
+        self._few_keys = tuple(self.index) if few else None
+        self._text_masks = [(string, sum(1 << cid for cid in cids)) for string, cids in self._text_strings.items()]
+        # word clauses by the first two letters of their strings: a new word is checked in a
+        # time that grows with its length only (hostile text is full of new words)
+        word_masks: dict[str, int] = {}
+        for cid, strings in self._word_clauses:
+            for string in strings:
+                word_masks[string] = word_masks.get(string, 0) | 1 << cid
+        self._clause_strings: dict[str, list[tuple[str, int]]] = {}
+        for string, bits in word_masks.items():
+            self._clause_strings.setdefault(string[:2], []).append((string, bits))
 
-    def _for_word(self, word: str) -> tuple[int, ...]:
-        cache = self._word_cache
-        hit = cache.get(word)
-        if hit is None:
-            if len(cache) > 100_000:
-                cache.clear()
-            index = self.index
-            ids: set[int] = set()
-            for k in range(2, min(len(word), MAX_PREFIX) + 1):
-                ids.update(index.get(word[:k], ()))
-            cache[word] = hit = tuple(ids)
+    def _register_needs(self, source: str) -> int:
+        cheap, costly = [], []
+        for clause in required_strings(source):
+            # a string of letters lies inside one word of the text, and so does the longest run
+            # of letters of a longer string ("t.me/" needs "me"); strings without letters ("✅",
+            # "?") are looked for in the whole text, which costs more than a word's cached answer
+            runs = {s: max(_WORDS.findall(s), key=len, default="") for s in clause}
+            in_words = frozenset(r for r in runs.values() if len(r) >= 2)
+            in_text = frozenset(s for s, r in runs.items() if len(r) < 2)
+            if not in_text:
+                cheap.append((in_words, in_text))
+            elif len(in_text) <= 4 and not any(runs[s] for s in in_text):  # "✅", not the "l" of "s/l"
+                costly.append((in_words, in_text))
+        mask = 0
+        for key in cheap[:MAX_NEEDS] + costly[:1]:
+            if key not in self._clause_ids:
+                self._clause_ids[key] = cid = len(self._clause_ids)
+                if key[0]:
+                    self._word_clauses.append((cid, key[0]))
+                for string in key[1]:
+                    self._text_strings.setdefault(string, []).append(cid)
+            mask |= 1 << self._clause_ids[key]
+        return mask
+
+    def _learn_word(self, word: str) -> tuple[int, int]:
+        """The patterns indexed under a prefix of ``word`` and the word clauses it meets."""
+        index = self.index
+        ids: set[int] = set()
+        for k in range(2, min(len(word), MAX_PREFIX) + 1):
+            ids.update(index.get(word[:k], ()))
+        met = 0
+        by_start = self._clause_strings
+        for k in range(len(word) - 1):  # each needed string is found by its first two letters
+            for string, bits in by_start.get(word[k:k + 2], ()):
+                if word.startswith(string, k):
+                    met |= bits
+        hit = (sum(1 << i for i in ids), met)
+        _remember(self._word_cache, word, hit, limit=100_000)
         return hit
 
-    def candidates(self, lowered: str) -> list[int]:
-        chosen = set(self.always)
-        for word in set(_WORDS.findall(lowered)):
-            chosen.update(self._for_word(word))
-        return sorted(chosen)
+    def candidates(self, lowered: str, *, check_needs: bool = True) -> tuple[int, ...]:
+        """Indices of the patterns worth running on ``lowered``, in priority order."""
+        chosen, met = self._always_mask, 0
+        if self._few_keys is None or any(key in lowered for key in self._few_keys):
+            cache = self._word_cache
+            for word in set(_WORDS.findall(lowered)):
+                hit = cache.get(word) or self._learn_word(word)
+                chosen |= hit[0]
+                met |= hit[1]
+        if check_needs:
+            for string, bits in self._text_masks:
+                if string in lowered:
+                    met |= bits
+        else:
+            met = -1  # every clause met
+        # the plan depends on the clauses of the chosen patterns only, which keeps the cache small
+        relevant = self._relevant.get(chosen)
+        if relevant is None:
+            relevant = _or_all(self._needs, chosen)
+            _remember(self._relevant, chosen, relevant)
+        key = (chosen, met & relevant)
+        plan = self._plans.get(key)
+        if plan is None:
+            needs = self._needs
+            plan = tuple(i for i in _bits(chosen) if needs[i] & ~met == 0)
+            _remember(self._plans, key, plan)
+        return plan
 
     def matches(self, text: str, lowered: str | None = None, timeout: float | None = None):
         """[(category, value, match)] in text order. Offsets are those of ``text``."""
@@ -68,10 +267,12 @@ class PatternSet:
         else:
             use_lower = True
         found = []
-        for i in self.candidates(lowered):
-            category, value, lower, anycase = self.entries[i]
+        entries = self.entries
+        # needed strings hold for a case-sensitive match of the lowered text only
+        for i in self.candidates(lowered, check_needs=use_lower):
+            category, value, lower, anycase, vetted = entries[i]
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
-            for m in pattern.finditer(target, timeout=timeout):
+            for m in pattern.finditer(target) if vetted else pattern.finditer(target, timeout=timeout):
                 if m.end() > m.start():
                     found.append((m.start(), i, m.end(), category, value, m))
         found.sort(key=lambda f: (f[0], f[1]))

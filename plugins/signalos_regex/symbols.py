@@ -87,7 +87,7 @@ class SymbolFinder:
         if j < n and toks[j].kind == "word" and toks[j].cat in (None, "sym", "label"):
             quote = toks[j].text.upper()
             base = word.upper()
-            if quote in symbols.quotes and j > i + 1 and base.isascii() and base.isalnum() \
+            if quote in symbols.quote_set and j > i + 1 and base.isascii() and base.isalnum() \
                     and base not in symbols.noise_tags and toks[j].start - tok.end <= 4:
                 return ("BTC" if base == "XBT" else base) + quote, j, 2
             if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and toks[j].start - tok.end <= 3:
@@ -99,7 +99,7 @@ class SymbolFinder:
         return None
 
     def is_currency(self, tok: Tok) -> bool:
-        return tok.text.upper() in self.lex.symbols.currencies or tok.text.upper() in self.lex.symbols.quotes
+        return tok.text.upper() in self.lex.symbols.currency_words
 
 
 def _next_word_index(toks: list[Tok], j: int) -> int | None:

@@ -11,13 +11,17 @@ import re
 from signalos_regex.lexicon import Lexicon
 
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
+_LETTER = rf"(?:[^\W\d_]|[{_MARKS}])"
+# Possessive repeats and the shared "\d++" only spare the engine backtracking that could never
+# change a token: what follows a run of digits or letters cannot start with one.
 TOKEN = re.compile(
-    r"(\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?½?|½)"              # 1: number (1½ too)
-    rf"|((?:[^\W\d_]|[{_MARKS}])+(?:['’&](?:[^\W\d_]|[{_MARKS}])+)*)"       # 2: word
-    r"|(\n)"                                                                 # 3: newline
-    r"|(\S)"                                                                 # 4: anything else
+    r"\d++(?:(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?:[.,]\d+)?½?)|½"                        # number (1½ too)
+    rf"|(?:[^\W\d_]++|[{_MARKS}]++)++(?:['’&](?:[^\W\d_]++|[{_MARKS}]++)++)*+"         # word
+    r"|\n"                                                                           # newline
+    r"|\S"                                                                           # anything else
 )
-KINDS = (None, "num", "word", "nl", "p")
+_LETTER_START = re.compile(_LETTER)
+_KIND_OF_FIRST: dict[str, str] = {}  # a token's kind follows from its first character
 # Dates, clock times and ISO timestamps are never prices.
 TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -32,8 +36,20 @@ JOINERS = frozenset("-/_.'’&")
 GLUE_LABELS = frozenset({"entry", "stop_loss", "take_profit", "leverage"})
 
 
-def _is_cjk(word: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\u0e00" <= ch <= "\u0e7f" or "\uac00" <= ch <= "\ud7af" for ch in word)
+# Scripts written without spaces between words: Chinese, Japanese, Korean, Thai.
+_CJK = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af]")
+
+
+def _kind(first: str) -> str:
+    kind = _KIND_OF_FIRST.get(first)
+    if kind is None:
+        if len(_KIND_OF_FIRST) > 10_000:
+            _KIND_OF_FIRST.clear()
+        # the order of TOKEN's alternatives; str.isdecimal() is re's \d
+        kind = "num" if first.isdecimal() or first == "½" else "word" if _LETTER_START.match(first) \
+            else "nl" if first == "\n" else "p"
+        _KIND_OF_FIRST[first] = kind
+    return kind
 
 
 class Tok:
@@ -59,16 +75,21 @@ def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
     masked = [m.span() for m in TIMESTAMP.finditer(text)] if TIMESTAMP_HINT.search(text) else ()
     urls = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else ()
+    cjk = _CJK.search(text) is not None
     toks: list[Tok] = []
     append = toks.append
-    maybe_cjk = bool(text) and max(text) >= "\u0e00"
-    for m in TOKEN.finditer(text):
-        kind = KINDS[m.lastindex]
-        start, end = m.span()
-        word = m.group()
+    kinds = _KIND_OF_FIRST
+    find = text.find
+    end = 0
+    # Only spaces lie between two tokens, so each token is the first occurrence of its text
+    # from the end of the one before: cheaper than a match object per token.
+    for word in TOKEN.findall(text):
+        start = find(word, end)
+        end = start + len(word)
+        kind = kinds.get(word[0]) or _kind(word[0])
         if urls and any(a <= start < b for a, b in urls):
             continue  # a link's words and numbers are not the message's
-        if maybe_cjk and kind == "word" and _is_cjk(word):
+        if cjk and kind == "word" and _CJK.search(word):
             for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
                 append(Tok("word", ch, start + k, start + k + 1))
             continue
@@ -79,14 +100,14 @@ def tokenize(text: str) -> list[Tok]:
     return toks
 
 
-def _split_glued(tok: Tok, lex: Lexicon) -> list[Tok] | None:
-    """``LONGLeverage`` → LONG + Leverage, ``XEntry`` → X + Entry: words glued by HTML exports.
+def _glue_point(w: str, lex: Lexicon) -> int:
+    """``LONGLeverage`` → 4 (LONG + Leverage), ``XEntry`` → 1 (X + Entry): where a word glued by an
+    HTML export splits, 0 when it does not.
 
     Only tried on words with capitals inside, and only split where the tail is a trading label or
     direction and the head is upper case (or a keyword), so "Signal" or "Reentry" stay whole."""
-    w = tok.text
     if len(w) < 4 or w[1:].islower():
-        return None
+        return 0
     low = w.lower()
     words = lex.words
     for i in range(1, len(w) - 2):
@@ -95,15 +116,35 @@ def _split_glued(tok: Tok, lex: Lexicon) -> list[Tok] | None:
             continue
         head = w[:i]
         if head.isupper() or head in ("x", "X") or lex.lookup(head.lower()) is not None:
-            return [Tok("word", head, tok.start, tok.start + i), Tok("word", w[i:], tok.start + i, tok.end)]
-    return None
+            return i
+    return 0
+
+
+def _word_info(word: str, lex: Lexicon) -> tuple[str, tuple[str, str] | None, bool, int]:
+    """What ``mark_keywords`` needs of one word, remembered per lexicon: its lookup key, its
+    keyword entry, whether a longer keyword may start with it, and its glue point."""
+    cache = lex.word_info
+    info = cache.get(word)
+    if info is None:
+        words = lex.words
+        key = word.lower()
+        hit = words.get(key)
+        if hit is None and "I" in word:
+            # Turkish: "ALIŞ".lower() is "aliş", the word is "alış"
+            dotless = word.replace("I", "ı").lower()
+            if dotless in words:
+                key, hit = dotless, words[dotless]
+        if len(cache) > 50_000:
+            cache.clear()
+        cache[word] = info = (key, hit, key in lex.prefixes, 0 if hit else _glue_point(word, lex))
+    return info
 
 
 def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
     """Merge multi-word keywords into one token and tag keywords and symbol aliases."""
     out: list[Tok] = []
     append = out.append
-    words, prefixes, max_words = lex.words, lex.prefixes, lex.max_words
+    words, prefixes, max_words, known = lex.words, lex.prefixes, lex.max_words, lex.word_info
     n = len(toks)
     i = 0
     while i < n:
@@ -112,15 +153,9 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
             append(tok)
             i += 1
             continue
-        key = tok.text.lower()
-        hit = words.get(key)
-        if hit is None and "I" in tok.text:
-            # Turkish: "ALIŞ".lower() is "aliş", the word is "alış"
-            dotless = tok.text.replace("I", "ı").lower()
-            if dotless in words:
-                key, hit = dotless, words[dotless]
+        key, hit, is_prefix, glue = known.get(tok.text) or _word_info(tok.text, lex)
         best = (hit, i) if hit else None
-        if key in prefixes:
+        if is_prefix:
             k, count = i + 1, 1
             while count < max_words and k < n:
                 t = toks[k]
@@ -138,9 +173,9 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
                     break
                 k += 1
         if best is None:
-            split = _split_glued(tok, lex)
-            if split:
-                toks[i:i + 1] = split
+            if glue:
+                w, at = tok.text, tok.start + glue
+                toks[i:i + 1] = [Tok("word", w[:glue], tok.start, at), Tok("word", w[glue:], at, tok.end)]
                 n = len(toks)
                 continue
             append(tok)

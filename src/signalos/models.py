@@ -26,7 +26,11 @@ Span = tuple[int, int]
 
 
 def _floats(values) -> tuple[float, ...]:
-    return tuple(float(v) for v in (values or ()))
+    return tuple(map(float, values)) if values else ()
+
+
+def _sorted_floats(values) -> tuple[float, ...]:
+    return tuple(sorted(map(float, values))) if values else ()
 
 
 def _opt_float(value) -> float | None:
@@ -83,7 +87,7 @@ class ParseResult:
     symbol: str | None = None
     direction: str | None = None
     order_type: str | None = None
-    entry: tuple[float, ...] = attrs.field(default=(), converter=lambda v: tuple(sorted(_floats(v))))
+    entry: tuple[float, ...] = attrs.field(default=(), converter=_sorted_floats)
     stop_loss: float | None = attrs.field(default=None, converter=_opt_float)
     take_profits: tuple[float, ...] = attrs.field(default=(), converter=_floats)
     leverage: float | None = attrs.field(default=None, converter=_opt_float)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
@@ -28,8 +29,13 @@ _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212:
                    0x2019: ord("'"), 0x00BD: ord("½")})
 
 
+_MAPPED = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_MAP.items() if k != v) + "]")
+
+
 def normalize_text(text: str) -> str:
     """Same-length text with every digit ASCII, dashes ``-`` and odd spaces plain spaces."""
+    if _MAPPED.search(text) is None:
+        return text  # most messages: a scan in C instead of a table lookup per character
     return text.translate(_DIGIT_MAP)
 
 
@@ -38,6 +44,10 @@ def normalize_text(text: str) -> str:
 def parse_number(raw: str) -> float | None:
     """Read one written number: ``27,400`` → 27400, ``1,0850`` → 1.085, ``2.345,50`` → 2345.5,
     ``30K`` → 30000, ``1½`` → 1.5. None when it is not a number."""
+    if raw.isascii() and raw.replace(".", "", 1).isdigit():
+        # most numbers are plain "2350" or "1.0850": read as written (the general path below
+        # gives the same float for them, in several more steps)
+        return float(raw) if len(raw) <= 24 else None
     s = raw.strip().replace(" ", "").replace("$", "")
     mult = 1.0
     if s[-1:] in ("k", "K"):
@@ -164,23 +174,34 @@ class SymbolTable:
         crypto = table.get("crypto", {})
         # longest first so BUSD wins over USD
         self.quotes = tuple(sorted(crypto.get("quotes", []), key=len, reverse=True))
+        self.quote_set = frozenset(self.quotes)  # for membership tests, which run per word
+        self.currency_words = self.currencies | self.quote_set
         self.bases = frozenset(crypto.get("bases", []))
         self.noise_tags = frozenset(crypto.get("noise_tags", []))
         self.suffixes = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words = max((k.count(" ") + 1 for k in self.aliases), default=1)
         self._cache: dict[str, str | None] = {}
         self.magnitudes = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
+        self._base_magnitudes: dict[str, tuple[float, float] | None] = {}
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
         """The plausible price range of a symbol (of its crypto base when the pair has none)."""
         if not symbol:
             return None
         hit = self.magnitudes.get(symbol)
-        if hit is None:
-            for quote in self.quotes:
-                if symbol.endswith(quote) and symbol[: -len(quote)] in self.magnitudes:
-                    return self.magnitudes[symbol[: -len(quote)]]
-        return hit
+        if hit is not None:
+            return hit
+        by_base = self._base_magnitudes  # asked once per message: the scan of quotes is remembered
+        try:
+            return by_base[symbol]
+        except KeyError:
+            pass
+        found = next((self.magnitudes[symbol[: -len(q)]] for q in self.quotes
+                      if symbol.endswith(q) and symbol[: -len(q)] in self.magnitudes), None)
+        if len(by_base) > 10_000:
+            by_base.clear()
+        by_base[symbol] = found
+        return found
 
     def alias(self, key: str) -> str | None:
         return self.aliases.get(key)

@@ -1,0 +1,149 @@
+"""The regex parser's shortcuts give the answers of the long way round.
+
+The pattern sets skip patterns whose needed strings a text lacks, and run the built-in ones without
+a timeout; the tokenizer and the number reader take fast paths for common shapes. Each shortcut is
+checked here against the plain computation it replaces.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from signalos.normalize import _DIGIT_MAP, normalize_text, parse_number
+from signalos_regex.lexicon import build_lexicon, builtin_patterns
+from signalos_regex.patterns import PatternSet, required_strings
+from signalos_regex.tokens import tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_messages():
+    spec = importlib.util.spec_from_file_location("signalos_bench_messages", ROOT / "benchmarks" / "messages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _texts() -> list[str]:
+    messages = _load_messages()
+    texts = [json.loads(line)["text"] for line in (ROOT / "examples" / "data" / "messages.jsonl").open(encoding="utf-8")]
+    texts += messages.synthetic_messages(2000, seed=11)
+    texts += [t for _, t in messages.hostile_cases() if len(t) < 20_000]
+    texts += ["Move SL to b/e now", "TP1 hit ✅", "t.me/x join", "Close 50% now", "0% risk trade", "is it over?",
+              "закрылись в б/у", "стоп в бу", "xterm long-term: 5", "T1: 2360", "done ✔ tp2 2360"]
+    return [normalize_text(t[:4096]) for t in texts]
+
+
+@pytest.mark.parametrize("source, clause", [
+    (r"\b(?:sl|stop)\s+to\s+be\b", {"sl", "stop"}),
+    (r"\b(?:sl|stop)\s+to\s+be\b", {"to"}),
+    (r"\bclos(?:e|ing)\s+half", {"close", "closing"}),
+    (r"\bexit!+", {"exit"}),
+    (r"(?:hit|✅)", {"hit", "✅"}),
+])
+def test_required_strings_reads_what_every_match_contains(source, clause):
+    assert frozenset(clause) in required_strings(source)
+
+
+@pytest.mark.parametrize("source", [r"(?i)stop", r"\w+\s*$", r"\p{L}+ stop", r"(?:stop)?\d", r"(?:stop){e<=1}",
+                                    r"[[:alpha:]]+stop"])
+def test_required_strings_says_nothing_when_it_cannot_know(source):
+    # inline flags, no literal at all, syntax only the regex module reads (or reads otherwise),
+    # an optional literal
+    assert required_strings(source) == []
+
+
+def test_skipped_patterns_would_not_have_matched():
+    lex = build_lexicon()
+    for text in _texts():
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            continue
+        for patterns in (lex.updates, lex.noise, lex.word_patterns):
+            kept = set(patterns.candidates(lowered))
+            for i in patterns.candidates(lowered, check_needs=False):
+                if i not in kept:
+                    assert patterns.entries[i][2].search(lowered) is None, (patterns.entries[i][2].pattern, text)
+
+
+def test_a_small_index_searched_in_the_text_chooses_like_the_words():
+    lex = build_lexicon()
+    small = lex.word_patterns
+    assert small._few_keys is not None
+    every_word = PatternSet([(c, v, p) for c, v, p in lex.patterns], vetted=builtin_patterns())
+    every_word._few_keys = None
+    for text in _texts() + ["Long-term: 1.2", "mid term: 5", "T1: 2360", "terminal 5"]:
+        lowered = text.lower()
+        assert small.candidates(lowered) == every_word.candidates(lowered), text
+
+
+def test_built_in_patterns_are_vetted_and_a_users_are_not(tmp_path):
+    extra = tmp_path / "kw.toml"
+    extra.write_text('[updates]\nclose = ["re:\\\\bshut\\\\s+it\\\\b"]\n', encoding="utf-8")
+    lex = build_lexicon([extra])
+    vetted = {entry[2].pattern: entry[4] for entry in lex.updates.entries}
+    assert vetted[r"\bshut\s+it\b"] is False  # a user's pattern keeps its timeout
+    assert all(v for p, v in vetted.items() if p != r"\bshut\s+it\b")
+    assert all(p.startswith("re:") for p in builtin_patterns())
+
+
+def test_only_vetted_patterns_are_skipped_for_missing_strings():
+    users = PatternSet([("x", "y", r"re:\bstop\s+now")])
+    vetted = PatternSet([("x", "y", r"re:\bstop\s+now")], vetted={r"re:\bstop\s+now"})
+    assert users.candidates("stop later") == (0,)  # "stop" starts a word: the index runs it
+    assert vetted.candidates("stop later") == ()  # ...but "now" is missing
+    assert [m.group() for _, _, m in users.matches("please stop now", "please stop now", timeout=1.0)] == ["stop now"]
+    assert [m.group() for _, _, m in vetted.matches("please stop now", "please stop now")] == ["stop now"]
+
+
+def test_matches_keep_leftmost_then_earliest_pattern_order():
+    patterns = PatternSet([("a", "first", "re:close all"), ("b", "second", "re:close"), ("c", "third", "re:all now")],
+                          vetted={"re:close all", "re:close", "re:all now"})
+    found = [(value, m.start(), m.end()) for _, value, m in patterns.matches("close all now", "close all now")]
+    assert found == [("first", 0, 9)]
+
+
+# the tokenizer ----------------------------------------------------------------------------------
+
+# the tokenizer's pattern before its fast path: one match object per token, kind by group
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
+_ONE_MATCH_PER_TOKEN = re.compile(
+    r"(\d+(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?½?|½)"
+    rf"|((?:[^\W\d_]|[{_MARKS}])+(?:['’&](?:[^\W\d_]|[{_MARKS}])+)*)|(\n)|(\S)"
+)
+
+
+def test_tokenizer_splits_like_one_match_per_token():
+    kinds = (None, "num", "word", "nl", "p")
+    rng = random.Random(4)
+    alphabet = list("0123456789,.½ a'’&\u0301\u093d\u0903\n-_٣bX✅") + [chr(rng.randrange(0x0e00)) for _ in range(40)]
+    texts = _texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))) for _ in range(3000)]
+    for text in texts:
+        if "/" in text or "www." in text or any("\u0e00" <= c <= "\u0e7f" or "\u2e80" <= c <= "\u9fff"
+                                                or "\uac00" <= c <= "\ud7af" for c in text):
+            continue  # links and spaceless scripts are handled after the split
+        expected = [(kinds[m.lastindex], m.group(), m.start(), m.end()) for m in _ONE_MATCH_PER_TOKEN.finditer(text)]
+        assert [(t.kind, t.text, t.start, t.end) for t in tokenize(text)] == expected, text
+
+
+# numbers and normalisation ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["2350", "1.0850", ".5", "5.", "0", "0.0", "9" * 24, "9" * 25, "1" * 23 + ".5",
+                                 "1.2.3", "1,0850", "27,400", "30K", "1½", "٣", "²", "$5"])
+def test_parse_number_fast_path_agrees_with_the_general_reading(raw):
+    general = parse_number(" " + raw)  # a leading space takes the general path
+    assert parse_number(raw) == general
+    assert type(parse_number(raw)) is type(general)
+
+
+def test_normalize_text_skips_only_text_with_nothing_to_map():
+    for ch in map(chr, _DIGIT_MAP):
+        text = f"BUY {ch} 2350"
+        assert normalize_text(text) == text.translate(_DIGIT_MAP)
+    plain = "GOLD BUY 2350 ✅ Стоп"
+    assert normalize_text(plain) is plain
