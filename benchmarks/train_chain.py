@@ -1,6 +1,7 @@
 """The chain with learned parsers, measured by the evaluation engine (``signalos eval``) on the
 real corpus's test split and on a held-out provider: regex alone, each learned parser alone, and
-``regex -> spacy-ner -> transformer -> llm``. Uses the models registered in ``--workspace`` (run
+``regex -> spacy-ner -> transformer -> llm``, once taking the first sound answer and once with
+``fallback = "vote"`` (when regex is unsure, every parser answers and the majority wins). Uses the models registered in ``--workspace`` (run
 the ``train_*`` benchmarks first). ``python -m benchmarks.train_chain [--json]``.
 """
 from __future__ import annotations
@@ -16,12 +17,16 @@ if __package__ in (None, ""):
 
 from benchmarks import train_common as tc
 
+FULL = "regex,spacy-ner,transformer,llm"
+# name: (parsers, fallback)
 CHAINS = {
-    "regex": "regex",
-    "spacy-ner": "spacy-ner",
-    "transformer": "transformer",
-    "regex,spacy-ner": "regex,spacy-ner",
-    "full": "regex,spacy-ner,transformer,llm",
+    "regex": ("regex", "first"),
+    "spacy-ner": ("spacy-ner", "first"),
+    "transformer": ("transformer", "first"),
+    "llm": ("llm", "first"),
+    "regex,spacy-ner": ("regex,spacy-ner", "first"),
+    "full": (FULL, "first"),
+    "full-vote": (FULL, "vote"),
 }
 
 
@@ -30,16 +35,17 @@ def run(corpus: Path, workspace: Path, chains: list[str], threshold: float) -> d
 
     os.environ["SIGNALOS_WORKSPACE"] = str(workspace)
     _, files = tc.splits(corpus)
-    host = Host({"pipelines": {"default": {"parsers": ["regex"]}}})
+    host = Host({"pipelines": {"default": {"parsers": ["regex"]}}, "parsers": {"regex": {"doubt": True}}})
     report = {**tc.header(), "threshold": threshold, "workspace": str(workspace), "chains": {}}
     for name in chains:
-        spec = CHAINS.get(name, name)
-        host.use_pipeline(spec, spec.split(","), threshold)
-        out = {}
+        spec, fallback = CHAINS.get(name, (name, "first"))
+        host.use_pipeline(name, spec.split(","), threshold, fallback=fallback)
+        out = {"parsers": spec, "fallback": fallback}
         for split, f in files.items():
-            out[split] = tc.score_chain(host, f, spec)
-            print(f"{spec} {split}: exact {out[split]['exact_match']}", file=sys.stderr, flush=True)
-        report["chains"][spec] = out
+            out[split] = tc.score_chain(host, f, name)
+            print(f"{name} ({spec}, fallback {fallback}) {split}: exact {out[split]['exact_match']}",
+                  file=sys.stderr, flush=True)
+        report["chains"][name] = out
     return report
 
 
@@ -48,7 +54,8 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
     ap.add_argument("--chain", action="append", help="a chain name of CHAINS or parser names a,b (repeatable)")
-    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--threshold", type=float, default=0.7,
+                    help="acceptance threshold of every chain (default 0.7: regex's unsure answers, 0.5, fall through)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     report = run(args.corpus or tc.default_corpus(), args.workspace, args.chain or list(CHAINS), args.threshold)

@@ -292,3 +292,15 @@ def test_hostile_input_lines_are_answered_not_fatal(toy_plugin):
     assert [obj.get("line") for obj in objects] == [1, 2, None, 4]
     assert objects[0]["error"] == "invalid JSON: nested too deeply"
     assert objects[2]["kind"] in ("signal", "update", "noise")
+
+
+@pytest.mark.parametrize("batch", ["2", "3", "100"])
+def test_batched_input_gives_the_same_lines_in_the_same_order(toy_plugin, batch):
+    lines = [json.dumps({"id": "a", "text": SIGNAL}), "not json", "", json.dumps({"id": "c", "text": UPDATE}),
+             json.dumps({"text": 5}), json.dumps({"id": "e", "text": "GOLD BUY 2350 SL 2340 TP 2360"})]
+    stdin = "\n".join(lines) + "\n"
+    plain = cli(["parse", "--input", "-", "--json"], toy_plugin, input=stdin)
+    batched = cli(["parse", "--input", "-", "--json", "--batch", batch], toy_plugin, input=stdin)
+    assert batched.exit_code == 0, batched.output
+    assert batched.stdout == plain.stdout
+    assert [o.get("id", o.get("line")) for o in lines_of(batched.stdout)] == ["a", 2, "c", 5, "e"]

@@ -14,6 +14,7 @@ from signalos.models import Message, ParseResult
 from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
 
+from signalos_regex.coverage import UNSURE, unread_prices
 from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.symbols import SymbolFinder
@@ -29,7 +30,8 @@ class RegexParser:
 
     Options (``[parsers.regex]`` in signalos.toml): ``keywords`` and ``symbols``, lists of TOML files
     merged into the built-in tables; ``providers.NAME.keywords`` / ``providers.NAME.symbols`` for one
-    provider only; ``max_chars``.
+    provider only; ``max_chars``; ``doubt`` (default true): a signal that leaves a price-like
+    number unread says so in a warning and its confidence drops to 0.5 (``coverage.py``).
     """
 
     def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
@@ -37,6 +39,7 @@ class RegexParser:
         base = Path(getattr(getattr(host, "config", None), "base_dir", ".") or ".")
         self._files = lambda key, opts: [base / p for p in opts.get(key, [])]
         self.max_chars = int(options.get("max_chars", MAX_CHARS))
+        self.doubt = bool(options.get("doubt", True))
         self.lexicon = build_lexicon(self._files("keywords", options), self._files("symbols", options))
         self._provider_options = options.get("providers", {}) or {}
         self._provider_lexicons: dict[str, Lexicon] = {}
@@ -61,7 +64,7 @@ class RegexParser:
             text = text[: self.max_chars]
             warnings.append(f"text longer than {self.max_chars} characters: parsed its beginning only")
         try:
-            return _Reading(normalize_text(text), self.lexicon_for(message.provider), warnings).result()
+            return _Reading(normalize_text(text), self.lexicon_for(message.provider), warnings, self.doubt).result()
         except TimeoutError:
             return ParseResult.noise(parser=NAME, confidence=0.0, warnings=(*warnings, "pattern timed out on this text"))
         except Exception as exc:  # a parser never raises: the error is a warning and the chain goes on
@@ -72,11 +75,12 @@ class RegexParser:
 class _Reading:
     """One message being read and the decision between signal, update and noise."""
 
-    def __init__(self, text: str, lex: Lexicon, warnings: list[str]):
+    def __init__(self, text: str, lex: Lexicon, warnings: list[str], doubt: bool = True):
+        self.doubt = doubt
         self.text = text
         self.lex = lex
         self.warnings = warnings
-        toks = mark_keywords(tokenize(text), lex, text)
+        self.toks = toks = mark_keywords(tokenize(text), lex, text)
         self.symbols = SymbolFinder(toks, lex).scan()
         self.fields = Fields(text, toks, lex, self.symbols).scan()
 
@@ -153,6 +157,10 @@ class _Reading:
             if values:
                 spans[name] = tuple((t.start, t.end) for _, t in values)
         leverage = max((v for v, _ in f.leverage), default=None)
+        unread = unread_prices(self.text, self.toks, [*entry, *targets, *([stop] if stop is not None else [])],
+                               {a for field in spans.values() for a, _ in field}) if self.doubt else []
+        if unread:
+            self.warnings.append(f"price-like numbers not read: {', '.join(unread)}")
         confidence = 0.35 + 0.2 * bool(self.symbols.best) + 0.2 * bool(live_dirs) + 0.1 * bool(f.stop or f.stop_pips) \
             + 0.1 * bool(f.targets or f.target_pips) + 0.05 * bool(entry or order_type == "market") \
             - 0.1 * (not live_dirs) - 0.1 * f.multi
@@ -161,7 +169,8 @@ class _Reading:
             order_type=order_type, entry=entry, stop_loss=stop, take_profits=targets, leverage=leverage,
             stop_loss_pips=f.stop_pips[0][0] if f.stop_pips and stop is None else None,
             take_profit_pips=[v for v, _ in f.target_pips] if not targets else [],
-            parser=NAME, confidence=round(min(confidence, 0.98), 4), spans=spans, warnings=tuple(self.warnings),
+            parser=NAME, confidence=round(min(confidence, 0.98, UNSURE if unread else 1.0), 4), spans=spans,
+            warnings=tuple(self.warnings),
         )
 
     def _update(self, updates, symbol) -> ParseResult:

@@ -47,6 +47,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None) -> list[tu
                 tp = int(idx.group(1)) if idx else None
             num = _PRICE_IN.search(phrase)
             price = parse_number(num.group(1)) if num else None
+            if price is not None and price <= 0:
+                price = None
         if typ in ("close_partial", "modify_tp"):
             pct = _PERCENT.search(phrase + tail[:20])
             if pct:

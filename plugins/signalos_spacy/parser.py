@@ -14,6 +14,7 @@ from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
 from signalos.training.calibration import Calibration
 from signalos.training.spans import result_from_entities
+from signalos.validate import grounded
 
 NAME = "spacy-ner"
 MAX_CHARS = 4096
@@ -106,4 +107,5 @@ class SpacyParser:
 
     def _result(self, text: str, doc) -> ParseResult:
         kind_cls, score, ents = self.raw(doc)
-        return result_from_entities(text, kind_cls, ents, parser=self.name, confidence=self.calibration(score))
+        return grounded(result_from_entities(text, kind_cls, ents, parser=self.name,
+                                             confidence=self.calibration(score)), text)

@@ -18,6 +18,7 @@ from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef
 from signalos.training.calibration import Calibration
 from signalos.training.spans import ENTITY_LABELS, result_from_entities
+from signalos.validate import grounded
 
 from signalos_transformers.common import LoadsOnce
 
@@ -130,7 +131,7 @@ class EncoderParser(LoadsOnce):
 
     def parse_many(self, messages: Sequence[Message | str]) -> list[ParseResult | None]:
         texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
-        return [result_from_entities(t, k, ents, parser=self.name, confidence=self.calibration(raw))
+        return [grounded(result_from_entities(t, k, ents, parser=self.name, confidence=self.calibration(raw)), t)
                 for t, (k, raw, ents) in zip(texts, self.raw_many(texts))]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef, read_manifest
 from signalos.training.calibration import Calibration
-from signalos.validate import validate
+from signalos.validate import ungrounded, validate
 
 from signalos_transformers.common import LoadsOnce
 
@@ -53,8 +53,10 @@ def read_answer(answer: str) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def to_result(answer: str, confidence: float, parser: str = NAME) -> tuple[ParseResult | None, str]:
-    """(result or None, why): None when the answer is not JSON, breaks the schema or fails validation."""
+def to_result(answer: str, confidence: float, parser: str = NAME,
+              text: str | None = None) -> tuple[ParseResult | None, str]:
+    """(result or None, why): None when the answer is not JSON, breaks the schema, fails validation
+    or, given the message ``text``, names a symbol or price the message does not write."""
     obj = read_answer(answer)
     if obj is None:
         return None, "invalid json"
@@ -65,6 +67,9 @@ def to_result(answer: str, confidence: float, parser: str = NAME) -> tuple[Parse
     problems = validate(result)
     if problems:
         return None, "invalid: " + "; ".join(problems)
+    invented = ungrounded(result, text) if text is not None else []
+    if invented:
+        return None, "ungrounded: " + "; ".join(invented)
     return result, "ok"
 
 
@@ -127,8 +132,8 @@ class LlmParser(LoadsOnce):
     def parse_many(self, messages: Sequence[Message | str]) -> list[ParseResult | None]:
         texts = [Message.coerce(m).text for m in messages]
         results, reasons = [], []
-        for answer, p in self.generate(texts):
-            result, why = to_result(answer, self.calibration(p), self.name)
+        for text, (answer, p) in zip(texts, self.generate(texts)):
+            result, why = to_result(answer, self.calibration(p), self.name, text)
             results.append(result)
             reasons.append(why)
         self.last_reasons = reasons

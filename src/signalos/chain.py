@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -16,11 +17,29 @@ if TYPE_CHECKING:
     from signalos.host import Host
 
 
+class _Tally:
+    """One message's attempts so far, and what they add up to."""
+
+    __slots__ = ("attempts", "best", "accepted", "sound", "done")
+
+    def __init__(self) -> None:
+        self.attempts: list[ParseAttempt] = []
+        self.best: ParseResult | None = None  # the most confident answer, accepted or not
+        self.accepted: ParseResult | None = None
+        self.sound: list[int] = []  # attempts whose answer validates, for a vote
+        self.done = False
+
+
 class Chain:
     """Runs one pipeline. For each parser: an exception is recorded and the next parser runs; a
     result is accepted when it validates and its confidence reaches the threshold. When none is
     accepted the most confident result is returned with ``accepted=False`` and its problems in
-    ``warnings`` (a bot must not trade it blindly); with no result at all, noise."""
+    ``warnings`` (a bot must not trade it blindly); with no result at all, noise.
+
+    With ``fallback = "vote"`` the first parser's accepted answer still ends the parse; when it is
+    not accepted every other parser answers, and the sound answer that at least ``quorum``
+    parsers agree on wins (``signalos.vote``). Without such a majority the first accepted answer
+    wins, as with ``"first"``."""
 
     def __init__(self, host: Host, pipeline: PipelineConfig):
         self.host = host
@@ -29,9 +48,7 @@ class Chain:
     def parse(self, message: Message | str) -> ChainOutcome:
         message = Message.coerce(message)
         start = time.perf_counter()
-        attempts: list[ParseAttempt] = []
-        best: tuple[float, ParseResult] | None = None
-        accepted: ParseResult | None = None
+        tally = _Tally()
         for name in self.pipeline.parsers:
             t0 = time.perf_counter()
             plugin = None
@@ -39,47 +56,131 @@ class Chain:
                 plugin = self.host.parsers.get(name).plugin
                 result = self.host.parser(name).parse(message)
             except Exception as exc:
-                if self.pipeline.on_error == "raise":
-                    if isinstance(exc, SignalosError):
-                        raise
-                    raise ParserError(plugin or "?", name, exc) from exc
-                error = f"{type(exc).__name__}: {exc}"
-                attempts.append(ParseAttempt(name, plugin, None, error, _ms(t0), False, "error"))
-                self.host.record_error(name, plugin, exc, traceback.format_exc())
+                self._failed(name, plugin, exc, [tally], _ms(t0))
                 continue
-            elapsed = _ms(t0)
-            if result is None:
-                attempts.append(ParseAttempt(name, plugin, None, None, elapsed, False, "no answer"))
-                continue
-            if not isinstance(result, ParseResult):
-                error = f"returned {type(result).__name__}, not ParseResult"
-                attempts.append(ParseAttempt(name, plugin, None, error, elapsed, False, "error"))
-                continue
-            if result.parser is None:
-                result = attrs.evolve(result, parser=name)
-            problems = validate(result)
-            if problems:
-                result = attrs.evolve(result, warnings=(*result.warnings, *problems))
-                reason = "invalid: " + "; ".join(problems)
-            elif result.confidence < self.pipeline.threshold:
-                reason = f"confidence {result.confidence:.2f} below {self.pipeline.threshold:.2f}"
-            else:
-                reason = "accepted"
-            ok = reason == "accepted"
-            attempts.append(ParseAttempt(name, plugin, result, None, elapsed, ok, reason))
-            if ok:
-                accepted = result
+            if self._judge(tally, name, plugin, result, _ms(t0)):
                 break
-            if best is None or result.confidence > best[0]:
-                best = (result.confidence, result)
+        return self._outcome(tally, _ms(start))
+
+    def parse_many(self, messages: Sequence[Message | str]) -> list[ChainOutcome]:
+        """``parse`` for a batch, with the same answers: each parser answers the messages still
+        open in one call of its ``parse_many`` when it has one (a language model generates a
+        batch at once), else one message at a time. A batch call's time is shared out evenly."""
+        messages = [Message.coerce(m) for m in messages]
+        tallies = [_Tally() for _ in messages]
+        for name in self.pipeline.parsers:
+            open_ = [i for i, t in enumerate(tallies) if not t.done]
+            if not open_:
+                break
+            t0 = time.perf_counter()
+            plugin = None
+            try:
+                plugin = self.host.parsers.get(name).plugin
+                component = self.host.parser(name)
+            except Exception as exc:
+                self._failed(name, plugin, exc, [tallies[i] for i in open_], _ms(t0))
+                continue
+            many = getattr(component, "parse_many", None)
+            if many is None:
+                for i in open_:
+                    t1 = time.perf_counter()
+                    try:
+                        result = component.parse(messages[i])
+                    except Exception as exc:
+                        self._failed(name, plugin, exc, [tallies[i]], _ms(t1))
+                        continue
+                    self._judge(tallies[i], name, plugin, result, _ms(t1))
+                continue
+            try:
+                results = list(many([messages[i] for i in open_]))
+                if len(results) != len(open_):
+                    raise ValueError(f"parse_many gave {len(results)} answers for {len(open_)} messages")
+            except Exception as exc:
+                self._failed(name, plugin, exc, [tallies[i] for i in open_], _ms(t0) / len(open_))
+                continue
+            each = _ms(t0) / len(open_)
+            for i, result in zip(open_, results):
+                self._judge(tallies[i], name, plugin, result, each)
+        return [self._outcome(t, sum(a.elapsed_ms for a in t.attempts)) for t in tallies]
+
+    # ----------------------------------------------------------------------------------------------
+    def _failed(self, name: str, plugin: str | None, exc: Exception, tallies: list[_Tally], ms: float) -> None:
+        """A parser raised: recorded once in the host's errors and as an attempt of each message."""
+        if self.pipeline.on_error == "raise":
+            if isinstance(exc, SignalosError):
+                raise exc
+            raise ParserError(plugin or "?", name, exc) from exc
+        error = f"{type(exc).__name__}: {exc}"
+        for tally in tallies:
+            tally.attempts.append(ParseAttempt(name, plugin, None, error, ms, False, "error"))
+        self.host.record_error(name, plugin, exc, traceback.format_exc())
+
+    def _judge(self, tally: _Tally, name: str, plugin: str | None, result: object, ms: float) -> bool:
+        """Record one answer; True when it ends the message's parse."""
+        if result is None:
+            tally.attempts.append(ParseAttempt(name, plugin, None, None, ms, False, "no answer"))
+            return False
+        if not isinstance(result, ParseResult):
+            error = f"returned {type(result).__name__}, not ParseResult"
+            tally.attempts.append(ParseAttempt(name, plugin, None, error, ms, False, "error"))
+            return False
+        if result.parser is None:
+            result = attrs.evolve(result, parser=name)
+        problems = validate(result)
+        threshold = self.pipeline.threshold
+        if problems:
+            result = attrs.evolve(result, warnings=(*result.warnings, *problems))
+            reason = "invalid: " + "; ".join(problems)
+        elif result.confidence < threshold:
+            reason = f"confidence {result.confidence:.2f} below {threshold:.2f}"
+        else:
+            reason = "accepted"
+        ok = reason == "accepted"
+        tally.attempts.append(ParseAttempt(name, plugin, result, None, ms, ok, reason))
+        vote = self.pipeline.fallback == "vote"
+        if vote and not problems:
+            tally.sound.append(len(tally.attempts) - 1)
+        if tally.best is None or result.confidence > tally.best.confidence:
+            tally.best = result
+        if ok and tally.accepted is None:
+            tally.accepted = result
+            # a vote asks everyone unless the first parser was sure
+            tally.done = not vote or len(tally.attempts) == 1
+        return tally.done
+
+    def _outcome(self, tally: _Tally, elapsed_ms: float) -> ChainOutcome:
+        tally.done = True
+        accepted = tally.accepted
+        if len(tally.sound) > 1:  # only a voting pipeline collects them
+            accepted = self._vote(tally.attempts, tally.sound) or accepted
         if accepted is not None:
             final = accepted if accepted.accepted else attrs.evolve(accepted, accepted=True)
-        elif best is not None:
-            final = attrs.evolve(best[1], accepted=False)
+        elif tally.best is not None:
+            final = attrs.evolve(tally.best, accepted=False)
         else:
             final = ParseResult.noise(parser=None, confidence=0.0, accepted=False,
                                       warnings=("no parser answered",))
-        return ChainOutcome(final, tuple(attempts), self.pipeline.name, _ms(start))
+        return ChainOutcome(final, tuple(tally.attempts), self.pipeline.name, elapsed_ms)
+
+    def _vote(self, attempts: list[ParseAttempt], sound: list[int]) -> ParseResult | None:
+        """The majority answer among the sound attempts, its attempts marked accepted; None
+        without a quorum."""
+        from signalos.vote import majority  # only pipelines that vote pay for the scoring import
+
+        won = majority([attempts[i].result for i in sound], self.pipeline.quorum)
+        if won is None:
+            return None
+        first, group = won
+        names = ", ".join(attempts[sound[j]].parser for j in group)
+        for k, i in enumerate(sound):
+            a = attempts[i]
+            chosen = k == first
+            if chosen:
+                reason = f"majority: {names}"
+            else:
+                reason = a.reason.replace("accepted", "outvoted") if a.accepted else a.reason
+            attempts[i] = attrs.evolve(a, accepted=chosen, reason=reason)
+        return attempts[sound[first]].result
 
 
 def _ms(t0: float) -> float:

@@ -6,6 +6,8 @@
     parsers = ["my-channel", "regex"]   # tried in this order
     threshold = 0.5                     # minimum confidence to accept an answer
     on_error = "continue"               # or "raise": a parser exception stops the parse
+    fallback = "first"                  # or "vote": when the first parser is unsure, ask all
+    quorum = 2                          # how many parsers must agree for a vote to win
 
     [parsers.regex]
     keywords = ["extra_keywords.toml"]  # options handed to the component's factory
@@ -22,6 +24,7 @@ import attrs
 from signalos.errors import ConfigError
 
 ON_ERROR = ("continue", "raise")
+FALLBACKS = ("first", "vote")
 DEFAULT_PARSERS = ("regex",)
 
 
@@ -31,6 +34,8 @@ class PipelineConfig:
     parsers: tuple[str, ...] = attrs.field(converter=tuple)
     threshold: float = 0.5
     on_error: str = "continue"
+    fallback: str = "first"
+    quorum: int = 2
 
     @classmethod
     def from_table(cls, name: str, table: dict[str, Any]) -> PipelineConfig:
@@ -43,7 +48,14 @@ class PipelineConfig:
         on_error = table.get("on_error", "continue")
         if on_error not in ON_ERROR:
             raise ConfigError(f"pipeline {name!r}: 'on_error' must be one of {', '.join(ON_ERROR)}")
-        return cls(name=name, parsers=parsers, threshold=float(threshold), on_error=on_error)
+        fallback = table.get("fallback", "first")
+        if fallback not in FALLBACKS:
+            raise ConfigError(f"pipeline {name!r}: 'fallback' must be one of {', '.join(FALLBACKS)}")
+        quorum = table.get("quorum", 2)
+        if not isinstance(quorum, int) or isinstance(quorum, bool) or quorum < 1:
+            raise ConfigError(f"pipeline {name!r}: 'quorum' must be a whole number of parsers, at least 1")
+        return cls(name=name, parsers=parsers, threshold=float(threshold), on_error=on_error, fallback=fallback,
+                   quorum=quorum)
 
 
 @attrs.frozen
@@ -77,10 +89,13 @@ class Config:
         """The top-level table ``[name]`` of signalos.toml (e.g. ``[monitor]``), empty when absent."""
         return dict(self.sections.get(name) or {})
 
-    def with_pipeline(self, name: str, parsers, threshold: float = 0.5, on_error: str = "continue") -> Config:
+    def with_pipeline(self, name: str, parsers, threshold: float = 0.5, on_error: str = "continue",
+                      fallback: str = "first", quorum: int = 2) -> Config:
         """A copy with one more (or a replaced) pipeline, e.g. for ``--chain a,b`` on the CLI."""
+        if fallback not in FALLBACKS:
+            raise ConfigError(f"fallback must be one of {', '.join(FALLBACKS)}, not {fallback!r}")
         pipelines = dict(self.pipelines)
-        pipelines[name] = PipelineConfig(name, tuple(parsers), threshold, on_error)
+        pipelines[name] = PipelineConfig(name, tuple(parsers), threshold, on_error, fallback, quorum)
         return attrs.evolve(self, pipelines=pipelines)
 
     @classmethod

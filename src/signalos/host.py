@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -166,9 +166,10 @@ class Host:
             self._chains[cfg.name] = Chain(self, cfg)
         return self._chains[cfg.name]
 
-    def use_pipeline(self, name: str, parsers: Iterable[str], threshold: float = 0.5) -> Chain:
+    def use_pipeline(self, name: str, parsers: Iterable[str], threshold: float = 0.5, *,
+                     fallback: str = "first", quorum: int = 2) -> Chain:
         """Add (or replace) a pipeline at run time, e.g. from ``--chain a,b``."""
-        self.config = self.config.with_pipeline(name, list(parsers), threshold)
+        self.config = self.config.with_pipeline(name, list(parsers), threshold, fallback=fallback, quorum=quorum)
         self._chains.pop(name, None)
         return self.chain(name)
 
@@ -179,6 +180,15 @@ class Host:
         outcome = self.chain(pipeline).parse(message)
         self._emit_parse_completed(message, outcome)
         return outcome
+
+    def parse_many(self, messages: Sequence[Message | str], *, pipeline: str | None = None) -> list[ChainOutcome]:
+        """``parse`` for a batch, with the same answers in the same order; a parser with a
+        ``parse_many`` (the llm) answers all the messages that reach it in one call."""
+        messages = [Message.coerce(m) for m in messages]
+        outcomes = self.chain(pipeline).parse_many(messages)
+        for message, outcome in zip(messages, outcomes):
+            self._emit_parse_completed(message, outcome)
+        return outcomes
 
     def _emit_parse_completed(self, message: Message, outcome: ChainOutcome) -> None:
         for impl in self.pm.hook.parse_completed.get_hookimpls():

@@ -6,9 +6,11 @@ rejects an attempt with problems and records them as warnings.
 from __future__ import annotations
 
 import math
+import re
 from statistics import median
 
 from signalos.models import ParseResult
+from signalos.normalize import default_symbols, expand_shorthand, normalize_text, parse_number
 
 # A level further than this factor from the entry is a misread (a TP of 2 on gold at 2350,
 # a pip count taken for a price), not a bold target.
@@ -75,3 +77,58 @@ def validate(result: ParseResult) -> list[str]:
         if any(b > a for a, b in zip(tps, tps[1:])):
             problems.append("sell take profits not descending")
     return problems
+
+
+_WORDS = re.compile(r"[^\W_]+")
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def ungrounded(result: ParseResult, text: str) -> list[str]:
+    """Values of a signal that are not written in ``text``: a symbol no word of the message names
+    and prices that are none of its numbers. A learned parser can invent them (a language model
+    writes "XAUUSD" under a message that names no symbol, an encoder joins "1435" and ".5");
+    a reading that invents is not a reading of that message, however sound the order looks."""
+    if result.kind != "signal":
+        return []
+    text = normalize_text(text)
+    problems = []
+    if result.symbol and not _names_symbol(text, result.symbol):
+        problems.append(f"symbol {result.symbol} is not written in the message")
+    found = list(_NUMBERS.finditer(text))
+    numbers = [n for n in (parse_number(m.group()) for m in found) if n is not None]
+    for a, b in zip(found, found[1:]):
+        if b.start() - a.end() <= 3:  # "4785-90": the shorthand's reading is written too
+            numbers.append(expand_shorthand(a.group(), b.group()) or 0.0)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    for value in [*result.entry, *([result.stop_loss] if result.stop_loss is not None else []), *result.take_profits]:
+        if any(abs(value - n) <= 1e-6 * max(abs(value), 1.0) for n in numbers):
+            continue
+        written = repr(float(value)).removesuffix(".0").replace(".", "")
+        if written in digits:
+            continue  # written across a break ("@2373\n.3"), or as a shorthand the reader expanded
+        problems.append(f"{value:g} is not written in the message")
+    return problems
+
+
+def grounded(result: ParseResult, text: str) -> ParseResult | None:
+    """``result`` when every value it holds is written in ``text``, else None: for a parser that
+    can invent, an invented reading is no answer and the chain asks the next parser."""
+    return None if ungrounded(result, text) else result
+
+
+def _names_symbol(text: str, symbol: str) -> bool:
+    table = default_symbols()
+    words = _WORDS.findall(text)
+    upper = {w.upper() for w in words}
+    base = next((symbol[: -len(q)] for q in table.quotes if symbol.endswith(q) and len(symbol) > len(q)), symbol)
+    if symbol in upper or base in upper:
+        return True
+    for i in range(len(words)):
+        for k in (1, 2, 3):
+            chunk = words[i:i + k]
+            if len(chunk) < k:
+                break
+            for written in (" ".join(chunk), "".join(chunk)):
+                if table.canonical(written) in (symbol, base):
+                    return True
+    return False

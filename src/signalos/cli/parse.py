@@ -38,6 +38,9 @@ def parse_command(
                                         help="Parser names to try in order, instead of a configured pipeline."),
     provider: Optional[str] = typer.Option(None, "--provider",
                                            help="Provider (channel) of the messages; a 'provider' key of a line wins."),
+    batch: int = typer.Option(1, "--batch", min=1, metavar="N",
+                              help="With --input --json: parse N lines at a time, so a parser that batches "
+                                   "(the llm) generates for all of them at once. Output order is unchanged."),
 ) -> None:
     """Parse a message into a signal, an update or noise.
 
@@ -62,7 +65,7 @@ def parse_command(
     with _open_input(input_path) as lines:
         if as_json:
             out = _utf8(sys.stdout)
-            stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts)
+            stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts, batch=batch)
         else:
             _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
 
@@ -133,13 +136,16 @@ def read_line(line: str, provider: str | None = None) -> tuple[dict[str, Any], M
 
 
 def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | None = None,
-                 provider: str | None = None, attempts: bool = False) -> Counter:
+                 provider: str | None = None, attempts: bool = False, batch: int = 1) -> Counter:
     """Parse JSON Lines from ``lines`` to ``out`` as they arrive: one object per non-blank line, in
-    order, flushed at once. A bad line becomes ``{"line": N, "error": ...}`` and a warning on
+    order, flushed at once (with ``batch`` > 1, once per ``batch`` lines, parsed by
+    ``Host.parse_many``). A bad line becomes ``{"line": N, "error": ...}`` and a warning on
     stderr. Returns counts by kind (``"error"`` for bad lines).
 
     This is the hot path of ``signalos parse --input``: keep per-line work to the parse itself.
     """
+    if batch > 1:
+        return _stream_batches(host, lines, out, pipeline, provider, attempts, batch)
     counts: Counter = Counter()
     # One encoder for the whole stream: json.dumps(..., ensure_ascii=False) builds one per call.
     dumps, write, flush = json.JSONEncoder(ensure_ascii=False).encode, out.write, out.flush
@@ -158,6 +164,41 @@ def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | No
         counts[outcome.result.kind] += 1
         obj.update(outcome.to_dict(with_attempts=attempts))
         write(dumps(obj) + "\n")
+        flush()
+    return counts
+
+
+def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | None, provider: str | None,
+                    attempts: bool, batch: int) -> Counter:
+    counts: Counter = Counter()
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    pending: list[tuple[int, dict[str, Any], Message | None]] = []  # a bad line has no message
+
+    def flush() -> None:
+        good = [(obj, message) for _, obj, message in pending if message is not None]
+        outcomes = iter(host.parse_many([m for _, m in good], pipeline=pipeline))
+        for lineno, obj, message in pending:
+            if message is not None:
+                outcome = next(outcomes)
+                counts[outcome.result.kind] += 1
+                obj.update(outcome.to_dict(with_attempts=attempts))
+            out.write(dumps(obj) + "\n")
+        out.flush()
+        pending.clear()
+
+    for lineno, line in enumerate(lines, 1):
+        if not line or line.isspace():
+            continue
+        try:
+            obj, message = read_line(line, provider)
+        except BadLine as exc:
+            counts["error"] += 1
+            common.warn(f"line {lineno}: {exc}")
+            obj, message = exc.to_dict(lineno), None
+        pending.append((lineno, obj, message))
+        if sum(m is not None for _, _, m in pending) >= batch:
+            flush()
+    if pending:
         flush()
     return counts
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # Run when no evaluator is named; a third party's evaluator runs when named (or with "all").
 DEFAULT_EVALUATORS = ("exact-match", "fields", "kinds", "latency", "errors", "slices")
+BATCH = 32  # messages per Chain.parse_many call
 
 
 @attrs.frozen
@@ -109,15 +110,19 @@ def parser_versions(host: Host, parsers: Iterable[str]) -> dict[str, Any]:
 def run_chain(host: Host, chain: Chain, data: LabelledData, *, tolerance: Tolerance = DEFAULT_TOLERANCE,
               progress: Callable[[int], None] | None = None) -> EvalRun:
     """Parse every row with ``chain`` (no ``parse_completed`` events: evaluation traffic is not
-    production traffic) and return the run. ``progress(k)`` is called after each message."""
+    production traffic) and return the run. Rows go in batches of ``BATCH`` (``Chain.parse_many``:
+    a language model generates for all the rows that reach it at once). ``progress(k)`` is called
+    after each batch of ``k`` messages."""
     items: list[EvalItem] = []
     start = time.perf_counter()
-    for row in data.rows:
-        message = Message(text=row.text, provider=row.provider, message_id=row.id)
-        outcome = chain.parse(message)
-        items.append(EvalItem(row, outcome.result, outcome.attempts, outcome.elapsed_ms))
+    rows = data.rows
+    for k in range(0, len(rows), BATCH):
+        batch = rows[k:k + BATCH]
+        outcomes = chain.parse_many([Message(text=r.text, provider=r.provider, message_id=r.id) for r in batch])
+        for row, outcome in zip(batch, outcomes):
+            items.append(EvalItem(row, outcome.result, outcome.attempts, outcome.elapsed_ms))
         if progress is not None:
-            progress(1)
+            progress(len(batch))
     wall = time.perf_counter() - start
     pipeline = chain.pipeline
     return EvalRun(pipeline.name, items, data, tuple(pipeline.parsers),
