@@ -1,15 +1,18 @@
-"""What the training benchmarks share: the split of the real corpus, scoring a learned parser on
-the test split and on a held-out provider with the evaluation engine, and p50 latency.
+"""What the training benchmarks share: their common options, the split of the real corpus,
+training (or loading) a model, scoring a learned parser on the test split and on a held-out
+provider with the evaluation engine, and p50 latency.
 
 The corpus is read in place (``--corpus``, default ``../shared/corpus/real.jsonl``); the split
 files and the workspace go to a scratch directory outside the repository.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,31 @@ SCRATCH = Path(os.environ.get("SIGNALOS_BENCH_DIR") or Path(tempfile.gettempdir(
 
 def default_corpus() -> Path:
     return Path(os.environ.get("SIGNALOS_CORPUS") or REPO_ROOT.parent / "shared" / "corpus" / "real.jsonl")
+
+
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's parser, described by its docstring's first paragraph, taking ``--corpus``;
+    the benchmark adds its own options, then ``parse_args`` the shared rest."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=None)
+    return ap
+
+
+def parse_args(ap: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Add the options every training benchmark ends with (``--workspace``, ``--model``,
+    ``--json``; last, so ``--help`` lists the benchmark's own first) and parse ``argv``;
+    ``--corpus`` defaults to ``default_corpus()``."""
+    ap.add_argument("--workspace", type=Path, default=SCRATCH / "ws")
+    ap.add_argument("--model", help="evaluate this registered version instead of training one")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    args.corpus = args.corpus or default_corpus()
+    return args
+
+
+def print_report(report: dict[str, Any], as_json: bool) -> None:
+    """The report on stdout: one line with ``--json``, indented otherwise."""
+    print(json.dumps(report, ensure_ascii=False, indent=None if as_json else 2))
 
 
 def splits(corpus: Path, holdout: str | None = DEFAULT_HOLDOUT, seed: int = 0):
@@ -35,7 +63,34 @@ def splits(corpus: Path, holdout: str | None = DEFAULT_HOLDOUT, seed: int = 0):
     return td, files
 
 
-def score_predictions(host, data_file: Path, predictions: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def train_or_load(store, model: str | None, train: Callable[[], Any]) -> tuple[Any, float]:
+    """The registered version ``model`` or, when it is None, the version ``train()`` registers;
+    and the wall-clock seconds that took."""
+    t0 = time.perf_counter()
+    ref = train() if model is None else store.resolve(model)
+    return ref, time.perf_counter() - t0
+
+
+def model_report(ref, wall: float, td, **extra: Any) -> dict[str, Any]:
+    """A report's head: the machine, the model, what training it cost, the data; ``extra``
+    figures go just before the validation scores."""
+    m = ref.manifest
+    return {**header(), "model": ref.spec, "train_wall_s": round(wall, 1), "training_seconds": m.training_seconds,
+            "size_bytes": m.size_bytes, "data": td.describe(), **extra, "validation": m.metrics.get("validation")}
+
+
+def score_splits(parser, td, files: dict[str, Path], name: str) -> dict[str, Any]:
+    """The test and held-out figures of ``parser``, which parses in a batch: the evaluation
+    engine's, and the latency of one-at-a-time parsing."""
+    out = {}
+    for split, rows in (("test", td.test), ("holdout", td.holdout)):
+        preds, timings = predictions_of(parser, rows)
+        out[split] = score_predictions(files[split], preds, f"{name}-{split}")
+        out[split]["latency_single"] = latency(timings)
+    return out
+
+
+def score_predictions(data_file: Path, predictions: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """Figures of the evaluation engine for parses made in a batch (``signalos eval --predictions``)."""
     import signalos_eval
     from signalos.evaluation import evaluate_labelled
@@ -71,12 +126,17 @@ def predictions_of(parser, rows, batch: bool = True) -> tuple[list[dict[str, Any
     texts = [r.text for r in rows]
     results = parser.parse_many(texts) if batch else [parser.parse(t) for t in texts]
     preds = [({**res.to_schema(), "id": r.id} if res is not None else {"id": r.id}) for r, res in zip(rows, results)]
+    return preds, parse_ms(parser, texts[:50])
+
+
+def parse_ms(parser, texts: list[str]) -> list[float]:
+    """The milliseconds ``parser.parse`` takes on each of ``texts``, one at a time."""
     timings = []
-    for t in texts[:50]:
+    for t in texts:
         t0 = time.perf_counter()
         parser.parse(t)
         timings.append((time.perf_counter() - t0) * 1000)
-    return preds, timings
+    return timings
 
 
 def latency(timings: list[float]) -> dict[str, float]:

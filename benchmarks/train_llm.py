@@ -4,8 +4,6 @@ and p50 latency. ``python -m benchmarks.train_llm [--max-steps 30] [--json]``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,27 +17,17 @@ from benchmarks import train_common as tc
 def run(corpus: Path, max_steps: int, batch_size: int, lr: float, lora_r: int, workspace: Path,
         model: str | None = None, lora_layers: int | None = None, max_length: int = 384) -> dict:
     from signalos.modelstore import ModelStore
-    from signalos.testing import make_host
-    import signalos_transformers
     from signalos_transformers.llm import LlmParser, to_result
     from signalos_transformers.train_llm import LlmHyper, train
 
     td, files = tc.splits(corpus)
     store = ModelStore(workspace)
-    t0 = time.perf_counter()
-    if model is None:
-        ref = train(td, store, hyper=LlmHyper(max_steps=max_steps, batch_size=batch_size, lr=lr, lora_r=lora_r,
-                                              lora_alpha=2 * lora_r, validate_n=20, lora_layers=lora_layers,
-                                              max_length=max_length),
-                    progress=lambda e, n, r: print(f"{e} {n} {r}", file=sys.stderr, flush=True))
-    else:
-        ref = store.resolve(model)
-    wall = time.perf_counter() - t0
+    hyper = LlmHyper(max_steps=max_steps, batch_size=batch_size, lr=lr, lora_r=lora_r, lora_alpha=2 * lora_r,
+                     validate_n=20, lora_layers=lora_layers, max_length=max_length)
+    ref, wall = tc.train_or_load(store, model, lambda: train(
+        td, store, hyper=hyper, progress=lambda e, n, r: print(f"{e} {n} {r}", file=sys.stderr, flush=True)))
     parser = LlmParser(None, {"workspace": str(workspace), "model": ref.version})
-    host = make_host(signalos_transformers)
-    report = {**tc.header(), "model": ref.spec, "train_wall_s": round(wall, 1),
-              "training_seconds": ref.manifest.training_seconds, "size_bytes": ref.manifest.size_bytes,
-              "data": td.describe(), "validation": ref.manifest.metrics.get("validation")}
+    report = tc.model_report(ref, wall, td)
     for split, rows in (("test", td.test), ("holdout", td.holdout)):
         t1 = time.perf_counter()
         answers = parser.generate([r.text for r in rows])
@@ -49,37 +37,27 @@ def run(corpus: Path, max_steps: int, batch_size: int, lr: float, lora_r: int, w
             res, why = to_result(answer, parser.calibration(p))
             valid += why != "invalid json" and not why.startswith("schema")
             preds.append({**res.to_schema(), "id": r.id} if res is not None else {"id": r.id})
-        figures = tc.score_predictions(host, files[split], preds, f"llm-{split}")
+        figures = tc.score_predictions(files[split], preds, f"llm-{split}")
         figures["valid_json_rate"] = round(valid / max(1, len(rows)), 4)
         figures["accepted_rate"] = round(sum(1 for p in preds if "kind" in p) / max(1, len(rows)), 4)
         figures["batched_ms_per_message"] = round(gen_s * 1000 / max(1, len(rows)), 1)
         report[split] = figures
-    timings = []
-    for r in list(td.test)[:10]:
-        t1 = time.perf_counter()
-        parser.parse(r.text)
-        timings.append((time.perf_counter() - t1) * 1000)
-    report["latency_single"] = tc.latency(timings)
+    report["latency_single"] = tc.latency(tc.parse_ms(parser, [r.text for r in list(td.test)[:10]]))
     return report
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=None)
+    ap = tc.argument_parser(__doc__)
     ap.add_argument("--max-steps", type=int, default=30)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lora-r", type=int, default=16)
     ap.add_argument("--lora-layers", type=int, default=None, help="adapt only the top N layers")
     ap.add_argument("--max-length", type=int, default=384)
-    ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
-    ap.add_argument("--model", help="evaluate this registered version instead of training one")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    report = run(args.corpus or tc.default_corpus(), args.max_steps, args.batch_size, args.lr, args.lora_r,
-                 args.workspace, args.model,
+    args = tc.parse_args(ap, argv)
+    report = run(args.corpus, args.max_steps, args.batch_size, args.lr, args.lora_r, args.workspace, args.model,
                  args.lora_layers, args.max_length)
-    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    tc.print_report(report, args.json)
     return 0
 
 

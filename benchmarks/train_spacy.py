@@ -5,11 +5,8 @@ latency. ``python -m benchmarks.train_spacy [--messages 1000] [--json]``.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import resource
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -22,9 +19,7 @@ from benchmarks._util import verdict
 def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | None = None) -> dict:
     import attrs
 
-    import signalos_spacy
     from signalos.modelstore import ModelStore
-    from signalos.testing import make_host
     from signalos.training.data import synthetic_examples
     from signalos_spacy.parser import SpacyParser
     from signalos_spacy.train import SpacyHyper, train
@@ -37,40 +32,27 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
         td = attrs.evolve(td, train=td.train[:messages])
     store = ModelStore(workspace)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
-    t0 = time.perf_counter()
-    if model is None:
-        ref = train(td, store, hyper=SpacyHyper(epochs=epochs),
-                    progress=lambda e, n, r: print(r, file=sys.stderr, flush=True))
-    else:
-        ref = store.resolve(model)
-    wall = time.perf_counter() - t0
+    ref, wall = tc.train_or_load(store, model, lambda: train(
+        td, store, hyper=SpacyHyper(epochs=epochs),
+        progress=lambda e, n, r: print(r, file=sys.stderr, flush=True)))
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     parser = SpacyParser(None, {"workspace": str(workspace), "model": ref.version})
-    host = make_host(signalos_spacy)
     report = {**tc.header(), "model": ref.spec, "train_messages": len(td.train), "real_train_messages": real,
               "train_wall_s": round(wall, 1), "train_cpu_s": round(cpu, 1), "training_seconds": ref.manifest.training_seconds,
               "time_verdict": verdict(wall, 60, higher_is_better=False),
               "size_bytes": ref.manifest.size_bytes, "size_verdict": verdict(ref.manifest.size_bytes, 20e6, False),
               "epochs_run": len(ref.manifest.epochs), "best_epoch": ref.manifest.metrics.get("best_epoch"),
               "validation": ref.manifest.metrics.get("validation"), "data": td.describe()}
-    for split, rows in (("test", td.test), ("holdout", td.holdout)):
-        preds, timings = tc.predictions_of(parser, rows)
-        report[split] = tc.score_predictions(host, files[split], preds, f"spacy-{split}")
-        report[split]["latency_single"] = tc.latency(timings)
-    return report
+    return {**report, **tc.score_splits(parser, td, files, "spacy")}
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=None)
+    ap = tc.argument_parser(__doc__)
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--workspace", type=Path, default=tc.SCRATCH / "ws")
-    ap.add_argument("--model", help="evaluate this registered version instead of training one")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    report = run(args.corpus or tc.default_corpus(), args.messages, args.epochs, args.workspace, args.model)
-    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    args = tc.parse_args(ap, argv)
+    report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model)
+    tc.print_report(report, args.json)
     return 0
 
 

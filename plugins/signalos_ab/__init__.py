@@ -19,11 +19,16 @@ Statistics are in :mod:`signalos.abstats`; ``signalos ab start|status|stop|promo
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from signalos.host import Host
     from signalos.models import Message
     from signalos_ab.experiments import Experiment
@@ -32,18 +37,9 @@ if TYPE_CHECKING:
 NAME = "ab"
 
 
-def _factory(host, options):
-    from signalos_ab.routing import ABRouter
-
-    return ABRouter(host, options)
-
-
-_factory.__name__ = "ABRouter"
-
-
 @hookimpl(trylast=True)
 def register_routers(register, host):
-    register(NAME, _factory)
+    register(NAME, lazy_factory("signalos_ab.routing", "ABRouter"))
 
 
 def router(host: Host, name: str = NAME, *, workspace: Any = None) -> ABRouter:
@@ -83,45 +79,45 @@ def start(host: Host, name: str, variants: Any, *, workspace: Any = None, **kw: 
     return exp
 
 
+@contextmanager
+def _changing_experiments(host: Host, workspace: Any, *,
+                          flush: bool) -> Iterator[tuple[ABRouter, sqlite_utils.Database]]:
+    """The router and a connection to its database, for a change to an experiment. ``flush``
+    first writes the parses still buffered, so figures read from ``parse_log`` include them;
+    afterwards the router re-reads its experiments, whether or not the change went through."""
+    r = router(host, workspace=workspace)
+    if flush:
+        r.flush()
+    db = r.db()
+    try:
+        yield r, db
+    finally:
+        db.close()
+        r.experiments(refresh=True)
+
+
 def check(host: Host, name: str, *, workspace: Any = None, **kw: Any) -> dict[str, Any]:
     """Evaluate, record a look and auto-promote when allowed; see ``analysis.check``."""
     from signalos_ab.analysis import check as _check
 
-    r = router(host, workspace=workspace)
-    r.flush()
-    db = r.db()
-    try:
+    with _changing_experiments(host, workspace, flush=True) as (r, db):
         return _check(host, db, name, workspace=r.workspace, **kw)
-    finally:
-        db.close()
-        r.experiments(refresh=True)
 
 
 def stop(host: Host, name: str, reason: str = "", *, workspace: Any = None) -> Experiment:
     """Stop routing to an experiment; its units go back to the default pipeline."""
     from signalos_ab.experiments import stop as _stop
 
-    r = router(host, workspace=workspace)
-    db = r.db()
-    try:
+    with _changing_experiments(host, workspace, flush=False) as (_, db):
         return _stop(db, name, reason)
-    finally:
-        db.close()
-        r.experiments(refresh=True)
 
 
 def promote(host: Host, name: str, *, workspace: Any = None, **kw: Any) -> dict[str, Any]:
     """Promote the winner (or ``variant=``) through the deployer; see ``analysis.promote``."""
     from signalos_ab.analysis import promote as _promote
 
-    r = router(host, workspace=workspace)
-    r.flush()
-    db = r.db()
-    try:
+    with _changing_experiments(host, workspace, flush=True) as (r, db):
         return _promote(host, db, name, workspace=r.workspace, **kw)
-    finally:
-        db.close()
-        r.experiments(refresh=True)
 
 
 __all__ = ["NAME", "check", "promote", "record_outcome", "register_routers", "route_and_parse", "router",

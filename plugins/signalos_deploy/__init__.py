@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 from signalos_deploy.errors import AliasConflict, DeployError
 
 if TYPE_CHECKING:
@@ -33,18 +34,9 @@ if TYPE_CHECKING:
 NAME = "blue-green"
 
 
-def _factory(host, options):
-    from signalos_deploy.deployer import BlueGreenDeployer
-
-    return BlueGreenDeployer(host, options)
-
-
-_factory.__name__ = "BlueGreenDeployer"
-
-
 @hookimpl(trylast=True)
 def register_deployers(register, host):
-    register(NAME, _factory)
+    register(NAME, lazy_factory("signalos_deploy.deployer", "BlueGreenDeployer"))
 
 
 def get_deployer(host: Host, name: str = NAME) -> Any:

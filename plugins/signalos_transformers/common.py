@@ -1,11 +1,17 @@
-"""What the transformer and LLM plugins share: the dependency check, base models and hashes."""
+"""What the transformer and LLM plugins share: the dependency check, base models and hashes,
+registering a trained model."""
 from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signalos.errors import MissingDependencyError, SignalosError
+
+if TYPE_CHECKING:
+    from signalos.modelstore import Manifest, ModelRef, ModelStore
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -56,6 +62,23 @@ def weights_sha256(model_dir: Path) -> str | None:
             return sha256_file(model_dir / name)
     shards = sorted(model_dir.glob("*.safetensors"))
     return sha256_file(shards[0]) if shards else None
+
+
+def register_trained(store: ModelStore, name: str, folder: str, model, tokenizer, *, alias: str | None,
+                     manifest: Callable[[], Manifest]) -> ModelRef:
+    """Save ``model`` and ``tokenizer`` into ``folder`` of a new version of ``name`` and commit
+    it with ``manifest()``, made once the files are written so its training time counts the
+    saving; on any failure the half-written version is removed."""
+    from signalos.modelstore import discard
+
+    staging = store.staging_dir(name)
+    try:
+        model.save_pretrained(staging / folder, safe_serialization=True)
+        tokenizer.save_pretrained(staging / folder)
+        return store.commit(staging, manifest(), alias=alias)
+    except BaseException:
+        discard(staging)
+        raise
 
 
 def quiet(trainer) -> None:

@@ -16,13 +16,15 @@ from typing import Any
 
 import attrs
 
-from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
+from signalos.modelstore import Manifest, ModelRef, ModelStore
 from signalos.training import calibration as calib
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import entity_scores, exact_flags, result_scores
 from signalos.training.spans import result_from_entities
 
-from signalos_transformers.common import quiet, set_threads, default_encoder, require_transformers, weights_sha256
+from signalos_transformers.common import (
+    default_encoder, quiet, register_trained, require_transformers, set_threads, weights_sha256,
+)
 from signalos_transformers.encoder import NAME, EncoderParser, tag_names, token_tags
 
 
@@ -155,19 +157,11 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     model.eval()
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
-    staging = store.staging_dir(name)
-    try:
-        model.save_pretrained(staging / "model", safe_serialization=True)
-        tokenizer.save_pretrained(staging / "model")
-        manifest = Manifest(
-            name=name, version=version or "", kind="transformer", base_model=str(base),
-            base_sha256=weights_sha256(base), split_hash=data.split_hash,
-            hyperparameters=hyper.to_dict(), epochs=epochs,
-            metrics={"validation": figures, "best_epoch": best["epoch"]}, calibration=calibration.to_dict(),
-            training_seconds=round(time.perf_counter() - start, 2),
-            data={**data.describe(), "classes": classes},
-        )
-        return store.commit(staging, manifest, alias=alias)
-    except BaseException:
-        discard(staging)
-        raise
+    return register_trained(store, name, "model", model, tokenizer, alias=alias, manifest=lambda: Manifest(
+        name=name, version=version or "", kind="transformer", base_model=str(base),
+        base_sha256=weights_sha256(base), split_hash=data.split_hash,
+        hyperparameters=hyper.to_dict(), epochs=epochs,
+        metrics={"validation": figures, "best_epoch": best["epoch"]}, calibration=calibration.to_dict(),
+        training_seconds=round(time.perf_counter() - start, 2),
+        data={**data.describe(), "classes": classes},
+    ))

@@ -24,7 +24,9 @@ from signalos.training import calibration as calib
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import exact_flags, result_scores
 
-from signalos_transformers.common import quiet, set_threads, default_gguf, require_transformers, weights_sha256
+from signalos_transformers.common import (
+    default_gguf, quiet, register_trained, require_transformers, set_threads, weights_sha256,
+)
 from signalos_transformers.llm import NAME, LlmParser, compact_label, prompt, to_result
 
 
@@ -99,8 +101,8 @@ def evaluate(parser: LlmParser, rows: list[Example]) -> tuple[dict[str, float], 
         return {}, [], []
     answers = parser.generate([r.text for r in rows])
     results, valid = [], 0
-    for answer, p in answers:
-        result, why = to_result(answer, p)
+    for row, (answer, p) in zip(rows, answers):
+        result, why = to_result(answer, p, text=row.text)
         results.append(result)
         valid += why != "invalid json" and not why.startswith("schema")
     labels = [r.label for r in rows]
@@ -193,18 +195,11 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     model.eval()
     figures, raws, flags = evaluate(parser, val_sample)
     calibration = calib.fit(raws, flags)
-    staging = store.staging_dir(name)
-    try:
-        model.save_pretrained(staging / "adapter", safe_serialization=True)
-        tokenizer.save_pretrained(staging / "adapter")
-        manifest = Manifest(
-            name=name, version=version or "", kind="llm", base_model=str(base_dir),
-            base_sha256=weights_sha256(base_dir), split_hash=data.split_hash, hyperparameters=hyper.to_dict(),
-            epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}, "best_step": best["step"]},
-            calibration=calibration.to_dict(), training_seconds=round(time.perf_counter() - start, 2),
-            data=data.describe(), extra={"base_dir": str(base_dir), "prompt": prompt("{text}")},
-        )
-        return store.commit(staging, manifest, alias=alias)
-    except BaseException:
-        discard(staging)
-        raise
+    # only the adapter is saved: the manifest names the base it applies to
+    return register_trained(store, name, "adapter", model, tokenizer, alias=alias, manifest=lambda: Manifest(
+        name=name, version=version or "", kind="llm", base_model=str(base_dir),
+        base_sha256=weights_sha256(base_dir), split_hash=data.split_hash, hyperparameters=hyper.to_dict(),
+        epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}, "best_step": best["step"]},
+        calibration=calibration.to_dict(), training_seconds=round(time.perf_counter() - start, 2),
+        data=data.describe(), extra={"base_dir": str(base_dir), "prompt": prompt("{text}")},
+    ))

@@ -1,16 +1,18 @@
-"""Shared CLI plumbing: the root options, building the host, reporting errors."""
+"""Shared CLI plumbing: the root options, building the host, reporting errors, writing HTML reports."""
 from __future__ import annotations
 
 import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import attrs
 import typer
 
 from signalos import __version__
+from signalos.errors import SignalosError
 
 if TYPE_CHECKING:
     from signalos.host import Host
@@ -86,3 +88,13 @@ def warn(text: str) -> None:
     """One warning line on stderr, kept apart from the data on stdout."""
     sys.stderr.write(f"warning: {text}\n")
     sys.stderr.flush()
+
+
+def write_html_report(path: Path, payload: dict[str, Any], render: Callable[[dict[str, Any]], str]) -> None:
+    """Write ``render(payload)`` to ``path`` and note the file in ``payload["report"]``; a file
+    that cannot be written is a one-line error naming it, not a traceback."""
+    try:
+        path.write_text(render(payload), encoding="utf-8")
+    except OSError as exc:
+        raise SignalosError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+    payload["report"] = str(path)

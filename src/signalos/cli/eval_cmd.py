@@ -135,11 +135,7 @@ def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, ke
     if report is not None:
         from signalos.evaluation.report import render_html
 
-        try:
-            report.write_text(render_html(payload), encoding="utf-8")
-        except OSError as exc:
-            raise SignalosError(f"cannot write the report {report}: {exc.strerror or exc}") from None
-        payload["report"] = str(report)
+        common.write_html_report(report, payload, render_html)
     if as_json:
         common.print_json(payload)
     else:

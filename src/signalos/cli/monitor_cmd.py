@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from signalos.cli import common
-from signalos.errors import SignalosError
 
 _WS = typer.Option(None, "--workspace", "-w", metavar="DIR",
                    help="Workspace directory (default: $SIGNALOS_WORKSPACE, the config's, ./.signalos).")
@@ -191,11 +190,7 @@ def report_command(
     if html is not None:
         from signalos.monitor.report import render_html
 
-        try:
-            html.write_text(render_html(payload), encoding="utf-8")
-        except OSError as exc:
-            raise SignalosError(f"cannot write the report {html}: {exc.strerror or exc}") from None
-        payload["report"] = str(html)
+        common.write_html_report(html, payload, render_html)
     if as_json:
         common.print_json(payload)
     else:
