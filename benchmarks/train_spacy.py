@@ -49,7 +49,7 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
 def main(argv=None) -> int:
     ap = tc.argument_parser(__doc__)
     ap.add_argument("--messages", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=11)
     args = tc.parse_args(ap, argv)
     report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model)
     tc.print_report(report, args.json)

@@ -110,12 +110,14 @@ def spacy_command(
     data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
     augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
     limit: Optional[int] = _LIMIT,
-    epochs: int = typer.Option(12, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
+    epochs: int = typer.Option(11, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     lr: float = typer.Option(0.001, "--lr", help="Adam learning rate."),
     dropout: float = typer.Option(0.2, "--dropout", min=0.0, max=0.9),
     patience: int = typer.Option(4, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
     lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
+    width: int = typer.Option(96, "--width", min=8, help="Width of the NER's token-to-vector CNN."),
+    depth: int = typer.Option(4, "--depth", min=1, help="Layers of the NER's token-to-vector CNN."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
@@ -133,7 +135,7 @@ def spacy_command(
     ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
                         write_splits)
     hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
-                       lang=lang)
+                       lang=lang, width=width, depth=depth)
     with _Bar(epochs, "training spacy-ner", as_json) as bar:
         ref = train(td, ModelStore(ws), hyper=hyper, name=name or "spacy-ner", version=version, alias=alias,
                     progress=bar)
