@@ -51,6 +51,15 @@ def test_when_the_first_parser_is_sure_nothing_else_runs():
     assert calls == [] and len(outcome.attempts) == 1
 
 
+def test_a_parser_saying_not_mine_does_not_open_a_vote():
+    calls = []
+    later = parser_plugin("later", lambda m: calls.append(m) or signal(0.9, stop_loss=2330))
+    outcome = vote_host(parser_plugin("acme", lambda m: None), answering("rules", signal(0.9)), later,
+                        answering("other", signal(0.9, stop_loss=2330))).parse("x")
+    assert outcome.result.parser == "rules" and outcome.result.accepted
+    assert calls == [] and [a.parser for a in outcome.attempts] == ["acme", "rules"]
+
+
 def test_an_unsure_first_answer_confirmed_by_another_parser_wins_over_a_confident_dissent():
     outcome = vote_host(answering("rules", signal(0.5)), answering("encoder", signal(0.95, stop_loss=2330)),
                         answering("ner", signal(0.6))).parse("x")

@@ -36,10 +36,10 @@ class Chain:
     accepted the most confident result is returned with ``accepted=False`` and its problems in
     ``warnings`` (a bot must not trade it blindly); with no result at all, noise.
 
-    With ``fallback = "vote"`` the first parser's accepted answer still ends the parse; when it is
-    not accepted every other parser answers, and the sound answer that at least ``quorum``
-    parsers agree on wins (``signalos.vote``). Without such a majority the first accepted answer
-    wins, as with ``"first"``."""
+    With ``fallback = "vote"`` the first answer still ends the parse when it is accepted; when it
+    is not, every other parser answers, and the sound answer that at least ``quorum`` parsers
+    agree on wins (``signalos.vote``). Without such a majority the first accepted answer wins, as
+    with ``"first"``."""
 
     def __init__(self, host: Host, pipeline: PipelineConfig):
         self.host = host
@@ -144,8 +144,9 @@ class Chain:
             tally.best = result
         if ok and tally.accepted is None:
             tally.accepted = result
-            # a vote asks everyone unless the first parser was sure
-            tally.done = not vote or len(tally.attempts) == 1
+            # a vote asks everyone unless the first answer given was sure ("not mine" and errors
+            # before it do not count: a provider's own parser may come first)
+            tally.done = not vote or all(a.result is None for a in tally.attempts[:-1])
         return tally.done
 
     def _outcome(self, tally: _Tally, elapsed_ms: float) -> ChainOutcome:
