@@ -179,7 +179,8 @@ def test_the_llm_answer_reader_rejects_invented_values():
     pytest.importorskip("signalos_transformers")
     from signalos_transformers.llm import to_result
 
-    answer = '{"kind":"signal","symbol":"XAUUSD","direction":"sell","entry":[0.632],"stop_loss":0.637,"take_profits":[0.63]}'
+    answer = ('{"kind":"signal","symbol":"XAUUSD","direction":"sell","entry":[0.632],"stop_loss":0.637,'
+              '"take_profits":[0.63]}')
     assert to_result(answer, 0.9)[0] is not None  # without the message nothing can be checked
     result, why = to_result(answer, 0.9, text="SELL 0.6320\nTP 0.6300\nSL 0.6370")
     assert result is None and why.startswith("ungrounded: symbol XAUUSD")
@@ -250,3 +251,24 @@ def test_a_batch_call_that_raises_is_an_error_attempt_of_each_message():
     assert [o.attempts[1].error for o in outcomes] == ["RuntimeError: CUDA out of memory"] * 2
     assert all(o.result.parser == "rules" and not o.result.accepted for o in outcomes)
     assert len(host.errors) == 1  # one failure, recorded once
+
+
+def test_parse_and_eval_take_a_fallback_for_any_chain(tmp_path):
+    import json
+
+    from signalos.evaluation.run import resolve_chain
+    from signalos.testing import run_cli
+
+    plugins = (answering("rules", signal(0.5)), answering("encoder", signal(0.95, stop_loss=2330)),
+               answering("ner", signal(0.6)))
+    config = {"pipelines": {"default": {"parsers": ["rules", "encoder", "ner"], "threshold": 0.7}}}
+    first = run_cli(["parse", "x", "--json"], *plugins, config=config)
+    voted = run_cli(["parse", "x", "--json", "--fallback", "vote"], *plugins, config=config)
+    assert json.loads(first.stdout)["stop_loss"] == 2330 and json.loads(voted.stdout)["stop_loss"] == 2340
+    bad = run_cli(["parse", "x", "--fallback", "majority"], *plugins, config=config)
+    assert bad.exit_code != 0 and "fallback must be one of first, vote" in str(bad.exception)
+
+    host = make_host(*plugins, config=config)
+    chain = resolve_chain(host, "default", fallback="vote")
+    assert chain.pipeline.fallback == "vote" and chain.pipeline.threshold == 0.7
+    assert resolve_chain(host, "rules,ner").pipeline.fallback == "first"

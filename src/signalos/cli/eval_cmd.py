@@ -47,6 +47,9 @@ def eval_command(
     store: bool = typer.Option(True, "--store/--no-store", help="Record the run in the workspace database."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
                                               help="Confidence threshold of a chain given as parser names."),
+    fallback: Optional[str] = typer.Option(None, "--fallback", metavar="first|vote",
+                                           help="When the first answer is not accepted: the next sound one "
+                                                "(first) or the majority of all parsers (vote)."),
     rel_tol: float = typer.Option(1e-6, "--rel-tol", help="Relative tolerance between two prices."),
     abs_tol: float = typer.Option(1e-9, "--abs-tol", help="Absolute tolerance between two prices."),
     pips: float = typer.Option(0.0, "--pips", help="Also accept prices this many pips apart (per-instrument pip size)."),
@@ -73,7 +76,7 @@ def eval_command(
     if split is not None:
         data = _split_file(split, workspace)
     _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
-              threshold, rel_tol, abs_tol, pips, pip_size)
+              threshold, fallback, rel_tol, abs_tol, pips, pip_size)
 
 
 def _split_file(split: str, workspace: Optional[Path]) -> Path:
@@ -105,7 +108,7 @@ def _split_file(split: str, workspace: Optional[Path]) -> Path:
 
 
 def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
-              threshold, rel_tol, abs_tol, pips, pip_size) -> None:
+              threshold, fallback, rel_tol, abs_tol, pips, pip_size) -> None:
     if predictions is not None and compare is not None:
         raise typer.BadParameter("--compare runs chains; it cannot be used with --predictions", param_hint="--compare")
     from signalos.evaluation import evaluate_labelled
@@ -123,7 +126,7 @@ def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, ke
 
         payload = evaluate_labelled(
             host, data, chain=chain, evaluators=evaluators, compare=compare, predictions=predictions,
-            keep_uncertain=keep_uncertain, threshold=threshold, workspace=workspace, store=store,
+            keep_uncertain=keep_uncertain, threshold=threshold, fallback=fallback, workspace=workspace, store=store,
             tolerance=Tolerance(rel_tol=rel_tol, abs_tol=abs_tol, pips=pips, pip_sizes=_pip_sizes(pip_size)),
             progress=on_progress,
         )

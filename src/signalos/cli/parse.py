@@ -38,6 +38,9 @@ def parse_command(
                                         help="Parser names to try in order, instead of a configured pipeline."),
     provider: Optional[str] = typer.Option(None, "--provider",
                                            help="Provider (channel) of the messages; a 'provider' key of a line wins."),
+    fallback: Optional[str] = typer.Option(None, "--fallback", metavar="first|vote",
+                                           help="When the first answer is not accepted: the next sound one "
+                                                "(first) or the majority of all parsers (vote)."),
     batch: int = typer.Option(1, "--batch", min=1, metavar="N",
                               help="With --input --json: parse N lines at a time, so a parser that batches "
                                    "(the llm) generates for all of them at once. Output order is unchanged."),
@@ -54,7 +57,7 @@ def parse_command(
     if text is not None and input_path is not None:
         raise typer.BadParameter("give a TEXT to parse or --input FILE, not both", param_hint="TEXT")
     host = common.make_host()
-    pipeline_name = _pipeline_name(host, pipeline, chain)
+    pipeline_name = _pipeline_name(host, pipeline, chain, fallback)
     if input_path is None:
         outcome = host.parse(Message(text, provider=provider), pipeline=pipeline_name)
         if as_json:
@@ -70,18 +73,19 @@ def parse_command(
             _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
 
 
-def _pipeline_name(host, pipeline: str | None, chain: str | None) -> str:
+def _pipeline_name(host, pipeline: str | None, chain: str | None, fallback: str | None = None) -> str:
     """Resolve the pipeline before any input is read, so a typo fails at once and not per line."""
-    if chain is None:
+    if chain is None and fallback is None:
         return host.chain(pipeline).pipeline.name
-    if pipeline is not None:
+    if chain is not None and pipeline is not None:
         raise typer.BadParameter("--chain replaces --pipeline; give one of them", param_hint="--chain")
-    names = [n.strip() for n in chain.split(",") if n.strip()]
+    base = host.config.pipeline(pipeline)
+    names = list(base.parsers) if chain is None else [n.strip() for n in chain.split(",") if n.strip()]
     if not names:
         raise typer.BadParameter("name at least one parser, e.g. --chain regex", param_hint="--chain")
-    # The ad hoc chain keeps the default pipeline's threshold: only the parsers change.
-    threshold = host.config.pipeline().threshold
-    return host.use_pipeline(ADHOC_PIPELINE, names, threshold).pipeline.name
+    # The ad hoc chain keeps the pipeline's threshold and quorum: only what was given changes.
+    return host.use_pipeline(ADHOC_PIPELINE, names, base.threshold, fallback=fallback or base.fallback,
+                             quorum=base.quorum).pipeline.name
 
 
 def _open_input(path: str):

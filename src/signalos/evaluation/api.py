@@ -56,7 +56,8 @@ def evaluate_labelled(
     host: Host, data_path: str | os.PathLike, *, chain: str | None = None,
     evaluators: Sequence[str] | None = None, compare: str | None = None,
     predictions: str | os.PathLike | None = None, keep_uncertain: bool = False,
-    threshold: float | None = None, workspace: str | os.PathLike | None = None, store: bool = True,
+    threshold: float | None = None, fallback: str | None = None,
+    workspace: str | os.PathLike | None = None, store: bool = True,
     tolerance: Tolerance = DEFAULT_TOLERANCE, progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``chain`` (or a predictions file) on a labelled file and return the JSON payload
@@ -67,8 +68,9 @@ def evaluate_labelled(
                          + (f" ({len(data.problems)} unreadable lines)" if data.problems else ""))
     names = select_evaluators(host, evaluators)
     # Resolve the chains and open the workspace first: a typo or a bad path fails before any parsing.
-    chain_a = None if predictions is not None else resolve_chain(host, chain or host.config.default_pipeline, threshold)
-    chain_b = resolve_chain(host, compare, threshold) if compare else None
+    spec = chain or host.config.default_pipeline
+    chain_a = None if predictions is not None else resolve_chain(host, spec, threshold, fallback)
+    chain_b = resolve_chain(host, compare, threshold, fallback) if compare else None
     ws = None
     if store:
         from signalos.store import Workspace

@@ -73,16 +73,23 @@ class EvalRun:
                 "threshold": self.threshold}
 
 
-def resolve_chain(host: Host, spec: str, threshold: float | None = None) -> Chain:
-    """A configured pipeline by name, or a pipeline built from comma-separated parser names."""
-    if spec in host.config.pipelines and threshold is None:
+def resolve_chain(host: Host, spec: str, threshold: float | None = None, fallback: str | None = None) -> Chain:
+    """A configured pipeline by name, or a pipeline built from comma-separated parser names;
+    ``threshold`` and ``fallback`` replace the pipeline's own when given."""
+    configured = host.config.pipelines.get(spec)
+    if configured is not None and threshold is None and fallback is None:
         return host.chain(spec)
     names = [p.strip() for p in spec.split(",") if p.strip()]
-    if spec in host.config.pipelines:
-        names = list(host.config.pipeline(spec).parsers)
+    if configured is not None:
+        names = list(configured.parsers)
     if not names:
         raise SignalosError("--chain needs a pipeline name or comma-separated parser names")
-    return host.use_pipeline(spec, names, 0.5 if threshold is None else threshold)
+    if threshold is None:
+        threshold = configured.threshold if configured is not None else 0.5
+    if fallback is None:
+        fallback = configured.fallback if configured is not None else "first"
+    quorum = configured.quorum if configured is not None else 2
+    return host.use_pipeline(spec, names, threshold, fallback=fallback, quorum=quorum)
 
 
 def parser_versions(host: Host, parsers: Iterable[str]) -> dict[str, Any]:
