@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from statistics import median
 
 from signalos.normalize import parse_number
 
@@ -29,7 +28,10 @@ def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used:
     of the tokens the reading used (``used``: their start offsets) and equal none of the levels."""
     if not levels:
         return []
-    ref = median(levels)
+    ordered = sorted(levels)
+    half = len(ordered) // 2
+    # statistics.median's float, without its checks (this runs on every signal)
+    ref = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
     low, high = ref / NEAR, ref * NEAR
     out = []
     for tok in toks:

@@ -17,6 +17,7 @@ from signalos.validate import infer_direction
 from signalos_regex.coverage import UNSURE, unread_prices
 from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
+from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import mark_keywords, tokenize
 from signalos_regex.updates import find_updates, noise_cues
@@ -80,7 +81,8 @@ class _Reading:
         self.text = text
         self.lex = lex
         self.warnings = warnings
-        self.toks = toks = mark_keywords(tokenize(text), lex, text)
+        self.lowered = text.lower()
+        self.toks = toks = mark_keywords(tokenize(text), lex, text, self.lowered)
         self.symbols = SymbolFinder(toks, lex).scan()
         self.fields = Fields(text, toks, lex, self.symbols).scan()
 
@@ -101,9 +103,10 @@ class _Reading:
             updates = find_updates(head, self.lex, head.lower())
             noise: set[str] = set()
         else:
-            lowered = text.lower()
-            updates = find_updates(text, self.lex, lowered)
-            noise = noise_cues(text, self.lex, lowered)
+            lowered = self.lowered
+            words = words_of(lowered)  # both pattern sets look up the same words
+            updates = find_updates(text, self.lex, lowered, words)
+            noise = noise_cues(text, self.lex, lowered, words)
         reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
         headline_update = any(u[1] < first_line for u in updates) and not any(c.isdigit() for c in text[:first_line])
         if f.multi:

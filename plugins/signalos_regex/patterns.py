@@ -119,6 +119,11 @@ def required_strings(source: str) -> list[frozenset[str]]:
     return sorted(set(_clauses(parsed)), key=_score, reverse=True)
 
 
+def words_of(lowered: str) -> set[str]:
+    """The words ``candidates`` looks up: computed once by a caller that asks several sets."""
+    return set(_WORDS.findall(lowered))
+
+
 def _bits(mask: int):
     """The indices of the bits set in ``mask``, lowest first."""
     while mask:
@@ -232,12 +237,13 @@ class PatternSet:
         _remember(self._word_cache, word, hit, limit=100_000)
         return hit
 
-    def candidates(self, lowered: str, *, check_needs: bool = True) -> tuple[int, ...]:
-        """Indices of the patterns worth running on ``lowered``, in priority order."""
+    def candidates(self, lowered: str, *, check_needs: bool = True, words: set[str] | None = None) -> tuple[int, ...]:
+        """Indices of the patterns worth running on ``lowered``, in priority order; ``words``:
+        ``words_of(lowered)`` when the caller has it."""
         chosen, met = self._always_mask, 0
         if self._few_keys is None or any(key in lowered for key in self._few_keys):
             cache = self._word_cache
-            for word in set(_WORDS.findall(lowered)):
+            for word in words_of(lowered) if words is None else words:
                 hit = cache.get(word) or self._learn_word(word)
                 chosen |= hit[0]
                 met |= hit[1]
@@ -260,22 +266,28 @@ class PatternSet:
             _remember(self._plans, key, plan)
         return plan
 
-    def matches(self, text: str, lowered: str | None = None, timeout: float | None = None):
-        """[(category, value, match)] in text order. Offsets are those of ``text``."""
+    def matches(self, text: str, lowered: str | None = None, timeout: float | None = None,
+                words: set[str] | None = None):
+        """[(category, value, match)] in text order. Offsets are those of ``text``; ``words``:
+        ``words_of(lowered)`` when the caller has it."""
         if lowered is None or len(lowered) != len(text):
             lowered, use_lower = text.lower(), False  # lower-casing changed the length: match case-blind
+            words = None
         else:
             use_lower = True
+        # needed strings hold for a case-sensitive match of the lowered text only
+        plan = self.candidates(lowered, check_needs=use_lower, words=words)
+        if not plan:
+            return []
         found = []
         entries = self.entries
-        # needed strings hold for a case-sensitive match of the lowered text only
-        for i in self.candidates(lowered, check_needs=use_lower):
+        for i in plan:
             category, value, lower, anycase, vetted = entries[i]
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
             for m in pattern.finditer(target) if vetted else pattern.finditer(target, timeout=timeout):
                 if m.end() > m.start():
                     found.append((m.start(), i, m.end(), category, value, m))
-        found.sort(key=lambda f: (f[0], f[1]))
+        found.sort()  # by start, then priority: no two matches share both
         out, last_end = [], -1
         for start, _, end, category, value, m in found:
             if start >= last_end:

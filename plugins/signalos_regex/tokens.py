@@ -140,8 +140,9 @@ def _word_info(word: str, lex: Lexicon) -> tuple[str, tuple[str, str] | None, bo
     return info
 
 
-def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
-    """Merge multi-word keywords into one token and tag keywords and symbol aliases."""
+def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None = None) -> list[Tok]:
+    """Merge multi-word keywords into one token and tag keywords and symbol aliases; ``lowered``
+    is ``text.lower()`` when the caller has it."""
     out: list[Tok] = []
     append = out.append
     words, prefixes, max_words, known = lex.words, lex.prefixes, lex.max_words, lex.word_info
@@ -190,13 +191,13 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
         append(merged)
         i = end_idx + 1
     if lex.word_patterns is not None:
-        out = _mark_patterns(out, lex, text)
+        out = _mark_patterns(out, lex, text, text.lower() if lowered is None else lowered)
     return out
 
 
-def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str) -> list[Tok]:
+def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str, lowered: str) -> list[Tok]:
     """Apply the ``re:`` keywords: the tokens a match covers become one keyword token."""
-    for cat, val, m in lex.word_patterns.matches(text, text.lower(), timeout=1.0):
+    for cat, val, m in lex.word_patterns.matches(text, lowered, timeout=1.0):
         inside = [k for k, t in enumerate(toks) if t.start >= m.start() and t.end <= m.end()]
         if not inside or any(toks[k].cat is not None and toks[k].cat != "dir" for k in inside):
             continue

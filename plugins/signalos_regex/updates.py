@@ -19,12 +19,14 @@ _HALF = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moit
 PRICED = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
-def find_updates(text: str, lex: Lexicon, lowered: str | None = None) -> list[tuple[Action, int, int]]:
-    """Every management action the text states, in the order written, with its span."""
+def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
+                 words: set[str] | None = None) -> list[tuple[Action, int, int]]:
+    """Every management action the text states, in the order written, with its span; ``words``:
+    see ``PatternSet.matches``."""
     if lex.updates is None:
         return []
     found: list[tuple[Action, int, int]] = []
-    for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT):
+    for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
@@ -65,8 +67,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None) -> list[tu
     return found
 
 
-def noise_cues(text: str, lex: Lexicon, lowered: str | None = None) -> set[str]:
+def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: set[str] | None = None) -> set[str]:
     """Which kinds of noise the text shows: negation, conditional, results, ads, question."""
     if lex.noise is None:
         return set()
-    return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT)}
+    return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)}

@@ -55,6 +55,7 @@ class Host:
         self._alias_watchers: dict[Path, AliasWatcher] = {}
         self._alias_lock = threading.Lock()  # one thread reloads a moved alias; the others keep serving
         self._chains: dict[str, Chain] = {}
+        self._parse_completed = self.pm.hook.parse_completed  # asked after every parse
         # Bounded so a long-running bot with a broken plugin does not grow without limit.
         self.errors: collections.deque[RecordedError] = collections.deque(maxlen=1000)
 
@@ -135,11 +136,15 @@ class Host:
         self._followed[key] = (followed, options, watcher, watcher.version(*followed, fresh=True))
 
     def _reload_if_alias_moved(self, key: tuple[str, str]) -> None:
+        # asked before every use: the common answer (the alias has not moved) takes no host lock
+        followed, _, watcher, served = self._followed[key]
+        current = watcher.version(*followed)
+        if current == served:
+            return
         with self._alias_lock:
             followed, options, watcher, served = self._followed[key]
-            current = watcher.version(*followed)
             if current == served:
-                return
+                return  # another thread took this move
             # One attempt per move; until the new version has loaded the old instance keeps
             # serving, and if it fails to load the old one goes on serving and the error is recorded.
             self._followed[key] = (followed, options, watcher, current)
@@ -191,7 +196,7 @@ class Host:
         return outcomes
 
     def _emit_parse_completed(self, message: Message, outcome: ChainOutcome) -> None:
-        for impl in self.pm.hook.parse_completed.get_hookimpls():
+        for impl in self._parse_completed.get_hookimpls():
             try:
                 impl.function(message=message, result=outcome.result, host=self)
             except Exception as exc:

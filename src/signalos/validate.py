@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from statistics import median
 
 from signalos.models import ParseResult
 from signalos.normalize import default_symbols, expand_shorthand, normalize_text, parse_number
@@ -17,9 +16,18 @@ from signalos.normalize import default_symbols, expand_shorthand, normalize_text
 MAGNITUDE_FACTOR = 3.0
 
 
+def _median(values) -> float:
+    """``statistics.median`` of a few numbers, the same float, without its checks and conversions."""
+    data = sorted(values)
+    n = len(data)
+    if n % 2:
+        return data[n // 2]
+    return (data[n // 2 - 1] + data[n // 2]) / 2
+
+
 def infer_direction(entry, stop_loss, take_profits) -> str | None:
     """Direction implied by the levels alone: SL below and TPs above the entry is a buy."""
-    ref = median(entry) if entry else None
+    ref = _median(entry) if entry else None
     tps = list(take_profits)
     if ref is None and stop_loss is not None and tps:
         return "buy" if tps[0] > stop_loss else "sell" if tps[0] < stop_loss else None
@@ -38,12 +46,16 @@ def validate(result: ParseResult) -> list[str]:
         return [] if result.actions else ["update without any action"]
     if result.kind != "signal":
         return []
+    entry, sl, tps = result.entry, result.stop_loss, result.take_profits
+    if result.symbol and sl is not None and entry and tps and _sound_levels(result.direction, entry, sl, tps) \
+            and _finite_extras(result):
+        return []  # most signals: every check below passes, and these few comparisons say so
     problems: list[str] = []
     if not result.symbol:
         problems.append("signal without a symbol")
     if result.direction not in ("buy", "sell"):
         problems.append("signal without a direction")
-    entry, sl, tps = list(result.entry), result.stop_loss, list(result.take_profits)
+    entry, tps = list(entry), list(tps)
     numbers = [*entry, *tps, *result.take_profit_pips] + [v for v in (sl, result.leverage, result.stop_loss_pips) if v is not None]
     if not all(math.isfinite(v) for v in numbers):
         # every comparison with NaN is false, so the side checks below would pass it
@@ -54,7 +66,7 @@ def validate(result: ParseResult) -> list[str]:
         return problems
     levels = [*entry, *tps] + ([sl] if sl is not None else [])
     if levels:
-        ref = median(entry) if entry else median(levels)
+        ref = _median(entry) if entry else _median(levels)
         far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
         if far:
             problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
@@ -77,6 +89,47 @@ def validate(result: ParseResult) -> list[str]:
         if any(b > a for a, b in zip(tps, tps[1:])):
             problems.append("sell take profits not descending")
     return problems
+
+
+def _sound_levels(direction, entry, sl: float, tps) -> bool:
+    """True when a signal with an entry, a stop and targets passes every level check of
+    ``validate``: finite positive prices of one magnitude on the right sides, targets in order.
+    False when any check might fail (``validate`` then runs them all to say which)."""
+    ref = _median(entry)
+    low, high = ref / MAGNITUDE_FACTOR, ref * MAGNITUDE_FACTOR
+    if not 0 < low <= high < math.inf:
+        return False
+    for p in (*entry, sl, *tps):
+        if not low <= p <= high:  # also false for NaN
+            return False
+    if direction == "buy":
+        first = min(entry)
+        if not sl < first:
+            return False
+        previous = first
+        for tp in tps:
+            if not tp > previous:
+                return False  # not above entry (the first one), or not ascending
+            previous = tp
+        return True
+    if direction == "sell":
+        first = max(entry)
+        if not sl > first:
+            return False
+        previous = first
+        for tp in tps:
+            if not tp < previous:
+                return False
+            previous = tp
+        return True
+    return False
+
+
+def _finite_extras(result: ParseResult) -> bool:
+    isfinite = math.isfinite
+    return (result.leverage is None or isfinite(result.leverage)) \
+        and (result.stop_loss_pips is None or isfinite(result.stop_loss_pips)) \
+        and all(isfinite(v) for v in result.take_profit_pips)
 
 
 _WORDS = re.compile(r"[^\W_]+")
