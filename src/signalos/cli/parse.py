@@ -153,35 +153,40 @@ def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | No
     counts: Counter = Counter()
     # One encoder for the whole stream: json.dumps(..., ensure_ascii=False) builds one per call.
     dumps, write, flush = json.JSONEncoder(ensure_ascii=False).encode, out.write, out.flush
+    for obj, message in _read_lines(lines, provider, counts):
+        if message is not None:
+            outcome = host.parse(message, pipeline=pipeline)
+            counts[outcome.result.kind] += 1
+            obj.update(outcome.to_dict(with_attempts=attempts))
+        write(dumps(obj) + "\n")
+        flush()
+    return counts
+
+
+def _read_lines(lines: Iterable[str], provider: str | None, counts: Counter):
+    """(output object, message) per non-blank line; a bad line is its error object, no message,
+    a warning on stderr and one more ``counts["error"]``."""
     for lineno, line in enumerate(lines, 1):
         if not line or line.isspace():
             continue
         try:
-            obj, message = read_line(line, provider)
+            yield read_line(line, provider)
         except BadLine as exc:
             counts["error"] += 1
             common.warn(f"line {lineno}: {exc}")
-            write(dumps(exc.to_dict(lineno)) + "\n")
-            flush()
-            continue
-        outcome = host.parse(message, pipeline=pipeline)
-        counts[outcome.result.kind] += 1
-        obj.update(outcome.to_dict(with_attempts=attempts))
-        write(dumps(obj) + "\n")
-        flush()
-    return counts
+            yield exc.to_dict(lineno), None
 
 
 def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | None, provider: str | None,
                     attempts: bool, batch: int) -> Counter:
     counts: Counter = Counter()
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    pending: list[tuple[int, dict[str, Any], Message | None]] = []  # a bad line has no message
+    pending: list[tuple[dict[str, Any], Message | None]] = []
+    waiting = 0  # messages in pending
 
     def flush() -> None:
-        good = [(obj, message) for _, obj, message in pending if message is not None]
-        outcomes = iter(host.parse_many([m for _, m in good], pipeline=pipeline))
-        for lineno, obj, message in pending:
+        outcomes = iter(host.parse_many([m for _, m in pending if m is not None], pipeline=pipeline))
+        for obj, message in pending:
             if message is not None:
                 outcome = next(outcomes)
                 counts[outcome.result.kind] += 1
@@ -190,18 +195,12 @@ def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | No
         out.flush()
         pending.clear()
 
-    for lineno, line in enumerate(lines, 1):
-        if not line or line.isspace():
-            continue
-        try:
-            obj, message = read_line(line, provider)
-        except BadLine as exc:
-            counts["error"] += 1
-            common.warn(f"line {lineno}: {exc}")
-            obj, message = exc.to_dict(lineno), None
-        pending.append((lineno, obj, message))
-        if sum(m is not None for _, _, m in pending) >= batch:
+    for obj, message in _read_lines(lines, provider, counts):
+        pending.append((obj, message))
+        waiting += message is not None
+        if waiting >= batch:
             flush()
+            waiting = 0
     if pending:
         flush()
     return counts
