@@ -15,6 +15,7 @@ from signalos.monitor.metrics import refresh_pipelines
 from signalos.monitor.templates import index_templates, new_templates
 from signalos.monitor.timeutil import epoch
 from signalos.store import Workspace
+from signalos.testing import AlertRecorder
 
 T0 = "2026-11-20T00:00:00+00:00"
 CONFIG = {"pipelines": {"default": {"parsers": ["channel", "regex"]}}}
@@ -199,17 +200,6 @@ def test_templates_new_only_after_the_baseline_and_when_repeated(ws):
 
 
 # the alert_raised hook ------------------------------------------------------------------------
-class Recorder:
-    name = "recorder"
-
-    def __init__(self):
-        self.alerts = []
-
-    @hookimpl
-    def alert_raised(self, alert, host):
-        self.alerts.append(alert)
-
-
 class Broken:
     name = "broken-chat"
 
@@ -225,7 +215,7 @@ def failing_rows(ws, hours: int = 2):
 
 
 def test_alert_raised_reaches_every_plugin_and_errors_are_recorded(ws, signalos_host, caplog):
-    recorder = Recorder()
+    recorder = AlertRecorder()
     host = signalos_host(recorder, Broken(), alerts_sink, config=CONFIG)
     failing_rows(ws)
     with caplog.at_level(logging.WARNING, logger="signalos.monitor"):
@@ -243,7 +233,7 @@ def test_alert_raised_reaches_every_plugin_and_errors_are_recorded(ws, signalos_
 
 
 def test_checking_twice_changes_nothing(ws, signalos_host):
-    recorder = Recorder()
+    recorder = AlertRecorder()
     host = signalos_host(recorder, config=CONFIG)
     failing_rows(ws)
     mon = Monitor(host, ws)
@@ -302,7 +292,7 @@ def test_a_check_that_loses_the_race_decides_nothing(ws, signalos_host, monkeypa
     from signalos.monitor.sql import set_meta, write_transaction
 
     failing_rows(ws)
-    recorder = Recorder()
+    recorder = AlertRecorder()
     mon = Monitor(signalos_host(recorder, config=CONFIG), ws)
     real = core.window_metrics
 

@@ -9,11 +9,11 @@ import sys
 import pytest
 
 import signalos.monitor.plugin as alerts_sink
-from signalos.hookspecs import hookimpl
 from signalos.monitor import Monitor, MonitorConfig, window_metrics
 from signalos.monitor.simulate import replay, simulate_rows, write_rows
 from signalos.monitor.timeutil import epoch, iso
 from signalos.store import Workspace
+from signalos.testing import AlertRecorder
 
 START = "2026-11-20T00:00:00+00:00"
 # A harmless "training command": registers toy-ner 1.0.0 as `signalos train ... --json` would.
@@ -36,17 +36,6 @@ CONFIG = {
 }
 
 
-class Recorder:
-    name = "recorder"
-
-    def __init__(self):
-        self.alerts = []
-
-    @hookimpl
-    def alert_raised(self, alert, host):
-        self.alerts.append(alert)
-
-
 def simulated_rows() -> list[dict]:
     # 0-14 h: beta switches to a new layout at 8 h, its parser reads 3 in 10 of them (by fallback);
     # 14-18 h: a retrained parser reads the new layout again.
@@ -63,7 +52,7 @@ def ws(tmp_path):
 
 
 def test_one_alert_for_the_provider_that_changed_format(ws, signalos_host):
-    recorder = Recorder()
+    recorder = AlertRecorder()
     host = signalos_host(recorder, alerts_sink, config=CONFIG)
     mon = Monitor(host, ws)
     # parses arrive as they would live, and the check runs every 15 minutes
@@ -94,7 +83,7 @@ def test_one_alert_for_the_provider_that_changed_format(ws, signalos_host):
 
 
 def test_one_check_over_the_whole_log_gives_the_same_single_alert(ws, signalos_host):
-    recorder = Recorder()
+    recorder = AlertRecorder()
     host = signalos_host(recorder, config=CONFIG)
     write_rows(ws.db, simulated_rows())
     out = Monitor(host, ws).check(now="2026-11-20T18:00:00", retrain=False)

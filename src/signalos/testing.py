@@ -99,3 +99,16 @@ def signalos_host(monkeypatch) -> Callable[..., Host]:
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     return make_host
+
+
+class AlertRecorder:
+    """A plugin that keeps every alert the monitor raises (the ``alert_raised`` event)."""
+
+    name = "alert-recorder"
+
+    def __init__(self) -> None:
+        self.alerts: list[Any] = []
+
+    @hookimpl
+    def alert_raised(self, alert, host):
+        self.alerts.append(alert)

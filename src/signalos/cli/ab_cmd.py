@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from signalos.cli import common
 from signalos.errors import SignalosError
@@ -153,7 +151,7 @@ def status_command(
         if not exps:
             typer.echo(f"no experiments in {r.workspace}")
             return
-        table = Table(title=f"experiments in {r.workspace}", box=box.SIMPLE_HEAD)
+        table = common.table(title=f"experiments in {r.workspace}")
         for col in ("name", "status", "mode", "unit", "layer", "buckets", "ramp", "variants", "winner"):
             table.add_column(col)
         for e in exps:
@@ -180,8 +178,8 @@ def _p(x: float | None) -> str:
 def _show(report: dict[str, Any]) -> None:
     exp = report["experiment"]
     console = Console()
-    table = Table(title=f"{exp['name']} ({exp['status']}, {exp['mode']}, by {exp['unit']}, ramp {exp['ramp']:g} %)",
-                  box=box.SIMPLE_HEAD)
+    table = common.table(
+        title=f"{exp['name']} ({exp['status']}, {exp['mode']}, by {exp['unit']}, ramp {exp['ramp']:g} %)")
     for col in ("variant", "target", "units", "parses", "outcomes", "success", "warnings", "p50 ms", "p95 ms"):
         table.add_column(col, justify="left" if col in ("variant", "target") else "right")
     for name, v in report["variants"].items():

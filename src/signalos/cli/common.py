@@ -98,3 +98,34 @@ def write_html_report(path: Path, payload: dict[str, Any], render: Callable[[dic
     except OSError as exc:
         raise SignalosError(f"cannot write the report {path}: {exc.strerror or exc}") from None
     payload["report"] = str(path)
+
+
+def progress_bar(console: Any = None, *, show: bool = True, bar: bool = True, transient: bool = True) -> Any:
+    """A rich progress display on stderr, drawn only on a terminal and when ``show``: the task's
+    description, then a bar with done/total and the time left, or (``bar=False``, for work of
+    unknown size) a spinner and the time spent. Add tasks with ``progress_task``."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+    )
+
+    console = console or Console(stderr=True)
+    columns = [TextColumn("[progress.description]{task.description}")]
+    columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()] if bar else [SpinnerColumn(),
+                                                                                     TimeElapsedColumn()]
+    return Progress(*columns, console=console, transient=transient, disable=not (show and console.is_terminal))
+
+
+def progress_task(progress: Any, description: str, total: int | None) -> Callable[[int], None]:
+    """Add a task to ``progress``; returns ``advance(k)``."""
+    task = progress.add_task(description, total=total)
+    return lambda k: progress.advance(task, k)
+
+
+def table(*columns: str, title: str | None = None, **options: Any) -> Any:
+    """The CLI's table style: a rule under the head and no vertical rules (readable in 80
+    columns), a bold title on the left."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(*columns, title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold", **options)

@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from signalos.cli import common
 
@@ -36,14 +33,10 @@ def register(app: typer.Typer) -> None:
     data_app.add_typer(review_app, name="review")
     data_app.command("feedback")(feedback_command)
     data_app.command("stats")(stats_command)
-    for module_name in ("data_prep", "data_gen"):
-        try:
-            module = __import__(f"signalos.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"signalos.cli.{module_name}":
-                raise
-            continue
-        module.register(data_app)
+    from signalos.cli import data_gen, data_prep
+
+    data_prep.register(data_app)
+    data_gen.register(data_app)
     app.add_typer(data_app, name="data")
 
 
@@ -62,15 +55,8 @@ def _dataset(workspace: Optional[Path]):
 
 def _progress(console: Console, description: str, total: int | None, enabled: bool = True):
     """A progress bar on stderr, shown only on a terminal and only for long work."""
-    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=console, transient=True,
-                        disable=not (enabled and console.is_terminal))
-    task = progress.add_task(description, total=total)
-    return progress, lambda n: progress.advance(task, n)
-
-
-def _table(title: str) -> Table:
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    progress = common.progress_bar(console, show=enabled)
+    return progress, common.progress_task(progress, description, total)
 
 
 def import_command(
@@ -233,7 +219,7 @@ def feedback_command(
     typer.echo(f"{report['failures']} failures, {report['queued']} queued ({report['already_queued']} already "
                f"queued), {report['open']} open in the review queue")
     if report["top_templates"]:
-        table = _table("templates that fail most")
+        table = common.table(title="templates that fail most")
         table.add_column("failures", justify="right")
         table.add_column("example")
         for t in report["top_templates"]:
@@ -260,7 +246,7 @@ def stats_command(
                f"removed, {s['augmented']} augmented, {s['synthetic']} synthetic")
     for title, key in (("kind", "by_kind"), ("split", "by_split"), ("language", "by_language"),
                        ("provider", "by_provider")):
-        table = _table(f"by {title}")
+        table = common.table(title=f"by {title}")
         table.add_column(title)
         table.add_column("messages", justify="right")
         items = list(s[key].items())

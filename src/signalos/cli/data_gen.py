@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from signalos.cli import common
 
@@ -27,13 +25,9 @@ def register(data_app: typer.Typer) -> None:
     data_app.command("synth")(synth_command)
 
 
-def _progress(description: str, total: int | None) -> tuple[Progress, object]:
-    console = Console(stderr=True)
-    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, transient=True,
-                        disable=not console.is_terminal or (total is not None and total < _PROGRESS_MIN))
-    task = progress.add_task(description, total=total)
-    return progress, lambda n: progress.advance(task, n)
+def _progress(description: str, total: int | None):
+    progress = common.progress_bar(show=total is None or total >= _PROGRESS_MIN)
+    return progress, common.progress_task(progress, description, total)
 
 
 def augment_command(

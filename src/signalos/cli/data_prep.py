@@ -10,10 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from signalos.cli import common
 
@@ -40,18 +37,6 @@ def _dataset(workspace: Optional[Path]):
     return ws, Dataset.open(ws)
 
 
-def _progress(console: Console, bar: bool = True) -> Progress:
-    columns = [SpinnerColumn(), TextColumn("[progress.description]{task.description}")]
-    if bar:
-        columns += [BarColumn(), MofNCompleteColumn()]
-    return Progress(*columns, TimeElapsedColumn(), console=console, transient=True,
-                    disable=not console.is_terminal)
-
-
-def _table(title: str) -> Table:
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
-
-
 def align_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", metavar="DIR", help=_WORKSPACE_HELP),
@@ -73,7 +58,7 @@ def align_command(
     ws, ds = _dataset(workspace)
     err = Console(stderr=True)
     total = ds.db.execute("SELECT count(DISTINCT message_id) FROM labels").fetchone()[0]
-    with _progress(err) as progress:
+    with common.progress_bar(err) as progress:
         task = progress.add_task("aligning labels", total=total)
         report = align_dataset(ds, redo=redo, progress=lambda n: progress.advance(task, n))
     if as_json:
@@ -84,7 +69,7 @@ def align_command(
                f"{report.aligned_labels} of {report.labels - report.kept} labels complete"
                + (f"; {report.kept} labels kept their spans (--redo to re-align)" if report.kept else ""))
     if report.per_field:
-        table = _table("per field")
+        table = common.table(title="per field")
         for col in ("field", "aligned", "missing"):
             table.add_column(col, justify="left" if col == "field" else "right")
         for field, c in sorted(report.per_field.items()):
@@ -121,7 +106,7 @@ def dedup_command(
 
     ws, ds = _dataset(workspace)
     err = Console(stderr=True)
-    with _progress(err, bar=False) as progress:
+    with common.progress_bar(err, bar=False) as progress:
         task = progress.add_task("dedup")
         report = dedup_dataset(ds, threshold=threshold, num_perm=num_perm, biggest=top,
                                progress=lambda stage: progress.update(task, description=f"dedup: {stage}"))
@@ -133,7 +118,7 @@ def dedup_command(
     typer.echo(f"{report.templates} templates; {report.near_merges} merged as near-duplicates; "
                f"{report.clusters} clusters hold {report.clustered_messages} messages")
     if report.biggest:
-        table = _table("biggest clusters")
+        table = common.table(title="biggest clusters")
         for col, width in (("id", 4), ("kind", 13), ("size", 5), ("templates", 9)):
             table.add_column(col, justify="left" if col == "kind" else "right", no_wrap=True, min_width=width)
         table.add_column("example", overflow="ellipsis", no_wrap=True, max_width=60)
@@ -167,7 +152,7 @@ def split_command(
     parsed = parse_ratios(ratios)
     ws, ds = _dataset(workspace)
     err = Console(stderr=True)
-    with _progress(err, bar=False) as progress:
+    with common.progress_bar(err, bar=False) as progress:
         progress.add_task("splitting")
         report = split_dataset(ds, seed=seed, ratios=parsed, stratify=keys)
     if as_json:

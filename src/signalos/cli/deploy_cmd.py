@@ -10,8 +10,6 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from signalos.cli import common
 
@@ -81,14 +79,10 @@ def deploy_command(
 ) -> None:
     """Load a version, test it on the golden set, gate it against production, then move the alias."""
     dep = _deployer(deployer)
-    err = Console(stderr=True)
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True,
-                  disable=as_json or not err.is_terminal) as progress:
+    with common.progress_bar(show=not as_json) as progress:
 
         def on_progress(label: str, total: int):
-            task = progress.add_task(f"golden set with {label}", total=total)
-            return lambda k: progress.advance(task, k)
+            return common.progress_task(progress, f"golden set with {label}", total)
 
         decision = dep.deploy(name, version, alias=alias, golden=golden, force=force, reason=reason,
                               actor=actor, workspace=workspace, progress=on_progress, dry_run=dry_run)
@@ -137,7 +131,7 @@ def history_command(
         if as_json:
             common.print_json(rows)
             return
-        table = Table("#", "started", "action", "model", "alias", "version", "from", "status", "actor", "why / reasons")
+        table = common.table("#", "started", "action", "model", "alias", "version", "from", "status", "actor", "why / reasons")
         for r in rows:
             why = "; ".join(r.get("reasons") or []) or r.get("reason") or ""
             table.add_row(str(r["id"]), r["started_at"] or "", r["action"] or "", r["name"], r["alias"],
@@ -153,7 +147,7 @@ def history_command(
         return
     # with a NAME the model column is the same on every row: leave it out, narrow terminals need the room
     columns = ["#", "moved at (UTC)", *([] if name else ["model"]), "alias", "from", "to", "gate", "actor", "reason"]
-    table = Table(*columns)
+    table = common.table(*columns)
     for r in rows:
         moved = (r["moved_at"] or "").replace("T", " ")[:19]
         table.add_row(str(r["id"]), moved, *([] if name else [r["name"]]), r["alias"], r["previous"] or "-",

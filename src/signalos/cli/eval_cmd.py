@@ -6,10 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from signalos.cli import common
 from signalos.errors import SignalosError
@@ -115,14 +112,10 @@ def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, ke
     from signalos.evaluation.scoring import Tolerance
 
     host = common.make_host()
-    err = Console(stderr=True)
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
-        tasks: dict[str, Any] = {}
+    with common.progress_bar() as progress:
 
         def on_progress(label: str, total: int):
-            tasks[label] = progress.add_task(f"parsing with {label}", total=total)
-            return lambda k: progress.advance(tasks[label], k)
+            return common.progress_task(progress, f"parsing with {label}", total)
 
         payload = evaluate_labelled(
             host, data, chain=chain, evaluators=evaluators, compare=compare, predictions=predictions,
@@ -176,7 +169,7 @@ def history_command(
     if not runs:
         typer.echo(f"no evaluation runs in {ws.path}")
         return
-    table = _table(f"evaluation runs in {ws.path}")
+    table = common.table(title=f"evaluation runs in {ws.path}")
     for col in ("id", "UTC", "chain", "data", "sha256", "n", "exact", "kind"):
         left = col in ("UTC", "chain", "data", "sha256")
         table.add_column(col, justify="left" if left else "right", no_wrap=col != "chain",
@@ -204,7 +197,7 @@ def show_command(
         common.print_json(row)
         return
     metrics = row.pop("metrics") or {}
-    table = _table(f"evaluation run {run_id}", show_header=False)
+    table = common.table(title=f"evaluation run {run_id}", show_header=False)
     for k, v in row.items():
         table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
     Console().print(table)
@@ -237,10 +230,6 @@ def diff_command(
 
 
 # rendering ------------------------------------------------------------------------------------
-def _table(title: str, **kw) -> Table:
-    # No vertical rules: the tables stay readable in an 80-column terminal.
-    return Table(title=title, box=box.SIMPLE_HEAD, **kw)
-
 
 def _pct(v: Any) -> str:
     return "-" if v is None else f"{100 * float(v):.1f}%"
@@ -268,7 +257,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
         if not isinstance(res, dict) or "error" in res:
             continue
         if name == "fields":
-            t = _table("fields", caption="a wrong value counts against both P and R")
+            t = common.table(title="fields", caption="a wrong value counts against both P and R")
             t.add_column("field", no_wrap=True)
             for col in ("P", "R", "F1", "right", "wrong", "missed", "extra"):
                 t.add_column(col, justify="right", no_wrap=True, min_width=max(5, len(col)))
@@ -277,7 +266,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
                           *(str(v[k]) for k in ("correct", "incorrect", "missed", "spurious")))
             console.print(t)
         elif name == "kinds":
-            t = _table("kinds (rows labelled, columns predicted)")
+            t = common.table(title="kinds (rows labelled, columns predicted)")
             t.add_column("")
             for col in res["columns"]:
                 t.add_column(col, justify="right")
@@ -291,7 +280,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
             console.print(f"latency p50 {res['p50_ms']:.3f} ms · p95 {res['p95_ms']:.3f} ms · p99 {res['p99_ms']:.3f} ms"
                           f" · {res['throughput_per_s']:.0f} messages/s")
         elif name == "errors":
-            t = _table(f"failures: {res['failures']} of {res['n']}")
+            t = common.table(title=f"failures: {res['failures']} of {res['n']}")
             for col in ("category", "count", "example"):
                 t.add_column(col, justify="right" if col == "count" else "left")
             for cat, v in res["categories"].items():
@@ -300,7 +289,7 @@ def _show_evaluators(console: Console, results: dict[str, Any]) -> None:
             console.print(t)
         elif name == "slices":
             for key, rows in res["slices"].items():
-                t = _table(f"by {key}")
+                t = common.table(title=f"by {key}")
                 for col in (key, "n", "exact match", "kind acc."):
                     t.add_column(col, justify="left" if col == key else "right")
                 for r in rows[:15]:
@@ -318,7 +307,7 @@ def _show_comparison(console: Console, cmp: dict[str, Any]) -> None:
     console.print(f"[bold]compare[/] {cmp['a']} (a) vs {cmp['b']} (b): exact match {_pct(e['a'])} → {_pct(e['b'])}, "
                   f"Δ {100 * e['delta']:+.1f} pts (95% {100 * e['delta_ci'][0]:+.1f} to {100 * e['delta_ci'][1]:+.1f}); "
                   f"McNemar p = {m['p_value']:.4g} (only a right {m['only_a']}, only b right {m['only_b']})")
-    t = _table("per-field difference (b − a)")
+    t = common.table(title="per-field difference (b − a)")
     for col in ("field", "F1 a", "F1 b", "ΔF1", "95% interval"):
         t.add_column(col, justify="left" if col == "field" else "right")
     for f, v in cmp["fields"].items():

@@ -6,7 +6,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from signalos.cli import common
 
@@ -60,7 +59,7 @@ def list_command(
     if not rows:
         typer.echo(f"no trained model in {store.root}")
         return
-    table = Table("model", "version", "kind", "aliases", "size", "trained", "val exact", "created")
+    table = common.table("model", "version", "kind", "aliases", "size", "trained", "val exact", "created")
     for r in rows:
         if "error" in r:
             table.add_row(r["name"], r["version"], "[red]damaged[/red]", "", "", "", "", r["error"])
@@ -105,7 +104,7 @@ def show_command(
     console.print("hyper-parameters: " + ", ".join(f"{k}={v}" for k, v in m.hyperparameters.items()))
     if m.epochs:
         keys = [k for k in m.epochs[0] if k != "epoch"]
-        table = Table("epoch", *keys, title="metrics per epoch (validation)")
+        table = common.table("epoch", *keys, title="metrics per epoch (validation)")
         for e in m.epochs:
             table.add_row(str(e.get("epoch")), *(str(e.get(k, "")) for k in keys))
         console.print(table)

@@ -5,9 +5,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from signalos.cli import common
 
@@ -78,7 +76,7 @@ def status_command(
         return
     note = " (nothing parsed in the last span: showing the span up to the last parse)" if out["shifted"] else ""
     console.print(f"{out['from'][:16]} to {out['to'][:16]} UTC{note}", markup=False)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = common.table(pad_edge=False)
     table.add_column("provider", no_wrap=True, max_width=16)
     table.add_column("n", justify="right")
     for _, head in COLUMNS:

@@ -264,7 +264,7 @@ def _show_one(outcome: ChainOutcome, attempts: bool) -> None:
     console = Console()
     console.print(Panel(table, title=title, expand=False, border_style="green" if r.accepted else "yellow"))
     if attempts:
-        att = Table("parser", "plugin", "outcome", "kind", "conf.", "ms", title="attempts")
+        att = common.table("parser", "plugin", "outcome", "kind", "conf.", "ms", title="attempts")
         for a in outcome.attempts:
             att.add_row(a.parser, a.plugin or "-", Text(a.error or a.reason), a.result.kind if a.result else "-",
                         f"{a.result.confidence:.2f}" if a.result else "-", f"{a.elapsed_ms:.2f}")
@@ -282,9 +282,8 @@ def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import Progress
-    from rich.table import Table
 
-    table = Table("line", "id", "kind", "symbol", "dir.", "entry", "SL", "TPs / actions", "parser", "conf.")
+    table = common.table("line", "id", "kind", "symbol", "dir.", "entry", "SL", "TPs / actions", "parser", "conf.")
     counts: Counter = Counter()
     show_progress = sys.stdout.isatty()
     start = time.perf_counter()

@@ -20,10 +20,9 @@ def plugins_command(
         common.print_json(info)
         return
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table("plugin", "version", "hooks", "components")
+    table = common.table("plugin", "version", "hooks", "components")
     for plugin in info:
         dist = plugin["dist"]
         version = f"{dist['name']} {dist['version']}" if dist else "-"

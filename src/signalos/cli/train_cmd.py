@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from signalos.cli import common
 
@@ -66,10 +64,7 @@ class _Bar:
     """Progress on stderr: one bar per epoch (or per optimiser step) and a line per epoch."""
 
     def __init__(self, total: int, label: str, quiet: bool):
-        self.console = Console(stderr=True)
-        self.progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
-                                 disable=quiet or not self.console.is_terminal)
+        self.progress = common.progress_bar(show=not quiet, transient=False)
         self.task = self.progress.add_task(label, total=total)
         self.quiet = quiet
 
