@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 
 from signalos.normalize import parse_number
+from signalos.validate import median
 
 from signalos_regex.tokens import Tok
 
@@ -28,10 +29,7 @@ def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used:
     of the tokens the reading used (``used``: their start offsets) and equal none of the levels."""
     if not levels:
         return []
-    ordered = sorted(levels)
-    half = len(ordered) // 2
-    # statistics.median's float, without its checks (this runs on every signal)
-    ref = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    ref = median(levels)
     low, high = ref / NEAR, ref * NEAR
     out = []
     for tok in toks:

@@ -16,8 +16,9 @@ from signalos.normalize import default_symbols, expand_shorthand, normalize_text
 MAGNITUDE_FACTOR = 3.0
 
 
-def _median(values) -> float:
-    """``statistics.median`` of a few numbers, the same float, without its checks and conversions."""
+def median(values) -> float:
+    """``statistics.median`` of a few numbers, the same float, without its checks and conversions
+    (it runs on every parse)."""
     data = sorted(values)
     n = len(data)
     if n % 2:
@@ -27,7 +28,7 @@ def _median(values) -> float:
 
 def infer_direction(entry, stop_loss, take_profits) -> str | None:
     """Direction implied by the levels alone: SL below and TPs above the entry is a buy."""
-    ref = _median(entry) if entry else None
+    ref = median(entry) if entry else None
     tps = list(take_profits)
     if ref is None and stop_loss is not None and tps:
         return "buy" if tps[0] > stop_loss else "sell" if tps[0] < stop_loss else None
@@ -46,90 +47,50 @@ def validate(result: ParseResult) -> list[str]:
         return [] if result.actions else ["update without any action"]
     if result.kind != "signal":
         return []
-    entry, sl, tps = result.entry, result.stop_loss, result.take_profits
-    if result.symbol and sl is not None and entry and tps and _sound_levels(result.direction, entry, sl, tps) \
-            and _finite_extras(result):
-        return []  # most signals: every check below passes, and these few comparisons say so
     problems: list[str] = []
     if not result.symbol:
         problems.append("signal without a symbol")
-    if result.direction not in ("buy", "sell"):
+    direction = result.direction
+    if direction not in ("buy", "sell"):
         problems.append("signal without a direction")
-    entry, tps = list(entry), list(tps)
-    numbers = [*entry, *tps, *result.take_profit_pips] + [v for v in (sl, result.leverage, result.stop_loss_pips) if v is not None]
-    if not all(math.isfinite(v) for v in numbers):
+    entry, sl, tps = result.entry, result.stop_loss, result.take_profits
+    levels = (*entry, *tps) if sl is None else (*entry, *tps, sl)
+    extras = (*result.take_profit_pips, *(v for v in (result.leverage, result.stop_loss_pips) if v is not None))
+    isfinite = math.isfinite
+    if not all(isfinite(v) for v in levels) or not all(isfinite(v) for v in extras):
         # every comparison with NaN is false, so the side checks below would pass it
         problems.append("a number is not finite")
         return problems
-    if any(p <= 0 for p in [*entry, *tps] + ([sl] if sl is not None else [])):
+    if not levels:
+        return problems
+    if min(levels) <= 0:
         problems.append("a price is zero or negative")
         return problems
-    levels = [*entry, *tps] + ([sl] if sl is not None else [])
-    if levels:
-        ref = _median(entry) if entry else _median(levels)
+    ref = median(entry or levels)
+    if max(levels) > ref * MAGNITUDE_FACTOR or min(levels) < ref / MAGNITUDE_FACTOR:
         far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
-        if far:
-            problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
-    if result.direction == "buy":
-        if entry and sl is not None and sl >= min(entry):
-            problems.append(f"buy with stop loss {sl} not below entry {min(entry)}")
-        if entry and any(tp <= min(entry) for tp in tps):
-            problems.append(f"buy with a take profit not above entry {min(entry)}")
-        if sl is not None and any(tp <= sl for tp in tps):
+        problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
+    if direction == "buy":
+        low = min(entry) if entry else None
+        if low is not None and sl is not None and sl >= low:
+            problems.append(f"buy with stop loss {sl} not below entry {low}")
+        if low is not None and tps and min(tps) <= low:
+            problems.append(f"buy with a take profit not above entry {low}")
+        if sl is not None and tps and min(tps) <= sl:
             problems.append("buy with a take profit not above the stop loss")
         if any(b < a for a, b in zip(tps, tps[1:])):
             problems.append("buy take profits not ascending")
-    elif result.direction == "sell":
-        if entry and sl is not None and sl <= max(entry):
-            problems.append(f"sell with stop loss {sl} not above entry {max(entry)}")
-        if entry and any(tp >= max(entry) for tp in tps):
-            problems.append(f"sell with a take profit not below entry {max(entry)}")
-        if sl is not None and any(tp >= sl for tp in tps):
+    elif direction == "sell":
+        high = max(entry) if entry else None
+        if high is not None and sl is not None and sl <= high:
+            problems.append(f"sell with stop loss {sl} not above entry {high}")
+        if high is not None and tps and max(tps) >= high:
+            problems.append(f"sell with a take profit not below entry {high}")
+        if sl is not None and tps and max(tps) >= sl:
             problems.append("sell with a take profit not below the stop loss")
         if any(b > a for a, b in zip(tps, tps[1:])):
             problems.append("sell take profits not descending")
     return problems
-
-
-def _sound_levels(direction, entry, sl: float, tps) -> bool:
-    """True when a signal with an entry, a stop and targets passes every level check of
-    ``validate``: finite positive prices of one magnitude on the right sides, targets in order.
-    False when any check might fail (``validate`` then runs them all to say which)."""
-    ref = _median(entry)
-    low, high = ref / MAGNITUDE_FACTOR, ref * MAGNITUDE_FACTOR
-    if not 0 < low <= high < math.inf:
-        return False
-    for p in (*entry, sl, *tps):
-        if not low <= p <= high:  # also false for NaN
-            return False
-    if direction == "buy":
-        first = min(entry)
-        if not sl < first:
-            return False
-        previous = first
-        for tp in tps:
-            if not tp > previous:
-                return False  # not above entry (the first one), or not ascending
-            previous = tp
-        return True
-    if direction == "sell":
-        first = max(entry)
-        if not sl > first:
-            return False
-        previous = first
-        for tp in tps:
-            if not tp < previous:
-                return False
-            previous = tp
-        return True
-    return False
-
-
-def _finite_extras(result: ParseResult) -> bool:
-    isfinite = math.isfinite
-    return (result.leverage is None or isfinite(result.leverage)) \
-        and (result.stop_loss_pips is None or isfinite(result.stop_loss_pips)) \
-        and all(isfinite(v) for v in result.take_profit_pips)
 
 
 _WORDS = re.compile(r"[^\W_]+")
