@@ -50,6 +50,21 @@ def test_entities_from_label_and_back():
     assert result_from_entities(text, "signal", wrong, parser="t", confidence=0.9).entry == (2305.0, 2310.0)
 
 
+def test_entities_read_decimals_carried_to_the_next_line_and_the_first_of_glued_prices():
+    # an export put ".3" on the line below "2373" and glued junk to the last target
+    text = "Buy Gold \n@2373\n.3-2369.3\nSl :2367.3\nTp1 :2375\nTp2 :2377.502302.722302.72"
+    at = text.index
+    ents = [(at("Buy"), at("Buy") + 3, "BUY"), (at("Gold"), at("Gold") + 4, "SYMBOL"),
+            (at("2373"), at("2373") + 4, "ENTRY"), (at("2369.3"), at("2369.3") + 6, "TAKE_PROFIT"),
+            (at("2367.3"), at("2367.3") + 6, "STOP_LOSS"), (at("2375"), at("2375") + 4, "TAKE_PROFIT"),
+            (at("2377.5"), len(text), "TAKE_PROFIT")]
+    result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
+    # "2373" takes its decimals, and the range it then makes with 2369.3 is one entry
+    assert result.entry == (2369.3, 2373.3)
+    assert result.take_profits == (2375.0, 2377.5)
+    assert result.stop_loss == 2367.3
+
+
 def test_kind_classes_carry_update_action_types():
     label = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit"}, {"type": "breakeven"}]}
     assert kind_class(label) == "update:tp_hit,breakeven"

@@ -85,6 +85,24 @@ def parse_number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def glued_prices(raw: str) -> list[float] | None:
+    """Prices an export glued into one run of digits and dots, each written with as many decimals
+    as the last: ``2368.502302.722302.72`` → [2368.5, 2302.72, 2302.72]. None when ``raw`` is not
+    such a run (one number, thousands groups like ``1.250.000``, or pieces that do not fit)."""
+    parts = raw.split(".")
+    if len(parts) < 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(raw) > 200:
+        return None
+    decimals = len(parts[-1])
+    if all(len(p) == 3 for p in parts[1:]) or any(len(p) <= decimals for p in parts[1:-1]):
+        return None
+    pieces, whole = [], parts[0]
+    for part in parts[1:-1]:
+        pieces.append(float(f"{whole}.{part[:decimals]}"))
+        whole = part[decimals:]
+    pieces.append(float(f"{whole}.{parts[-1]}"))
+    return pieces
+
+
 def expand_shorthand(full: str, short: str) -> float | None:
     """Expand the second number of a range written in shorthand from the full price before it.
 

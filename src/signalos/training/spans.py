@@ -14,7 +14,9 @@ from typing import Any
 import regex
 
 from signalos.models import Action, ParseResult
-from signalos.normalize import default_symbols, expand_shorthand, load_tables, normalize_text, parse_number, phrase_key
+from signalos.normalize import (
+    default_symbols, expand_shorthand, glued_prices, load_tables, normalize_text, parse_number, phrase_key,
+)
 from signalos.validate import infer_direction
 
 # Entity labels. Direction and order type are read from the label itself, so a model learns which
@@ -206,6 +208,10 @@ def _numbers_in(text: str) -> list[tuple[str, float]]:
     out = []
     for m in NUMBER.finditer(normalize_text(text)):
         v = parse_number(m.group())
+        if v is None:
+            # one entity is one value: of prices glued by an export ("2368.502302.72"), the first
+            glued = glued_prices(m.group())
+            v = glued[0] if glued else None
         if v is not None:
             out.append((m.group(), v))
     return out
@@ -218,6 +224,25 @@ def _fix_magnitude(value: float, ref: float | None) -> float:
             if 0.3 < value * factor / ref < 3:
                 return value * factor
     return value
+
+
+# The decimals of a price carried to the next line by an export: "@2373\n.3-2369.3" is 2373.3.
+_DECIMALS_BELOW = regex.compile(r"[ \t]*\n[ \t]*\.\d+(?![\d.])")
+
+
+_LINE_BREAK_IN_NUMBER = regex.compile(r"(?<=\d)[ \t]*\n[ \t]*(?=\.\d)")
+
+
+def _whole_numbers(text: str, ents: list[Entity]) -> list[Entity]:
+    """Price entities that end where the next line goes on with their decimals take them in."""
+    out = []
+    for s, e, lab in ents:
+        if lab in _PRICE_LABELS and text[s:e][-1:].isdigit() and "." not in text[s:e]:
+            m = _DECIMALS_BELOW.match(text, e)
+            if m and not any(s2 < m.end() and e2 > e for s2, e2, _ in ents if (s2, e2) != (s, e)):
+                e = m.end()
+        out.append((s, e, lab))
+    return out
 
 
 _RANGE_GAP = regex.compile(r"\s*(?:[-–—~]|to|до|تا)\s*", regex.IGNORECASE)
@@ -239,7 +264,7 @@ def _join_ranges(text: str, ents: list[Entity]) -> list[Entity]:
 def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *, parser: str,
                          confidence: float) -> ParseResult:
     """Build the schema result from a predicted kind class and entities (start, end, label)."""
-    ents = _join_ranges(text, sorted(entities))
+    ents = _join_ranges(text, _whole_numbers(text, sorted(entities)))
     spans: dict[str, list[tuple[int, int]]] = {}
     kind = kind_cls.partition(":")[0]
     symbol = None
@@ -274,7 +299,7 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
                 order_type = lab[6:].lower()
                 spans["order_type"] = [(s, e)]
             continue
-        nums = _numbers_in(chunk)
+        nums = _numbers_in(_LINE_BREAK_IN_NUMBER.sub("", chunk) if "\n" in chunk else chunk)
         if not nums:
             continue
         if lab == "LEVERAGE":
