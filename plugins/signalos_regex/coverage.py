@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from typing import Final
 
 from signalos.normalize import parse_number
 from signalos.validate import median
@@ -18,10 +19,10 @@ from signalos_regex.tokens import Tok
 
 # Confidence of a reading that left a price-like number out: about the share of such readings
 # that were right on the real corpus.
-UNSURE = 0.5
-NEAR = 1.18  # within this factor of the median level a number reads as a price of the same trade
-MAX_INDEX = 20  # "TP 3", "Signal no.7": small integers are labels' numbers, not prices
-_UNIT = re.compile(r"\s*(?:%|pips?\b|pts\b|points?\b|p\b|x\b)", re.IGNORECASE)
+UNSURE: Final = 0.5
+NEAR: Final = 1.18  # within this factor of the median level a number reads as a price of the same trade
+MAX_INDEX: Final = 20  # "TP 3", "Signal no.7": small integers are labels' numbers, not prices
+_UNIT: Final = re.compile(r"\s*(?:%|pips?\b|pts\b|points?\b|p\b|x\b)", re.IGNORECASE)
 
 
 def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used: Collection[int]) -> list[str]:
@@ -31,7 +32,7 @@ def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used:
         return []
     ref = median(levels)
     low, high = ref / NEAR, ref * NEAR
-    out = []
+    out: list[str] = []
     for tok in toks:
         if tok.kind != "num" or tok.skip or tok.start in used:
             continue

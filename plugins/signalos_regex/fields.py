@@ -6,20 +6,23 @@ so "Support around 113.10" under an empty "SL - ???" is not taken for the stop.
 """
 from __future__ import annotations
 
+from typing import Final
+
 from signalos.normalize import expand_shorthand, parse_number
 
 from signalos_regex.lexicon import NEGATORS, Lexicon
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import Tok
 
-PIPS_WORDS = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
+PIPS_WORDS: Final = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
                         "پیپ", "puntos", "pontos", "punkte"})
-LOT_WORDS = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
-RANGE_SEPARATORS = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
-SENTENCE_ENDS = frozenset({".", "!", "?", "。", "！", "？", ";"})
-PLACEHOLDERS = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
-KEYCAP = ("\ufe0f", "\u20e3")
-PRICE_FIELDS = ("entry", "stop_loss", "take_profit")
+LOT_WORDS: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
+RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
+SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
+PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
+KEYCAP: Final = ("\ufe0f", "\u20e3")
+KEYCAP_OR_PAREN: Final = (*KEYCAP, ")")
+PRICE_FIELDS: Final = ("entry", "stop_loss", "take_profit")
 
 
 class Fields:
@@ -30,26 +33,26 @@ class Fields:
         self.toks = toks
         self.lex = lex
         self.symbols = symbols
-        self.directions: list[tuple[str, Tok, bool]] = []  # (direction, token, negated)
-        self.order_types: list[tuple[str, Tok]] = []
+        self.directions: list[tuple[str | None, Tok, bool]] = []  # (direction, token, negated)
+        self.order_types: list[tuple[str | None, Tok]] = []
         self.values: dict[str, list[tuple[float, Tok]]] = {f: [] for f in PRICE_FIELDS}
         self.stop_pips: list[tuple[float, Tok]] = []
         self.target_pips: list[tuple[float, Tok]] = []
         self.leverage: list[tuple[float, Tok]] = []
-        self.labelled: set[str] = set()  # fields that some label opened
-        self.multi = False  # a second signal follows the first one
-        self.magnitude = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
+        self.labelled: set[str | None] = set()  # fields that some label opened
+        self.multi: bool = False  # a second signal follows the first one
+        self.magnitude: tuple[float, float] | None = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
 
     @property
-    def entry(self):
+    def entry(self) -> list[tuple[float, Tok]]:
         return self.values["entry"]
 
     @property
-    def stop(self):
+    def stop(self) -> list[tuple[float, Tok]]:
         return self.values["stop_loss"]
 
     @property
-    def targets(self):
+    def targets(self) -> list[tuple[float, Tok]]:
         return self.values["take_profit"]
 
     # ------------------------------------------------------------------------------------------
@@ -57,7 +60,7 @@ class Fields:
         toks, n = self.toks, len(self.toks)
         # bound once: this loop runs on every token of every message
         token_ids, currency_words = self.symbols.token_ids, self.lex.symbols.currency_words
-        fillers, emoji_labels, number_role = self.lex.fillers, self.lex.emoji_labels, self._number_role
+        fillers, emoji_labels = self.lex.fillers, self.lex.emoji_labels
         current: str | None = None  # the open field
         label_line = 0
         filled = 0
@@ -147,7 +150,7 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
-            role, value = number_role(i, current)
+            role, value = self._number_role(i, current)
             if role is None:
                 continue
             field = current
@@ -182,9 +185,10 @@ class Fields:
                         value = expanded
                         full_raw = prev_num[0]
             if self.magnitude is not None:
-                value = self._thousands(i, value, values)
-                if value is None:
+                thousands = self._thousands(i, value, values)
+                if thousands is None:
                     continue
+                value = thousands
             values.append((value, tok))
             filled += 1
             prev_num = (full_raw, value, tok, field)
@@ -194,7 +198,10 @@ class Fields:
     # ------------------------------------------------------------------------------------------
     def _thousands(self, i: int, value: float, values: list[tuple[float, Tok]]) -> float | None:
         """"DAX 19.450" → 19450; "42 350" → 42350 (merged into the price before; None returned)."""
-        low, high = self.magnitude
+        magnitude = self.magnitude
+        if magnitude is None:  # never: the caller asks only with a magnitude
+            return value
+        low, high = magnitude
         if low <= value <= high:
             return value
         raw = self.toks[i].text
@@ -276,7 +283,7 @@ class Fields:
                     and lev.start == after_range.end:
                 return "leverage", value  # "5-10x": the low end of a leverage range
         if integer and value <= 20:
-            if nxt is not None and nxt.kind == "p" and nxt.text in (*KEYCAP, ")"):
+            if nxt is not None and nxt.kind == "p" and nxt.text in KEYCAP_OR_PAREN:
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
             label = _prev_significant(toks, i, skip=".:#-")
             after = _next_non_space(toks, i + 1, skip=".:)-=：@")

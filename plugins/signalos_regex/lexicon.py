@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import regex
 
@@ -18,11 +18,11 @@ from signalos.normalize import SymbolTable, load_tables, phrase_key
 from signalos_regex.patterns import PatternSet
 
 # Priority when two update patterns match at the same place: the more specific one wins.
-UPDATE_ORDER = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
-NOISE_ORDER = ("negation", "conditional", "results", "ads", "question")
-SYMBOL_LABELS = ("pair", "symbol", "coin", "coin name", "name", "asset", "instrument", "ticker", "currency pair",
+UPDATE_ORDER: Final = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
+NOISE_ORDER: Final = ("negation", "conditional", "results", "ads", "question")
+SYMBOL_LABELS: Final = ("pair", "symbol", "coin", "coin name", "name", "asset", "instrument", "ticker", "currency pair",
                  "пара", "монета", "инструмент", "جفت ارز", "نماد", "par", "sembol", "paire", "simbolo")
-NEGATORS = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",
+NEGATORS: Final = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",
                       "nie", "jangan", "không", "mat", "na", "نه", "لا", "不", "别"})
 
 
@@ -31,7 +31,7 @@ class Lexicon:
 
     def __init__(self, keywords: dict[str, Any], symbols: SymbolTable, vetted: Collection[str] = ()):
         self.symbols = symbols
-        self._vetted = vetted
+        self._vetted: Collection[str] = vetted
         self.words: dict[str, tuple[str, str]] = {}
         self.patterns: list[tuple[str, str, str]] = []  # (category, value, pattern) of "re:" entries
         self._add_section(keywords.get("direction", {}), "dir")
@@ -43,17 +43,17 @@ class Lexicon:
         for label, marks in keywords.get("emoji_labels", {}).items():
             for mark in marks:
                 self.emoji_labels[mark.rstrip("\ufe0f")] = label
-        self.max_words = max((k.count(" ") + 1 for k in self.words), default=1)
+        self.max_words: int = max((k.count(" ") + 1 for k in self.words), default=1)
         self.max_words = max(self.max_words, symbols.max_alias_words)
-        self.fillers = frozenset(phrase_key(w) for w in keywords.get("fillers", {}).get("words", []))
+        self.fillers: frozenset[str] = frozenset(phrase_key(w) for w in keywords.get("fillers", {}).get("words", []))
         for key, canonical in symbols.aliases.items():
             self.words.setdefault(key, ("sym", canonical))
         # every proper prefix of a multi-word key, so the tokenizer extends a phrase only when useful
-        self.prefixes = frozenset(" ".join(k.split(" ")[:n]) for k in self.words for n in range(1, k.count(" ") + 1))
-        self.word_patterns = self._compile(self.patterns) if self.patterns else None
-        self.updates = self._compile(
+        self.prefixes: frozenset[str] = frozenset(" ".join(k.split(" ")[:n]) for k in self.words for n in range(1, k.count(" ") + 1))
+        self.word_patterns: PatternSet | None = self._compile(self.patterns) if self.patterns else None
+        self.updates: PatternSet | None = self._compile(
             [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])
-        self.noise = self._compile(
+        self.noise: PatternSet | None = self._compile(
             [(t, t, p) for t in NOISE_ORDER for p in keywords.get("noise", {}).get(t, [])])
         # what the tokenizer learned of each word it met (``tokens._word_info``): channels reuse
         # a small vocabulary, so most words are looked up once

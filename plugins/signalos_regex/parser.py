@@ -8,9 +8,9 @@ patterns from the keyword tables. Nothing here knows a provider: formats are lea
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from signalos.models import Message, ParseResult
+from signalos.models import Action, Message, ParseResult
 from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
 
@@ -19,11 +19,11 @@ from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
-from signalos_regex.tokens import mark_keywords, tokenize
+from signalos_regex.tokens import Tok, mark_keywords, tokenize
 from signalos_regex.updates import find_updates, noise_cues
 
-NAME = "regex"
-MAX_CHARS = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
+NAME: Final = "regex"
+MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
 
 
 class RegexParser:
@@ -35,7 +35,7 @@ class RegexParser:
     number unread says so in a warning and its confidence drops to 0.5 (``coverage.py``).
     """
 
-    def __init__(self, host: Any = None, options: dict[str, Any] | None = None):
+    def __init__(self, host: Any = None, options: dict[str, Any] | None = None) -> None:
         options = dict(options or {})
         base = Path(getattr(getattr(host, "config", None), "base_dir", ".") or ".")
         self._files = lambda key, opts: [base / p for p in opts.get(key, [])]
@@ -76,7 +76,7 @@ class RegexParser:
 class _Reading:
     """One message being read and the decision between signal, update and noise."""
 
-    def __init__(self, text: str, lex: Lexicon, warnings: list[str], doubt: bool = True):
+    def __init__(self, text: str, lex: Lexicon, warnings: list[str], doubt: bool = True) -> None:
         self.doubt = doubt
         self.text = text
         self.lex = lex
@@ -129,7 +129,7 @@ class _Reading:
             return self._signal([])
         return ParseResult.noise(parser=NAME, confidence=0.8 if noise else 0.6, warnings=tuple(self.warnings))
 
-    def _signal(self, live_dirs) -> ParseResult:
+    def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
         f = self.fields
         spans: dict[str, tuple[tuple[int, int], ...]] = {}
         entry = [v for v, _ in f.entry]
@@ -173,12 +173,12 @@ class _Reading:
             stop_loss_pips=f.stop_pips[0][0] if f.stop_pips and stop is None else None,
             take_profit_pips=[v for v, _ in f.target_pips] if not targets else [],
             parser=NAME, confidence=round(min(confidence, 0.98, UNSURE if unread else 1.0), 4), spans=spans,
-            warnings=tuple(self.warnings),
+            warnings=tuple(self.warnings),  # type: ignore[arg-type]
         )
 
-    def _update(self, updates, symbol) -> ParseResult:
-        spans = {"actions": tuple((a, b) for _, a, b in updates)}
+    def _update(self, updates: list[tuple[Action, int, int]], symbol: str | None) -> ParseResult:
+        spans: dict[str, tuple[tuple[int, int], ...]] = {"actions": tuple((a, b) for _, a, b in updates)}
         if self.symbols.best:
             spans["symbol"] = ((self.symbols.best[2], self.symbols.best[3]),)
-        return ParseResult(kind="update", symbol=symbol, actions=[u[0] for u in updates], parser=NAME,
-                           confidence=0.85 if symbol else 0.8, spans=spans, warnings=tuple(self.warnings))
+        return ParseResult(kind="update", symbol=symbol, actions=[u[0] for u in updates], parser=NAME,  # type: ignore[misc]
+                           confidence=0.85 if symbol else 0.8, spans=spans, warnings=tuple(self.warnings))  # type: ignore[arg-type, misc]

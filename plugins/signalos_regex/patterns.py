@@ -15,23 +15,24 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from typing import Any, Final
 
 import regex
 
 try:  # the standard library's own pattern parser: private, but there since Python 3.11
-    import re._constants as sre
-    import re._parser as sre_parse
+    import re._constants as sre  # type: ignore[import-not-found]
+    import re._parser as sre_parse  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - without it no pattern is skipped for its strings
     sre = sre_parse = None
 
-_LITERAL = re.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\(\?P<)[^\W\d_]{2,}")
-_WORDS = re.compile(r"[^\W\d_]+")
-_NOT_A_QUANTIFIER = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
-MAX_PREFIX = 12
-MAX_FEW_KEYS = 8
-MAX_NEEDS = 3  # clauses of needed strings kept per pattern, the most selective first
-_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
+_LITERAL: Final = re.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\(\?P<)[^\W\d_]{2,}")
+_WORDS: Final = re.compile(r"[^\W\d_]+")
+_NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
+MAX_PREFIX: Final = 12
+MAX_FEW_KEYS: Final = 8
+MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most selective first
+_REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
 
 def _literals(source: str) -> frozenset[str]:
@@ -124,7 +125,7 @@ def words_of(lowered: str) -> set[str]:
     return set(_WORDS.findall(lowered))
 
 
-def _bits(mask: int):
+def _bits(mask: int) -> Iterator[int]:
     """The indices of the bits set in ``mask``, lowest first."""
     while mask:
         low = mask & -mask
@@ -132,7 +133,7 @@ def _bits(mask: int):
         mask ^= low
 
 
-def _remember(cache: dict, key, value, limit: int = 10_000) -> None:
+def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = 10_000) -> None:
     if len(cache) > limit:
         cache.clear()
     cache[key] = value
@@ -154,7 +155,7 @@ class PatternSet:
     ``vetted`` holds the ``re:`` entries known safe on any text (those of the built-in tables)."""
 
     def __init__(self, entries: list[tuple[str, str, str]], vetted: Collection[str] = ()):
-        self.entries: list[tuple[str, str, object, object, bool]] = []  # ..., vetted
+        self.entries: list[tuple[str, str, Any, Any, bool]] = []  # ..., vetted
         self.index: dict[str, list[int]] = {}
         self.always: list[int] = []
         # Clauses of needed strings, numbered; a pattern runs only when the text meets all of its
@@ -179,14 +180,14 @@ class PatternSet:
                 self.always.append(i)
             for w in words:
                 self.index.setdefault(w[:MAX_PREFIX], []).append(i)
-        self._always_mask = sum(1 << i for i in self.always)
+        self._always_mask: int = sum(1 << i for i in self.always)
         # With a handful of indexed words (the "re:" labels), looking for them in the text is
         # cheaper than splitting the text into words; when none is there, only the patterns that
         # always run are chosen, and this holds when their needs are not read from words.
         in_words = sum(1 << cid for cid, _ in self._word_clauses)
         few = len(self.index) <= MAX_FEW_KEYS and not any(self._needs[i] & in_words for i in self.always)
-        self._few_keys = tuple(self.index) if few else None
-        self._text_masks = [(string, sum(1 << cid for cid in cids)) for string, cids in self._text_strings.items()]
+        self._few_keys: tuple[str, ...] | None = tuple(self.index) if few else None
+        self._text_masks: list[tuple[str, int]] = [(string, sum(1 << cid for cid in cids)) for string, cids in self._text_strings.items()]
         # word clauses by the first two letters of their strings: a new word is checked in a
         # time that grows with its length only (hostile text is full of new words)
         word_masks: dict[str, int] = {}
@@ -267,7 +268,7 @@ class PatternSet:
         return plan
 
     def matches(self, text: str, lowered: str | None = None, timeout: float | None = None,
-                words: set[str] | None = None):
+                words: set[str] | None = None) -> list[tuple[str, str, Any]]:
         """[(category, value, match)] in text order. Offsets are those of ``text``; ``words``:
         ``words_of(lowered)`` when the caller has it."""
         if lowered is None or len(lowered) != len(text):
@@ -279,7 +280,7 @@ class PatternSet:
         plan = self.candidates(lowered, check_needs=use_lower, words=words)
         if not plan:
             return []
-        found = []
+        found: list[tuple[int, int, int, str, str, Any]] = []
         entries = self.entries
         for i in plan:
             category, value, lower, anycase, vetted = entries[i]
@@ -288,7 +289,8 @@ class PatternSet:
                 if m.end() > m.start():
                     found.append((m.start(), i, m.end(), category, value, m))
         found.sort()  # by start, then priority: no two matches share both
-        out, last_end = [], -1
+        out: list[tuple[str, str, Any]] = []
+        last_end = -1
         for start, _, end, category, value, m in found:
             if start >= last_end:
                 out.append((category, value, m))

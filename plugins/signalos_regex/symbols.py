@@ -1,13 +1,15 @@
 """Finding the instrument a message names."""
 from __future__ import annotations
 
+from typing import Final
+
 import regex
 
 from signalos_regex.lexicon import Lexicon
 from signalos_regex.tokens import Tok
 
-_TICKER = regex.compile(r"^[A-Za-z0-9]{2,12}$")
-SYMBOL_LABEL_PUNCT = "#$:-=()[]*|>\ufe0f"
+_TICKER: Final = regex.compile(r"^[A-Za-z0-9]{2,12}$")
+SYMBOL_LABEL_PUNCT: Final = "#$:-=()[]*|>\ufe0f"
 
 
 class SymbolFinder:
@@ -19,10 +21,10 @@ class SymbolFinder:
     def __init__(self, toks: list[Tok], lex: Lexicon):
         self.toks = toks
         self.lex = lex
-        self.best: tuple[int, str, int, int] | None = None  # (priority, symbol, start, end)
+        self.best: tuple[int, str | None, int, int] | None = None  # (priority, symbol, start, end)
         self.token_ids: set[int] = set()
 
-    def _offer(self, priority: int, symbol: str, first: int, last: int) -> None:
+    def _offer(self, priority: int, symbol: str | None, first: int, last: int) -> None:
         self.token_ids.update(range(first, last + 1))
         if self.best is None or priority < self.best[0]:
             self.best = (priority, symbol, self.toks[first].start, self.toks[last].end)

@@ -7,37 +7,38 @@ library's ``re`` and dictionary lookups.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from signalos_regex.lexicon import Lexicon
 
-_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
-_LETTER = rf"(?:[^\W\d_]|[{_MARKS}])"
+_MARKS: Final = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
+_LETTER: Final = rf"(?:[^\W\d_]|[{_MARKS}])"
 # Possessive repeats and the shared "\d++" only spare the engine backtracking that could never
 # change a token: what follows a run of digits or letters cannot start with one.
-TOKEN = re.compile(
+TOKEN: Final = re.compile(
     r"\d++(?:(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?:[.,]\d+)?½?)|½"                        # number (1½ too)
     rf"|(?:[^\W\d_]++|[{_MARKS}]++)++(?:['’&](?:[^\W\d_]++|[{_MARKS}]++)++)*+"         # word
     r"|\n"                                                                           # newline
     r"|\S"                                                                           # anything else
 )
-_LETTER_START = re.compile(_LETTER)
-_KIND_OF_FIRST: dict[str, str] = {}  # a token's kind follows from its first character
+_LETTER_START: Final = re.compile(_LETTER)
+_KIND_OF_FIRST: Final[dict[str, str]] = {}  # a token's kind follows from its first character
 # Dates, clock times and ISO timestamps are never prices.
-TIMESTAMP = re.compile(
+TIMESTAMP: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![^\W\d_])(?<![\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
     r"|\d{1,2}/\d{1,2}/\d{2,4}(?![\d.])"
     r"|(?:19|20)\d\d[./](?:0[1-9]|1[0-2])[./](?:0[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?<![\d.])(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:19|20)?\d\d(?![\d.])"
 )
-TIMESTAMP_HINT = re.compile(r"\d:\d\d|\d[./-]\d\d[./-]\d")
-URL = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
-JOINERS = frozenset("-/_.'’&")
-GLUE_LABELS = frozenset({"entry", "stop_loss", "take_profit", "leverage"})
+TIMESTAMP_HINT: Final = re.compile(r"\d:\d\d|\d[./-]\d\d[./-]\d")
+URL: Final = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
+JOINERS: Final = frozenset("-/_.'’&")
+GLUE_LABELS: Final = frozenset({"entry", "stop_loss", "take_profit", "leverage"})
 
 
 # Scripts written without spaces between words: Chinese, Japanese, Korean, Thai.
-_CJK = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af]")
+_CJK: Final = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af]")
 
 
 def _kind(first: str) -> str:
@@ -57,13 +58,21 @@ class Tok:
 
     __slots__ = ("kind", "text", "start", "end", "cat", "val", "skip")
 
-    def __init__(self, kind: str, text: str, start: int, end: int):
+    kind: str
+    text: str
+    start: int
+    end: int
+    cat: str | None
+    val: str | None
+    skip: bool
+
+    def __init__(self, kind: str, text: str, start: int, end: int) -> None:
         self.kind = kind
         self.text = text
         self.start = start
         self.end = end
-        self.cat: str | None = None
-        self.val: str | None = None
+        self.cat = None
+        self.val = None
         self.skip = False
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
@@ -73,30 +82,29 @@ class Tok:
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
-    masked = [m.span() for m in TIMESTAMP.finditer(text)] if TIMESTAMP_HINT.search(text) else ()
-    urls = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else ()
+    masked: list[tuple[int, int]] = [m.span() for m in TIMESTAMP.finditer(text)] if TIMESTAMP_HINT.search(text) else []
+    urls: list[tuple[int, int]] = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else []
     cjk = _CJK.search(text) is not None
     toks: list[Tok] = []
-    append = toks.append
     kinds = _KIND_OF_FIRST
-    find = text.find
     end = 0
+    word: str
     # Only spaces lie between two tokens, so each token is the first occurrence of its text
     # from the end of the one before: cheaper than a match object per token.
     for word in TOKEN.findall(text):
-        start = find(word, end)
+        start = text.find(word, end)
         end = start + len(word)
         kind = kinds.get(word[0]) or _kind(word[0])
         if urls and any(a <= start < b for a, b in urls):
             continue  # a link's words and numbers are not the message's
         if cjk and kind == "word" and _CJK.search(word):
             for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
-                append(Tok("word", ch, start + k, start + k + 1))
+                toks.append(Tok("word", ch, start + k, start + k + 1))
             continue
         tok = Tok(kind, word, start, end)
         if masked and kind == "num" and any(a <= start < b for a, b in masked):
             tok.skip = True
-        append(tok)
+        toks.append(tok)
     return toks
 
 
@@ -144,18 +152,17 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
     """Merge multi-word keywords into one token and tag keywords and symbol aliases; ``lowered``
     is ``text.lower()`` when the caller has it."""
     out: list[Tok] = []
-    append = out.append
     words, prefixes, max_words, known = lex.words, lex.prefixes, lex.max_words, lex.word_info
     n = len(toks)
     i = 0
     while i < n:
         tok = toks[i]
         if tok.kind != "word":
-            append(tok)
+            out.append(tok)
             i += 1
             continue
         key, hit, is_prefix, glue = known.get(tok.text) or _word_info(tok.text, lex)
-        best = (hit, i) if hit else None
+        best: tuple[tuple[str, str], int] | None = (hit, i) if hit else None
         if is_prefix:
             k, count = i + 1, 1
             while count < max_words and k < n:
@@ -179,7 +186,7 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
                 toks[i:i + 1] = [Tok("word", w[:glue], tok.start, at), Tok("word", w[glue:], at, tok.end)]
                 n = len(toks)
                 continue
-            append(tok)
+            out.append(tok)
             i += 1
             continue
         (cat, val), end_idx = best
@@ -188,7 +195,7 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
         else:
             merged = tok
         merged.cat, merged.val = cat, val
-        append(merged)
+        out.append(merged)
         i = end_idx + 1
     if lex.word_patterns is not None:
         out = _mark_patterns(out, lex, text, text.lower() if lowered is None else lowered)
@@ -197,7 +204,10 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
 
 def _mark_patterns(toks: list[Tok], lex: Lexicon, text: str, lowered: str) -> list[Tok]:
     """Apply the ``re:`` keywords: the tokens a match covers become one keyword token."""
-    for cat, val, m in lex.word_patterns.matches(text, lowered, timeout=1.0):
+    patterns = lex.word_patterns
+    if patterns is None:
+        return toks
+    for cat, val, m in patterns.matches(text, lowered, timeout=1.0):
         inside = [k for k, t in enumerate(toks) if t.start >= m.start() and t.end <= m.end()]
         if not inside or any(toks[k].cat is not None and toks[k].cat != "dir" for k in inside):
             continue

@@ -1,6 +1,8 @@
 """Updates (management of an open trade) and noise cues, from the pattern tables."""
 from __future__ import annotations
 
+from typing import Final
+
 import regex
 
 from signalos.models import Action
@@ -10,13 +12,13 @@ from signalos_regex.lexicon import Lexicon
 
 # Seconds per pattern pass. A safety net against a user pattern that backtracks badly, set far
 # above what any pattern costs on a 4,096-character text so a busy machine never changes answers.
-PATTERN_TIMEOUT = 1.0
-_PRICE_AFTER = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
-_PRICE_IN = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
-_TP_INDEX = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
-_PERCENT = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
-_HALF = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moitié", regex.IGNORECASE)
-PRICED = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
+PATTERN_TIMEOUT: Final = 1.0
+_PRICE_AFTER: Final = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
+_PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
+_TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
+_PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
+_HALF: Final = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moitié", regex.IGNORECASE)
+PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
 def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
@@ -30,7 +32,9 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
-        price = percent = tp = None
+        price: float | None = None
+        percent: float | None = None
+        tp: int | None = None
         n = m.groupdict().get("n")
         if n:
             tp = int(n)

@@ -129,7 +129,7 @@ class Chain:
         problems = validate(result)
         threshold = self.pipeline.threshold
         if problems:
-            result = attrs.evolve(result, warnings=(*result.warnings, *problems))
+            result = attrs.evolve(result, warnings=(*result.warnings, *problems))  # type: ignore[arg-type]
             reason = "invalid: " + "; ".join(problems)
         elif result.confidence < threshold:
             reason = f"confidence {result.confidence:.2f} below {threshold:.2f}"
@@ -168,7 +168,7 @@ class Chain:
         without a quorum."""
         from signalos.vote import majority  # only pipelines that vote pay for the scoring import
 
-        won = majority([attempts[i].result for i in sound], self.pipeline.quorum)
+        won = majority([attempts[i].result for i in sound], self.pipeline.quorum)  # type: ignore[misc]
         if won is None:
             return None
         first, group = won

@@ -12,13 +12,13 @@ import tomllib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import regex
 
 # Persian and Arabic-Indic digits, full-width digits and the Arabic decimal and thousands marks,
 # mapped one character to one character so offsets survive.
-_DIGIT_MAP = {}
+_DIGIT_MAP: Final[dict[int, int]] = {}
 for _zero in (0x0660, 0x06F0, 0xFF10, 0x0966):
     for _i in range(10):
         _DIGIT_MAP[_zero + _i] = ord("0") + _i
@@ -29,7 +29,7 @@ _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212:
                    0x2019: ord("'"), 0x00BD: ord("½")})
 
 
-_MAPPED = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_MAP.items() if k != v) + "]")
+_MAPPED: Final = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_MAP.items() if k != v) + "]")
 
 
 def normalize_text(text: str) -> str:
@@ -166,7 +166,7 @@ def load_tables(kind: str, extra_files: Iterable[str | Path] = ()) -> dict[str, 
     return table
 
 
-_WORD_PART = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}|[\p{L}\p{M}\p{N}&']+|[^\s\p{L}\p{M}\p{N}]")
+_WORD_PART: Final = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}|[\p{L}\p{M}\p{N}&']+|[^\s\p{L}\p{M}\p{N}]")
 
 
 def phrase_key(phrase: str) -> str:
@@ -182,24 +182,24 @@ def phrase_key(phrase: str) -> str:
 class SymbolTable:
     """Canonical symbols from what channels write (SCHEMA.md, "Canonical symbols")."""
 
-    def __init__(self, table: dict[str, Any]):
+    def __init__(self, table: dict[str, Any]) -> None:
         self.aliases: dict[str, str] = {}
         for canonical, words in table.get("aliases", {}).items():
             self.aliases[phrase_key(canonical)] = canonical
             for w in words:
                 self.aliases[phrase_key(w)] = canonical
-        self.currencies = frozenset(table.get("currencies", {}).get("codes", []))
+        self.currencies: frozenset[str] = frozenset(table.get("currencies", {}).get("codes", []))
         crypto = table.get("crypto", {})
         # longest first so BUSD wins over USD
-        self.quotes = tuple(sorted(crypto.get("quotes", []), key=len, reverse=True))
-        self.quote_set = frozenset(self.quotes)  # for membership tests, which run per word
+        self.quotes: tuple[str, ...] = tuple(sorted(crypto.get("quotes", []), key=len, reverse=True))
+        self.quote_set: frozenset[str] = frozenset(self.quotes)  # for membership tests, which run per word
         self.currency_words = self.currencies | self.quote_set
-        self.bases = frozenset(crypto.get("bases", []))
-        self.noise_tags = frozenset(crypto.get("noise_tags", []))
-        self.suffixes = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
-        self.max_alias_words = max((k.count(" ") + 1 for k in self.aliases), default=1)
+        self.bases: frozenset[str] = frozenset(crypto.get("bases", []))
+        self.noise_tags: frozenset[str] = frozenset(crypto.get("noise_tags", []))
+        self.suffixes: tuple[str, ...] = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
+        self.max_alias_words: int = max((k.count(" ") + 1 for k in self.aliases), default=1)
         self._cache: dict[str, str | None] = {}
-        self.magnitudes = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
+        self.magnitudes: dict[str, tuple[float, float]] = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
         self._base_magnitudes: dict[str, tuple[float, float] | None] = {}
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
+from typing import Final
 
 from signalos.models import ParseResult
 from signalos.normalize import default_symbols, expand_shorthand, normalize_text, parse_number
 
 # A level further than this factor from the entry is a misread (a TP of 2 on gold at 2350,
 # a pip count taken for a price), not a bold target.
-MAGNITUDE_FACTOR = 3.0
+MAGNITUDE_FACTOR: Final = 3.0
 
 
-def median(values) -> float:
+def median(values: Iterable[float]) -> float:
     """``statistics.median`` of a few numbers, the same float, without its checks and conversions
     (it runs on every parse)."""
     data = sorted(values)
@@ -26,7 +28,7 @@ def median(values) -> float:
     return (data[n // 2 - 1] + data[n // 2]) / 2
 
 
-def infer_direction(entry, stop_loss, take_profits) -> str | None:
+def infer_direction(entry: Sequence[float], stop_loss: float | None, take_profits: Iterable[float]) -> str | None:
     """Direction implied by the levels alone: SL below and TPs above the entry is a buy."""
     ref = median(entry) if entry else None
     tps = list(take_profits)
@@ -56,8 +58,7 @@ def validate(result: ParseResult) -> list[str]:
     entry, sl, tps = result.entry, result.stop_loss, result.take_profits
     levels = (*entry, *tps) if sl is None else (*entry, *tps, sl)
     extras = (*result.take_profit_pips, *(v for v in (result.leverage, result.stop_loss_pips) if v is not None))
-    isfinite = math.isfinite
-    if not all(isfinite(v) for v in levels) or not all(isfinite(v) for v in extras):
+    if not all(math.isfinite(v) for v in levels) or not all(math.isfinite(v) for v in extras):
         # every comparison with NaN is false, so the side checks below would pass it
         problems.append("a number is not finite")
         return problems
@@ -93,8 +94,8 @@ def validate(result: ParseResult) -> list[str]:
     return problems
 
 
-_WORDS = re.compile(r"[^\W_]+")
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_WORDS: Final = re.compile(r"[^\W_]+")
+_NUMBERS: Final = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def ungrounded(result: ParseResult, text: str) -> list[str]:
@@ -105,7 +106,7 @@ def ungrounded(result: ParseResult, text: str) -> list[str]:
     if result.kind != "signal":
         return []
     text = normalize_text(text)
-    problems = []
+    problems: list[str] = []
     if result.symbol and not _names_symbol(text, result.symbol):
         problems.append(f"symbol {result.symbol} is not written in the message")
     found = list(_NUMBERS.finditer(text))
