@@ -25,8 +25,11 @@ def machine() -> dict[str, Any]:
     """Enough about the machine to tell two runs' figures apart, and how busy it was: with a
     load above the CPU count, wall-clock figures measure the neighbours too."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    from signalos import compiled
+
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "load_1min": None if load is None else round(load, 2)}
+            "cpus": os.cpu_count(), "load_1min": None if load is None else round(load, 2),
+            "compiled": compiled()}
 
 
 def busy_note(m: dict[str, Any]) -> str:

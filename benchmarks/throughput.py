@@ -3,7 +3,9 @@
     python benchmarks/throughput.py [--n 20000] [--pipeline NAME] [--skip-cli] [--json]
 
 The messages are the example dataset's texts (when present) and generated signals, updates and
-noise (``benchmarks/messages.py``). Both figures are one process on one core.
+noise (``benchmarks/messages.py``). Both figures are one process on one core, of the installed
+signalos: compiled by ``pip install .`` where a C compiler is found, pure Python in an editable
+install (the report says which).
 """
 from __future__ import annotations
 
@@ -138,8 +140,9 @@ def run(n: int = 20_000, pipeline: str | None = None, cli: bool = True) -> dict:
 
 def print_human(r: dict) -> None:
     api = r["api"]
+    build = "compiled by mypyc" if r["machine"].get("compiled") else "pure Python (editable install, or no C compiler)"
     print(f"throughput  pipeline={r['pipeline']}  n={r['n']}  ({r['machine']['cpus']} CPUs, "
-          f"Python {r['machine']['python']})")
+          f"Python {r['machine']['python']}, regex chain {build})")
     if busy_note(r["machine"]):
         print(busy_note(r["machine"]))
     print(f"  API  Host.parse: {api['messages_per_s']:>10,.0f} msg/s   target >= {API_TARGET:,}  "
