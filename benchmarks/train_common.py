@@ -3,7 +3,9 @@ training (or loading) a model, scoring a learned parser on the test split and on
 provider with the evaluation engine, and p50 latency.
 
 The corpus is read in place (``--corpus``, default ``../shared/corpus/real.jsonl``); the split
-files and the workspace go to a scratch directory outside the repository.
+files and the workspace go to a scratch directory outside the repository (``SIGNALOS_BENCH_DIR``).
+The provider held out is ``ebrahimkhodadadi/SignalTrader`` unless ``SIGNALOS_BENCH_HOLDOUT`` names
+another; give each held-out provider its own ``SIGNALOS_BENCH_DIR``, as the models differ.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 
 from benchmarks._util import REPO_ROOT, machine, percentile
 
-DEFAULT_HOLDOUT = "ebrahimkhodadadi/SignalTrader"
+DEFAULT_HOLDOUT = os.environ.get("SIGNALOS_BENCH_HOLDOUT") or "ebrahimkhodadadi/SignalTrader"
 SCRATCH = Path(os.environ.get("SIGNALOS_BENCH_DIR") or Path(tempfile.gettempdir()) / "signalos-bench")
 
 
