@@ -7,16 +7,21 @@ checked here against the plain computation it replaces.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import random
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
+from signalos.models import Action, ParseResult
 from signalos.normalize import _DIGIT_MAP, normalize_text, parse_number
 from signalos_regex.lexicon import build_lexicon, builtin_patterns
-from signalos_regex.patterns import PatternSet, required_strings
+from signalos_regex.patterns import PatternSet, required_strings, words_of
+from signalos_regex import tokens as tokens_module
+from signalos_regex.parser import RegexParser
 from signalos_regex.tokens import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +134,84 @@ def test_tokenizer_splits_like_one_match_per_token():
             continue  # links and spaceless scripts are handled after the split
         expected = [(kinds[m.lastindex], m.group(), m.start(), m.end()) for m in _ONE_MATCH_PER_TOKEN.finditer(text)]
         assert [(t.kind, t.text, t.start, t.end) for t in tokenize(text)] == expected, text
+
+
+def _whole_text_tokens(text: str) -> list[tuple[str, str, int, int, bool]]:
+    """The tokenizer before it split the text into runs of non-space characters: one ``findall``
+    over the whole text, each token found from the end of the one before."""
+    masked = [m.span() for m in tokens_module.TIMESTAMP.finditer(text)] if tokens_module.TIMESTAMP_HINT.search(text) else []
+    urls = [m.span() for m in tokens_module.URL.finditer(text)] if ("/" in text or "www." in text) else []
+    cjk = tokens_module._CJK.search(text) is not None
+    out, end = [], 0
+    for word in tokens_module.TOKEN.findall(text):
+        start = text.find(word, end)
+        end = start + len(word)
+        kind = tokens_module._kind(word[0])
+        if urls and any(a <= start < b for a, b in urls):
+            continue
+        if cjk and kind == "word" and tokens_module._CJK.search(word):
+            out.extend(("word", ch, start + k, start + k + 1, False) for k, ch in enumerate(word))
+            continue
+        out.append((kind, word, start, end, bool(masked and kind == "num" and any(a <= start < b for a, b in masked))))
+    return out
+
+
+def test_tokenizer_reads_runs_like_the_whole_text():
+    rng = random.Random(5)
+    alphabet = list("0123456789,.½ a'’&\u0301\u093d\u0903\n\t\r\x0b\x0c\x1c\x85\u2028\u3000-_٣bX✅/:wt.me@#²中한ไ") \
+        + [chr(rng.randrange(0x3000)) for _ in range(40)]
+    texts = _texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(5000)]
+    texts += ["".join(rng.choice("0123456789:./- \nTZ+%,p") for _ in range(rng.randrange(1, 40))) for _ in range(5000)]
+    texts += ["see https://x.com/a 1.5 www.foo.bar\n2024-01-02 12:30 t.me/abc 中文字 4785-90 1,250.5 ½ 1½ 2350. .5 1.2.3"]
+    for text in texts:
+        expected = _whole_text_tokens(text)
+        for _ in range(2):  # the second time from the remembered runs
+            assert [(t.kind, t.text, t.start, t.end, t.skip) for t in tokenize(text)] == expected, text
+
+
+# results built without their converters ----------------------------------------------------------
+
+def test_converted_results_set_every_field_in_order():
+    names = [a.name for a in attrs.fields(ParseResult)]
+    assert list(inspect.signature(ParseResult._converted).parameters) == names
+    values = ["signal", "XAUUSD", "buy", "limit", (2340.0, 2350.0), 2330.0, (2360.0, 2370.0), 10.0, None, (), (),
+              "regex", 0.9, {"entry": ((0, 4),)}, ("w",), True]
+    built = ParseResult._converted(*values)
+    assert [getattr(built, n) for n in names] == values
+    assert built == ParseResult(**dict(zip(names, values))) and repr(built) == repr(ParseResult(**dict(zip(names, values))))
+
+
+def test_the_regex_parsers_results_are_what_the_converters_would_build():
+    parser = RegexParser()
+    for text in _texts():
+        result = parser.parse(text)
+        again = ParseResult(**{a.name: getattr(result, a.name) for a in attrs.fields(ParseResult)})
+        assert repr(result) == repr(again) and result.spans == again.spans, text
+        assert all(type(v) is float for v in (*result.entry, *result.take_profits, *result.take_profit_pips)), text
+        assert all(type(v) is float for v in (result.stop_loss, result.leverage, result.stop_loss_pips) if v is not None)
+        for action in result.actions:
+            assert repr(action) == repr(Action(action.type, action.price, action.percent, action.tp)), text
+            assert all(type(v) is float for v in (action.price, action.percent) if v is not None), text
+
+
+def test_converted_actions_set_every_field_in_order():
+    names = [a.name for a in attrs.fields(Action)]
+    assert list(inspect.signature(Action._converted).parameters) == names
+    built = Action._converted("close_partial", 2350.5, 50.0, 2)
+    assert built == Action("close_partial", 2350.5, 50.0, 2) and repr(built) == repr(Action("close_partial", 2350.5, 50.0, 2))
+
+
+def test_a_remembered_set_of_words_chooses_like_the_words_themselves():
+    lex = build_lexicon()
+    for text in _texts():
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            continue
+        for patterns in (lex.updates, lex.noise, lex.word_patterns):
+            plain = patterns.candidates(lowered, words=set(words_of(lowered)))  # a set is never remembered
+            assert patterns.candidates(lowered) == plain, text
+            assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text
+            assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text  # from the cache
 
 
 # numbers and normalisation ----------------------------------------------------------------------

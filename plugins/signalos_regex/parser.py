@@ -73,6 +73,14 @@ class RegexParser:
                                      warnings=(*warnings, f"regex parser error: {type(exc).__name__}: {exc}"))
 
 
+def _has_digit(text: str) -> bool:
+    """``any(c.isdigit() for c in text)``, without a generator."""
+    for c in text:
+        if c.isdigit():
+            return True
+    return False
+
+
 class _Reading:
     """One message being read and the decision between signal, update and noise."""
 
@@ -98,9 +106,10 @@ class _Reading:
         first_line = first_line if first_line >= 0 else len(text)
         if complete:
             # a complete signal is only overruled by an update in its headline ("Trailing stop
-            # activated"), so the update and noise patterns need to read that line alone
+            # activated") that holds no digit, so the update patterns need to read that line
+            # alone, and only when it has no digit; the noise patterns never matter
             head = text[:first_line]
-            updates = find_updates(head, self.lex, head.lower())
+            updates = [] if _has_digit(head) else find_updates(head, self.lex, head.lower())
             noise: set[str] = set()
         else:
             lowered = self.lowered
@@ -108,7 +117,7 @@ class _Reading:
             updates = find_updates(text, self.lex, lowered, words)
             noise = noise_cues(text, self.lex, lowered, words)
         reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
-        headline_update = any(u[1] < first_line for u in updates) and not any(c.isdigit() for c in text[:first_line])
+        headline_update = any(u[1] < first_line for u in updates) and not _has_digit(text[:first_line])
         if f.multi:
             self.warnings.append("message holds several signals: the first one is returned")
 
@@ -116,18 +125,18 @@ class _Reading:
             if "conditional" not in noise or complete:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
-            return ParseResult.noise(parser=NAME, confidence=0.7, warnings=tuple(self.warnings))
+            return self._noise(0.7)
         if updates and (headline_update or not (live_dirs and has_levels and f.entry)):
             if "conditional" in noise and all(u[0].type == "other" for u in updates):
-                return ParseResult.noise(parser=NAME, confidence=0.7, warnings=tuple(self.warnings))
+                return self._noise(0.7)
             return self._update(updates, symbol)
         if "conditional" in noise or ("negation" in noise and not live_dirs):
-            return ParseResult.noise(parser=NAME, confidence=0.8, warnings=tuple(self.warnings))
+            return self._noise(0.8)
         if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results"}:
             return self._signal(live_dirs)
         if not live_dirs and symbol and f.targets and (f.stop or f.entry) and not negated:
             return self._signal([])
-        return ParseResult.noise(parser=NAME, confidence=0.8 if noise else 0.6, warnings=tuple(self.warnings))
+        return self._noise(0.8 if noise else 0.6)
 
     def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
         f = self.fields
@@ -167,18 +176,23 @@ class _Reading:
         confidence = 0.35 + 0.2 * bool(self.symbols.best) + 0.2 * bool(live_dirs) + 0.1 * bool(f.stop or f.stop_pips) \
             + 0.1 * bool(f.targets or f.target_pips) + 0.05 * bool(entry or order_type == "market") \
             - 0.1 * (not live_dirs) - 0.1 * f.multi
-        return ParseResult(
-            kind="signal", symbol=self.symbols.best[1] if self.symbols.best else None, direction=direction,
-            order_type=order_type, entry=entry, stop_loss=stop, take_profits=targets, leverage=leverage,
-            stop_loss_pips=f.stop_pips[0][0] if f.stop_pips and stop is None else None,
-            take_profit_pips=[v for v, _ in f.target_pips] if not targets else [],
-            parser=NAME, confidence=round(min(confidence, 0.98, UNSURE if unread else 1.0), 4), spans=spans,
-            warnings=tuple(self.warnings),  # type: ignore[arg-type]
+        # the values are floats already: the result is built without running its converters
+        return ParseResult._converted(
+            "signal", self.symbols.best[1] if self.symbols.best else None, direction, order_type,
+            tuple(sorted(entry)), stop, tuple(targets), leverage,
+            f.stop_pips[0][0] if f.stop_pips and stop is None else None,
+            tuple([v for v, _ in f.target_pips]) if not targets else (), (),
+            NAME, round(min(confidence, 0.98, UNSURE if unread else 1.0), 4), spans, tuple(self.warnings),
         )
 
     def _update(self, updates: list[tuple[Action, int, int]], symbol: str | None) -> ParseResult:
         spans: dict[str, tuple[tuple[int, int], ...]] = {"actions": tuple((a, b) for _, a, b in updates)}
         if self.symbols.best:
             spans["symbol"] = ((self.symbols.best[2], self.symbols.best[3]),)
-        return ParseResult(kind="update", symbol=symbol, actions=[u[0] for u in updates], parser=NAME,  # type: ignore[misc]
-                           confidence=0.85 if symbol else 0.8, spans=spans, warnings=tuple(self.warnings))  # type: ignore[arg-type, misc]
+        return ParseResult._converted("update", symbol, None, None, (), None, (), None, None, (),
+                                      tuple([u[0] for u in updates]), NAME, 0.85 if symbol else 0.8, spans,
+                                      tuple(self.warnings))
+
+    def _noise(self, confidence: float) -> ParseResult:
+        return ParseResult._converted("noise", None, None, None, (), None, (), None, None, (), (), NAME, confidence,
+                                      {}, tuple(self.warnings))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Set as AbstractSet
 from typing import Any, Final
 
 import regex
@@ -120,9 +120,9 @@ def required_strings(source: str) -> list[frozenset[str]]:
     return sorted(set(_clauses(parsed)), key=_score, reverse=True)
 
 
-def words_of(lowered: str) -> set[str]:
+def words_of(lowered: str) -> frozenset[str]:
     """The words ``candidates`` looks up: computed once by a caller that asks several sets."""
-    return set(_WORDS.findall(lowered))
+    return frozenset(_WORDS.findall(lowered))
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -166,6 +166,8 @@ class PatternSet:
         self._word_clauses: list[tuple[int, frozenset[str]]] = []
         self._text_strings: dict[str, list[int]] = {}  # string → clauses it meets
         self._word_cache: dict[str, tuple[int, int]] = {}  # word → (patterns indexed, clauses met)
+        # the same for a message's whole set of words: channels repeat their phrasing, numbers aside
+        self._words_cache: dict[frozenset[str], tuple[int, int]] = {}
         self._plans: dict[tuple[int, int], tuple[int, ...]] = {}  # (patterns, clauses met) → patterns to run
         self._relevant: dict[int, int] = {}  # patterns → the clauses they need
         for i, (category, value, pattern) in enumerate(entries):
@@ -187,7 +189,12 @@ class PatternSet:
         in_words = sum(1 << cid for cid, _ in self._word_clauses)
         few = len(self.index) <= MAX_FEW_KEYS and not any(self._needs[i] & in_words for i in self.always)
         self._few_keys: tuple[str, ...] | None = tuple(self.index) if few else None
+        # with few keys, none of them in the text and no string looked for in the whole text,
+        # the plan is that of the patterns that always run: (needs checked, needs ignored)
+        self._plans_without_keys: tuple[tuple[int, ...], tuple[int, ...]] | None = None
         self._text_masks: list[tuple[str, int]] = [(string, sum(1 << cid for cid in cids)) for string, cids in self._text_strings.items()]
+        if few and not self._text_masks:
+            self._plans_without_keys = (tuple(i for i in self.always if self._needs[i] == 0), tuple(self.always))
         # word clauses by the first two letters of their strings: a new word is checked in a
         # time that grows with its length only (hostile text is full of new words)
         word_masks: dict[str, int] = {}
@@ -238,16 +245,38 @@ class PatternSet:
         _remember(self._word_cache, word, hit, limit=100_000)
         return hit
 
-    def candidates(self, lowered: str, *, check_needs: bool = True, words: set[str] | None = None) -> tuple[int, ...]:
+    def candidates(self, lowered: str, *, check_needs: bool = True,
+                   words: AbstractSet[str] | None = None) -> tuple[int, ...]:
         """Indices of the patterns worth running on ``lowered``, in priority order; ``words``:
         ``words_of(lowered)`` when the caller has it."""
         chosen, met = self._always_mask, 0
-        if self._few_keys is None or any(key in lowered for key in self._few_keys):
-            cache = self._word_cache
-            for word in words_of(lowered) if words is None else words:
-                hit = cache.get(word) or self._learn_word(word)
-                chosen |= hit[0]
-                met |= hit[1]
+        few_keys = self._few_keys
+        found = False
+        if few_keys is not None:
+            for string in few_keys:
+                if string in lowered:
+                    found = True
+                    break
+            if not found:
+                fixed = self._plans_without_keys
+                if fixed is not None:
+                    return fixed[0] if check_needs else fixed[1]
+        if few_keys is None or found:
+            if words is None:
+                words = words_of(lowered)
+            known = self._words_cache.get(words) if isinstance(words, frozenset) else None
+            if known is None:
+                cache = self._word_cache
+                by_words, met_by_words = 0, 0
+                for word in words:
+                    hit = cache.get(word) or self._learn_word(word)
+                    by_words |= hit[0]
+                    met_by_words |= hit[1]
+                known = (by_words, met_by_words)
+                if isinstance(words, frozenset):
+                    _remember(self._words_cache, words, known)
+            chosen |= known[0]
+            met |= known[1]
         if check_needs:
             for string, bits in self._text_masks:
                 if string in lowered:
@@ -268,7 +297,7 @@ class PatternSet:
         return plan
 
     def matches(self, text: str, lowered: str | None = None, timeout: float | None = None,
-                words: set[str] | None = None) -> list[tuple[str, str, Any]]:
+                words: AbstractSet[str] | None = None) -> list[tuple[str, str, Any]]:
         """[(category, value, match)] in text order. Offsets are those of ``text``; ``words``:
         ``words_of(lowered)`` when the caller has it."""
         if lowered is None or len(lowered) != len(text):
@@ -285,6 +314,8 @@ class PatternSet:
         for i in plan:
             category, value, lower, anycase, vetted = entries[i]
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
+            if vetted and pattern.search(target) is None:
+                continue  # most runs find nothing, and a search that fails costs less than finditer
             for m in pattern.finditer(target) if vetted else pattern.finditer(target, timeout=timeout):
                 if m.end() > m.start():
                     found.append((m.start(), i, m.end(), category, value, m))

@@ -82,30 +82,91 @@ class Tok:
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
-    masked: list[tuple[int, int]] = [m.span() for m in TIMESTAMP.finditer(text)] if TIMESTAMP_HINT.search(text) else []
     urls: list[tuple[int, int]] = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else []
     cjk = _CJK.search(text) is not None
     toks: list[Tok] = []
     kinds = _KIND_OF_FIRST
+    # No token holds a space and every other character is in one, and TOKEN looks at no
+    # character past a run of non-space characters, so the tokens of the text are those of
+    # its lines' runs, one after the other, with a newline token between two lines. Most runs
+    # are one word or one plain number; the others are split once and remembered, with whether
+    # they hold a TIMESTAMP_HINT (which holds no space either: the text holds one when a run does).
+    plain = not (urls or cjk)  # no token to drop or split: appended as found
+    hinted = False
+    base = 0
+    lines = text.split("\n")
+    last_line = len(lines) - 1
+    for line_no, line in enumerate(lines):
+        end = 0
+        for run in line.split():
+            at = line.find(run, end)
+            end = at + len(run)
+            at += base
+            first = run[0]
+            if len(run) == 1 or run.isalpha() or (
+                    run.isascii() and run.replace(".", "", 1).isdigit() and first != "." and run[-1] != "."):
+                # one token: a letter's word, a number such as 2350 or 1.0850, one sign
+                kind = kinds.get(first) or _kind(first)
+                if plain:
+                    toks.append(Tok(kind, run, at, at + len(run)))
+                else:
+                    _add(toks, kind, run, at, urls, cjk)
+                continue
+            known = _RUNS.get(run)
+            if known is None:
+                known = _split_run(run)
+            pieces, hint = known
+            hinted = hinted or hint
+            for word, offset in pieces:
+                kind = kinds.get(word[0]) or _kind(word[0])
+                if plain:
+                    toks.append(Tok(kind, word, at + offset, at + offset + len(word)))
+                else:
+                    _add(toks, kind, word, at + offset, urls, cjk)
+        base += len(line)
+        if line_no < last_line:
+            toks.append(Tok("nl", "\n", base, base + 1))
+            base += 1
+    if hinted:
+        masked: list[tuple[int, int]] = [m.span() for m in TIMESTAMP.finditer(text)]
+        if masked:
+            for tok in toks:
+                if tok.kind == "num" and any(a <= tok.start < b for a, b in masked):
+                    tok.skip = True  # dates, clock times and timestamps are never prices
+    return toks
+
+
+# a run of non-space characters → its tokens with their offsets, and whether it holds a TIMESTAMP_HINT
+_RUNS: Final[dict[str, tuple[tuple[tuple[str, int], ...], bool]]] = {}
+
+
+def _split_run(run: str) -> tuple[tuple[tuple[str, int], ...], bool]:
+    """TOKEN's tokens of one run of non-space characters, with their offsets in it (they follow
+    each other without a gap), and whether the run holds a TIMESTAMP_HINT. Remembered (bounded):
+    channels reuse their "TP1:" and "#XAUUSD"."""
+    out: list[tuple[str, int]] = []
     end = 0
     word: str
-    # Only spaces lie between two tokens, so each token is the first occurrence of its text
-    # from the end of the one before: cheaper than a match object per token.
-    for word in TOKEN.findall(text):
-        start = text.find(word, end)
-        end = start + len(word)
-        kind = kinds.get(word[0]) or _kind(word[0])
-        if urls and any(a <= start < b for a, b in urls):
-            continue  # a link's words and numbers are not the message's
-        if cjk and kind == "word" and _CJK.search(word):
-            for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
-                toks.append(Tok("word", ch, start + k, start + k + 1))
-            continue
-        tok = Tok(kind, word, start, end)
-        if masked and kind == "num" and any(a <= start < b for a, b in masked):
-            tok.skip = True
-        toks.append(tok)
-    return toks
+    for word in TOKEN.findall(run):
+        out.append((word, end))
+        end += len(word)
+    known = (tuple(out), TIMESTAMP_HINT.search(run) is not None)
+    if len(_RUNS) > 50_000:
+        _RUNS.clear()
+    _RUNS[run] = known
+    return known
+
+
+def _add(toks: list[Tok], kind: str, word: str, start: int, urls: list[tuple[int, int]], cjk: bool) -> None:
+    """Append the token ``word`` found at ``start`` unless a link holds it (a link's words and
+    numbers are not the message's); Chinese words become one token a character."""
+    if urls and any(a <= start < b for a, b in urls):
+        return
+    if cjk and kind == "word" and _CJK.search(word):
+        for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
+            toks.append(Tok("word", ch, start + k, start + k + 1))
+        return
+    toks.append(Tok(kind, word, start, start + len(word)))
 
 
 def _glue_point(w: str, lex: Lexicon) -> int:

@@ -1,6 +1,7 @@
 """Updates (management of an open trade) and noise cues, from the pattern tables."""
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Final
 
 import regex
@@ -22,7 +23,7 @@ PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other
 
 
 def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
-                 words: set[str] | None = None) -> list[tuple[Action, int, int]]:
+                 words: AbstractSet[str] | None = None) -> list[tuple[Action, int, int]]:
     """Every management action the text states, in the order written, with its span; ``words``:
     see ``PatternSet.matches``."""
     if lex.updates is None:
@@ -64,14 +65,14 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             idx = _TP_INDEX.search(phrase)
             if idx:
                 tp = int(idx.group(1))
-        action = Action(type=typ, price=price, percent=percent, tp=tp)
+        action = Action._converted(typ, price, percent, tp)  # a type of UPDATE_ORDER, floats: as converted
         if any(a == action for a, _, _ in found):
             continue  # "set breakeven for zero risk" says breakeven once
         found.append((action, m.start(), m.end()))
     return found
 
 
-def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: set[str] | None = None) -> set[str]:
+def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: AbstractSet[str] | None = None) -> set[str]:
     """Which kinds of noise the text shows: negation, conditional, results, ads, question."""
     if lex.noise is None:
         return set()

@@ -74,6 +74,10 @@ class AliasWatcher:
     def version(self, model: str, alias: str, *, fresh: bool = False) -> str | None:
         """The version ``alias`` of ``model`` points at; ``fresh`` skips the interval."""
         now = time.monotonic()
+        if not fresh and now - self._checked < self.interval:
+            # the common answer, asked before every parse: no lock (the table is replaced
+            # whole by a refresh, never changed in place)
+            return self._aliases.get((model, alias))
         with self._lock:
             if fresh or now - self._checked >= self.interval:
                 self._checked = now

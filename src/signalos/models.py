@@ -37,6 +37,10 @@ def _opt_float(value) -> float | None:
     return None if value is None else float(value)
 
 
+_new = object.__new__
+_set = object.__setattr__  # how attrs sets the fields of a frozen class
+
+
 @attrs.frozen
 class Message:
     """One channel message. Only ``text`` is required; the rest lets routers, logs and
@@ -66,6 +70,17 @@ class Action:
 
     def to_schema(self) -> dict[str, Any]:
         return {"type": self.type, "price": self.price, "percent": self.percent, "tp": self.tp}
+
+    @classmethod
+    def _converted(cls, type: str, price: float | None, percent: float | None, tp: int | None) -> Action:
+        """``cls(type, price, percent, tp)`` from a type of ``ACTION_TYPES`` and floats (or None),
+        without running the validator and converters again: a parser's hot path."""
+        self = _new(cls)
+        _set(self, "type", type)
+        _set(self, "price", price)
+        _set(self, "percent", percent)
+        _set(self, "tp", tp)
+        return self
 
     @classmethod
     def from_schema(cls, data: dict[str, Any]) -> Action:
@@ -103,6 +118,34 @@ class ParseResult:
     @classmethod
     def noise(cls, parser: str | None = None, confidence: float = 0.5, **kw) -> ParseResult:
         return cls(kind="noise", parser=parser, confidence=confidence, **kw)
+
+    @classmethod
+    def _converted(cls, kind: str, symbol: str | None, direction: str | None, order_type: str | None,
+                   entry: tuple[float, ...], stop_loss: float | None, take_profits: tuple[float, ...],
+                   leverage: float | None, stop_loss_pips: float | None, take_profit_pips: tuple[float, ...],
+                   actions: tuple[Action, ...], parser: str | None, confidence: float,
+                   spans: dict[str, tuple[Span, ...]], warnings: tuple[str, ...], accepted: bool = True) -> ParseResult:
+        """The result ``cls(...)`` builds from values already in their converted form (floats,
+        tuples, ``entry`` sorted, a kind of ``KINDS``), without running the converters and the
+        validator again: a parser's hot path, which checks nothing. Every field, in order."""
+        self = _new(cls)
+        _set(self, "kind", kind)
+        _set(self, "symbol", symbol)
+        _set(self, "direction", direction)
+        _set(self, "order_type", order_type)
+        _set(self, "entry", entry)
+        _set(self, "stop_loss", stop_loss)
+        _set(self, "take_profits", take_profits)
+        _set(self, "leverage", leverage)
+        _set(self, "stop_loss_pips", stop_loss_pips)
+        _set(self, "take_profit_pips", take_profit_pips)
+        _set(self, "actions", actions)
+        _set(self, "parser", parser)
+        _set(self, "confidence", confidence)
+        _set(self, "spans", spans)
+        _set(self, "warnings", warnings)
+        _set(self, "accepted", accepted)
+        return self
 
     def to_schema(self) -> dict[str, Any]:
         """The SCHEMA.md v1 object: exactly the keys of this kind, JSON-ready."""

@@ -56,19 +56,32 @@ def validate(result: ParseResult) -> list[str]:
     if direction not in ("buy", "sell"):
         problems.append("signal without a direction")
     entry, sl, tps = result.entry, result.stop_loss, result.take_profits
-    levels = (*entry, *tps) if sl is None else (*entry, *tps, sl)
-    extras = (*result.take_profit_pips, *(v for v in (result.leverage, result.stop_loss_pips) if v is not None))
-    if not all(math.isfinite(v) for v in levels) or not all(math.isfinite(v) for v in extras):
-        # every comparison with NaN is false, so the side checks below would pass it
+    levels: tuple[float, ...] = (*entry, *tps) if sl is None else (*entry, *tps, sl)
+    # one pass: every number finite (every comparison with NaN is false, so the side checks
+    # below would pass it), and the lowest and highest level
+    finite = True
+    lowest = highest = 0.0
+    for k, v in enumerate(levels):
+        if not math.isfinite(v):
+            finite = False
+            break
+        if k == 0 or v < lowest:
+            lowest = v
+        if k == 0 or v > highest:
+            highest = v
+    if finite:
+        finite = _all_finite(result.take_profit_pips) and _finite_or_none(result.leverage) \
+            and _finite_or_none(result.stop_loss_pips)
+    if not finite:
         problems.append("a number is not finite")
         return problems
     if not levels:
         return problems
-    if min(levels) <= 0:
+    if lowest <= 0:
         problems.append("a price is zero or negative")
         return problems
     ref = median(entry or levels)
-    if max(levels) > ref * MAGNITUDE_FACTOR or min(levels) < ref / MAGNITUDE_FACTOR:
+    if highest > ref * MAGNITUDE_FACTOR or lowest < ref / MAGNITUDE_FACTOR:
         far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
         problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
     if direction == "buy":
@@ -92,6 +105,17 @@ def validate(result: ParseResult) -> list[str]:
         if any(b > a for a, b in zip(tps, tps[1:])):
             problems.append("sell take profits not descending")
     return problems
+
+
+def _all_finite(values: Iterable[float]) -> bool:
+    for v in values:
+        if not math.isfinite(v):
+            return False
+    return True
+
+
+def _finite_or_none(value: float | None) -> bool:
+    return value is None or math.isfinite(value)
 
 
 _WORDS: Final = re.compile(r"[^\W_]+")
