@@ -231,6 +231,9 @@ INVALID = {
     "buy-target-below-entry": signal(take_profits=[2340, 2370], stop_loss=2330),
     "sell-stop-below-entry": signal(direction="sell", stop_loss=2340, take_profits=[2340]),
     "targets-not-monotonic": signal(take_profits=[2370, 2360]),
+    "buy-target-inside-entry-zone": signal(entry=[2340, 2365], stop_loss=2330),
+    "sell-target-inside-entry-zone": signal(direction="sell", entry=[2335, 2360], stop_loss=2370,
+                                            take_profits=[2340, 2320]),
     "pips-read-as-price": signal(take_profits=[2360, 30]),
     "magnitude-off": signal(entry=[23500], stop_loss=2340, take_profits=[2360]),
     "zero-price": signal(stop_loss=0),
@@ -260,6 +263,13 @@ def test_invalid_levels_alone_are_returned_unaccepted_with_warnings(bad):
     assert outcome.result.warnings and outcome.attempts[0].reason.startswith("invalid: ")
 
 
+def test_a_target_at_the_far_edge_of_the_entry_zone_is_sound():
+    from signalos.validate import validate
+
+    assert validate(signal(entry=[2340, 2360], stop_loss=2330)) == []
+    assert validate(signal(direction="sell", entry=[2340, 2360], stop_loss=2370, take_profits=[2340, 2320])) == []
+
+
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf],
                          ids=["nan", "inf", "-inf"])
 @pytest.mark.parametrize("field", ["entry", "stop_loss", "take_profits"])
@@ -273,14 +283,19 @@ def test_non_finite_levels_are_never_accepted(field, value):
     assert not outcome.attempts[0].accepted
 
 
-def test_the_most_confident_unaccepted_answer_is_returned_when_none_is_accepted():
+def test_unaccepted_the_sound_unsure_answer_beats_a_confident_invalid_one():
+    # nothing is accepted: the answer returned is the one that validates, though less confident
     low = signal(confidence=0.2)
     invalid = signal(stop_loss=2360, confidence=0.4)
     host = host_with(parser_plugin("low", lambda m: low), parser_plugin("invalid", lambda m: invalid),
                      parser_plugin("broken", raising_parse))
     outcome = host.parse(GOOD_TEXT)
-    assert outcome.result.parser == "invalid" and not outcome.result.accepted
+    assert outcome.result.parser == "low" and outcome.result.stop_loss == 2340 and not outcome.result.accepted
     assert [a.reason.split(":")[0].split(" ")[0] for a in outcome.attempts] == ["confidence", "invalid", "error"]
+    # with only invalid answers, the most confident of them
+    worse = signal(stop_loss=2365, confidence=0.2)
+    host = host_with(parser_plugin("worse", lambda m: worse), parser_plugin("invalid", lambda m: invalid))
+    assert host.parse(GOOD_TEXT).result.parser == "invalid"
 
 
 # the record of attempts ------------------------------------------------------------------------

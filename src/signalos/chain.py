@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 class _Tally:
     """One message's attempts so far, and what they add up to."""
 
-    __slots__ = ("attempts", "best", "accepted", "sound", "done")
+    __slots__ = ("attempts", "best", "best_sound", "accepted", "sound", "done")
 
     def __init__(self) -> None:
         self.attempts: list[ParseAttempt] = []
-        self.best: ParseResult | None = None  # the most confident answer, accepted or not
+        # the answer returned when none is accepted: the most confident that validates, else
+        # the most confident of all
+        self.best: ParseResult | None = None
+        self.best_sound = False
         self.accepted: ParseResult | None = None
         self.sound: list[int] = []  # attempts whose answer validates, for a vote
         self.done = False
@@ -33,8 +36,9 @@ class _Tally:
 class Chain:
     """Runs one pipeline. For each parser: an exception is recorded and the next parser runs; a
     result is accepted when it validates and its confidence reaches the threshold. When none is
-    accepted the most confident result is returned with ``accepted=False`` and its problems in
-    ``warnings`` (a bot must not trade it blindly); with no result at all, noise.
+    accepted the most confident result that validates (else the most confident of all) is
+    returned with ``accepted=False`` and its problems in ``warnings`` (a bot must not trade it
+    blindly); with no result at all, noise.
 
     With ``fallback = "vote"`` the first answer still ends the parse when it is accepted; when it
     is not, every other parser answers, and the sound answer that at least ``quorum`` parsers
@@ -140,8 +144,9 @@ class Chain:
         vote = self.pipeline.fallback == "vote"
         if vote and not problems:
             tally.sound.append(len(tally.attempts) - 1)
-        if tally.best is None or result.confidence > tally.best.confidence:
-            tally.best = result
+        sound = not problems
+        if tally.best is None or (sound, result.confidence) > (tally.best_sound, tally.best.confidence):
+            tally.best, tally.best_sound = result, sound
         if ok and tally.accepted is None:
             tally.accepted = result
             # a vote asks everyone unless the first answer given was sure ("not mine" and errors

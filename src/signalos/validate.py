@@ -84,12 +84,16 @@ def validate(result: ParseResult) -> list[str]:
     if highest > ref * MAGNITUDE_FACTOR or lowest < ref / MAGNITUDE_FACTOR:
         far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
         problems.append(f"price magnitudes inconsistent: {far} beside a reference of {ref}")
+    # The stop lies beyond the near edge of the entry zone, and no target inside the zone: a buy
+    # from 2340-2350 with a target at 2345 contradicts itself (one at 2350 is only odd).
     if direction == "buy":
         low = min(entry) if entry else None
         if low is not None and sl is not None and sl >= low:
             problems.append(f"buy with stop loss {sl} not below entry {low}")
         if low is not None and tps and min(tps) <= low:
             problems.append(f"buy with a take profit not above entry {low}")
+        elif low is not None and tps and min(tps) < max(entry):
+            problems.append(f"buy with a take profit inside the entry zone {low}-{max(entry)}")
         if sl is not None and tps and min(tps) <= sl:
             problems.append("buy with a take profit not above the stop loss")
         if any(b < a for a, b in zip(tps, tps[1:])):
@@ -100,6 +104,8 @@ def validate(result: ParseResult) -> list[str]:
             problems.append(f"sell with stop loss {sl} not above entry {high}")
         if high is not None and tps and max(tps) >= high:
             problems.append(f"sell with a take profit not below entry {high}")
+        elif high is not None and tps and max(tps) > min(entry):
+            problems.append(f"sell with a take profit inside the entry zone {min(entry)}-{high}")
         if sl is not None and tps and max(tps) >= sl:
             problems.append("sell with a take profit not below the stop loss")
         if any(b > a for a, b in zip(tps, tps[1:])):
