@@ -65,6 +65,19 @@ def test_entities_read_decimals_carried_to_the_next_line_and_the_first_of_glued_
     assert result.stop_loss == 2367.3
 
 
+def test_a_signal_without_a_tagged_symbol_takes_the_first_pair_the_message_names():
+    text = "long term signal AUDCHF sell now 0.7525\nSL : 0.7550\nTP1: 0.7023"
+    at = text.index
+    ents = [(at("sell"), at("sell") + 4, "SELL"), (at("0.7525"), at("0.7525") + 6, "ENTRY"),
+            (at("0.7550"), at("0.7550") + 6, "STOP_LOSS"), (at("0.7023"), at("0.7023") + 6, "TAKE_PROFIT")]
+    result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
+    assert result.symbol == "AUDCHF" and result.spans["symbol"] == ((at("AUDCHF"), at("AUDCHF") + 6),)
+    # a message that names no symbol gets none: nothing is invented
+    bare = "sell now 0.7525 SL 0.7550 TP 0.7023"
+    ents = [(0, 4, "SELL"), (9, 15, "ENTRY"), (19, 25, "STOP_LOSS"), (29, 35, "TAKE_PROFIT")]
+    assert result_from_entities(bare, "signal", ents, parser="t", confidence=0.9).symbol is None
+
+
 def test_kind_classes_carry_update_action_types():
     label = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit"}, {"type": "breakeven"}]}
     assert kind_class(label) == "update:tp_hit,breakeven"

@@ -275,6 +275,14 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
             if symbol:
                 spans["symbol"] = [(s, e)]
                 break
+    if symbol is None and kind == "signal":
+        # the model tagged no symbol: the first word the symbol table knows as a pair or alias
+        table = default_symbols()
+        for s, e, word in _word_spans(normalize_text(text)):
+            symbol = table.canonical(word) or table.canonical(word.lstrip("#$"))
+            if symbol:
+                spans["symbol"] = [(s, e)]
+                break
     if kind == "noise":
         return ParseResult.noise(parser=parser, confidence=confidence)
     if kind == "update":
