@@ -63,17 +63,23 @@ def test_required_strings_says_nothing_when_it_cannot_know(source):
     assert required_strings(source) == []
 
 
-def test_skipped_patterns_would_not_have_matched():
+def _pattern_cases():
+    """(text, its lower case, a pattern set) for every test text whose lower case keeps its length
+    and every built-in pattern set."""
     lex = build_lexicon()
     for text in _texts():
         lowered = text.lower()
-        if len(lowered) != len(text):
-            continue
-        for patterns in (lex.updates, lex.noise, lex.word_patterns):
-            kept = set(patterns.candidates(lowered))
-            for i in patterns.candidates(lowered, check_needs=False):
-                if i not in kept:
-                    assert patterns.entries[i][2].search(lowered) is None, (patterns.entries[i][2].pattern, text)
+        if len(lowered) == len(text):
+            for patterns in (lex.updates, lex.noise, lex.word_patterns):
+                yield text, lowered, patterns
+
+
+def test_skipped_patterns_would_not_have_matched():
+    for text, lowered, patterns in _pattern_cases():
+        kept = set(patterns.candidates(lowered))
+        for i in patterns.candidates(lowered, check_needs=False):
+            if i not in kept:
+                assert patterns.entries[i][2].search(lowered) is None, (patterns.entries[i][2].pattern, text)
 
 
 def test_a_small_index_searched_in_the_text_chooses_like_the_words():
@@ -202,16 +208,11 @@ def test_converted_actions_set_every_field_in_order():
 
 
 def test_a_remembered_set_of_words_chooses_like_the_words_themselves():
-    lex = build_lexicon()
-    for text in _texts():
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            continue
-        for patterns in (lex.updates, lex.noise, lex.word_patterns):
-            plain = patterns.candidates(lowered, words=set(words_of(lowered)))  # a set is never remembered
-            assert patterns.candidates(lowered) == plain, text
-            assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text
-            assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text  # from the cache
+    for text, lowered, patterns in _pattern_cases():
+        plain = patterns.candidates(lowered, words=set(words_of(lowered)))  # a set is never remembered
+        assert patterns.candidates(lowered) == plain, text
+        assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text
+        assert patterns.candidates(lowered, words=words_of(lowered)) == plain, text  # from the cache
 
 
 # numbers and normalisation ----------------------------------------------------------------------
