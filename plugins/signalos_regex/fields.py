@@ -20,6 +20,17 @@ LOT_WORDS: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd
 RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
+# Units that make a number a duration, not a price ("1-2 hours", "4H", "30 min", "3 дня").
+TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs",
+                               "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
+                               "минута", "минуты", "минут", "час", "часа", "часов", "день", "дня", "дней", "неделя",
+                               "недели", "недель", "hora", "horas", "minuto", "minutos", "dia", "dias", "día", "días",
+                               "semana", "semanas", "stunde", "stunden", "tag", "tage", "heure", "heures", "jour",
+                               "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
+                               "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
+# Risk-reward annotations after a number ("0.56 R:R", "2.1 RR"): a ratio, not a level.
+RATIO_WORDS: Final = frozenset({"r", "rr", "rrr"})
+MAX_PRICE_DIGITS: Final = 8  # an integer of more digits is an id (a message, user or order number), never a price
 KEYCAP: Final = ("\ufe0f", "\u20e3")
 KEYCAP_OR_PAREN: Final = (*KEYCAP, ")")
 PRICE_FIELDS: Final = ("entry", "stop_loss", "take_profit")
@@ -213,11 +224,13 @@ class Fields:
                 return None
         if "." in raw and len(raw.split(".")[1]) == 3 and low <= value * 1000 <= high:
             return value * 1000
+        if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
+            return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
 
     def _starts_second_signal(self, i: int) -> bool:
         """A line opening with a direction or a symbol after a complete signal starts another."""
-        if not (self.stop and self.targets):
+        if not (self.targets and (self.stop or self.entry)):
             return False
         tok = self.toks[i]
         return tok.cat == "dir" or tok.cat == "sym" or i in self.symbols.token_ids
@@ -226,6 +239,17 @@ class Fields:
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
         return nxt is not None and nxt.cat == "label" and nxt.val == "take_profit" \
             and self.text[self.toks[i].end:nxt.start].strip() == ""
+
+    def _unit_after(self, i: int) -> str:
+        """The lower-cased word written right after the number at ``i``, or after the range it
+        opens ("1-2 hours"); "" when none follows."""
+        toks, n = self.toks, len(self.toks)
+        j = i + 1
+        if j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~" and toks[j + 1].kind == "num":
+            j += 2
+        if j < n and toks[j].kind == "word":
+            return toks[j].text.lower()
+        return ""
 
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
@@ -249,6 +273,11 @@ class Fields:
         glued_next = nxt is not None and nxt.start == tok.end
         integer = "." not in raw and "," not in raw
         if nxt is not None and nxt.kind == "p" and nxt.text == "%":
+            return None, 0.0
+        if integer and len(raw) > MAX_PRICE_DIGITS:
+            return None, 0.0
+        unit = self._unit_after(i)
+        if unit in TIME_UNITS or unit in RATIO_WORDS:
             return None, 0.0
         if nxt is not None and nxt.kind == "word":
             low = nxt.text.lower()
@@ -274,8 +303,8 @@ class Fields:
                     return None, 0.0  # H4, M15
             elif prev.text == "+":
                 return None, 0.0  # +300: a result, not a level
-            elif prev.text == "#" and integer and value <= 20:
-                return None, 0.0  # TP #1
+            elif prev.text == "#" and integer:
+                return None, 0.0  # TP #1, "#1131": an index or an id
         if nxt is not None and nxt.kind == "p" and nxt.text in "-–" and i + 3 < n + 1 and i + 2 < n:
             after_range = toks[i + 2]
             lev = toks[i + 3] if i + 3 < n else None
@@ -286,7 +315,7 @@ class Fields:
             if nxt is not None and nxt.kind == "p" and nxt.text in KEYCAP_OR_PAREN:
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
             label = _prev_significant(toks, i, skip=".:#-")
-            after = _next_non_space(toks, i + 1, skip=".:)-=：@")
+            after = _next_non_space(toks, i + 1, skip=".:)-=：@$")
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
                 if after is not None and after.kind in ("num", "nl"):
                     nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)

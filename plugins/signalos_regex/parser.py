@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
+import regex
+
 from signalos.models import Action, Message, ParseResult
 from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
@@ -24,6 +26,10 @@ from signalos_regex.updates import find_updates, noise_cues
 
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
+# Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
+# roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
+# same length, so spans still point into the original message.
+_MARKUP: Final = regex.compile(r"<a?:\w{1,64}:\d{1,24}>|<(?:@[!&]?|#)\d{1,24}>|@(?:everyone|here)\b")
 
 
 class RegexParser:
@@ -65,12 +71,18 @@ class RegexParser:
             text = text[: self.max_chars]
             warnings.append(f"text longer than {self.max_chars} characters: parsed its beginning only")
         try:
-            return _Reading(normalize_text(text), self.lexicon_for(message.provider), warnings, self.doubt).result()
+            return _Reading(_blank_markup(normalize_text(text)), self.lexicon_for(message.provider), warnings, self.doubt).result()
         except TimeoutError:
             return ParseResult.noise(parser=NAME, confidence=0.0, warnings=(*warnings, "pattern timed out on this text"))
         except Exception as exc:  # a parser never raises: the error is a warning and the chain goes on
             return ParseResult.noise(parser=NAME, confidence=0.0,
                                      warnings=(*warnings, f"regex parser error: {type(exc).__name__}: {exc}"))
+
+
+def _blank_markup(text: str) -> str:
+    if "<" not in text and "@" not in text:
+        return text
+    return _MARKUP.sub(lambda m: " " * len(m.group()), text)
 
 
 def _has_digit(text: str) -> bool:

@@ -32,7 +32,11 @@ class SymbolFinder:
     def scan(self) -> SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
         for i, tok in enumerate(toks):
-            if tok.kind != "word" or i in self.token_ids:
+            if i in self.token_ids:
+                continue
+            if tok.kind != "word":
+                if tok.kind == "num" or (tok.kind == "p" and tok.text in "#$"):
+                    self._digit_base(i)
                 continue
             if tok.cat in ("sym", "label", None):
                 found = self.symbol_at(i)
@@ -51,7 +55,8 @@ class SymbolFinder:
                     elif toks[k].cat == "sym":
                         self._offer(1, toks[k].val, k, k)
                     elif _TICKER.match(toks[k].text):
-                        self._offer(1, toks[k].text.upper(), k, k)
+                        up = toks[k].text.upper()
+                        self._offer(1, symbols.shorthands.get(up, up), k, k)
                 continue
             if tok.cat is not None:
                 continue
@@ -62,7 +67,10 @@ class SymbolFinder:
                         and _TICKER.match(tok.text):
                     self._offer(3, symbols.canonical(up) or up, i, i)
                     continue
-            if up in symbols.bases and tok.text.isupper():
+            if up in symbols.shorthands and tok.text.isupper() and _opens_message(toks, i) \
+                    and (_next_word(toks, i + 1) or tok).cat == "dir":
+                self._offer(2, symbols.shorthands[up], i, i)  # "GJ buy 190.20"
+            elif up in symbols.bases and tok.text.isupper():
                 self._offer(4, up, i, i)
             elif tok.text.isupper() and _TICKER.match(tok.text) and up not in symbols.noise_tags:
                 nxt = toks[i + 1] if i + 1 < n else None
@@ -100,8 +108,54 @@ class SymbolFinder:
                 return sym, i, 2
         return None
 
+    def _digit_base(self, i: int) -> None:
+        """A crypto base holding digits, which the tokenizer splits ("1000PEPE", "C98", "LUNA2"):
+        taken after a ``#`` or ``$`` marker, or when a quote currency follows it."""
+        toks, symbols = self.toks, self.lex.symbols
+        marked = toks[i].kind == "p"
+        first = i + 1 if marked else i
+        if first >= len(toks) or (marked and toks[first].start != toks[i].end):
+            return
+        last = first
+        while last + 1 < len(toks) and toks[last + 1].start == toks[last].end and toks[last + 1].kind in ("word", "num"):
+            last += 1
+        if any(t.cat is not None for t in toks[first:last + 1]):
+            return  # "#TP2", "#SL1": a label with its index
+        word = "".join(t.text for t in toks[first:last + 1]).upper()
+        if not (2 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit() or word.isalpha() \
+                or _ORDINAL.match(word):
+            return
+        quote = None
+        for q in symbols.quotes:
+            if word.endswith(q) and len(word) > len(q) + 1:
+                quote = ""
+                break
+        if quote is None:
+            k = last + 1
+            if k + 1 < len(toks) and toks[k].kind == "p" and toks[k].text in "/-_" and toks[k + 1].kind == "word" \
+                    and toks[k + 1].text.upper() in symbols.quote_set:
+                quote, last = toks[k + 1].text.upper(), k + 1
+        if quote is None and not marked:
+            return
+        for t in toks[first:last + 1]:
+            t.skip = True  # its digits are part of the name, not prices
+        self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
+
     def is_currency(self, tok: Tok) -> bool:
         return tok.text.upper() in self.lex.symbols.currency_words
+
+
+_ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
+
+
+def _opens_message(toks: list[Tok], i: int) -> bool:
+    """Whether token ``i`` is the first word of the message (markers and emoji before it aside)."""
+    return all(t.kind == "p" or t.kind == "nl" for t in toks[:i])
+
+
+def _next_word(toks: list[Tok], j: int) -> Tok | None:
+    k = _next_word_index(toks, j)
+    return toks[k] if k is not None else None
 
 
 def _next_word_index(toks: list[Tok], j: int) -> int | None:

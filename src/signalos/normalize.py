@@ -201,6 +201,11 @@ class SymbolTable:
         self._cache: dict[str, str | None] = {}
         self.magnitudes: dict[str, tuple[float, float]] = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
         self._base_magnitudes: dict[str, tuple[float, float] | None] = {}
+        # what one unit of a currency is worth in dollars, roughly: a forex pair's price is the
+        # ratio of its two currencies' worth, so EURUSD lies near 1.1 and GBPJPY near 190
+        self.currency_worth: dict[str, float] = {k: float(v) for k, v in table.get("currency_worth", {}).items()}
+        # two-letter desk shorthands (GJ = GBPJPY), read only where the message marks a symbol
+        self.shorthands: dict[str, str] = {k.upper(): str(v) for k, v in table.get("shorthands", {}).items()}
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
         """The plausible price range of a symbol (of its crypto base when the pair has none)."""
@@ -209,6 +214,9 @@ class SymbolTable:
         hit = self.magnitudes.get(symbol)
         if hit is not None:
             return hit
+        if len(symbol) == 6 and symbol[:3] in self.currency_worth and symbol[3:] in self.currency_worth:
+            price = self.currency_worth[symbol[:3]] / self.currency_worth[symbol[3:]]
+            return price / FOREX_DRIFT, price * FOREX_DRIFT
         by_base = self._base_magnitudes  # asked once per message: the scan of quotes is remembered
         try:
             return by_base[symbol]
@@ -271,6 +279,10 @@ class SymbolTable:
         if w == "XBT":
             return "BTC"
         return None
+
+
+# How far a currency pair may drift from the worth in the table and still be read as itself.
+FOREX_DRIFT: Final = 3.0
 
 
 @functools.lru_cache(maxsize=32)
