@@ -111,6 +111,21 @@ def test_bot_script_runs_offline():
     assert "open positions:" in proc.stdout and "parses by parser: {'regex': " in proc.stdout
 
 
+
+def test_the_testing_helpers_import_without_the_test_extra(tmp_path):
+    # The examples build their hosts with signalos.testing.make_host after a plain `pip install .`;
+    # only the pytest fixture may need pytest, and only when it is asked for.
+    from plain_install import env_without_test_extra
+
+    script = ("import signalos.testing as t, signalos_regex\n"
+              "print(t.make_host(signalos_regex).parse('EURUSD BUY 1.0850 SL 1.0820 TP 1.0900').result.kind)\n"
+              "try:\n    import pytest\nexcept ImportError:\n    print('no pytest')\n"
+              "try:\n    t.signalos_host\nexcept ImportError:\n    print('no fixture')\n")
+    proc = subprocess.run([sys.executable, "-c", script], env=env_without_test_extra(tmp_path),
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["signal", "no", "pytest", "no", "fixture"]
+
 # the labelled example data -----------------------------------------------------------------------
 
 def example_lines() -> list[dict]:

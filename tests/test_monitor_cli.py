@@ -87,12 +87,15 @@ def test_report_page_script_agrees_with_its_data(workspace, tmp_path):
     assert 'data-js="ok"' in dom
 
 
-def test_the_monitor_demo_runs(tmp_path):
+def test_the_monitor_demo_runs_without_the_test_extra(tmp_path):
     import sys
+
+    from plain_install import env_without_test_extra
 
     demo = Path(__file__).parent.parent / "examples" / "monitor_demo.py"
     proc = subprocess.run([sys.executable, str(demo), "--workspace", str(tmp_path / "ws"), "--html",
-                           str(tmp_path / "demo.html")], capture_output=True, text=True, timeout=300)
+                           str(tmp_path / "demo.html")], env=env_without_test_extra(tmp_path),
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout[proc.stdout.index("{"):proc.stdout.rindex("}") + 1])
     assert figures["alerts_opened"] == 1 and figures["windows_below_warning"]["beta"] >= 20

@@ -8,13 +8,15 @@
 
 A host built here loads no installed plugins: only those passed in, so a test sees exactly the
 plugins it names, whatever else is installed.
+
+pytest is imported only when the ``signalos_host`` fixture is asked for: ``make_host`` and the
+plugin helpers serve examples and scripts too, which run after a plain ``pip install .`` that
+does not install pytest.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-
-import pytest
 
 from signalos.config import Config
 from signalos.hookspecs import hookimpl
@@ -92,13 +94,24 @@ def run_cli(args: Sequence[str], *plugins: object, config: Config | dict | str |
     return CliRunner().invoke(build_app(host_factory=factory), list(args), input=input)
 
 
-@pytest.fixture
-def signalos_host(monkeypatch) -> Callable[..., Host]:
+def _signalos_host(monkeypatch) -> Callable[..., Host]:
     """Fixture: ``signalos_host(*plugins, config=None)`` builds a host as ``make_host`` does, with the
     ``SIGNALOS_*`` plugin and config variables of the calling shell cleared."""
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     return make_host
+
+
+def __getattr__(name: str) -> Any:
+    # The fixture is built on first access (``from signalos.testing import signalos_host``), so that
+    # importing this module needs no pytest; it is kept in the module so every import gets one object.
+    if name == "signalos_host":
+        import pytest
+
+        fixture = pytest.fixture(name="signalos_host")(_signalos_host)
+        globals()[name] = fixture
+        return fixture
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AlertRecorder:
