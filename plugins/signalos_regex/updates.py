@@ -19,6 +19,10 @@ _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
 _HALF: Final = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moitié", regex.IGNORECASE)
+_AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=)\s*(\d+(?:[.,]\d+)?)(?![\d%])")
+# "reached our first target": the ordinal names the target
+ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+                                   "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "7th": 7, "8th": 8, "9th": 9}
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
@@ -36,9 +40,12 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         price: float | None = None
         percent: float | None = None
         tp: int | None = None
-        n = m.groupdict().get("n")
+        groups = m.groupdict()
+        n = groups.get("n")
         if n:
             tp = int(n)
+        elif groups.get("ord") in ORDINALS:
+            tp = ORDINALS[groups["ord"]]
         if typ in PRICED:
             num = _PRICE_AFTER.search(tail)
             if num is not None:
@@ -52,7 +59,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             if tp is None:
                 idx = _TP_INDEX.search(phrase)
                 tp = int(idx.group(1)) if idx else None
-            num = _PRICE_IN.search(phrase)
+            num = _PRICE_IN.search(phrase) or _AT_PRICE.match(tail)
             price = parse_number(num.group(1)) if num else None
             if price is not None and price <= 0:
                 price = None
