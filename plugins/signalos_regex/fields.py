@@ -28,6 +28,7 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
                                "semana", "semanas", "stunde", "stunden", "tag", "tage", "heure", "heures", "jour",
                                "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
                                "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
+HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul"})
 # Risk-reward annotations after a number ("0.56 R:R", "2.1 RR"): a ratio, not a level.
 RATIO_WORDS: Final = frozenset({"r", "rr", "rrr"})
 MAX_PRICE_DIGITS: Final = 8  # an integer of more digits is an id (a message, user or order number), never a price
@@ -107,8 +108,8 @@ class Fields:
                     entry_ok = tok.val == "entry"
                     continue
                 if cat == "dir":
-                    if self._is_label_prefix(i):
-                        continue  # "Sell targets": a label, not a direction
+                    if self._is_label_prefix(i) or self._is_horizon(i):
+                        continue  # "Sell targets": a label; "long-term": a horizon, not a direction
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
@@ -239,6 +240,14 @@ class Fields:
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
         return nxt is not None and nxt.cat == "label" and nxt.val == "take_profit" \
             and self.text[self.toks[i].end:nxt.start].strip() == ""
+
+    def _is_horizon(self, i: int) -> bool:
+        """"Long-term", "short term": a time horizon, not a direction."""
+        toks, n = self.toks, len(self.toks)
+        j = i + 1
+        if j < n and toks[j].kind == "p" and toks[j].text in "-_" and toks[j].start == toks[i].end:
+            j += 1
+        return j < n and toks[j].kind == "word" and toks[j].text.lower() in HORIZON_WORDS
 
     def _unit_after(self, i: int) -> str:
         """The lower-cased word written right after the number at ``i``, or after the range it
