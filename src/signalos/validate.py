@@ -80,6 +80,12 @@ def validate(result: ParseResult) -> list[str]:
     if lowest <= 0:
         problems.append("a price is zero or negative")
         return problems
+    magnitude = default_symbols().magnitude(result.symbol) if result.symbol else None
+    if magnitude is not None:
+        # "BUY EURUSD 430739": levels the instrument never trades at are a misread, not an order
+        ref = median(entry or levels)
+        if not magnitude[0] <= ref <= magnitude[1]:
+            problems.append(f"prices near {ref:g} do not fit {result.symbol} (it trades at {magnitude[0]:g}-{magnitude[1]:g})")
     ref = median(entry or levels)
     if highest > ref * MAGNITUDE_FACTOR or lowest < ref / MAGNITUDE_FACTOR:
         far = [p for p in levels if p > ref * MAGNITUDE_FACTOR or p < ref / MAGNITUDE_FACTOR]
