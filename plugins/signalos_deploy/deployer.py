@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from signalos.evaluation.data import load_labelled
-from signalos.modelstore import ALIASES, ModelStore
+from signalos.modelstore import ALIASES, ModelStore, check_name
 from signalos.store import Workspace
 from signalos_deploy.errors import AliasConflict, DeployError
 from signalos_deploy.gate import GateOptions, Smoke, build_parser, compare, parser_component, smoke
@@ -128,6 +128,7 @@ class BlueGreenDeployer:
         the error rate, never past a version that does not load; ``dry_run`` stops before the
         move (status ``checked`` when it would have moved)."""
         actor = actor or default_actor()
+        check_name(name)  # before any path is built from it: "../../x" is not a model
         check_alias(alias)
         store = self.store(workspace)
         try:
@@ -215,6 +216,7 @@ class BlueGreenDeployer:
         passed its gate and was not rolled back from since. A candidate whose files no longer
         load is skipped (and named in the notes)."""
         actor = actor or default_actor()
+        check_name(name)
         check_alias(alias)
         store = self.store(workspace)
         try:

@@ -18,6 +18,7 @@ import os
 import platform
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Iterable
 from importlib import metadata
@@ -32,8 +33,9 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 DEFAULT_ALIAS = "production"
 ALIASES = ("production", "staging", "candidate")
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# fullmatch, never ``$``: "name\n" must not pass (``$`` also matches before a final newline)
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 
 
 class ModelNotFoundError(SignalosError):
@@ -48,7 +50,7 @@ class ModelLoadError(SignalosError):
 
 
 def parse_version(version: str) -> tuple[int, int, int]:
-    m = _SEMVER.match(version or "")
+    m = _SEMVER.fullmatch(version) if isinstance(version, str) else None
     if not m:
         raise SignalosError(f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
     return int(m[1]), int(m[2]), int(m[3])
@@ -112,10 +114,18 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         known = {f.name for f in attrs.fields(cls)}
         missing = [k for k in ("name", "version", "kind") if not data.get(k)]
         if missing:
             raise ValueError(f"missing {', '.join(missing)}")
+        for key in ("name", "version", "kind"):
+            if not isinstance(data[key], str):
+                raise ValueError(f"{key} is not a string")
+        if not isinstance(data.get("files", {}), dict) or not all(
+                isinstance(v, dict) for v in data.get("files", {}).values()):
+            raise ValueError("files is not a table of file entries")
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @property
@@ -141,10 +151,20 @@ class ModelRef:
 def file_table(root: Path) -> dict[str, dict[str, Any]]:
     """Size and sha256 of every file under ``root`` but the manifest, by relative path."""
     files = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            files[p.relative_to(root).as_posix()] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
+    for rel in _files_under(root):
+        p = root / rel
+        files[rel] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
     return files
+
+
+def _files_under(root: Path) -> list[str]:
+    """Relative paths of the files under ``root`` but the top manifest; a link counts as a file
+    (it is then refused by ``verify_files``, whatever it points at)."""
+    out = []
+    for p in sorted(root.rglob("*")):
+        if (p.is_symlink() or p.is_file()) and p.relative_to(root).as_posix() != MANIFEST:
+            out.append(p.relative_to(root).as_posix())
+    return out
 
 
 def read_manifest(path: str | os.PathLike, *, verify: bool = True) -> Manifest:
@@ -166,9 +186,15 @@ def read_manifest(path: str | os.PathLike, *, verify: bool = True) -> Manifest:
 
 
 def verify_files(root: Path, manifest: Manifest) -> None:
-    """Check every file the manifest lists; the first one that differs is named in the error."""
+    """Check every file the manifest lists, and that it lists every file there; the first one
+    that differs is named in the error.
+
+    A listed path must be a plain file inside ``root``: a manifest naming ``/dev/zero`` or
+    ``../../etc/shadow`` (or a link to them) would make loading hang or tell that file's size.
+    A file the manifest does not list (a ``pytorch_model.bin`` dropped beside the safetensors)
+    could be read by a loader that looks for it, so it fails the check too."""
     for rel, info in manifest.files.items():
-        p = root / rel
+        p = contained_file(root, rel, manifest.spec)
         try:
             size = p.stat().st_size
         except FileNotFoundError:
@@ -179,6 +205,31 @@ def verify_files(root: Path, manifest: Manifest) -> None:
         # sizes catch truncation cheaply; the hash catches a file altered in place
         if info.get("sha256") and sha256_file(p) != info["sha256"]:
             raise ModelLoadError(f"damaged model {manifest.spec}: {p} does not match its sha256 in the manifest")
+    unlisted = [rel for rel in _files_under(root) if rel not in manifest.files]
+    if unlisted:
+        more = f" and {len(unlisted) - 1} more" if len(unlisted) > 1 else ""
+        raise ModelLoadError(f"model {manifest.spec}: {root / unlisted[0]}{more} not listed in its manifest; "
+                             "remove what does not belong to the model")
+
+
+def contained_file(root: Path, rel: str, spec: str = "") -> Path:
+    """``root / rel`` when ``rel`` names a regular file inside ``root`` (no absolute path, no
+    ``..``, no link out, no device or pipe); a missing file is returned for the caller to report.
+    Anything else is a ModelLoadError naming the entry."""
+    what = f"model {spec}: " if spec else ""
+    pure = Path(rel) if isinstance(rel, str) else None
+    if pure is None or not rel or pure.is_absolute() or ".." in pure.parts or "\0" in rel:
+        raise ModelLoadError(f"{what}the manifest lists {rel!r}, which is not a path inside its directory")
+    p = root / pure
+    if not p.exists() and not p.is_symlink():
+        return p
+    real_root = root.resolve()
+    real = p.resolve()
+    if p.is_symlink() or real_root not in real.parents:
+        raise ModelLoadError(f"{what}{p} leads outside its model directory")
+    if not stat.S_ISREG(real.stat().st_mode):
+        raise ModelLoadError(f"{what}{p} is not a regular file")
+    return p
 
 
 class ModelStore:
@@ -226,6 +277,7 @@ class ModelStore:
     def commit(self, staging: Path, manifest: Manifest, *, alias: str | None = None) -> ModelRef:
         """Give a staged directory its version: hash its files, write the manifest, move it into
         place and add its row. The version is the manifest's, or the next minor one when empty."""
+        check_name(manifest.name)
         version = manifest.version or self.next_version(manifest.name)
         parse_version(version)
         target = self.root / manifest.name / version
@@ -257,10 +309,11 @@ class ModelStore:
 
     def set_alias(self, name: str, alias: str, version: str, *, reason: str = "", actor: str | None = None) -> None:
         """Point ``alias`` of model ``name`` at ``version``, recording the move."""
+        check_name(name)
         if version not in self.versions(name):
             raise ModelNotFoundError(f"model {name}@{version} does not exist; versions: "
                                      f"{', '.join(self.versions(name)) or 'none'}")
-        if not _NAME.match(alias) or _SEMVER.match(alias) or alias == "latest":
+        if not isinstance(alias, str) or not _NAME.fullmatch(alias) or _SEMVER.fullmatch(alias) or alias == "latest":
             raise SignalosError(f"invalid alias {alias!r}: lower-case words, not a version and not 'latest'")
         previous = self.alias(name, alias)
         now = _now()
@@ -277,14 +330,15 @@ class ModelStore:
         found = {r["name"] for r in self.db.query("SELECT DISTINCT name FROM models")}
         if self.root.is_dir():
             found |= {p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")}
-        return sorted(found)
+        return sorted(n for n in found if valid_name(n))
 
     def versions(self, name: str) -> list[str]:
         """The versions of a model, oldest first (semantic order), from its directories."""
+        check_name(name)
         d = self.root / name
         if not d.is_dir():
             return []
-        out = [p.name for p in d.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
+        out = [p.name for p in d.iterdir() if p.is_dir() and not p.is_symlink() and _SEMVER.fullmatch(p.name)]
         return sorted(out, key=parse_version)
 
     def alias(self, name: str, alias: str) -> str | None:
@@ -315,7 +369,7 @@ class ModelStore:
             alias = DEFAULT_ALIAS if self.alias(name, DEFAULT_ALIAS) else None
         elif ref == "latest":
             version = versions[-1]
-        elif _SEMVER.match(ref):
+        elif _SEMVER.fullmatch(ref):
             version = ref
         else:
             alias, version = ref, self.alias(name, ref)
@@ -326,6 +380,8 @@ class ModelStore:
             raise ModelNotFoundError(f"model {name}@{version} does not exist; versions: {', '.join(versions)}")
         path = self.root / name / version
         manifest = read_manifest(path, verify=verify)
+        if (manifest.name, manifest.version) != (name, version):
+            raise ModelLoadError(f"damaged model: {path / MANIFEST} says {manifest.spec}, not {name}@{version}")
         return ModelRef(name, version, path, manifest, alias)
 
     def entries(self) -> list[dict[str, Any]]:
@@ -349,9 +405,17 @@ class ModelStore:
         return out
 
 
+def valid_name(name: object) -> bool:
+    """Whether ``name`` can name a model: one directory under ``models/``, never a path."""
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+
+
 def check_name(name: str) -> None:
-    if not _NAME.match(name or ""):
-        raise SignalosError(f"invalid model name {name!r}: lower-case letters, digits, '.', '_' or '-'")
+    """Refuse a model name that is not one plain directory name (``../x``, ``/tmp/x``, ``x\n``):
+    every read and write of the registry goes through here before it builds a path."""
+    if not valid_name(name):
+        raise SignalosError(f"invalid model name {name!r}: lower-case letters, digits, '.', '_' or '-', "
+                            "starting with a letter or digit, at most 128 characters")
 
 
 def discard(path: Path) -> None:

@@ -1,0 +1,182 @@
+"""No one in: model names that are paths, manifests that point outside their directory, files a
+manifest does not list, a configuration that runs commands, A/B arms that cannot be served."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import deploy_support as ds
+import signalos_deploy
+from signalos.errors import SignalosError
+from signalos.modelstore import (
+    MANIFEST, Manifest, ModelLoadError, ModelStore, check_name, parse_version, read_manifest,
+)
+from signalos.testing import make_host, run_cli
+
+
+# model names ------------------------------------------------------------------------------------
+
+def _outside_model(directory: Path, version: str = "0.1.0") -> Path:
+    """A complete ``table`` model directory outside any workspace (the attacker's)."""
+    path = directory / version
+    path.mkdir(parents=True)
+    (path / "table.json").write_text(json.dumps({"answers": ds.answers()}), encoding="utf-8")
+    manifest = Manifest(name="evil", version=version, kind=ds.MODEL,
+                        files={"table.json": {"size": (path / "table.json").stat().st_size}})
+    (path / MANIFEST).write_text(json.dumps(manifest.to_dict()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def deep_ws(tmp_path):
+    """A workspace three directories down, a golden set, and an outside model at ``tmp/a/evil``."""
+    ws = tmp_path / "a" / "b" / "ws"
+    ds.register_version(ws, "1.0.0", ds.answers())
+    _outside_model(tmp_path / "a" / "evil")  # = ws/models/../../../evil
+    return ws, ds.write_golden(tmp_path / "golden.jsonl")
+
+
+def _alias_rows(ws: Path) -> list[tuple]:
+    store = ModelStore(ws)
+    try:
+        return [tuple(r) for r in store.db.execute("SELECT name, alias, version FROM aliases").fetchall()]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("name", ["../../../evil", "{outside}", "table\n", "table/../../../../evil"])
+def test_models_deploy_refuses_a_name_that_is_a_path(deep_ws, tmp_path, name):
+    ws, golden = deep_ws
+    name = name.format(outside=tmp_path / "a" / "evil")
+    res = run_cli(["models", "deploy", name, "0.1.0", "--force", "--golden", str(golden), "--workspace", str(ws)],
+                  ds, signalos_deploy, config=ds.config(ws, golden))
+    assert res.exit_code != 0
+    assert isinstance(res.exception, SignalosError) and "invalid model name" in str(res.exception)
+    assert _alias_rows(ws) == []
+
+
+def test_the_deployer_api_refuses_a_path_name_before_reading_it(deep_ws):
+    ws, golden = deep_ws
+    host = make_host(ds, signalos_deploy, config=ds.config(ws, golden))
+    with pytest.raises(SignalosError, match="invalid model name"):
+        signalos_deploy.promote(host, "../../../evil", "0.1.0", force=True)
+    with pytest.raises(SignalosError, match="invalid model name"):
+        host.component("deployers", "blue-green").rollback("../../../evil")
+    assert _alias_rows(ws) == []
+
+
+@pytest.mark.parametrize("spec", ["../../../evil@0.1.0", "{outside}@0.1.0"])
+def test_models_show_refuses_a_name_that_is_a_path(deep_ws, tmp_path, spec):
+    ws, golden = deep_ws
+    spec = spec.format(outside=tmp_path / "a" / "evil")
+    res = run_cli(["models", "show", spec, "--workspace", str(ws), "--json"], config=ds.config(ws, golden))
+    assert res.exit_code != 0 and "invalid model name" in str(res.exception)
+    assert "evil" not in res.stdout
+
+
+def test_every_registry_path_checks_the_name(tmp_path):
+    store = ModelStore(tmp_path / "ws")
+    try:
+        for bad in ("../x", "/tmp/x", "x\n", "X", "", ".hidden", "a" * 200):
+            with pytest.raises(SignalosError, match="invalid model name"):
+                check_name(bad)
+            with pytest.raises(SignalosError):
+                store.versions(bad)
+            with pytest.raises(SignalosError):
+                store.resolve(f"{bad}@0.1.0")
+            with pytest.raises(SignalosError):
+                store.staging_dir(bad)
+            with pytest.raises(SignalosError):
+                store.set_alias(bad, "production", "0.1.0")
+        with pytest.raises(SignalosError):
+            store.commit(store.staging_dir("ok"), Manifest(name="../ok", version="0.1.0", kind="toy"))
+        assert not (tmp_path / "ok").exists() and not (tmp_path / "ws" / "ok").exists()
+        check_name("spacy-ner.v2_1")  # an ordinary name passes
+    finally:
+        store.close()
+
+
+def test_a_version_with_a_trailing_newline_is_not_a_version():
+    with pytest.raises(SignalosError):
+        parse_version("1.0.0\n")
+    assert parse_version("1.0.0") == (1, 0, 0)
+
+
+# manifests --------------------------------------------------------------------------------------
+
+def _model_with_files(tmp_path: Path, files: dict) -> Path:
+    path = tmp_path / "m" / "0.1.0"
+    path.mkdir(parents=True)
+    manifest = Manifest(name="m", version="0.1.0", kind="toy", files=files)
+    (path / MANIFEST).write_text(json.dumps(manifest.to_dict()), encoding="utf-8")
+    return path
+
+
+def test_a_manifest_listing_an_absolute_path_is_refused(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret", encoding="utf-8")
+    path = _model_with_files(tmp_path, {str(secret): {"size": secret.stat().st_size}})
+    with pytest.raises(ModelLoadError, match="not a path inside its directory"):
+        read_manifest(path, verify=True)
+
+
+def test_a_manifest_listing_a_device_never_reads_it(tmp_path):
+    # with a sha256 this used to hash /dev/zero for ever; the listing alone is refused now
+    path = _model_with_files(tmp_path, {"/dev/zero": {"size": 0}})
+    with pytest.raises(ModelLoadError, match="/dev/zero"):
+        read_manifest(path, verify=True)
+
+
+def test_a_manifest_cannot_reach_up_out_of_its_directory(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret", encoding="utf-8")
+    path = _model_with_files(tmp_path, {"../../secret.txt": {"size": 99}})
+    with pytest.raises(ModelLoadError, match="not a path inside") as info:
+        read_manifest(path, verify=True)
+    assert "10 bytes" not in str(info.value)  # the outside file's size is not told
+
+
+def test_a_link_out_of_the_model_directory_is_refused(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret", encoding="utf-8")
+    path = _model_with_files(tmp_path, {"weights.json": {"size": secret.stat().st_size}})
+    os.symlink(secret, path / "weights.json")
+    with pytest.raises(ModelLoadError, match="leads outside"):
+        read_manifest(path, verify=True)
+
+
+def test_a_file_the_manifest_does_not_list_is_flagged(tmp_path):
+    ws = tmp_path / "ws"
+    path = ds.register_version(ws, "1.0.0", ds.answers())
+    store = ModelStore(ws)
+    try:
+        store.resolve("table@1.0.0", verify=True)
+        (path / "pytorch_model.bin").write_bytes(b"not a pickle, but it could be")
+        with pytest.raises(ModelLoadError, match=r"pytorch_model\.bin.*not listed in its manifest"):
+            store.resolve("table@1.0.0", verify=True)
+    finally:
+        store.close()
+
+
+def test_a_manifest_that_is_not_an_object_is_a_damaged_model(tmp_path):
+    path = _model_with_files(tmp_path, {})
+    (path / MANIFEST).write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="unreadable"):
+        read_manifest(path)
+
+
+def test_a_manifest_naming_another_model_is_refused(tmp_path):
+    ws = tmp_path / "ws"
+    path = ds.register_version(ws, "1.0.0", ds.answers())
+    data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    (path / MANIFEST).write_text(json.dumps({**data, "name": "../../elsewhere"}), encoding="utf-8")
+    store = ModelStore(ws)
+    try:
+        with pytest.raises(ModelLoadError, match="says"):
+            store.resolve("table@1.0.0")
+    finally:
+        store.close()
