@@ -99,7 +99,7 @@ class SymbolFinder:
             base = word.upper()
             if quote in symbols.quote_set and j > i + 1 and base.isascii() and base.isalnum() \
                     and base not in symbols.noise_tags and toks[j].start - tok.end <= 4:
-                return ("BTC" if base == "XBT" else base) + quote, j, 2
+                return symbols.base_codes.get(base, base) + quote, j, 2
             if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and toks[j].start - tok.end <= 3:
                 return (word + quote).upper(), j, 2
         if tok.cat is None:
