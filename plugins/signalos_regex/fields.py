@@ -260,6 +260,15 @@ class Fields:
             return toks[j].text.lower()
         return ""
 
+    def _ratio_follows(self, i: int) -> bool:
+        """"TP 151.10 RR 1:2": the ratio word labels the numbers after it, so the number before it
+        is a level; in "0.56 R:R" nothing follows and the number is the ratio."""
+        toks, n = self.toks, len(self.toks)
+        j = i + 2
+        while j < n and (toks[j].kind == "p" and toks[j].text == ":" or toks[j].kind == "word" and toks[j].text.lower() in RATIO_WORDS):
+            j += 1
+        return j < n and toks[j].kind == "num"
+
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
@@ -286,7 +295,7 @@ class Fields:
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
         unit = self._unit_after(i)
-        if unit in TIME_UNITS or unit in RATIO_WORDS:
+        if unit in TIME_UNITS or (unit in RATIO_WORDS and not self._ratio_follows(i)):
             return None, 0.0
         if nxt is not None and nxt.kind == "word":
             low = nxt.text.lower()

@@ -38,6 +38,9 @@ class SymbolFinder:
                 if tok.kind == "num" or (tok.kind == "p" and tok.text in "#$"):
                     self._digit_base(i)
                 continue
+            if tok.cat is None and i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end \
+                    and self._digit_base(i):
+                continue  # "C98/USDT"
             if tok.cat in ("sym", "label", None):
                 found = self.symbol_at(i)
                 if found:
@@ -108,23 +111,23 @@ class SymbolFinder:
                 return sym, i, 2
         return None
 
-    def _digit_base(self, i: int) -> None:
+    def _digit_base(self, i: int) -> bool:
         """A crypto base holding digits, which the tokenizer splits ("1000PEPE", "C98", "LUNA2"):
         taken after a ``#`` or ``$`` marker, or when a quote currency follows it."""
         toks, symbols = self.toks, self.lex.symbols
         marked = toks[i].kind == "p"
         first = i + 1 if marked else i
         if first >= len(toks) or (marked and toks[first].start != toks[i].end):
-            return
+            return False
         last = first
         while last + 1 < len(toks) and toks[last + 1].start == toks[last].end and toks[last + 1].kind in ("word", "num"):
             last += 1
         if any(t.cat is not None for t in toks[first:last + 1]):
-            return  # "#TP2", "#SL1": a label with its index
+            return False  # "#TP2", "#SL1": a label with its index
         word = "".join(t.text for t in toks[first:last + 1]).upper()
         if not (2 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit() or word.isalpha() \
                 or _ORDINAL.match(word):
-            return
+            return False
         quote = None
         for q in symbols.quotes:
             if word.endswith(q) and len(word) > len(q) + 1:
@@ -136,10 +139,11 @@ class SymbolFinder:
                     and toks[k + 1].text.upper() in symbols.quote_set:
                 quote, last = toks[k + 1].text.upper(), k + 1
         if quote is None and not marked:
-            return
+            return False
         for t in toks[first:last + 1]:
             t.skip = True  # its digits are part of the name, not prices
         self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
+        return True
 
     def is_currency(self, tok: Tok) -> bool:
         return tok.text.upper() in self.lex.symbols.currency_words
