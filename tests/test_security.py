@@ -180,3 +180,32 @@ def test_a_manifest_naming_another_model_is_refused(tmp_path):
             store.resolve("table@1.0.0")
     finally:
         store.close()
+
+
+# weights ----------------------------------------------------------------------------------------
+
+def test_transformer_weights_load_from_safetensors_only(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import BertForTokenClassification, BertTokenizerFast
+
+    from signalos_transformers.encoder import EncoderParser
+    from tiny_models import tiny_encoder
+
+    base = tiny_encoder(tmp_path / "base")
+    store = ModelStore(tmp_path / "ws")
+    try:
+        staging = store.staging_dir("transformer")
+        model = BertForTokenClassification.from_pretrained(str(base))
+        model.save_pretrained(staging / "model")
+        # the same weights as a pickle, which transformers would read when no safetensors is there
+        (staging / "model" / "model.safetensors").unlink()
+        torch.save(model.state_dict(), staging / "model" / "pytorch_model.bin")
+        BertTokenizerFast.from_pretrained(str(base)).save_pretrained(staging / "model")
+        ref = store.commit(staging, Manifest(name="transformer", version="0.1.0", kind="transformer"))
+    finally:
+        store.close()
+    assert (ref.path / "model" / "pytorch_model.bin").is_file()  # listed in the manifest, hashes match
+    parser = EncoderParser(None, {"path": str(ref.path)})
+    with pytest.raises(ModelLoadError, match="cannot load"):
+        parser.version

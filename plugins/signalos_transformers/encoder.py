@@ -141,7 +141,8 @@ def load_encoder(path: Path, spec: str = ""):
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModelForTokenClassification.from_pretrained(str(path))
+        # safetensors only: a pickled pytorch_model.bin in the directory runs code when loaded
+        model = AutoModelForTokenClassification.from_pretrained(str(path), use_safetensors=True)
     except Exception as exc:  # safetensors, JSON and tokenizers each raise their own types
         raise ModelLoadError(f"damaged model {spec}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
     model.eval()

@@ -151,9 +151,13 @@ def load_llm(ref: ModelRef):
         raise ModelLoadError(f"model {ref.spec}: its base model {base} is missing (config.json not found)")
     if (base / "manifest.json").is_file():
         read_manifest(base, verify=True)  # the converted base is checked like any model
+    if not (ref.path / "adapter" / "adapter_model.safetensors").is_file():
+        # peft falls back to a pickled adapter_model.bin, which runs code when loaded
+        raise ModelLoadError(f"model {ref.spec}: {ref.path / 'adapter' / 'adapter_model.safetensors'} is missing "
+                             "(adapters are loaded from safetensors only)")
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(ref.path / "adapter"))
-        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32, use_safetensors=True)
         model = PeftModel.from_pretrained(model, str(ref.path / "adapter")).merge_and_unload()
     except Exception as exc:
         raise ModelLoadError(f"damaged model {ref.spec}: cannot load {ref.path / 'adapter'} on {base}: "
