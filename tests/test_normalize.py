@@ -2,7 +2,7 @@
 import pytest
 
 from signalos.normalize import (
-    default_symbols, expand_shorthand, glued_prices, load_tables, merge_tables, normalize_text, parse_number, phrase_key,
+    default_symbols, expand_shorthand, load_tables, merge_tables, normalize_text, parse_number, phrase_key,
 )
 
 
@@ -21,14 +21,6 @@ def test_parse_number(raw, value):
 def test_expand_shorthand(full, short, value):
     got = expand_shorthand(full, short)
     assert got == (pytest.approx(value) if value is not None else None)
-
-
-@pytest.mark.parametrize("raw, prices", [
-    ("2368.502302.722302.72", [2368.5, 2302.72, 2302.72]), ("1.31800.1.32200", None), ("1.250.000", None),
-    ("2373.3", None), ("2350", None), ("1.0850.1.0900", None), ("12.5.3", None), ("1.2050.1.2100.05", None),
-])
-def test_glued_prices_split_runs_with_the_decimals_of_the_last(raw, prices):
-    assert glued_prices(raw) == prices
 
 
 def test_normalize_text_keeps_length_and_reads_persian_and_arabic_digits():

@@ -50,9 +50,9 @@ def test_entities_from_label_and_back():
     assert result_from_entities(text, "signal", wrong, parser="t", confidence=0.9).entry == (2305.0, 2310.0)
 
 
-def test_entities_read_decimals_carried_to_the_next_line_and_the_first_of_glued_prices():
-    # an export put ".3" on the line below "2373" and glued junk to the last target
-    text = "Buy Gold \n@2373\n.3-2369.3\nSl :2367.3\nTp1 :2375\nTp2 :2377.502302.722302.72"
+def test_entities_read_decimals_carried_to_the_next_line():
+    # an export put ".3" on the line below "2373"
+    text = "Buy Gold \n@2373\n.3-2369.3\nSl :2367.3\nTp1 :2375\nTp2 :2377.5"
     at = text.index
     ents = [(at("Buy"), at("Buy") + 3, "BUY"), (at("Gold"), at("Gold") + 4, "SYMBOL"),
             (at("2373"), at("2373") + 4, "ENTRY"), (at("2369.3"), at("2369.3") + 6, "TAKE_PROFIT"),

@@ -1,6 +1,6 @@
 """Numbers a signal's reading left out: the parser's own measure of doubt.
 
-A price written in the message that no field took ("BUY @ 1288 / IDEAL 1280", a second signal's
+A price written in the message that no field took ("BUY @ 3310 / BETTER 3305", a second signal's
 entry, a target on a line the layout rules skipped) means the reading may be wrong. On the real
 corpus about half of the signals with such a number were read wrongly, against 2.5% of the others,
 so the parser says so in a warning and lowers its confidence: a chain with learned parsers then

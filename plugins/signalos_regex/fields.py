@@ -2,7 +2,7 @@
 
 A label opens a field and the numbers after it fill it until the next label; numbers before any
 label belong to the entry when a direction, symbol or ``@`` introduces them. Prose ends a field,
-so "Support around 113.10" under an empty "SL - ???" is not taken for the stop.
+so "Resistance near 152.40" under an empty "SL - ???" is not taken for the stop.
 """
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ class Fields:
                     continue
                 if cat == "dir":
                     if self._is_label_prefix(i) or self._is_horizon(i):
-                        continue  # "Sell targets": a label; "long-term": a horizon, not a direction
+                        continue  # "Buy targets": a label; "long-term": a horizon, not a direction
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
@@ -338,12 +338,12 @@ class Fields:
                 if after is not None and after.kind in ("num", "nl"):
                     nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)
                     if nxt_num is not None and nxt_num.kind == "num":
-                        return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 1: 5.82"
+                        return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 2: 0.734"
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS and after is not None \
                     and after.kind == "word" and after.cat is None and (
                         (nxt is not None and nxt.kind == "p" and nxt.text in ":-=")
                         or after.text.lower() in PLACEHOLDERS):
-                return None, 0.0  # "TP 3 - Close All", "Checkpoint 3 : OPEN", "TP 2 runner"
+                return None, 0.0  # "TP 4 - close everything", "TP 2 runner"
             if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
                     and current in PRICE_FIELDS and after is not None and after.kind == "num":
                 return None, 0.0  # "1. 0.4315" in a list

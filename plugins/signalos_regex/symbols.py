@@ -16,7 +16,7 @@ class SymbolFinder:
     """Candidates are ranked: a ``Pair:`` label (1), a pair, alias or index (2), a hashtag or
     cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5). The best,
     earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
-    field scanner does not take "EUR" in "Buy EUR USD 1.17" for prose."""
+    field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
     def __init__(self, toks: list[Tok], lex: Lexicon):
         self.toks = toks

@@ -74,7 +74,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                 tp = int(idx.group(1))
         action = Action._converted(typ, price, percent, tp)  # a type of UPDATE_ORDER, floats: as converted
         if any(a == action for a, _, _ in found):
-            continue  # "set breakeven for zero risk" says breakeven once
+            continue  # "breakeven now, the trade is risk free" says breakeven once
         found.append((action, m.start(), m.end()))
     return found
 

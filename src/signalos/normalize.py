@@ -5,6 +5,7 @@ normalised text are spans of the original message.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import re
@@ -19,14 +20,29 @@ import regex
 # Persian and Arabic-Indic digits, full-width digits and the Arabic decimal and thousands marks,
 # mapped one character to one character so offsets survive.
 _DIGIT_MAP: Final[dict[int, int]] = {}
-for _zero in (0x0660, 0x06F0, 0xFF10, 0x0966):
+# Arabic-Indic, Persian, Devanagari, Bengali, Thai and full-width digits
+for _zero in (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10):
     for _i in range(10):
         _DIGIT_MAP[_zero + _i] = ord("0") + _i
+# full-width Latin letters and punctuation (CJK input methods): "ＳＬ：２３４０" reads as "SL:2340"
+for _code in range(0xFF01, 0xFF5F):
+    _DIGIT_MAP.setdefault(_code, _code - 0xFEE0)
 _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212: ord("-"), 0x2013: ord("-"),
                    0x2014: ord("-"), 0x2010: ord("-"), 0x2011: ord("-"), 0xFF0C: ord(","), 0xFF1A: ord(":"),
                    0x00A0: ord(" "), 0x202F: ord(" "), 0x2009: ord(" "), 0x200B: ord(" "), 0x200C: ord(" "),
                    0x200D: ord(" "), 0x200E: ord(" "), 0x200F: ord(" "), 0xFEFF: ord(" "), 0x0000: ord(" "),
-                   0x2019: ord("'"), 0x00BD: ord("½")})
+                   0x3000: ord(" "), 0x2019: ord("'"), 0x00BD: ord("½"),
+                   0x066A: ord("%"),  # Arabic percent sign
+                   0x301C: ord("~")})  # Japanese wave dash of ranges: "2350〜2355"
+
+# Scripts written without spaces between words (Thai; Chinese, Japanese, Korean and their
+# punctuation): the regex parser and phrase keys take one word a character in them.
+UNSPACED: Final = "\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# Combining marks that belong to the word they follow, for the standard library's ``re`` (whose
+# \w lacks them): Latin accents, Arabic harakat, Devanagari and Bengali vowel signs, Thai vowels
+# and tone marks.
+MARKS: Final = ("\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f"
+                "\u0962\u0963\u0981-\u0983\u09bc-\u09d7\u0e31\u0e34-\u0e3a\u0e47-\u0e4e")
 
 
 _MAPPED: Final = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_MAP.items() if k != v) + "]")
@@ -85,24 +101,6 @@ def parse_number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def glued_prices(raw: str) -> list[float] | None:
-    """Prices an export glued into one run of digits and dots, each written with as many decimals
-    as the last: ``2368.502302.722302.72`` → [2368.5, 2302.72, 2302.72]. None when ``raw`` is not
-    such a run (one number, thousands groups like ``1.250.000``, or pieces that do not fit)."""
-    parts = raw.split(".")
-    if len(parts) < 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(raw) > 200:
-        return None
-    decimals = len(parts[-1])
-    if all(len(p) == 3 for p in parts[1:]) or any(len(p) <= decimals for p in parts[1:-1]):
-        return None
-    pieces, whole = [], parts[0]
-    for part in parts[1:-1]:
-        pieces.append(float(f"{whole}.{part[:decimals]}"))
-        whole = part[decimals:]
-    pieces.append(float(f"{whole}.{parts[-1]}"))
-    return pieces
-
-
 def expand_shorthand(full: str, short: str) -> float | None:
     """Expand the second number of a range written in shorthand from the full price before it.
 
@@ -158,22 +156,75 @@ def merge_tables(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_tables(kind: str, extra_files: Iterable[str | Path] = ()) -> dict[str, Any]:
-    """The built-in ``keywords`` or ``symbols`` table, merged with the user's files in order."""
+LANGUAGES_DIR: Final = "languages"
+# Sections of a language file that belong to the symbols table; all others are keywords.
+SYMBOL_SECTIONS: Final = ("aliases",)
+
+
+@functools.lru_cache(maxsize=1)
+def _language_tables() -> dict[str, dict[str, Any]]:
+    """Every language file of the package (``data/languages/<code>.toml``) by its code, parsed once."""
+    folder = resources.files("signalos.data").joinpath(LANGUAGES_DIR)
+    found: dict[str, dict[str, Any]] = {}
+    if not folder.is_dir():
+        return found
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            found[entry.name[: -len(".toml")]] = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return found
+
+
+def languages() -> tuple[str, ...]:
+    """The codes of the package's language files ("en" is keywords.toml itself, always loaded)."""
+    return tuple(_language_tables())
+
+
+def _wanted(code: str, only: Iterable[str] | None) -> bool:
+    if only is None:
+        return True
+    # "zh" also selects "zh-hant"; "hi" the Latin-script Hindi beside it
+    return any(code == want or code.startswith(want + "-") for want in only)
+
+
+@functools.lru_cache(maxsize=16)
+def _builtin(kind: str, only: tuple[str, ...] | None) -> dict[str, Any]:
     table = _read_toml(None, f"{kind}.toml")
+    for code, lang in _language_tables().items():
+        if not _wanted(code, only):
+            continue
+        if kind == "symbols":
+            part = {k: v for k, v in lang.items() if k in SYMBOL_SECTIONS}
+        else:
+            part = {k: v for k, v in lang.items() if k not in SYMBOL_SECTIONS}
+        table = merge_tables(table, part)
+    return table
+
+
+def load_tables(kind: str, extra_files: Iterable[str | Path] = (),
+                languages: Iterable[str] | None = None) -> dict[str, Any]:
+    """The built-in ``keywords`` or ``symbols`` table with every language file merged in (its
+    ``[aliases]`` into symbols, the rest into keywords), then the user's files in order.
+
+    ``languages`` restricts the language files merged ("es", "zh", ...); None merges them all.
+    The result is the caller's own: changing it changes no later answer."""
+    only = None if languages is None else tuple(sorted({code.strip().lower() for code in languages}))
+    table = copy.deepcopy(_builtin(kind, only))
     for path in extra_files:
         table = merge_tables(table, _read_toml(path, ""))
     return table
 
 
-_WORD_PART: Final = regex.compile(r"\p{Han}|\p{Hiragana}|\p{Katakana}|\p{Thai}|[\p{L}\p{M}\p{N}&']+|[^\s\p{L}\p{M}\p{N}]")
+_WORD_PART: Final = regex.compile(rf"[{UNSPACED}]|[\p{{L}}\p{{M}}\p{{N}}&']+|[^\s\p{{L}}\p{{M}}\p{{N}}]")
+_PUNCT: Final = regex.compile(r"[\p{P}\p{S}]")
 
 
 def phrase_key(phrase: str) -> str:
     """The lookup key of a phrase: its word parts, lower-cased, joined by one space, with
-    punctuation between words dropped ("Stop-Loss" → "stop loss", "b/e" → "b e")."""
-    parts = [p.lower() for p in _WORD_PART.findall(phrase) if p.isalnum() or "&" in p or "'" in p
-             or not regex.match(r"[\p{P}\p{S}]", p)]
+    punctuation between words dropped ("Stop-Loss" → "stop loss", "b/e" → "b e"). A character
+    of a script written without spaces is a part of its own ("止损" → "止 损"), as the regex
+    parser's tokenizer splits them, and the text is normalised first (full-width letters)."""
+    parts = [p.lower() for p in _WORD_PART.findall(normalize_text(phrase)) if p.isalnum() or "&" in p or "'" in p
+             or not _PUNCT.match(p)]
     return " ".join(parts)
 
 
@@ -195,6 +246,8 @@ class SymbolTable:
         self.quote_set: frozenset[str] = frozenset(self.quotes)  # for membership tests, which run per word
         self.currency_words = self.currencies | self.quote_set
         self.bases: frozenset[str] = frozenset(crypto.get("bases", []))
+        # another code some exchanges use for the same coin (XBT for BTC)
+        self.base_codes: dict[str, str] = {str(k).upper(): str(v).upper() for k, v in crypto.get("codes", {}).items()}
         self.noise_tags: frozenset[str] = frozenset(crypto.get("noise_tags", []))
         self.suffixes: tuple[str, ...] = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words: int = max((k.count(" ") + 1 for k in self.aliases), default=1)
@@ -268,7 +321,7 @@ class SymbolTable:
         if not w or not w.isascii():
             return None  # canonical symbols are ASCII; other scripts name instruments through aliases
         if w in self.aliases.values() or self.is_pair(w) or self.crypto_pair(w):
-            return "BTC" + w[3:] if w.startswith("XBT") else w
+            return self.recode(w)
         for suffix in self.suffixes:
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:
                 core = w[: -len(suffix)]
@@ -276,9 +329,16 @@ class SymbolTable:
                     return core
         if w in self.bases:
             return w
-        if w == "XBT":
-            return "BTC"
+        if w in self.base_codes:
+            return self.base_codes[w]
         return None
+
+    def recode(self, pair: str) -> str:
+        """``XBTUSD`` → ``BTCUSD``: a pair whose base is written with another exchange's code."""
+        for code, base in self.base_codes.items():
+            if pair.startswith(code) and pair[len(code):] in self.quote_set:
+                return base + pair[len(code):]
+        return pair
 
 
 # How far a currency pair may drift from the worth in the table and still be read as itself.

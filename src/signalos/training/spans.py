@@ -15,7 +15,7 @@ import regex
 
 from signalos.models import Action, ParseResult
 from signalos.normalize import (
-    default_symbols, expand_shorthand, glued_prices, load_tables, normalize_text, parse_number, phrase_key,
+    default_symbols, expand_shorthand, load_tables, normalize_text, parse_number, phrase_key,
 )
 from signalos.validate import infer_direction
 
@@ -208,10 +208,6 @@ def _numbers_in(text: str) -> list[tuple[str, float]]:
     out = []
     for m in NUMBER.finditer(normalize_text(text)):
         v = parse_number(m.group())
-        if v is None:
-            # one entity is one value: of prices glued by an export ("2368.502302.72"), the first
-            glued = glued_prices(m.group())
-            v = glued[0] if glued else None
         if v is not None:
             out.append((m.group(), v))
     return out
