@@ -264,7 +264,7 @@ def test_feedback_trigger_and_a_failing_command_are_recorded(ws, signalos_host):
     ws.db["review_queue"].insert_all([{"message_id": 1, "status": "open", "reason": "rejected"} for _ in range(5)])
     mon = retrain_monitor(ws, signalos_host, [sys.executable, "-c", "import sys; print('no luck'); sys.exit(3)"],
                           feedback_items=5)
-    out = mon.check(now=T0)
+    out = mon.check(now=T0, retrain=True)
     assert [t["kind"] for t in out["triggers"]] == ["feedback"]
     run = out["retrain"]
     assert (run["status"], run["returncode"], run.get("model")) == ("failed", 3, None)
@@ -282,7 +282,7 @@ def test_a_command_that_hangs_is_stopped_and_recorded(ws, signalos_host):
     ws.db["review_queue"].insert({"message_id": 1, "status": "open", "reason": "rejected"})
     mon = retrain_monitor(ws, signalos_host, [sys.executable, "-c", "import time; time.sleep(30)"],
                           feedback_items=1, timeout=1)
-    run = mon.check(now=T0)["retrain"]
+    run = mon.check(now=T0, retrain=True)["retrain"]
     assert run["status"] == "timeout" and run["duration_s"] < 10
     assert ws.db.execute("SELECT status FROM retrain_runs").fetchall() == [("timeout",)]
 

@@ -56,7 +56,7 @@ def test_one_alert_for_the_provider_that_changed_format(ws, signalos_host):
     host = signalos_host(recorder, alerts_sink, config=CONFIG)
     mon = Monitor(host, ws)
     # parses arrive as they would live, and the check runs every 15 minutes
-    checks = list(replay(mon, simulated_rows(), start=START, hours=18, every_s=900))
+    checks = list(replay(mon, simulated_rows(), start=START, hours=18, every_s=900, retrain=True))
     # one incident, opened on beta within the K windows after the switch, resolved after the fix
     assert [(a.event, a.provider) for a in recorder.alerts] == [("opened", "beta"), ("resolved", "beta")]
     rows = ws.db.execute("SELECT provider, status, severity, window_start, window_end, events FROM alerts").fetchall()
@@ -89,5 +89,5 @@ def test_one_check_over_the_whole_log_gives_the_same_single_alert(ws, signalos_h
     out = Monitor(host, ws).check(now="2026-11-20T18:00:00", retrain=False)
     assert out["evaluated"]["windows"] == 72
     assert [(a["event"], a["provider"]) for a in out["alerts"]] == [("opened", "beta"), ("resolved", "beta")]
-    assert out["retrain"] is None and "--no-retrain" in out["retrain_note"]
+    assert out["retrain"] is None and "runs only with --retrain" in out["retrain_note"]
     assert json.loads(json.dumps(out))  # JSON-ready, as `signalos monitor check --json` prints it

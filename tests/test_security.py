@@ -209,3 +209,67 @@ def test_transformer_weights_load_from_safetensors_only(tmp_path):
     parser = EncoderParser(None, {"path": str(ref.path)})
     with pytest.raises(ModelLoadError, match="cannot load"):
         parser.version
+
+
+# a configuration that runs commands -------------------------------------------------------------
+
+@pytest.fixture
+def planted_config(tmp_path, monkeypatch):
+    """A working directory whose signalos.toml would run a command on ``monitor check``, and a
+    workspace with enough feedback to trigger a retraining."""
+    from signalos.store import Workspace
+
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    marker = tmp_path / "ran"
+    command = [sys.executable, "-c", f"open({str(marker)!r}, 'w').write('ran')"]
+    (cwd / "signalos.toml").write_text(
+        f'workspace = {json.dumps(str(tmp_path / "ws"))}\n\n[monitor.retrain]\n'
+        f'command = {json.dumps(command)}\nfeedback_items = 1\ncooldown = 0\n', encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    ws.db["messages"].insert({"id": 1, "natural_key": "k", "text": "t"})
+    ws.db["review_queue"].insert({"message_id": 1, "status": "open", "reason": "rejected"})
+    ws.close()
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv("SIGNALOS_RETRAIN", raising=False)
+    return marker
+
+
+def _check(*args: str):
+    from typer.testing import CliRunner
+
+    from signalos.cli import build_app
+
+    return CliRunner().invoke(build_app(), ["monitor", "check", "--json", *args])
+
+
+def test_monitor_check_does_not_run_the_configured_command_unless_asked(planted_config):
+    res = _check()
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["retrain"] is None and not planted_config.exists()
+    assert "--retrain" in out["retrain_note"] and "SIGNALOS_RETRAIN=1" in out["retrain_note"]
+    assert [t["kind"] for t in out["retrain_pending"]] == ["feedback"]  # the trigger waits, not lost
+
+
+def test_monitor_check_runs_the_command_with_retrain(planted_config):
+    res = _check("--retrain")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["retrain"]["status"] == "ok"
+    assert planted_config.read_text() == "ran"
+
+
+def test_signalos_retrain_1_is_the_same_choice(planted_config, monkeypatch):
+    monkeypatch.setenv("SIGNALOS_RETRAIN", "1")
+    assert _check().exit_code == 0
+    assert planted_config.exists()
+
+
+def test_the_monitor_api_runs_no_command_by_default(planted_config):
+    from signalos.host import Host
+    from signalos.monitor import Monitor
+    from signalos.store import Workspace
+
+    host = Host(load_entrypoints=False)  # reads ./signalos.toml, as a bot would
+    out = Monitor(host, Workspace.for_host(host, None)).check()
+    assert out["retrain"] is None and not planted_config.exists()

@@ -115,20 +115,22 @@ def _print_open(console: Console, alerts: list[dict[str, Any]]) -> None:
 
 def check_command(
     now: Optional[str] = _NOW,
-    retrain: bool = typer.Option(True, "--retrain/--no-retrain",
-                                 help="Run the training command when retraining triggers are pending."),
+    retrain: bool = typer.Option(False, "--retrain/--no-retrain", envvar="SIGNALOS_RETRAIN",
+                                 help="Run the [monitor.retrain] command of the configuration when retraining "
+                                      "triggers are pending (off unless given, or SIGNALOS_RETRAIN=1: a "
+                                      "signalos.toml in the working directory must not run commands)."),
     workspace: Optional[Path] = _WS,
     as_json: bool = _JSON,
 ) -> None:
     """Evaluate the windows completed since the last check: open, escalate and resolve alerts,
-    record retraining triggers and run the configured training command.
+    record retraining triggers and, with --retrain, run the configured training command.
 
     Run it from cron or a timer every window (15 minutes by default); running it more often or
     twice in a row changes nothing.
 
     \b
       signalos monitor check
-      signalos monitor check --no-retrain --json
+      signalos monitor check --retrain --json
     """
     err = Console(stderr=True)
     with err.status("checking the parse log", spinner="dots") if err.is_terminal else _Null() as status:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from signalos.monitor.alerts import Alert, AlertEngine, Incident, MetricState
@@ -82,10 +83,13 @@ class Monitor:
         return [_incident_out(dict(zip(cols, r))) for r in cur.fetchall()]
 
     # check -----------------------------------------------------------------------------------
-    def check(self, *, now: Any = None, retrain: bool = True, progress=None) -> dict[str, Any]:
+    def check(self, *, now: Any = None, retrain: bool = False, progress=None) -> dict[str, Any]:
         """Evaluate every window completed since the last check (at most ``lookback`` back): open,
-        escalate and resolve alerts through ``alert_raised``, record retraining triggers, and run
-        the training command when some are pending (unless ``retrain=False``)."""
+        escalate and resolve alerts through ``alert_raised`` and record retraining triggers.
+
+        The ``[monitor.retrain] command`` runs only with ``retrain=True``: a signalos.toml is read
+        from the working directory, so a command written there must never run unless the caller
+        asks for it (``monitor check --retrain`` or ``SIGNALOS_RETRAIN=1``)."""
         cfg, db = self.config, self.db
         at = self._now(now)
         w = cfg.window_s
@@ -243,10 +247,11 @@ def _incident_out(row: dict[str, Any]) -> dict[str, Any]:
 def _retrain_note(cfg: MonitorConfig, waiting, run, enabled: bool, cooldown: int) -> str | None:
     if run is not None or not waiting:
         return None
-    if not enabled:
-        return f"{len(waiting)} retraining triggers pending (--no-retrain)"
     if not cfg.retrain.command:
         return f"{len(waiting)} retraining triggers pending: no [monitor.retrain] command is configured"
+    if not enabled:
+        return (f"{len(waiting)} retraining triggers pending: the [monitor.retrain] command "
+                f"({shlex.join(cfg.retrain.command)}) runs only with --retrain or SIGNALOS_RETRAIN=1")
     if cooldown > 0:
         return f"{len(waiting)} retraining triggers pending: cooldown, {cooldown} s left"
     return None
