@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from signalos.cli import common
+from signalos.cli.exitcodes import exit_if_skipped
 
 _WORKSPACE_HELP = "Workspace directory (default: $SIGNALOS_WORKSPACE, the config's, ./.signalos)."
 # Below this many records a progress bar only flickers.
@@ -75,7 +76,9 @@ def import_command(
     """Import messages (and their labels) from JSON Lines, CSV, plain text or a Telegram export.
 
     Importing the same file again adds nothing; an interrupted import is finished by running it
-    again. A record that cannot be read is reported with its position and skipped.
+    again. A record that cannot be read is reported with its position and skipped, every other
+    record is imported, and the exit status is then 3. Several imports into one workspace at
+    once wait for each other.
 
     \b
       signalos data import labelled.jsonl
@@ -100,11 +103,12 @@ def import_command(
                                  f"{file}: {p.position}: {p.error}" + ("" if p.kept else " (skipped)")))
     if as_json:
         common.print_json({"workspace": str(ws.path), **report.to_dict()})
-        return
-    note = " (already imported: nothing new)" if report.already_imported and not report.added else ""
-    note = " (finished an interrupted import)" if report.resumed else note
-    typer.echo(f"{file}: {report.records} records, {report.added} added, {report.skipped} already there, "
-               f"{len(report.problems)} problems; batch {report.batch_id} in {ws.path}{note}")
+    else:
+        note = " (already imported: nothing new)" if report.already_imported and not report.added else ""
+        note = " (finished an interrupted import)" if report.resumed else note
+        typer.echo(f"{file}: {report.records} records, {report.added} added, {report.skipped} already there, "
+                   f"{len(report.problems)} problems; batch {report.batch_id} in {ws.path}{note}")
+    exit_if_skipped(len(report.problems))
 
 
 def export_command(
@@ -197,6 +201,7 @@ def review_import_command(
     else:
         typer.echo(f"{report['labelled']} verified labels stored, {report['skipped']} lines skipped, "
                    f"{report['queue_closed']} queue entries closed, {len(report['problems'])} problems")
+    exit_if_skipped(len(report["problems"]))
 
 
 def feedback_command(
@@ -215,6 +220,7 @@ def feedback_command(
         common.warn(f"{corrections}: {p['position']}: {p['error']}" + ("" if p["message_kept"] else " (skipped)"))
     if as_json:
         common.print_json({"workspace": str(ws.path), **report})
+        exit_if_skipped(len(report["problems"]))
         return
     typer.echo(f"{report['failures']} failures, {report['queued']} queued ({report['already_queued']} already "
                f"queued), {report['open']} open in the review queue")
@@ -226,6 +232,7 @@ def feedback_command(
             table.add_row(str(t["failures"]), t["example"].replace("\n", " ⏎ "))
         Console().print(table)
     typer.echo("next: signalos data review export --where queue --out review.jsonl")
+    exit_if_skipped(len(report["problems"]))
 
 
 def stats_command(

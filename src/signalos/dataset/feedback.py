@@ -59,7 +59,8 @@ def _failures_from_file(path: Path, problems: list[Problem]) -> list[dict[str, A
                 proposed = json.dumps(validate_label(label), ensure_ascii=False)
             except DatasetError as exc:
                 problems.append(Problem(position, f"correction dropped: {exc}", kept=True))
-        out.append({"text": obj["text"], "provider": obj.get("provider"), "reason": "corrected"
+        provider = obj.get("provider")
+        out.append({"text": obj["text"], "provider": None if provider is None else str(provider), "reason": "corrected"
                     if proposed else "reported", "proposed": proposed,
                     "origin_ref": {"file": str(path), "line": int(position.split()[-1])}})
     return out
@@ -96,8 +97,20 @@ def collect_feedback(dataset: Dataset, corrections: str | Path | None = None,
     if failures:
         batch_id = dataset.add_batch("feedback", str(corrections) if corrections else "parse_log", "feedback")
         rows = [{"text": f["text"], "provider": f["provider"], "origin": "production",
-                 "extra": {"feedback": f["origin_ref"]}} for f in failures]
-        added, _ = dataset.add_messages(rows, batch_id)
+                 "extra": {"feedback": f["origin_ref"]}, "failure": f} for f in failures]
+        unstored: list[dict[str, Any]] = []
+
+        def not_stored(row: dict[str, Any], exc: BaseException) -> None:
+            # a text SQLite refuses is named and left out; every other failure is queued
+            unstored.append(row["failure"])
+            ref = row["failure"]["origin_ref"]
+            where = f"line {ref['line']}" if "line" in ref else f"parse_log {ref.get('parse_log_id')}"
+            problems.append(Problem(where, f"not stored: {type(exc).__name__}: {exc}"))
+
+        added, _ = dataset.add_messages(rows, batch_id, on_error=not_stored)
+        if unstored:
+            gone = {id(u) for u in unstored}
+            failures = [f for f in failures if id(f) not in gone]
         if not dataset.drop_batch_if_empty(batch_id):  # every text was already a message
             dataset.finish_batch(batch_id)
     keys = [natural_key(f["provider"], f["text"]) for f in failures]

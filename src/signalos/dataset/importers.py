@@ -3,7 +3,10 @@
 A reader turns a file into a stream of :class:`Record` (a message row for ``Dataset.add_messages``
 and where it was in the file) and :class:`Problem` (a record that could not be read, with its
 position). ``import_file`` writes the records in chunked transactions and reports the problems;
-nothing but the broken record is ever lost.
+nothing but the broken record is ever lost: a line that is not strict JSON (``signalos.jsonlines``),
+holds a lone surrogate, a label or spans that break the schema, or a value of an unexpected type
+is a Problem naming its position, and a row SQLite still refuses is found by writing its chunk
+again row by row. Files may start with a byte order mark.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from typing import Any
 
 import attrs
 
-from signalos.dataset.repository import Dataset, DatasetError, validate_label
+from signalos.dataset.repository import Dataset, DatasetError, spans_json, validate_label
+from signalos.jsonlines import LineError, load_line, unicode_problem
 
 FORMATS = ("auto", "jsonl", "csv", "text", "telegram")
 LABEL_SOURCES = ("human", "import")
@@ -90,7 +94,9 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffix == ".json":
         with path.open("rb") as fh:
-            head = fh.read(4096).lstrip()
+            head = fh.read(4096)
+        # a byte order mark (Windows editors write one) is not content
+        head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
         return "telegram" if head.startswith(b"{") else "jsonl"
     if suffix in (".txt", ".text", ".md", ""):
         return "text"
@@ -135,8 +141,9 @@ def _row_from_object(obj: dict[str, Any], position: str, defaults: dict[str, Any
             row["label"] = validate_label(label)
             row["label_source"] = defaults.get("source") or "import"
             if obj.get("spans"):
+                spans_json(obj["spans"])  # checked here, so that a bad one is named by its line
                 row["spans"] = json.loads(obj["spans"]) if isinstance(obj["spans"], str) else obj["spans"]
-        except (DatasetError, ValueError, TypeError, AttributeError) as exc:
+        except (DatasetError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             row.pop("label", None)
             row.pop("spans", None)
             problems.append(Problem(position, f"label dropped: {exc}", kept=True))
@@ -145,20 +152,26 @@ def _row_from_object(obj: dict[str, Any], position: str, defaults: dict[str, Any
 
 def read_jsonl(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Problem]:
     """One JSON object per line (a ``.json`` file holding one list of objects is read too)."""
-    with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         first = fh.read(1)
         fh.seek(0)
         if first == "[":
             try:
-                items = json.load(fh)
-            except json.JSONDecodeError as exc:
+                items = load_line(fh.read(), unicode=False)
+            except LineError as exc:
                 raise ImportFormatError(f"{path.name}: not a JSON list: {exc}") from None
+            if not isinstance(items, list):
+                raise ImportFormatError(f"{path.name}: not a JSON list")
             lines = ((f"item {i}", item) for i, item in enumerate(items))
         else:
             lines = _json_lines(fh)
         for position, obj in lines:
             if isinstance(obj, Problem):
                 yield obj
+                continue
+            bad = unicode_problem(obj) if position.startswith("item") else None
+            if bad:
+                yield Problem(position, bad)
                 continue
             if not isinstance(obj, dict):
                 yield Problem(position, f"expected a JSON object, got {type(obj).__name__}")
@@ -172,7 +185,7 @@ def read_jsonl(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Proble
 def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(position, object)`` for each JSON object line of ``path``; a line that is not one is
     added to ``problems`` with its position and skipped (review and feedback files)."""
-    with path.open("r", encoding="utf-8", errors="surrogateescape") as fh:
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         for position, obj in _json_lines(fh):
             if isinstance(obj, Problem):
                 problems.append(obj)
@@ -188,11 +201,9 @@ def _json_lines(fh) -> Iterator[tuple[str, Any]]:
             continue
         position = f"line {number}"
         try:
-            yield position, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield position, Problem(position, f"bad JSON: {exc.msg} at column {exc.colno}")
-        except UnicodeError as exc:  # surrogateescape'd bytes that are not UTF-8
-            yield position, Problem(position, f"not UTF-8: {exc}")
+            yield position, load_line(line)
+        except LineError as exc:
+            yield position, Problem(position, str(exc).replace("invalid JSON", "bad JSON", 1))
 
 
 def read_csv(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Problem]:
@@ -218,6 +229,10 @@ def read_csv(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Problem]
                 yield Problem(f"line {reader.line_num}", f"bad CSV: {exc}")
                 continue
             position = f"line {reader.line_num}"
+            bad = unicode_problem(obj)
+            if bad:  # bytes that are not UTF-8 (read with surrogateescape)
+                yield Problem(position, bad)
+                continue
             if None in obj:  # more cells than headers
                 yield Problem(position, f"{len(reader.fieldnames) + len(obj[None])} cells for "
                                         f"{len(reader.fieldnames)} columns")
@@ -231,7 +246,7 @@ def read_csv(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Problem]
 
 def read_text(path: Path, defaults: dict[str, Any], per_line: bool = False) -> Iterator[Record | Problem]:
     """One message per blank-line-separated block, or one per line with ``per_line``."""
-    with path.open("r", encoding="utf-8", errors="replace", newline=None) as fh:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline=None) as fh:
         block: list[str] = []
         start = 0
         for number, line in enumerate(fh, 1):
@@ -261,52 +276,91 @@ def telegram_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part if isinstance(part, str) else str(part.get("text", "")) if isinstance(part, dict) else ""
-                       for part in value)
+        return "".join(part if isinstance(part, str) else telegram_text(part.get("text", ""))
+                       if isinstance(part, dict) else "" for part in value)
     return ""
 
 
 def read_telegram(path: Path, defaults: dict[str, Any], report: ImportReport | None = None) -> Iterator[Record | Problem]:
-    """Telegram Desktop's ``result.json``: one chat, or a full export with ``chats.list``."""
+    """Telegram Desktop's ``result.json``: one chat, or a full export with ``chats.list``.
+
+    Exports are hand-edited and produced by other tools too: a chat or a message of an
+    unexpected shape is a Problem naming it, and the rest of the export is read."""
     try:
-        with path.open("r", encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            data = load_line(fh.read(), unicode=False)
+    except (LineError, UnicodeDecodeError) as exc:
         raise ImportFormatError(f"{path.name}: not a JSON file: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("chats"), dict):
-        chats = data["chats"].get("list") or []
+        chats = data["chats"].get("list")
+        if chats is None:
+            chats = []
+        if not isinstance(chats, list):
+            raise ImportFormatError(f"{path.name}: 'chats.list' is a {type(chats).__name__}, expected a list of chats")
     elif isinstance(data, dict) and isinstance(data.get("messages"), list):
         chats = [data]
     else:
         raise ImportFormatError(f"{path.name}: not a Telegram Desktop export (no 'messages' list)")
-    for chat in chats:
-        chat_name = chat.get("name") or str(chat.get("id") or "telegram")
-        provider = defaults.get("provider") or chat_name
-        chat_id = None if chat.get("id") is None else str(chat.get("id"))
-        for index, msg in enumerate(chat.get("messages") or []):
-            position = f"message {index}" + (f" (id {msg['id']})" if isinstance(msg, dict) and "id" in msg else "")
+    for number, chat in enumerate(chats):
+        if not isinstance(chat, dict):
+            yield Problem(f"chat {number}", f"expected an object, got {type(chat).__name__}")
+            continue
+        chat_name = _scalar(chat.get("name")) or _scalar(chat.get("id")) or "telegram"
+        messages = chat.get("messages")
+        if messages is None:
+            messages = []
+        if not isinstance(messages, list):
+            yield Problem(f"chat {number} ({chat_name})", f"'messages' is a {type(messages).__name__}, expected a list")
+            continue
+        for index, msg in enumerate(messages):
+            position = f"message {index}" + (f" (id {_scalar(msg['id'])})" if isinstance(msg, dict) and "id" in msg else "")
             if len(chats) > 1:
                 position = f"{chat_name}: {position}"
-            if not isinstance(msg, dict):
-                yield Problem(position, f"expected an object, got {type(msg).__name__}")
-                continue
-            if msg.get("type", "message") != "message":
-                if report is not None:
-                    report.ignored += 1
-                continue
-            text = telegram_text(msg.get("text"))
-            if not text.strip():
-                if report is not None:
-                    report.ignored += 1  # a photo or sticker without a caption
-                continue
-            row = {"text": text, "provider": provider, "chat_id": chat_id, "source_pos": position,
-                   "message_id": None if msg.get("id") is None else str(msg["id"]),
-                   "reply_to": None if msg.get("reply_to_message_id") is None else str(msg["reply_to_message_id"]),
-                   "date": msg.get("date"), "edited": msg.get("edited"), "origin": "telegram_export"}
-            extra = {k: msg[k] for k in ("from", "from_id", "forwarded_from") if msg.get(k)}
-            if extra:
-                row["extra"] = extra
-            yield Record(position, row)
+            try:
+                item = _telegram_message(msg, position, chat, chat_name, defaults, report)
+            except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+                item = Problem(position, f"unreadable message: {type(exc).__name__}: {exc}")
+            if item is not None:
+                yield item
+
+
+def _scalar(value: Any) -> str | None:
+    """A column value from a JSON scalar; None for null, a list or an object."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _telegram_message(msg: Any, position: str, chat: dict[str, Any], chat_name: str, defaults: dict[str, Any],
+                      report: ImportReport | None) -> Record | Problem | None:
+    if not isinstance(msg, dict):
+        return Problem(position, f"expected an object, got {type(msg).__name__}")
+    if msg.get("type", "message") != "message":
+        if report is not None:
+            report.ignored += 1
+        return None
+    text = telegram_text(msg.get("text"))
+    if not text.strip():
+        if report is not None:
+            report.ignored += 1  # a photo or sticker without a caption
+        return None
+    bad = unicode_problem(text, "text")
+    if bad:
+        return Problem(position, bad)
+    for key in ("date", "edited", "id", "reply_to_message_id"):
+        if isinstance(msg.get(key), (dict, list)):
+            return Problem(position, f"{key!r} is a {type(msg[key]).__name__}, expected a string or a number")
+    row = {"text": text, "provider": defaults.get("provider") or chat_name, "chat_id": _scalar(chat.get("id")),
+           "source_pos": position, "message_id": _scalar(msg.get("id")),
+           "reply_to": _scalar(msg.get("reply_to_message_id")), "date": _scalar(msg.get("date")),
+           "edited": _scalar(msg.get("edited")), "origin": "telegram_export"}
+    extra = {k: msg[k] for k in ("from", "from_id", "forwarded_from") if msg.get(k)}
+    bad = unicode_problem(extra) or unicode_problem(row["provider"], "name")
+    if bad:
+        return Problem(position, bad)
+    if extra:
+        row["extra"] = extra
+    return Record(position, row)
 
 
 def read_records(path: Path, fmt: str, defaults: dict[str, Any], *, per_line: bool = False,
@@ -352,19 +406,27 @@ def import_file(dataset: Dataset, path: str | Path, fmt: str = "auto", *, provid
                           resumed=bool(previous and not previous[1]))
     defaults = {"provider": provider, "source": source, "verified": verified}
 
+    def problem(item: Problem) -> None:
+        report.problems.append(item)
+        if on_problem:
+            on_problem(item)
+
     def rows():
         for item in read_records(path, fmt, defaults, per_line=per_line, report=report):
             if isinstance(item, Problem):
-                report.problems.append(item)
-                if on_problem:
-                    on_problem(item)
+                problem(item)
                 continue
             report.records += 1
             yield item.row
 
+    def unwritable(row: dict[str, Any], exc: BaseException) -> None:
+        # a record the readers let through but SQLite refused: it alone is skipped
+        report.records -= 1
+        problem(Problem(str(row.get("source_pos") or "a record"), f"not stored: {type(exc).__name__}: {exc}"))
+
     try:
         report.added, report.skipped = dataset.add_messages(rows(), batch_id, chunk_size=chunk_size,
-                                                            progress=progress)
+                                                            progress=progress, on_error=unwritable)
     except ImportFormatError:
         if previous is None:
             dataset.drop_batch_if_empty(batch_id)  # a file we could not read leaves no trace

@@ -34,7 +34,13 @@ def canonical_text(text: str) -> str:
 def text_hash(text: str) -> str:
     """sha256 (hex) of ``canonical_text(text)``: equal for texts differing only in case, digit
     script or spacing. Stored as ``messages.text_hash`` and ``parse_log.text_hash``."""
-    return hashlib.sha256(canonical_text(text).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_utf8(canonical_text(text))).hexdigest()
+
+
+def _utf8(text: str) -> bytes:
+    # surrogatepass: a text holding a lone surrogate (a "\ud800" escape in someone's JSON) still
+    # has a key, so a hash never raises; its bytes are not UTF-8, which no valid text can collide with
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _mask_symbol(match: re.Match) -> str:
@@ -63,7 +69,7 @@ def template_key(text: str) -> str:
 
 def template_hash(text: str) -> str:
     """sha256 (hex) of ``template_key(text)``; stored as ``messages.template_hash``."""
-    return hashlib.sha256(template_key(text).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_utf8(template_key(text))).hexdigest()
 
 
 def natural_key(provider: str | None, text: str, *, message_id: str | None = None,

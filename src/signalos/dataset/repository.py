@@ -61,7 +61,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ import sqlite_utils
 from signalos.dataset.keys import natural_key, template_hash, template_key, text_hash  # noqa: F401 (re-exported)
 from signalos.dataset.rows import COUNT_SQL, ROW_SQL, DataRow, data_row, row_filter  # noqa: F401 (DataRow re-exported)
 from signalos.errors import SignalosError
+from signalos.jsonlines import nonfinite_field
 from signalos.models import ParseResult
+from signalos.store import WorkspaceError, write_transaction
 
 SPLITS = ("train", "validation", "test")
 CHUNK_SIZE = 1000
@@ -78,6 +81,10 @@ CHUNK_SIZE = 1000
 _IN_CHUNK = 900
 MESSAGE_KEYS = ("provider", "chat_id", "message_id", "reply_to", "date", "edited", "language", "origin",
                 "source_pos", "augmented_from", "split")
+# What one row can raise while it is prepared or bound (a label breaking the schema, a lone
+# surrogate, an int too big for SQLite, nesting too deep for JSON): that row is bad, not the chunk.
+ROW_ERRORS = (SignalosError, ValueError, TypeError, KeyError, OverflowError, RecursionError,
+              sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.DataError)
 
 
 class DatasetError(SignalosError):
@@ -107,17 +114,28 @@ def validate_label(label: Any) -> dict[str, Any]:
     if not isinstance(label, dict):
         raise DatasetError(f"label must be an object, got {type(label).__name__}")
     try:
-        return ValidLabel(ParseResult.from_schema(label).to_schema())
-    except (ValueError, TypeError, KeyError) as exc:
+        result = ParseResult.from_schema(label)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         raise DatasetError(f"invalid label: {exc}") from None
+    bad = nonfinite_field(result)
+    if bad:
+        raise DatasetError(f"invalid label: {bad} holds a number that is not finite (NaN or infinity)")
+    return ValidLabel(result.to_schema())
 
 
-def _spans_json(spans: Any) -> str | None:
+def spans_json(spans: Any) -> str | None:
+    """Spans as stored (``{"field": [[start, end], ...]}``); DatasetError when they are not that."""
     if spans is None:
         return None
-    if isinstance(spans, str):
-        spans = json.loads(spans)
-    return json.dumps({k: [[int(s), int(e)] for s, e in v] for k, v in spans.items()})
+    try:
+        if isinstance(spans, str):
+            spans = json.loads(spans)
+        return json.dumps({str(k): [[int(s), int(e)] for s, e in v] for k, v in spans.items()})
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        raise DatasetError(f"invalid spans: {type(exc).__name__}: {exc}") from None
+
+
+_spans_json = spans_json
 
 
 def chunked(seq: Sequence, size: int) -> Iterator[Sequence]:
@@ -150,16 +168,17 @@ class Dataset:
                   file_sha256: str | None = None) -> int:
         """A batch row for one import; the batch of a file already imported (same hash) is
         reused, so a re-run after a crash finishes it instead of starting another."""
-        if file_sha256:
-            row = self.db.execute("SELECT id FROM batches WHERE file_sha256 = ? ORDER BY id LIMIT 1",
-                                  [file_sha256]).fetchone()
-            if row:
-                return int(row[0])
-        with self.db.atomic():
-            table = self.db["batches"]
-            table.insert({"created_at": now(), "source": source, "path": path, "format": format,
-                          "file_sha256": file_sha256, "added": 0, "skipped": 0, "problems": 0})
-            return int(table.last_pk)
+        # the look-up is inside the write lock: two importers of one file share one batch
+        with write_transaction(self.db) as conn:
+            if file_sha256:
+                row = conn.execute("SELECT id FROM batches WHERE file_sha256 = ? ORDER BY id LIMIT 1",
+                                   [file_sha256]).fetchone()
+                if row:
+                    return int(row[0])
+            cur = conn.execute(
+                "INSERT INTO batches (created_at, source, path, format, file_sha256, added, skipped, problems) "
+                "VALUES (?, ?, ?, ?, ?, 0, 0, 0)", [now(), source, path, format, file_sha256])
+            return int(cur.lastrowid)
 
     def batch(self, batch_id: int) -> dict[str, Any]:
         try:
@@ -169,17 +188,17 @@ class Dataset:
 
     def finish_batch(self, batch_id: int, *, skipped: int = 0, problems: int = 0) -> dict[str, Any]:
         """Stamp ``finished_at`` and the batch's figures (``added`` = its messages in the database)."""
-        added = self.db.execute("SELECT count(*) FROM messages WHERE batch_id = ?", [batch_id]).fetchone()[0]
-        with self.db.atomic():
-            self.db["batches"].update(batch_id, {"added": added, "skipped": skipped, "problems": problems,
-                                                 "finished_at": now()})
+        with write_transaction(self.db) as conn:
+            added = conn.execute("SELECT count(*) FROM messages WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            conn.execute("UPDATE batches SET added = ?, skipped = ?, problems = ?, finished_at = ? WHERE id = ?",
+                         [added, skipped, problems, now(), batch_id])
         return self.batch(batch_id)
 
     def drop_batch_if_empty(self, batch_id: int) -> bool:
         """Delete a batch that holds no message (an import that could not read its file)."""
-        with self.db.atomic():
-            cur = self.db.execute("DELETE FROM batches WHERE id = ? AND NOT EXISTS "
-                                  "(SELECT 1 FROM messages WHERE batch_id = ?)", [batch_id, batch_id])
+        with write_transaction(self.db) as conn:
+            cur = conn.execute("DELETE FROM batches WHERE id = ? AND NOT EXISTS "
+                               "(SELECT 1 FROM messages WHERE batch_id = ?)", [batch_id, batch_id])
         return cur.rowcount > 0
 
     # --- messages and labels ---------------------------------------------------------------------
@@ -204,24 +223,55 @@ class Dataset:
         return found
 
     def add_messages(self, rows: Iterable[dict[str, Any]], batch_id: int | None,
-                     chunk_size: int = CHUNK_SIZE, progress=None) -> tuple[int, int]:
+                     chunk_size: int = CHUNK_SIZE, progress=None,
+                     on_error: Callable[[dict[str, Any], BaseException], None] | None = None) -> tuple[int, int]:
         """Store new messages (and their labels) in chunked transactions; returns
-        ``(added, skipped)``. ``progress(n)`` is called after each chunk with its row count."""
+        ``(added, skipped)``. ``progress(n)`` is called after each chunk with its row count.
+
+        Without ``on_error`` a bad row (a label that breaks the schema, a text that is not valid
+        Unicode) raises and its chunk is not written. With it, the chunk is written again row by
+        row, each bad row is handed to ``on_error(row, error)`` and every other row is kept."""
         added = skipped = 0
         chunk: list[dict[str, Any]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= chunk_size:
-                a, s = self._write_chunk(chunk, batch_id)
-                added, skipped = added + a, skipped + s
-                if progress:
-                    progress(len(chunk))
-                chunk = []
-        if chunk:
-            a, s = self._write_chunk(chunk, batch_id)
+
+        def write() -> None:
+            nonlocal added, skipped
+            a, s = self._write_chunk_or_rows(chunk, batch_id, on_error)
             added, skipped = added + a, skipped + s
             if progress:
                 progress(len(chunk))
+
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= chunk_size:
+                write()
+                chunk = []
+        if chunk:
+            write()
+        return added, skipped
+
+    def _write_chunk_or_rows(self, chunk: list[dict[str, Any]], batch_id: int | None,
+                             on_error: Callable[[dict[str, Any], BaseException], None] | None) -> tuple[int, int]:
+        if on_error is None:
+            return self._write_chunk(chunk, batch_id)
+        try:
+            return self._write_chunk(chunk, batch_id)
+        except WorkspaceError:
+            raise  # the database, not a row: nothing to skip
+        except ROW_ERRORS:
+            pass
+        # The chunk was rolled back whole; one transaction per row finds the bad ones. Rare
+        # (importers check what they can first), so the slower path costs nothing in practice.
+        added = skipped = 0
+        for row in chunk:
+            try:
+                a, s = self._write_chunk([row], batch_id)
+            except WorkspaceError:
+                raise
+            except ROW_ERRORS as exc:
+                on_error(row, exc)
+                continue
+            added, skipped = added + a, skipped + s
         return added, skipped
 
     def _write_chunk(self, chunk: list[dict[str, Any]], batch_id: int | None) -> tuple[int, int]:
@@ -235,12 +285,9 @@ class Dataset:
                                                         chat_id=row.get("chat_id"))
             prepared.append((key, th, row))
         stamp = now()
-        conn = self.db.conn
         # One write transaction per chunk, taken before the existence check so two importers
         # cannot both decide a key is new; inside a caller's transaction, a savepoint of it.
-        nested = conn.in_transaction
-        conn.execute("SAVEPOINT add_messages" if nested else "BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.db) as conn:
             existing = self.existing_keys(k for k, _, _ in prepared)
             unlabelled = set(existing.values()) - self._labelled(list(existing.values()))
             next_id = (conn.execute("SELECT max(id) FROM messages").fetchone()[0] or 0) + 1
@@ -263,7 +310,8 @@ class Dataset:
                 msg.update(id=mid, natural_key=key, text=row["text"], text_hash=th,
                            template_hash=row.get("template_hash") or template_hash(row["text"]),
                            batch_id=batch_id, is_duplicate=0, created_at=stamp,
-                           extra=json.dumps(row["extra"], ensure_ascii=False) if row.get("extra") else None)
+                           extra=json.dumps(row["extra"], ensure_ascii=False, allow_nan=False)
+                           if row.get("extra") else None)
                 messages.append(msg)
                 if row.get("label") is not None:
                     labels.append(self._label_row(mid, row, stamp))
@@ -271,14 +319,6 @@ class Dataset:
             # than SQLite spends writing them, and the import benchmark writes 100k rows
             _insert_many(conn, "messages", messages)
             _insert_many(conn, "labels", labels)
-            conn.execute("RELEASE add_messages" if nested else "COMMIT")
-        except BaseException:
-            if nested:
-                conn.execute("ROLLBACK TO add_messages")
-                conn.execute("RELEASE add_messages")
-            else:
-                conn.execute("ROLLBACK")
-            raise
         return len(messages), skipped
 
     @staticmethod
@@ -296,19 +336,19 @@ class Dataset:
         row = self._label_row(message_id, {"label": label, "label_source": source, "verified": verified,
                                            "spans": spans, "uncertain": uncertain, "multi": multi,
                                            "note": note}, now())
-        with self.db.atomic():
+        with write_transaction(self.db):
             table = self.db["labels"]
             table.insert(row)
             return int(table.last_pk)
 
     def set_spans(self, label_id: int, spans: dict[str, Any] | None) -> None:
         """Store the character spans of one label (None clears them)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute("UPDATE labels SET spans = ? WHERE id = ?", [_spans_json(spans), label_id])
 
     def set_many_spans(self, spans_by_label: dict[int, dict[str, Any] | None]) -> None:
         """``set_spans`` for many labels in one transaction."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.conn.executemany("UPDATE labels SET spans = ? WHERE id = ?",
                                      [(_spans_json(s), lid) for lid, s in spans_by_label.items()])
 
@@ -319,13 +359,13 @@ class Dataset:
         bad = {v for v in assignments.values() if v is not None and v not in SPLITS}
         if bad:
             raise DatasetError(f"unknown split {sorted(bad)[0]!r}; use one of {', '.join(SPLITS)}")
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.conn.executemany("UPDATE messages SET split = ? WHERE id = ?",
                                      [(s, mid) for mid, s in assignments.items()])
 
     def record_split_run(self, seed: int, ratios: Any, stratify: Any, split_hash: str, counts: Any) -> int:
         """One row of ``split_runs`` describing a split just made."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             table = self.db["split_runs"]
             table.insert({"created_at": now(), "seed": seed, "ratios": json.dumps(ratios),
                           "stratify": json.dumps(stratify), "split_hash": split_hash, "counts": json.dumps(counts)})
@@ -335,7 +375,7 @@ class Dataset:
         """Store duplicate clusters and point their members at them; returns the cluster ids."""
         ids: list[int] = []
         stamp = now()
-        with self.db.atomic():
+        with write_transaction(self.db):
             if replace:
                 self.db.execute("UPDATE messages SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
                 self.db.execute("DELETE FROM clusters")
@@ -354,7 +394,7 @@ class Dataset:
 
     def set_duplicates(self, flags: dict[int, bool], reset: bool = False) -> None:
         """Set ``messages.is_duplicate`` (``reset`` first clears every flag)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             if reset:
                 self.db.execute("UPDATE messages SET is_duplicate = 0 WHERE is_duplicate != 0")
             self.db.conn.executemany("UPDATE messages SET is_duplicate = ? WHERE id = ?",

@@ -18,7 +18,7 @@ from typing import Any
 
 from signalos.dataset.importers import Problem, json_objects
 from signalos.dataset.keys import natural_key
-from signalos.dataset.repository import Dataset, DatasetError, chunked, now, validate_label
+from signalos.dataset.repository import Dataset, DatasetError, chunked, now, spans_json, validate_label
 
 SLICES = ("unverified", "queue", "uncertain", "unlabelled", "all")
 
@@ -112,6 +112,7 @@ def import_review(dataset: Dataset, path: str | Path, *, source: str = "human") 
             continue
         try:
             label = validate_label(obj["label"])
+            spans_json(obj.get("spans"))  # checked before anything of this line is stored
         except DatasetError as exc:
             problems.append(Problem(position, str(exc)))
             continue

@@ -1,0 +1,257 @@
+"""Nothing lost, no silent crash (issue 13): concurrent imports, one bad record among good ones in
+every reader, output that is always JSON, exit status 3 when lines were skipped.
+
+The full-size concurrency run (8 importers x 25,000 messages, parse-log writers beside them) is
+``python benchmarks/import_concurrency.py``; here a small one runs in real processes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from signalos.cli.exitcodes import LINES_SKIPPED
+from signalos.dataset import Dataset, DatasetError
+from signalos.testing import run_cli
+
+SIGNAL = {"kind": "signal", "symbol": "XAUUSD", "direction": "buy", "order_type": None, "entry": [2300.0],
+          "stop_loss": 2290.0, "take_profits": [2310.0], "leverage": None, "stop_loss_pips": None,
+          "take_profit_pips": []}
+DEEP = "[" * 100_000 + "]" * 100_000
+LONG_NUMBER = "9" * 5000
+
+
+def _good(i: int) -> str:
+    return json.dumps({"id": f"g{i}", "text": f"EURUSD sell {i} stop {i + 10}", "provider": "p"})
+
+
+def _write(path: Path, lines: list[str], bom: bool = False) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + "".join(line + "\n" for line in lines)
+                     .encode("utf-8", "surrogatepass"))
+    return path
+
+
+def _import(ws: Path, *args: str):
+    result = run_cli(["data", "import", *args, "--workspace", str(ws), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout), result
+
+
+# concurrent writers -------------------------------------------------------------------------------
+
+def _importer(ws: Path, src: Path) -> subprocess.Popen:
+    env = {**os.environ, "SIGNALOS_NO_PLUGIN_COMMANDS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "signalos", "data", "import", str(src), "--json",
+                             "--chunk-size", "200", "--workspace", str(ws)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _count(ws: Path, table: str) -> int:
+    conn = sqlite3.connect(ws / "signalos.db")
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_concurrent_importers_into_one_workspace_keep_every_message(tmp_path):
+    ws = tmp_path / "ws"
+    files = [_write(tmp_path / f"in{w}.jsonl", [json.dumps({"text": f"GOLD buy {i} from worker {w}",
+                                                            "provider": f"w{w}"}) for i in range(1500)])
+             for w in range(4)]
+    procs = [_importer(ws, f) for f in files]
+    outs = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]
+    assert [rc for rc, _ in outs] == [0, 0, 0, 0], [err[-300:] for _, err in outs]
+    assert _count(ws, "messages") == 6000
+    conn = sqlite3.connect(ws / "signalos.db")
+    assert conn.execute("SELECT count(*) FROM batches WHERE finished_at IS NOT NULL").fetchone()[0] == 4
+
+
+LOGGER = """
+import sys
+from signalos.models import ParseResult
+from signalos.parselog import ParseLog
+log = ParseLog.for_workspace(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    log.log_parse(f"logged message {i}", ParseResult(kind="noise", parser="t"))
+log.close(timeout=300)
+"""
+
+
+def test_import_beside_parse_log_writers_loses_nothing(tmp_path):
+    ws = tmp_path / "ws"
+    src = _write(tmp_path / "in.jsonl", [json.dumps({"text": f"BTC long {i}"}) for i in range(3000)])
+    loggers = [subprocess.Popen([sys.executable, "-c", LOGGER, str(ws), "20000"]) for _ in range(3)]
+    time.sleep(1.0)  # the loggers are writing when the import starts
+    importer = _importer(ws, src)
+    assert importer.wait(timeout=300) == 0, importer.communicate()[1][-300:]
+    assert [p.wait(timeout=300) for p in loggers] == [0, 0, 0]
+    assert (_count(ws, "messages"), _count(ws, "parse_log")) == (3000, 60000)
+
+
+def test_a_writer_that_cannot_get_the_lock_says_so_in_one_line(tmp_path, monkeypatch):
+    ws = tmp_path / "ws"
+    Dataset.open(ws)
+    holder = sqlite3.connect(ws / "signalos.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setenv("SIGNALOS_BUSY_WAIT_S", "0.2")
+    try:
+        src = _write(tmp_path / "in.jsonl", [_good(1)])
+        result = run_cli(["data", "import", str(src), "--workspace", str(ws)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    from signalos.store import WorkspaceError
+
+    assert isinstance(result.exception, WorkspaceError) and "busy" in str(result.exception)
+
+
+# one bad record among good ones ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad, why", [
+    ('{"id": "x", "text": "GOLD buy \\ud800 now"}', "lone surrogate"),
+    ('{"id": "x", "text": "GOLD buy", "deep": ' + DEEP + "}", "nested too deeply"),
+    ('{"id": "x", "text": "GOLD buy", "n": ' + LONG_NUMBER + "}", "5000 digits"),
+    ('{"id": NaN, "text": "GOLD buy"}', "NaN"),
+    ('{"id": "x", "text": "GOLD buy", "size": 1e999}', "out of range"),
+])
+def test_one_bad_line_mid_chunk_is_named_and_every_other_line_kept(tmp_path, bad, why):
+    lines = [_good(i) for i in range(1500)] + [bad] + [_good(i) for i in range(1500, 2500)]
+    src = _write(tmp_path / "in.jsonl", lines)
+    code, out, result = _import(tmp_path / "ws", str(src))
+    assert code == LINES_SKIPPED
+    assert (out["added"], [p["position"] for p in out["problems"]]) == (2500, ["line 1501"])
+    assert "line 1501" in result.stderr
+    assert Dataset.open(tmp_path / "ws").count() == 2500
+    # running it again finishes nothing more and stops nowhere
+    code, again, _ = _import(tmp_path / "ws", str(src))
+    assert (code, again["added"], again["skipped"]) == (LINES_SKIPPED, 0, 2500)
+
+
+def test_a_clean_import_exits_0(tmp_path):
+    code, out, _ = _import(tmp_path / "ws", str(_write(tmp_path / "in.jsonl", [_good(1), _good(2)])))
+    assert (code, out["added"], out["problems"]) == (0, 2, [])
+
+
+def test_a_byte_order_mark_is_not_part_of_line_1(tmp_path):
+    for name in ("in.jsonl", "in.txt"):
+        src = _write(tmp_path / name, [_good(1), _good(2)] if name.endswith("jsonl") else ["close all", "", "tp hit"],
+                     bom=True)
+        code, out, _ = _import(tmp_path / name.replace(".", "_"), str(src))
+        assert (code, out["added"], out["problems"]) == (0, 2, [])
+    texts = [r.text for r in Dataset.open(tmp_path / "in_txt").rows()]
+    assert texts == ["close all", "tp hit"]
+
+
+def _telegram(tmp_path: Path, data: dict, bom: bool = False) -> Path:
+    path = tmp_path / "result.json"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    return path
+
+
+def test_telegram_export_with_a_byte_order_mark_is_imported(tmp_path):
+    src = _telegram(tmp_path, {"name": "Chan", "id": 5, "messages": [
+        {"id": 1, "type": "message", "date": "2024-01-01T10:00:00", "text": "GOLD buy 2300"},
+        {"id": 2, "type": "message", "date": "2024-01-01T10:01:00", "text": "close half"}]}, bom=True)
+    code, out, _ = _import(tmp_path / "ws", str(src))
+    assert (code, out["format"], out["added"]) == (0, "telegram", 2)
+
+
+def test_telegram_values_of_unexpected_types_are_named_and_the_rest_imported(tmp_path):
+    src = _telegram(tmp_path, {"chats": {"list": [
+        "not a chat",
+        {"name": 12345, "id": 1, "messages": [
+            {"id": 1, "type": "message", "date": ["2024"], "text": "GOLD buy 2300"},
+            {"id": 2, "type": "message", "date": "2024-01-01", "from": {"odd": [1, 2]}, "text": "GOLD sell 2310"},
+            {"id": {"x": 1}, "type": "message", "text": "BTC long"},
+            {"id": 4, "type": "message", "date": 1700000000, "text": [{"type": "bold", "text": ["nested"]}, " TP hit"]},
+        ]},
+        {"name": "Two", "id": 2, "messages": "not a list"},
+    ]}})
+    code, out, result = _import(tmp_path / "ws", str(src))
+    assert code == LINES_SKIPPED and out["added"] == 2
+    assert [p["position"] for p in out["problems"]] == ["chat 0", "12345: message 0 (id 1)",
+                                                        "12345: message 2 (id None)", "chat 2 (Two)"]
+    rows = list(Dataset.open(tmp_path / "ws").rows())
+    assert [(r.provider, r.text) for r in rows] == [("12345", "GOLD sell 2310"), ("12345", "nested TP hit")]
+    assert rows[1].date == "1700000000"
+
+
+def test_telegram_chats_list_that_is_not_a_list_is_one_clear_error(tmp_path):
+    src = _telegram(tmp_path, {"chats": {"list": {"name": "x"}}})
+    result = run_cli(["data", "import", str(src), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1 and "'chats.list' is a dict" in str(result.exception)
+
+
+def test_csv_cell_that_is_not_utf8_is_named(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"text,provider\nGOLD buy 2300,p\nbad \xff\xfe bytes,p\nclose all,p\n")
+    code, out, _ = _import(tmp_path / "ws", str(src))
+    assert (code, out["added"], [p["position"] for p in out["problems"]]) == (LINES_SKIPPED, 2, ["line 3"])
+
+
+def test_a_label_with_nan_or_infinity_is_dropped_and_its_message_kept(tmp_path):
+    lines = [json.dumps({"text": "GOLD buy 2300", "label": {**SIGNAL, "entry": ["nan"]}}),
+             json.dumps({"text": "GOLD buy 2301", "label": {**SIGNAL, "stop_loss": "inf"}}),
+             json.dumps({"text": "GOLD buy 2302", "label": SIGNAL, "spans": {"entry": "oops"}})]
+    code, out, _ = _import(tmp_path / "ws", str(_write(tmp_path / "in.jsonl", lines)))
+    assert code == LINES_SKIPPED and out["added"] == 3
+    assert [(p["position"], p["message_kept"]) for p in out["problems"]] == [
+        ("line 1", True), ("line 2", True), ("line 3", True)]
+    assert "not finite" in out["problems"][0]["error"]
+    assert [r.label for r in Dataset.open(tmp_path / "ws").rows()] == [None, None, None]
+
+
+def test_add_messages_with_on_error_skips_only_the_row_sqlite_refuses(tmp_path):
+    ds = Dataset.open(tmp_path / "ws")
+    rows = [{"text": f"msg {i}"} for i in range(10)]
+    rows[4] = {"text": "bad", "provider": {"a dict": "SQLite cannot bind"}}
+    rows[7] = {"text": "bad label", "label": {"kind": "nope"}}
+    with pytest.raises(Exception):
+        ds.add_messages(rows, ds.add_batch("import"))  # without on_error: the chunk is not written
+    assert ds.count() == 0
+    refused = []
+    added, skipped = ds.add_messages(rows, ds.add_batch("import"), on_error=lambda r, e: refused.append(r["text"]))
+    assert (added, skipped, refused) == (8, 0, ["bad", "bad label"])
+
+
+def test_a_kill_mid_chunk_leaves_the_database_as_it_was(tmp_path):
+    # the chunk's transaction is rolled back whole: no message of it, no label, no half batch
+    ds = Dataset.open(tmp_path / "ws")
+    rows = [{"text": f"m{i}", "label": SIGNAL} for i in range(5)] + [{"text": "x", "label": {"kind": "nope"}}]
+    with pytest.raises(DatasetError):
+        ds.add_messages(rows, None)
+    assert (_count(tmp_path / "ws", "messages"), _count(tmp_path / "ws", "labels")) == (0, 0)
+
+
+# review and feedback files -----------------------------------------------------------------------
+
+def test_review_and_feedback_files_skip_only_their_bad_lines(tmp_path):
+    ws = tmp_path / "ws"
+    ds = Dataset.open(ws)
+    ds.add_messages([{"text": "close all", "provider": "p"}, {"text": "hold", "provider": "p"}], ds.add_batch("i"))
+    review = _write(tmp_path / "review.jsonl", [
+        json.dumps({"message_id": 1, "label": {"kind": "noise"}}),
+        '{"message_id": 2, "label": {"kind": "noise"}, "deep": ' + DEEP + "}",
+        json.dumps({"message_id": 2, "label": {"kind": "noise"}, "spans": {"entry": [[1]]}}),
+        json.dumps({"message_id": 2, "label": {"kind": "noise"}}),
+    ], bom=True)
+    result = run_cli(["data", "review", "import", str(review), "--workspace", str(ws), "--json"])
+    out = json.loads(result.stdout)
+    assert result.exit_code == LINES_SKIPPED and out["labelled"] == 2
+    assert [p["position"] for p in out["problems"]] == ["line 2", "line 3"]
+    fixes = _write(tmp_path / "fixes.jsonl", [
+        json.dumps({"text": "GOLD buy 1", "provider": {"odd": 1}}),
+        '{"text": "GOLD buy \\udc80 2"}',
+        json.dumps({"text": "GOLD buy 3", "label": {"kind": "noise"}}),
+    ])
+    result = run_cli(["data", "feedback", "--corrections", str(fixes), "--no-log", "--workspace", str(ws), "--json"])
+    out = json.loads(result.stdout)
+    assert result.exit_code == LINES_SKIPPED, result.output
+    assert (out["queued"], [p["position"] for p in out["problems"]]) == (2, ["line 2"])
