@@ -307,7 +307,7 @@ class Fields:
                 return "pips", value
             if low in LOT_WORDS and not glued_next:
                 return None, 0.0
-            if glued_next and nxt.cat is None and not low.startswith("usd") \
+            if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
                 return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
         if prev is not None and glued_prev:
@@ -369,6 +369,12 @@ class Fields:
         self.values["entry"] = [(first_val, first_tok)]
         self.values["stop_loss"] = stops
         self.values["take_profit"] = targets
+
+
+def _unspaced(ch: str) -> bool:
+    """A character of a script written without spaces (Chinese, Japanese, Korean, Thai): a word of
+    it glued to a number ("2590附近", "around 2590") is the next word, not a unit."""
+    return "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u0e00" <= ch <= "\u0e7f" or "\uf900" <= ch <= "\ufaff"
 
 
 def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | None:
