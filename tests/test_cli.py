@@ -138,7 +138,7 @@ def test_parse_jsonl_in_process(toy_plugin, tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(JSONL, encoding="utf-8")
     result = cli(["parse", "--input", str(path), "--json"], toy_plugin)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3: some lines were skipped
     check_jsonl_output(lines_of(result.stdout))
     assert "warning: line 4: invalid JSON" in result.stderr
     assert "warning: line 6: no 'text' key" in result.stderr
@@ -146,7 +146,7 @@ def test_parse_jsonl_in_process(toy_plugin, tmp_path):
 
 def test_parse_jsonl_from_stdin_and_non_ascii_kept(toy_plugin):
     result = cli(["parse", "--input", "-", "--json"], toy_plugin, input=JSONL)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3: some lines were skipped
     check_jsonl_output(lines_of(result.stdout))
     assert "ч" not in result.stdout  # the text is not echoed
     result = cli(["parse", "--input", "-", "--json"], toy_plugin,
@@ -170,7 +170,7 @@ def test_parse_jsonl_attempts_and_provider(toy_plugin):
 
 def test_parse_jsonl_human_table(toy_plugin):
     result = cli(["parse", "--input", "-"], toy_plugin, input=JSONL)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3: some lines were skipped
     assert "EURUSD" in result.stdout and "error" in result.stdout
     assert "7 lines: " in result.stdout and "3 error" in result.stdout
     assert "warning: line 5" in result.stderr
@@ -215,7 +215,7 @@ def test_subprocess_parse_jsonl_file_and_stdin(tmp_path, process_env):
     for args, stdin in ((["--input", str(path)], None), (["--input", "-"], JSONL)):
         proc = subprocess.run([*signalos_command(), "parse", *args, "--json"], input=stdin, env=process_env,
                               capture_output=True, text=True, encoding="utf-8", timeout=60)
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 3, proc.stderr  # 3: some lines skipped
         check_jsonl_output(lines_of(proc.stdout))
         warnings = proc.stderr.splitlines()
         assert [w.split(":")[0:2] for w in warnings] == [
@@ -287,7 +287,7 @@ def test_two_apps_in_one_process_keep_their_own_plugins(toy_plugin):
 def test_hostile_input_lines_are_answered_not_fatal(toy_plugin):
     hostile = ["[" * 100_000, '{"text": ' * 50_000, json.dumps({"text": "9" * 1_000_000}), "\x00" * 10]
     result = cli(["parse", "--input", "-", "--json"], toy_plugin, input="\n".join(hostile) + "\n")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3: some lines were skipped
     objects = lines_of(result.stdout)
     assert [obj.get("line") for obj in objects] == [1, 2, None, 4]
     assert objects[0]["error"] == "invalid JSON: nested too deeply"
@@ -301,6 +301,6 @@ def test_batched_input_gives_the_same_lines_in_the_same_order(toy_plugin, batch)
     stdin = "\n".join(lines) + "\n"
     plain = cli(["parse", "--input", "-", "--json"], toy_plugin, input=stdin)
     batched = cli(["parse", "--input", "-", "--json", "--batch", batch], toy_plugin, input=stdin)
-    assert batched.exit_code == 0, batched.output
+    assert batched.exit_code == 3, batched.output  # 3: some lines were skipped
     assert batched.stdout == plain.stdout
     assert [o.get("id", o.get("line")) for o in lines_of(batched.stdout)] == ["a", 2, "c", 5, "e"]

@@ -255,3 +255,101 @@ def test_review_and_feedback_files_skip_only_their_bad_lines(tmp_path):
     out = json.loads(result.stdout)
     assert result.exit_code == LINES_SKIPPED, result.output
     assert (out["queued"], [p["position"] for p in out["problems"]]) == (2, ["line 2"])
+
+
+# parse --input: output that is always JSON -------------------------------------------------------
+
+def _echo_parser():
+    from signalos.testing import parser_plugin
+
+    return parser_plugin("echo", lambda m: {"kind": "noise"} if "noise" in m.text else
+                         {"kind": "signal", "symbol": "XAUUSD", "direction": "buy", "entry": [2300.0]})
+
+
+def _parse(tmp_path: Path, lines: list[str]):
+    src = _write(tmp_path / "in.jsonl", lines)
+    result = run_cli(["parse", "--input", str(src), "--json", "--chain", "echo"], _echo_parser(),
+                     config={"default_pipeline": "p", "pipelines": {"p": {"parsers": ["echo"]}}})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    # every output line is strict JSON: Python's reader would accept NaN, so refuse it here
+    objects = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in the output")) for line in
+               result.stdout.splitlines()]
+    return result, objects
+
+
+def test_parse_input_refuses_nan_and_infinity_and_names_the_line(tmp_path):
+    result, objects = _parse(tmp_path, ['{"id": NaN, "text": "GOLD buy"}', '{"id": 2, "text": "x", "n": Infinity}',
+                                        '{"id": 3, "text": "x", "size": 1e999}', '{"id": 4, "text": "GOLD buy"}'])
+    assert [o.get("line") for o in objects] == [1, 2, 3, None]
+    assert all("not a JSON number" in o["error"] or "out of range" in o["error"] for o in objects[:3])
+    assert objects[3]["kind"] == "signal" and result.exit_code == LINES_SKIPPED
+    assert "warning: line 1:" in result.stderr
+
+
+def test_parse_input_keys_named_line_or_error_do_not_make_a_good_parse_look_like_an_error(tmp_path):
+    result, objects = _parse(tmp_path, [json.dumps({"id": 1, "text": "GOLD buy", "line": 7, "error": "none"})])
+    (obj,) = objects
+    assert "error" not in obj and "line" not in obj and obj["kind"] == "signal"
+    assert (obj["input_line"], obj["input_error"]) == (7, "none") and result.exit_code == 0
+
+
+def test_parse_input_deep_nesting_and_long_numbers_are_bad_lines_not_crashes(tmp_path):
+    result, objects = _parse(tmp_path, ['{"text": "noise", "x": ' + DEEP + "}",
+                                        '{"text": "noise", "x": ' + LONG_NUMBER + "}", '{"text": "noise"}'])
+    assert [o.get("line") for o in objects] == [1, 2, None] and objects[2]["kind"] == "noise"
+    assert result.exit_code == LINES_SKIPPED
+
+
+def test_parse_json_output_never_holds_nan_even_when_a_parser_answers_one(tmp_path):
+    from signalos.cli.parse import dumps
+
+    assert json.loads(dumps({"id": 1, "entry": [float("nan"), 2.0], "sl": float("inf")})) == {
+        "id": 1, "entry": [None, 2.0], "sl": None}
+
+
+# eval --data -------------------------------------------------------------------------------------
+
+def _eval(tmp_path: Path, lines: list[str], *extra: str):
+    import eval_support as fx
+    import signalos_eval
+
+    src = _write(tmp_path / "labelled.jsonl", lines)
+    result = run_cli(["eval", "--data", str(src), "--chain", "fixture-oracle", "--workspace", str(tmp_path / "ws"),
+                      *extra], fx, signalos_eval)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def _labelled(i: int, **label) -> str:
+    import eval_support as fx
+
+    row = fx.rows()[i % len(fx.rows())]
+    return json.dumps({**row, "id": f"r{i}", "label": {**row["label"], **label}}, ensure_ascii=False)
+
+
+def test_eval_refuses_nan_labels_and_names_their_lines(tmp_path):
+    import eval_support as fx
+
+    signal = next(i for i, r in enumerate(fx.rows()) if r["label"]["kind"] == "signal")
+    lines = [_labelled(i) for i in range(6)]
+    lines[1] = _labelled(signal).replace('"entry": [', '"entry": [NaN, ', 1)
+    lines[3] = _labelled(signal, entry=["nan"])
+    lines[4] = _labelled(signal, stop_loss=1e999)
+    result = _eval(tmp_path, lines, "--json")
+    out = json.loads(result.stdout)
+    assert result.exit_code == LINES_SKIPPED
+    assert [p["line"] for p in out["data"]["problems"]] == [2, 4, 5]
+    assert out["summary"]["n"] == 3
+
+
+def test_eval_json_and_report_survive_a_lone_surrogate(tmp_path):
+    lines = [_labelled(i) for i in range(4)]
+    lines[1] = lines[1].replace('"text": "', '"text": "\\ud800 ', 1)
+    lines[2] = lines[2].replace('"id": "r2"', '"id": "r2\\udfff"', 1).replace('"label": {', '"label": {"x": "\\ud800", ', 1)
+    report = tmp_path / "eval.html"
+    result = _eval(tmp_path, lines, "--json", "--report", str(report))
+    out = json.loads(result.stdout)
+    assert result.exit_code == LINES_SKIPPED and out["summary"]["n"] == 2
+    assert [p["line"] for p in out["data"]["problems"]] == [2, 3]
+    assert "lone surrogate" in out["data"]["problems"][0]["error"]
+    assert report.is_file() and "lone surrogate" in report.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from signalos.cli import common
+from signalos.cli.exitcodes import exit_if_skipped
 from signalos.errors import SignalosError
 
 
@@ -56,7 +57,8 @@ def eval_command(
     """Measure a chain on labelled messages: exact match, fields, kinds, latency, failures.
 
     Runs the evaluators (built-in, or a plugin's, by --evaluator NAME), prints tables or --json,
-    and records the run in the workspace database (see `signalos eval history`).
+    and records the run in the workspace database (see `signalos eval history`). A line that
+    cannot be evaluated is named on stderr and in --json, the rest is, and the exit status is 3.
 
     \b
       signalos eval --data labelled.jsonl --chain regex
@@ -136,6 +138,7 @@ def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, ke
         common.print_json(payload)
     else:
         _show(payload)
+    exit_if_skipped(len(payload["data"]["problems"]))
 
 
 def _pip_sizes(values: list[str] | None) -> dict[str, float]:

@@ -12,11 +12,16 @@ from typing import IO, Any, Iterable, Optional
 import typer
 
 from signalos.cli import common
+from signalos.cli.exitcodes import exit_if_skipped
 from signalos.errors import InputError
+from signalos.jsonlines import LineError, load_line
 from signalos.models import ChainOutcome, Message, ParseResult
 
 # Keys of an input line that fill the Message; every key but ``text`` is also carried to the output.
 MESSAGE_KEYS = ("provider", "message_id", "chat_id", "user_id", "reply_to")
+# Keys only an unreadable line's output has: an input line's own keys of these names are carried
+# as ``input_line`` / ``input_error``, so that ``"error" in obj`` always means a line in error.
+RESERVED_KEYS = ("line", "error")
 ADHOC_PIPELINE = "adhoc"
 
 
@@ -68,9 +73,11 @@ def parse_command(
     with _open_input(input_path) as lines:
         if as_json:
             out = _utf8(sys.stdout)
-            stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts, batch=batch)
+            counts = stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts,
+                                  batch=batch)
         else:
-            _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
+            counts = _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
+    exit_if_skipped(counts["error"])
 
 
 def _pipeline_name(host, pipeline: str | None, chain: str | None, fallback: str | None = None) -> str:
@@ -124,16 +131,20 @@ def read_line(line: str, provider: str | None = None) -> tuple[dict[str, Any], M
     """One JSON Lines object as (the keys to carry to the output, the message); BadLine says why
     a line is unusable."""
     try:
-        obj = json.loads(line)
-    except ValueError as exc:
-        raise BadLine(f"invalid JSON: {exc}") from None
-    except RecursionError:  # "[[[[..." thousands deep: hostile, not a crash of the whole stream
-        raise BadLine("invalid JSON: nested too deeply") from None
+        # strict: NaN, Infinity, 1e999 are refused (they would come back out as invalid JSON),
+        # and so are a thousands-deep nesting and a number of thousands of digits. A lone
+        # surrogate is kept: it goes back out as the same \ud800 escape (see _utf8).
+        obj = load_line(line, unicode=False)
+    except LineError as exc:
+        raise BadLine(str(exc)) from None
     if not isinstance(obj, dict):
         raise BadLine(f"expected a JSON object, got {type(obj).__name__}")
     text = obj.pop("text", None)
     if not isinstance(text, str):
         raise BadLine("no 'text' key" if text is None else "'text' must be a string", obj.get("id"))
+    for key in RESERVED_KEYS:
+        if key in obj:
+            obj[f"input_{key}"] = obj.pop(key)
     fields = {k: str(obj[k]) for k in MESSAGE_KEYS if obj.get(k) is not None}
     fields.setdefault("provider", provider)
     return obj, Message(text, **fields)
@@ -151,8 +162,7 @@ def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | No
     if batch > 1:
         return _stream_batches(host, lines, out, pipeline, provider, attempts, batch)
     counts: Counter = Counter()
-    # One encoder for the whole stream: json.dumps(..., ensure_ascii=False) builds one per call.
-    dumps, write, flush = json.JSONEncoder(ensure_ascii=False).encode, out.write, out.flush
+    write, flush = out.write, out.flush
     for obj, message in _read_lines(lines, provider, counts):
         if message is not None:
             outcome = host.parse(message, pipeline=pipeline)
@@ -161,6 +171,29 @@ def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | No
         write(dumps(obj) + "\n")
         flush()
     return counts
+
+
+# One encoder for the whole stream: json.dumps(..., ensure_ascii=False) builds one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def dumps(obj: dict[str, Any]) -> str:
+    """One output line, always JSON: a NaN or an infinity (a plugin's parser may answer one) is
+    written as null rather than as ``NaN``, which no JSON reader accepts."""
+    try:
+        return _ENCODE(obj)
+    except ValueError:
+        return _ENCODE(_finite(obj))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _read_lines(lines: Iterable[str], provider: str | None, counts: Counter):
@@ -180,7 +213,6 @@ def _read_lines(lines: Iterable[str], provider: str | None, counts: Counter):
 def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | None, provider: str | None,
                     attempts: bool, batch: int) -> Counter:
     counts: Counter = Counter()
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
     pending: list[tuple[dict[str, Any], Message | None]] = []
     waiting = 0  # messages in pending
 
@@ -278,7 +310,7 @@ def _count_lines(path: str) -> int | None:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
-def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider: str | None) -> None:
+def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider: str | None) -> Counter:
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import Progress
@@ -317,3 +349,4 @@ def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider
     summary = ", ".join(f"{n} {k}" for k, n in counts.most_common())
     rate = f", {total / elapsed:.0f} messages/s" if elapsed > 0 and total else ""
     console.print(f"{total} lines: {summary or 'none'}{rate}")
+    return counts

@@ -1,12 +1,13 @@
 """Reading a labelled corpus: one JSON object a line, ``{"id", "text", "label", ...}``.
 
 A line that is not JSON, has no text, or holds a label that breaks the schema is reported with its
-line number and left out; the rest is evaluated.
+line number and left out; the rest is evaluated. JSON is read strictly (``signalos.jsonlines``):
+``NaN``, ``Infinity``, a label number that converts to one, a lone surrogate, a thousands-deep
+nesting are each a bad line, never an exception and never a number that equals nothing.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import attrs
 
 from signalos.errors import InputError
+from signalos.jsonlines import LineError, load_line, nonfinite_field
 from signalos.models import ParseResult
 
 KNOWN_KEYS = ("id", "text", "label", "provider", "language", "origin", "uncertain", "multi", "note")
@@ -71,10 +73,7 @@ class LabelledData:
 
 def parse_line(line_no: int, raw: str, index: int = 0) -> LabelledRow:
     """One labelled row from one line of text; raises ValueError saying what is wrong."""
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    obj = load_line(raw)  # LineError is a ValueError
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
     text = obj.get("text")
@@ -85,8 +84,11 @@ def parse_line(line_no: int, raw: str, index: int = 0) -> LabelledRow:
         raise ValueError("no 'label' object")
     try:
         expected = ParseResult.from_schema(label)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         raise ValueError(f"label breaks the schema: {type(exc).__name__}: {exc}") from None
+    bad = nonfinite_field(expected)
+    if bad:
+        raise ValueError(f"label breaks the schema: {bad} holds a number that is not finite (NaN or infinity)")
     return LabelledRow(
         line=line_no, id=str(obj.get("id") if obj.get("id") is not None else f"line{line_no}"),
         text=text, label=label, expected=expected, index=index,
@@ -102,10 +104,13 @@ def _opt_str(value: Any) -> str | None:
 
 def _line_id(raw: str) -> str | None:
     try:
-        obj = json.loads(raw)
-    except ValueError:
+        obj = load_line(raw, unicode=False)
+    except LineError:
         return None
-    return str(obj["id"]) if isinstance(obj, dict) and obj.get("id") is not None else None
+    if not isinstance(obj, dict) or obj.get("id") is None:
+        return None
+    # the id goes to --json output, the report and the database: never a lone surrogate
+    return str(obj["id"]).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def load_labelled(path: str | os.PathLike, *, keep_uncertain: bool = False) -> LabelledData:
