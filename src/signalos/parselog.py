@@ -5,9 +5,21 @@ background thread wakes every ``interval_s`` (50 ms, sooner when a batch is full
 arrived into rows and writes them in batches, one transaction per batch, so a bot pays
 microseconds per parse instead of a disk sync. Several processes may log into one workspace at
 once: the database is in WAL mode, SQLite waits ``busy_timeout`` for the write lock, and a batch
-that still finds the database busy is retried with backoff (for up to ten minutes). Nothing is
-dropped: a full queue makes the caller wait (back-pressure), and rows that cannot be written
-(a stuck workspace, a missing table) are appended to ``parse_log.unwritten.jsonl`` beside it.
+that still finds the database busy is retried with backoff (for up to ten minutes).
+
+What can be lost, and what cannot:
+
+- A row is durable once its batch is committed. A process killed (``kill -9``, a crash) before
+  that loses the rows still queued: at most ``max_queue`` + ``batch_size`` rows (2,000 + 1,000 by
+  default), because a full queue makes the caller wait for the writer (back-pressure). Set
+  ``max_queue`` lower for a smaller window, or ``durable=True`` (``SIGNALOS_PARSE_LOG_DURABLE=1``)
+  to have every ``log_*`` call return only once its row is committed: nothing acknowledged is
+  lost, at the cost of one transaction per call. ``SIGNALOS_PARSE_LOG_MAX_QUEUE`` sets the default
+  ``max_queue``. A clean exit writes everything (``close`` runs at exit).
+- A row that cannot be written (a stuck workspace, a missing table, a text SQLite refuses such as
+  one holding a lone surrogate) is appended to ``parse_log.unwritten.jsonl`` beside the
+  database, one ``{"table", "row"}`` object a line (ASCII-escaped, so any text fits); the
+  other rows of its batch are written. ``stats["spilled"]`` counts them and ``errors`` says why.
 
 ``flush()`` waits until everything logged so far is in the database; ``close()`` flushes and
 stops the thread, and runs by itself when the process exits.
@@ -42,6 +54,7 @@ from signalos.hookspecs import hookimpl
 from signalos.models import ChainOutcome, Message, ParseResult
 
 MAX_TEXT = 20_000  # a hostile megabyte message is logged cut, not stored whole
+MAX_QUEUE = 2_000  # queued rows past which log_* waits: with batch_size, the most a kill -9 loses
 SPILL_FILE = "parse_log.unwritten.jsonl"
 _STOP = object()
 
@@ -103,17 +116,22 @@ class ParseLog:
     connection). After a fork the child starts its own thread on its first write.
 
     :param batch_size: the most rows in one transaction.
-    :param max_queue: queued items past which ``log_*`` waits for the writer.
+    :param max_queue: queued items past which ``log_*`` waits for the writer; a kill loses at
+        most ``max_queue + batch_size`` rows (default ``SIGNALOS_PARSE_LOG_MAX_QUEUE``, else 2,000).
     :param busy_timeout_ms: how long SQLite itself waits for another process's write lock
         before the batch is retried.
     :param interval_s: how long the writer sleeps when nothing fills a batch.
+    :param durable: every ``log_*`` call returns once its row is committed (default
+        ``SIGNALOS_PARSE_LOG_DURABLE=1``, else off).
     """
 
-    def __init__(self, db_path: str | os.PathLike, *, batch_size: int = 1000, max_queue: int = 50_000,
-                 busy_timeout_ms: int = 5000, interval_s: float = 0.05):
+    def __init__(self, db_path: str | os.PathLike, *, batch_size: int = 1000, max_queue: int | None = None,
+                 busy_timeout_ms: int = 5000, interval_s: float = 0.05, durable: bool | None = None):
         self.db_path = Path(db_path)
-        self.batch_size = batch_size
-        self.max_queue = max_queue
+        self.batch_size = max(1, int(batch_size))
+        self.max_queue = max(1, int(_env_number("SIGNALOS_PARSE_LOG_MAX_QUEUE", MAX_QUEUE)
+                                    if max_queue is None else max_queue))
+        self.durable = os.environ.get("SIGNALOS_PARSE_LOG_DURABLE") == "1" if durable is None else bool(durable)
         self.busy_timeout_ms = busy_timeout_ms
         self.interval_s = interval_s
         self.stats = {"logged": 0, "written": 0, "batches": 0, "busy_retries": 0, "spilled": 0, "max_batch": 0,
@@ -184,8 +202,11 @@ class ParseLog:
         # deque.append is atomic: the parsing thread never takes a lock nor wakes the writer,
         # which collects what arrived every interval_s (sooner when a batch is full).
         pending.append(item)
+        if self.durable and item[0] != "flush":
+            self.flush(timeout=None)
+            return
         size = len(pending)
-        if size >= self.batch_size:
+        if size >= self.batch_size or size >= self.max_queue:
             self._wake.set()
             if size >= self.max_queue:
                 self._wait_for_room(pending)
@@ -261,7 +282,7 @@ class ParseLog:
                         try:
                             rows.append(("parse_log", False, parse_row(message, outcome, at, context)))
                         except Exception as exc:  # a row that cannot be built must not stop the log
-                            self._note(f"cannot build a parse_log row: {type(exc).__name__}: {exc}")
+                            self._spill([("parse_log", False, _bare_row(message, at, context))], exc)
                     elif kind == "sql":
                         statements.append((item[1], item[2]))
                     else:
@@ -304,22 +325,28 @@ class ParseLog:
             columns.pop(missing[0][0], None)  # look again next time: a migration may add it
             self._spill(missing, LookupError(f"no table {missing[0][0]!r}"))
         error = self._transaction(conn, groups, statements)
-        if error is not None and len(groups) + len(statements) > 1:
-            # One bad group must not cost the others their rows: write each on its own.
+        if error is not None:
+            # One bad row must not cost the others theirs: each group is written on its own,
+            # halved until the rows that fail are alone, and only those are spilled.
             for key, values in groups.items():
-                failed = self._transaction(conn, {key: values}, ())
-                if failed is not None:
-                    self._spill([entry for _, entry in values], failed)
+                self._write_halving(conn, key, values)
             for statement in statements:
                 failed = self._transaction(conn, {}, [statement])
                 if failed is not None:
                     self._note(f"statement not run: {type(failed).__name__}: {failed}")
-        elif error is not None:
-            self._spill([entry for values in groups.values() for _, entry in values], error)
-            for _ in statements:
-                self._note(f"statement not run: {type(error).__name__}: {error}")
         self.stats["batches"] += 1
         self.stats["max_batch"] = max(self.stats["max_batch"], len(rows))
+
+    def _write_halving(self, conn: sqlite3.Connection, key: tuple, values: list) -> None:
+        failed = self._transaction(conn, {key: values}, ())
+        if failed is None:
+            return
+        if len(values) == 1 or _is_busy(failed):
+            self._spill([entry for _, entry in values], failed)
+            return
+        half = len(values) // 2
+        self._write_halving(conn, key, values[:half])
+        self._write_halving(conn, key, values[half:])
 
     def _transaction(self, conn: sqlite3.Connection, groups: dict, statements) -> BaseException | None:
         """Write ``groups`` and run ``statements`` in one transaction, retrying while another
@@ -336,10 +363,10 @@ class ParseLog:
                 for statement, params in statements:
                     conn.execute(statement, params)
                 conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except Exception as exc:  # sqlite3.Error, or a value it cannot bind (a lone surrogate)
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+                busy = _is_busy(exc)
                 # Another process holds the lock past busy_timeout: wait and retry. After ten
                 # minutes the workspace is stuck, and the rows go to the spill file instead.
                 if busy and time.monotonic() - started < 600:
@@ -356,17 +383,37 @@ class ParseLog:
         rows = list(rows)
         self._note(f"{len(rows)} rows not written ({type(exc).__name__}: {exc}); appended to {path}")
         try:
-            with path.open("a", encoding="utf-8") as fh:
-                for table, _, row in rows:
-                    fh.write(json.dumps({"table": table, "row": row}, ensure_ascii=False, default=str) + "\n")
+            # ASCII-escaped: a lone surrogate, which no UTF-8 file can hold, is written as \ud800
+            lines = "".join(json.dumps({"table": table, "row": row}, ensure_ascii=True, default=str) + "\n"
+                            for table, _, row in rows)
+            with path.open("a", encoding="ascii") as fh:
+                fh.write(lines)
             self.stats["spilled"] += len(rows)
-        except OSError as err:
-            self._note(f"cannot write {path}: {err}")
+        except Exception as err:  # the writer thread must survive even this
+            self._note(f"cannot write {path}: {type(err).__name__}: {err}")
 
     def _note(self, text: str) -> None:
         if text not in self.errors[-20:]:
             self.errors.append(text)
         del self.errors[:-100]
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _env_number(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def _bare_row(message: Any, at: float, context: dict[str, Any] | None) -> dict[str, Any]:
+    """What can be said of a parse whose row could not be built, for the spill file."""
+    text = getattr(message, "text", message)
+    return {"created_at": _iso(at), "text": str(text)[:MAX_TEXT],
+            **{k: v for k, v in (context or {}).items() if v is not None}}
 
 
 class ParseLogger:
