@@ -13,10 +13,11 @@ from typing import Any, Final
 
 import regex
 
-from signalos.normalize import SymbolTable, load_tables, phrase_key
+from signalos.normalize import UNSPACED, SymbolTable, load_tables, phrase_key
 
 from signalos_regex.patterns import PatternSet
 
+_UNSPACED: Final = regex.compile(f"[{UNSPACED}]")
 # Priority when two update patterns match at the same place: the more specific one wins.
 UPDATE_ORDER: Final = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
 NOISE_ORDER: Final = ("negation", "conditional", "results", "ads", "question")
@@ -24,6 +25,30 @@ SYMBOL_LABELS: Final = ("pair", "symbol", "coin", "coin name", "name", "asset", 
                  "пара", "монета", "инструмент", "جفت ارز", "نماد", "par", "sembol", "paire", "simbolo")
 NEGATORS: Final = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",
                       "nie", "jangan", "không", "mat", "na", "نه", "لا", "不", "别"})
+# The defaults of the tables' ``[words]`` lists, which extend them (the language files hold the
+# words of each language): the words that fields.py and updates.py also hold as constants.
+DEFAULT_PIPS: Final = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
+                                 "پیپ", "puntos", "pontos", "punkte"})
+DEFAULT_LOT: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
+DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
+DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
+
+
+def _word_set(words: dict[str, Any], name: str, default: frozenset[str]) -> frozenset[str]:
+    """A ``[words]`` list of the tables, lower-cased, with its built-in default."""
+    listed = words.get(name, [])
+    return default | frozenset(w.lower() for w in listed if isinstance(w, str))
+
+
+def _half_pattern(words: frozenset[str]) -> regex.Pattern[str]:
+    """The words of ``half``, found where a word starts ("half", "половину", "一半"); a word of
+    Latin letters is whole ("half", not "halfway")."""
+    parts = []
+    for w in sorted(words, key=len, reverse=True):
+        body = regex.escape(w)
+        parts.append(rf"\b{body}\b" if w.isascii() and w.isalpha() else rf"(?<![^\W\d_]){body}" if w[:1].isalpha()
+                     and not _UNSPACED.match(w) else body)
+    return regex.compile("|".join(parts) or r"(?!)", regex.IGNORECASE)
 
 
 class Lexicon:
@@ -37,8 +62,30 @@ class Lexicon:
         self._add_section(keywords.get("direction", {}), "dir")
         self._add_section(keywords.get("order_type", {}), "ot")
         self._add_section(keywords.get("labels", {}), "label")
-        for word in SYMBOL_LABELS:
+        # word lists of the ``[words]`` table (language files extend them)
+        words: dict[str, Any] = keywords.get("words", {})
+        for word in (*SYMBOL_LABELS, *words.get("symbol_labels", [])):
             self.words.setdefault(phrase_key(word), ("label", "symbol"))
+        # a number before one of these counts pips or points, not a price
+        self.pips_words: frozenset[str] = _word_set(words, "pips", DEFAULT_PIPS)
+        # a number before one of these is a position size
+        self.lot_words: frozenset[str] = _word_set(words, "lot", DEFAULT_LOT)
+        # what may stand between the two ends of a range ("2340 - 2345", "2340 до 2345")
+        self.range_separators: frozenset[str] = _word_set(words, "range_separators", DEFAULT_RANGE_SEPARATORS)
+        # a direction right after one of these is a warning, not a call
+        self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
+        # "close half": a partial close of 50%, matched by ``half_pattern``
+        self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
+        self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
+        # Thai, Chinese and Japanese glue a negator to the verb ("อย่าซื้อ", "不要买入"): the tokens
+        # are characters, so the pair is a keyword of its own that no longer reads as a direction
+        for side, entries in keywords.get("direction", {}).items():
+            for entry in entries:
+                if entry.startswith("re:") or not _UNSPACED.search(entry):
+                    continue
+                for negator in self.negators:
+                    if _UNSPACED.search(negator):
+                        self.words.setdefault(phrase_key(negator + entry), ("neg", side))
         self.emoji_labels: dict[str, str] = {}
         for label, marks in keywords.get("emoji_labels", {}).items():
             for mark in marks:
@@ -92,6 +139,10 @@ def builtin_patterns() -> frozenset[str]:
     return frozenset(found)
 
 
-def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = ()) -> Lexicon:
-    return Lexicon(load_tables("keywords", keyword_files), SymbolTable(load_tables("symbols", symbol_files)),
+def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = (),
+                  languages: Iterable[str] | None = None) -> Lexicon:
+    """The lexicon of the built-in tables and every language file (or only ``languages``, codes
+    of ``src/signalos/data/languages``), extended by the user's files."""
+    langs = None if languages is None else tuple(languages)
+    return Lexicon(load_tables("keywords", keyword_files, langs), SymbolTable(load_tables("symbols", symbol_files, langs)),
                    vetted=builtin_patterns())

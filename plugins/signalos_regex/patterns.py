@@ -20,14 +20,20 @@ from typing import Any, Final
 
 import regex
 
+from signalos.normalize import MARKS, UNSPACED
+
 try:  # the standard library's own pattern parser: private, but there since Python 3.11
     import re._constants as sre  # type: ignore[import-not-found]
     import re._parser as sre_parse  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - without it no pattern is skipped for its strings
     sre = sre_parse = None
 
-_LITERAL: Final = re.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\(\?P<)[^\W\d_]{2,}")
-_WORDS: Final = re.compile(r"[^\W\d_]+")
+# A word of a pattern's source or of a text: letters with the combining marks that belong to them
+# (Thai and Devanagari vowel signs are not \w to the standard library).
+# (one character of an unspaced script is a word of its own: "(?:別|不要)進" must be found by 別)
+_LITERAL: Final = re.compile(rf"(?<!\\)(?<!\\[pPN]\{{)(?<!\(\?P<)(?:[^\W\d_](?:[^\W\d_]|[{MARKS}])+|[{UNSPACED}])")
+_WORDS: Final = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
+_UNSPACED: Final = re.compile(f"[{UNSPACED}]")
 _NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX: Final = 12
 MAX_FEW_KEYS: Final = 8
@@ -35,8 +41,37 @@ MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most sel
 _REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
 
+def _without_negative_lookarounds(source: str) -> str:
+    """``source`` with its ``(?!...)`` and ``(?<!...)`` groups blanked: the words in them are what a
+    match must not hold, so they cannot choose the messages the pattern runs on."""
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        if source.startswith("(?!", i) or source.startswith("(?<!", i):
+            depth, j = 0, i
+            while j < n:
+                ch = source[j]
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(" ")
+            i = j + 1
+            continue
+        out.append(source[i])
+        i += 1
+    return "".join(out)
+
+
 def _literals(source: str) -> frozenset[str]:
-    # escapes (\s, \b, \p{L}) and group names are not words of the pattern
+    # escapes (\s, \b, \p{L}) and group names are not words of the pattern, nor what it must not see
+    source = _without_negative_lookarounds(source)
     cleaned = re.sub(r"\\[pPN]\{[^}]*\}|\\[A-Za-z]|\(\?P<\w+>|\(\?P=\w+\)|\{\d*,?\d*\}", " ", source)
     return frozenset(w.lower() for w in _LITERAL.findall(cleaned))
 
@@ -121,8 +156,22 @@ def required_strings(source: str) -> list[frozenset[str]]:
 
 
 def words_of(lowered: str) -> frozenset[str]:
-    """The words ``candidates`` looks up: computed once by a caller that asks several sets."""
-    return frozenset(_WORDS.findall(lowered))
+    """The words ``candidates`` looks up: computed once by a caller that asks several sets.
+
+    Chinese, Japanese, Thai and Korean glue words together ("黄金平仓"), and a pattern is chosen
+    by a word that starts with one of its words: such a run also gives its tail from each of
+    those characters on ("金平仓", "平仓", ...), and from where other letters follow them."""
+    words = _WORDS.findall(lowered)
+    if _UNSPACED.search(lowered) is None:
+        return frozenset(words)
+    out = set(words)
+    for word in words:
+        if _UNSPACED.search(word) is None:
+            continue
+        for k in range(1, len(word)):
+            if _UNSPACED.match(word, k) or _UNSPACED.match(word, k - 1):
+                out.add(word[k:])
+    return frozenset(out)
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -233,7 +282,7 @@ class PatternSet:
         """The patterns indexed under a prefix of ``word`` and the word clauses it meets."""
         index = self.index
         ids: set[int] = set()
-        for k in range(2, min(len(word), MAX_PREFIX) + 1):
+        for k in range(1, min(len(word), MAX_PREFIX) + 1):  # 1: a character of an unspaced script
             ids.update(index.get(word[:k], ()))
         met = 0
         by_start = self._clause_strings

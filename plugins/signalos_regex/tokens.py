@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from signalos.normalize import MARKS, UNSPACED
+
 from signalos_regex.lexicon import Lexicon
 
-_MARKS: Final = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0962\u0963"
+_MARKS: Final = MARKS  # combining marks that belong to the word they follow
 _LETTER: Final = rf"(?:[^\W\d_]|[{_MARKS}])"
 # Possessive repeats and the shared "\d++" only spare the engine backtracking that could never
 # change a token: what follows a run of digits or letters cannot start with one.
@@ -38,8 +40,9 @@ JOINERS: Final = frozenset("-/_.'’&")
 GLUE_LABELS: Final = frozenset({"entry", "stop_loss", "take_profit", "leverage"})
 
 
-# Scripts written without spaces between words: Chinese, Japanese, Korean, Thai.
-_CJK: Final = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af]")
+# Scripts written without spaces between words: Chinese, Japanese, Korean (whose particles glue
+# to the word: "손절가"), Thai. The same characters are one word each in ``phrase_key``.
+_CJK: Final = re.compile(f"[{UNSPACED}]")
 
 
 def _kind(first: str) -> str:
@@ -164,8 +167,18 @@ def _add(toks: list[Tok], kind: str, word: str, start: int, urls: list[tuple[int
     if urls and any(a <= start < b for a, b in urls):
         return
     if cjk and kind == "word" and _CJK.search(word):
-        for k, ch in enumerate(word):  # Chinese has no spaces: one token a character
-            toks.append(Tok("word", ch, start + k, start + k + 1))
+        # Chinese, Japanese and Thai have no spaces, Korean glues particles: one token a
+        # character of those scripts; a run of other letters glued to them ("止损SL") stays whole
+        k, n = 0, len(word)
+        while k < n:
+            if _CJK.match(word, k):
+                toks.append(Tok("word", word[k], start + k, start + k + 1))
+                k += 1
+                continue
+            m = _CJK.search(word, k)
+            stop = m.start() if m is not None else n
+            toks.append(Tok("word", word[k:stop], start + k, start + stop))
+            k = stop
         return
     toks.append(Tok(kind, word, start, start + len(word)))
 
