@@ -28,6 +28,8 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
                                "semana", "semanas", "stunde", "stunden", "tag", "tage", "heure", "heures", "jour",
                                "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
                                "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
+# Words for "around" written after a price in Chinese (2350附近, 2350左右).
+APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul"})
 # Risk-reward annotations after a number ("0.56 R:R", "2.1 RR"): a ratio, not a level.
 RATIO_WORDS: Final = frozenset({"r", "rr", "rrr"})
@@ -108,8 +110,8 @@ class Fields:
                     entry_ok = tok.val == "entry"
                     continue
                 if cat == "dir":
-                    if self._is_label_prefix(i) or self._is_horizon(i):
-                        continue  # "Buy targets": a label; "long-term": a horizon, not a direction
+                    if self._is_label_prefix(i) or self._is_horizon(i) or self._inside_unspaced_word(i):
+                        continue  # "Buy targets": a label; "long-term": a horizon; 很多: "many", not a direction
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
@@ -132,7 +134,7 @@ class Fields:
                 low = tok.text.lower()
                 if low in PLACEHOLDERS or low in fillers:
                     continue
-                if len(tok.text) >= 3 or low in NEGATORS:
+                if len(tok.text) >= 3 or low in NEGATORS or self._unspaced_prose(i):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -249,6 +251,29 @@ class Fields:
             j += 1
         return j < n and toks[j].kind == "word" and toks[j].text.lower() in HORIZON_WORDS
 
+    def _inside_unspaced_word(self, i: int) -> bool:
+        """A one-character keyword of an unspaced script (多 "long", 空 "short") glued to other plain
+        characters is part of another word (很多 "many", 空间 "room"), unless what precedes it says
+        "around" a price (2350附近多: "long around 2350")."""
+        toks, tok = self.toks, self.toks[i]
+        if len(tok.text) != 1 or not _unspaced(tok.text):
+            return False
+        prev = toks[i - 1] if i else None
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and nxt.kind == "word" and nxt.cat is None and nxt.start == tok.end and _unspaced(nxt.text[0]):
+            return True
+        if prev is not None and prev.kind == "word" and prev.cat is None and prev.end == tok.start \
+                and _unspaced(prev.text[-1]):
+            return self.text[max(prev.end - 2, 0):prev.end] not in APPROX_WORDS
+        return False
+
+    def _unspaced_prose(self, i: int) -> bool:
+        """Two plain words of an unspaced script in a row ("待定", "附近"): prose, which ends a field
+        as a long word does (each character is a token of its own there)."""
+        tok, prev = self.toks[i], self.toks[i - 1] if i else None
+        return prev is not None and prev.kind == "word" and prev.cat is None and prev.end == tok.start \
+            and _unspaced(tok.text[0]) and _unspaced(prev.text[-1])
+
     def _unit_after(self, i: int) -> str:
         """The lower-cased word written right after the number at ``i``, or after the range it
         opens ("1-2 hours"); "" when none follows."""
@@ -317,7 +342,7 @@ class Fields:
                     return "leverage", value
                 if prev.cat == "label" and integer and value <= 20:
                     return None, 0.0  # TP1, Target2: an index
-                if prev.cat is None and i - 1 not in self.symbols.token_ids:
+                if prev.cat is None and i - 1 not in self.symbols.token_ids and not _unspaced(prev.text[-1]):
                     return None, 0.0  # H4, M15
             elif prev.text == "+":
                 return None, 0.0  # +300: a result, not a level

@@ -113,7 +113,9 @@ class _Reading:
         negated = any(d[2] for d in f.directions)
         has_levels = bool(f.stop or f.targets or f.stop_pips or f.target_pips)
         symbol = self.symbols.best[1] if self.symbols.best else None
-        complete = bool(live_dirs) and bool(f.stop) and bool(f.targets)
+        # a complete call: a side, a stop and targets; or, with no side, every level labelled as such
+        complete = bool(f.stop) and bool(f.targets) and (
+            bool(live_dirs) or bool(symbol) and bool(f.entry) and {"entry", "stop_loss", "take_profit"} <= f.labelled)
         first_line = text.find("\n", len(text) - len(text.lstrip()))
         first_line = first_line if first_line >= 0 else len(text)
         if complete:
@@ -146,7 +148,9 @@ class _Reading:
             return self._noise(0.8)
         if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results"}:
             return self._signal(live_dirs)
-        if not live_dirs and symbol and f.targets and (f.stop or f.entry) and not negated:
+        if not live_dirs and symbol and not negated and (
+                f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
+            # levels alone make a call when labelled as such: the side follows from them
             return self._signal([])
         return self._noise(0.8 if noise else 0.6)
 
