@@ -353,3 +353,67 @@ def test_eval_json_and_report_survive_a_lone_surrogate(tmp_path):
     assert [p["line"] for p in out["data"]["problems"]] == [2, 3]
     assert "lone surrogate" in out["data"]["problems"][0]["error"]
     assert report.is_file() and "lone surrogate" in report.read_text(encoding="utf-8")
+
+
+# models list, the A/B router ----------------------------------------------------------------------
+
+def test_models_list_shows_every_model_when_one_manifest_is_damaged(tmp_path):
+    models = tmp_path / "ws" / "models"
+    manifests = {"good": {"name": "good", "version": "0.1.0", "kind": "spacy", "created_at": "2024-01-01", "files": {}},
+                 "listy": [1, 2],
+                 "odd": {"name": "odd", "version": "0.1.0", "kind": "spacy", "created_at": "2024-01-01", "files": {},
+                         "metrics": [1], "training_seconds": "slow"}}
+    for name, manifest in manifests.items():
+        (models / name / "0.1.0").mkdir(parents=True)
+        (models / name / "0.1.0" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = run_cli(["models", "list", "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:3] == ["good", "0.1.0", "spacy"] for line in lines)
+    assert any(line.split()[:3] == ["listy", "0.1.0", "damaged"] for line in lines)
+    assert any(line.split()[:3] == ["odd", "0.1.0", "damaged"] for line in lines)
+
+
+def _ab_host(tmp_path):
+    import signalos_ab
+    from signalos.testing import make_host, parser_plugin
+
+    return make_host(signalos_ab, parser_plugin("good", lambda m: {"kind": "noise"}),
+                     parser_plugin("other", lambda m: {"kind": "noise"}),
+                     config={"workspace": str(tmp_path), "pipelines": {"default": {"parsers": ["good"]}}})
+
+
+@pytest.mark.parametrize("value", ["soon", -1, float("nan"), True, [5]])
+def test_ab_router_refresh_s_that_is_not_seconds_is_one_config_error(tmp_path, value):
+    from signalos.errors import ConfigError
+    from signalos_ab.routing import ABRouter
+
+    with pytest.raises(ConfigError, match=r"\[routers.ab\] refresh_s"):
+        ABRouter(_ab_host(tmp_path), {"refresh_s": value})
+
+
+def test_ab_router_serves_on_when_a_stored_experiment_row_is_damaged(tmp_path):
+    import signalos_ab
+    from signalos_ab.experiments import ExperimentError, load_all
+    from signalos_ab.routing import ABRouter
+
+    host = _ab_host(tmp_path)
+    signalos_ab.start(host, "fine", {"a": "good", "b": "other"}, unit="message", buckets=(0, 5000))
+    signalos_ab.start(host, "broken", {"a": "good", "b": "other"}, unit="message", buckets=(5000, 10000))
+    conn = sqlite3.connect(tmp_path / "signalos.db")
+    with conn:
+        conn.execute("UPDATE experiments SET variants = '{\"cut short' WHERE name = 'broken'")
+    conn.close()
+    router = ABRouter(host, {"refresh_s": 0})
+    try:
+        routed = [router.parse(f"message {i}") for i in range(40)]
+        assert {r.experiment for r in routed} == {"fine", None}  # the damaged one serves nobody
+        assert any("'broken'" in e and "damaged" in e for e in router.errors)
+    finally:
+        router.close()
+    from signalos.store import open_database
+
+    db = open_database(tmp_path / "signalos.db")
+    with pytest.raises(ExperimentError, match="'broken': its stored row is damaged"):
+        load_all(db)
+    db.close()

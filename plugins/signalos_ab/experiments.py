@@ -31,7 +31,8 @@ UNITS = ("user", "channel", "message")
 MODES = ("split", "shadow")
 STATUSES = ("running", "stopped", "promoted")
 DEFAULT_LAYER = "main"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_WEIGHT = 1_000_000.0  # weights are relative; beyond this they only hide a typo or an overflow
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # fullmatch: no trailing newline
 
 
 class ExperimentError(SignalosError):
@@ -185,8 +186,21 @@ class Experiment:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Experiment:
+        """The experiment of a stored row; ExperimentError naming it when the row is damaged (a
+        ``variants`` column that is not a JSON list of variants, edited by hand or cut short)."""
+        try:
+            return cls._from_row(row)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise ExperimentError(f"experiment {row.get('name')!r}: its stored row is damaged "
+                                  f"({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_row(cls, row: dict[str, Any]) -> Experiment:
+        variants = json.loads(row["variants"])
+        if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) for v in variants):
+            raise ValueError(f"variants is not a list of variants: {str(row['variants'])[:80]!r}")
         return cls(
-            name=row["name"], variants=[Variant(**v) for v in json.loads(row["variants"])], control=row["control"],
+            name=row["name"], variants=[Variant(**v) for v in variants], control=row["control"],
             unit=row["unit"], mode=row["mode"], salt=row["salt"] or "", layer=row["layer"] or DEFAULT_LAYER,
             bucket_start=row["bucket_start"], bucket_end=row["bucket_end"], ramp=row["ramp"], status=row["status"],
             settings=Settings.from_dict(json.loads(row["settings"] or "{}")), created_at=row["created_at"],
@@ -209,7 +223,7 @@ def define(name: str, variants: list[Variant] | dict[str, str], *, control: str 
            actor: str | None = None) -> Experiment:
     """A checked, not yet stored experiment. ``variants`` is a list of Variant or a mapping of
     name to target (even weights); the control is the first variant unless named."""
-    if not _NAME.match(name or ""):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ExperimentError(f"invalid experiment name {name!r}: letters, digits, '.', '_' or '-'")
     if isinstance(variants, dict):
         variants = [Variant(n, t) for n, t in variants.items()]
@@ -220,10 +234,18 @@ def define(name: str, variants: list[Variant] | dict[str, str], *, control: str 
     if len(set(names)) != len(names):
         raise ExperimentError(f"variant names must differ: {', '.join(names)}")
     for v in variants:
-        if not _NAME.match(v.name) or not v.target.strip():
+        if not isinstance(v.name, str) or not _NAME.fullmatch(v.name) or not isinstance(v.target, str) \
+                or not v.target.strip():
             raise ExperimentError(f"variant {v.name!r}: a name of letters/digits and a pipeline or parser target")
-        if not v.weight > 0:
-            raise ExperimentError(f"variant {v.name!r}: the weight must be positive, got {v.weight}")
+        if isinstance(v.weight, bool) or not isinstance(v.weight, (int, float)) or not 0 < v.weight <= MAX_WEIGHT:
+            raise ExperimentError(f"variant {v.name!r}: the weight must be a number above 0 and at most "
+                                  f"{MAX_WEIGHT:g}, got {v.weight!r}")
+    total = sum(v.weight for v in variants)
+    for v in variants:
+        # inf or 1e308 beside 1 would send every unit to one arm while the others look started
+        if v.weight / total * BUCKETS < 1:
+            raise ExperimentError(f"variant {v.name!r}: weight {v.weight:g} of {total:g} gets no bucket of "
+                                  f"{BUCKETS:,}; give the arms weights closer to each other")
     control = control or names[0]
     if control not in names:
         raise ExperimentError(f"control {control!r} is not one of the variants: {', '.join(names)}")
@@ -236,7 +258,7 @@ def define(name: str, variants: list[Variant] | dict[str, str], *, control: str 
     start, end = buckets
     if not 0 <= start < end <= BUCKETS:
         raise ExperimentError(f"bucket range must be within 0-{BUCKETS} and not empty, got {start}-{end}")
-    if not 0 <= ramp <= 100:
+    if isinstance(ramp, bool) or not isinstance(ramp, (int, float)) or not 0 <= ramp <= 100:
         raise ExperimentError(f"ramp is a percentage (0-100), got {ramp}")
     if not isinstance(settings, Settings):
         try:
@@ -284,11 +306,22 @@ def load(db, name: str) -> Experiment:
     return Experiment.from_row(rows[0])
 
 
-def load_all(db, status: str | None = None) -> list[Experiment]:
+def load_all(db, status: str | None = None, *, damaged: list[str] | None = None) -> list[Experiment]:
+    """The stored experiments (those with ``status``). A damaged row raises ExperimentError,
+    unless ``damaged`` is a list: then the row is described there and the others are returned
+    (the router keeps serving the experiments it can read)."""
     sql, args = "SELECT * FROM experiments", []
     if status:
         sql, args = sql + " WHERE status = ?", [status]
-    return [Experiment.from_row(r) for r in db.query(sql + " ORDER BY started_at, name", args)]
+    out = []
+    for row in db.query(sql + " ORDER BY started_at, name", args):
+        try:
+            out.append(Experiment.from_row(row))
+        except ExperimentError as exc:
+            if damaged is None:
+                raise
+            damaged.append(str(exc))
+    return out
 
 
 def update(db, name: str, **changes: Any) -> Experiment:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from signalos.errors import SignalosError
+from signalos.errors import ConfigError, SignalosError
 from signalos.models import ChainOutcome, Message, ParseResult
 from signalos.parselog import ParseLog, new_uid, routing_active
 from signalos_ab.experiments import Assignment, Experiment, ExperimentError, load_all, now
@@ -114,6 +114,17 @@ def outcome_rows(kind: str, served: dict[str, Any], shadows: list[dict[str, Any]
     return rows
 
 
+def _seconds(value: Any) -> float:
+    """``[routers.ab] refresh_s``: a positive number of seconds, else one ConfigError naming it."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"[routers.ab] refresh_s: expected a number of seconds (0 or more), got {value!r}")
+    return seconds
+
+
 class ABRouter:
     """Component ``ab``. Options (``[routers.ab]``): ``workspace`` (default: the host's),
     ``refresh_s`` (how often running experiments are re-read, default 5)."""
@@ -122,7 +133,8 @@ class ABRouter:
         options = options or {}
         self.host = host
         self.workspace = Path(options.get("workspace") or host.workspace)
-        self.refresh_s = float(options.get("refresh_s", 5.0))
+        self.refresh_s = _seconds(options.get("refresh_s", 5.0))
+        self.errors: list[str] = []  # damaged experiment rows, an unreadable workspace: said, not raised
         self._lock = threading.RLock()
         self._log: ParseLog | None = None
         self._experiments: list[Experiment] = []
@@ -150,13 +162,25 @@ class ABRouter:
         if refresh or time.monotonic() - self._loaded_at > self.refresh_s:
             with self._lock:
                 if refresh or time.monotonic() - self._loaded_at > self.refresh_s:
-                    db = self.db()
+                    damaged: list[str] = []
                     try:
-                        self._experiments = load_all(db, "running")
-                    finally:
-                        db.close()
+                        db = self.db()
+                        try:
+                            self._experiments = load_all(db, "running", damaged=damaged)
+                        finally:
+                            db.close()
+                    except SignalosError as exc:
+                        # the workspace cannot be read now: keep serving what was read last
+                        damaged.append(str(exc))
+                    for text in damaged:
+                        self._note(text)
                     self._loaded_at = time.monotonic()
         return self._experiments
+
+    def _note(self, text: str) -> None:
+        if text not in self.errors[-20:]:
+            self.errors.append(text)
+        del self.errors[:-100]
 
     # routing -------------------------------------------------------------------------------------
     def assign(self, message: Message | str, experiment: str | None = None) -> Assignment | None:
@@ -202,10 +226,16 @@ class ABRouter:
         """Route one message, parse it with its variant and log the parse. Never raises on any
         text (unless a pipeline's ``on_error`` is ``raise``)."""
         message = Message.coerce(message)
-        assignment = self.assign(message, experiment)
-        exp = self._experiment(assignment.experiment) if assignment else None
+        try:
+            assignment = self.assign(message, experiment)
+            exp = self._experiment(assignment.experiment) if assignment else None
+            pipeline = self.pipeline_for(assignment.target) if assignment else None
+        except SignalosError as exc:
+            # a variant whose target no longer resolves: the message gets the default pipeline,
+            # outside any experiment, and the router says why in ``errors``
+            self._note(f"routing failed, default pipeline used: {exc}")
+            assignment = exp = pipeline = None
         request_uid, parse_uid = new_uid(), new_uid()
-        pipeline = self.pipeline_for(assignment.target) if assignment else None
         token = routing_active.set(True)
         try:
             outcome = self.host.parse(message, pipeline=pipeline)

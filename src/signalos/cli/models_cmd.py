@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from signalos.cli import common
 
@@ -36,6 +37,8 @@ _WORKSPACE = typer.Option(None, "--workspace", "-w", metavar="DIR",
 def _size(n: int | None) -> str:
     if not n:
         return "-"
+    if not isinstance(n, (int, float)) or isinstance(n, bool):
+        raise TypeError(f"size_bytes is {n!r}, not a number")
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -62,14 +65,28 @@ def list_command(
     table = common.table("model", "version", "kind", "aliases", "size", "trained", "val exact", "created")
     for r in rows:
         if "error" in r:
-            table.add_row(r["name"], r["version"], "[red]damaged[/red]", "", "", "", "", r["error"])
+            table.add_row(r["name"], r["version"], "[red]damaged[/red]", "", "", "", "", escape(str(r["error"])))
             continue
-        val = (r.get("metrics") or {}).get("validation") or {}
-        exact = val.get("exact")
-        table.add_row(r["name"], r["version"], r["kind"], ", ".join(r["aliases"]), _size(r["size_bytes"]),
-                      f"{r['training_seconds']:.0f} s" if r.get("training_seconds") else "-",
-                      f"{exact:.1%}" if isinstance(exact, (int, float)) else "-", r["created_at"])
+        try:
+            cells = _cells(r)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # one hand-edited manifest must not hide every other model
+            cells = ["[red]damaged[/red]", "", "", "", "", escape(f"manifest.json: {type(exc).__name__}: {exc}")]
+        table.add_row(escape(r["name"]), escape(r["version"]), *cells)
     Console().print(table)
+
+
+def _cells(r: dict) -> list[str]:
+    """The table cells after name and version; raises when the manifest's values are not of
+    the types it should hold."""
+    metrics = r.get("metrics") or {}
+    val = metrics.get("validation") or {}
+    exact = val.get("exact") if isinstance(val, dict) else None
+    seconds = r.get("training_seconds")
+    return [escape(str(r["kind"])), escape(", ".join(map(str, r.get("aliases") or ()))), _size(r.get("size_bytes")),
+            f"{float(seconds):.0f} s" if seconds else "-",
+            f"{exact:.1%}" if isinstance(exact, (int, float)) and not isinstance(exact, bool) else "-",
+            escape(str(r.get("created_at") or "-"))]
 
 
 def show_command(
