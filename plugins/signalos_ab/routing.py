@@ -115,7 +115,8 @@ def outcome_rows(kind: str, served: dict[str, Any], shadows: list[dict[str, Any]
 
 
 def _seconds(value: Any) -> float:
-    """``[routers.ab] refresh_s``: a positive number of seconds, else one ConfigError naming it."""
+    """``[routers.ab] refresh_s``: seconds, 0 or more (0: re-read on every message), else one
+    ConfigError naming the key."""
     try:
         seconds = float(value)
     except (TypeError, ValueError):
