@@ -19,7 +19,6 @@ import json
 import math
 from typing import Any
 
-# One decoder for every line: building one per call costs more than a short line's parse.
 _MAX_DIGITS = 400  # a price or an id, not a number nobody can use
 
 
@@ -45,6 +44,7 @@ def _int(text: str) -> int:
     return int(text)
 
 
+# One decoder for every line: building one per call costs more than a short line's parse.
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int)
 
 
