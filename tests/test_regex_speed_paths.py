@@ -156,7 +156,9 @@ def _whole_text_tokens(text: str) -> list[tuple[str, str, int, int, bool]]:
         if urls and any(a <= start < b for a, b in urls):
             continue
         if cjk and kind == "word" and tokens_module._CJK.search(word):
-            out.extend(("word", ch, start + k, start + k + 1, False) for k, ch in enumerate(word))
+            # a character of a spaceless script is a token; a run of other letters glued to one stays whole
+            for piece in re.finditer(f"{tokens_module._CJK.pattern}|(?:(?!{tokens_module._CJK.pattern}).)+", word):
+                out.append(("word", piece.group(), start + piece.start(), start + piece.end(), False))
             continue
         out.append((kind, word, start, end, bool(masked and kind == "num" and any(a <= start < b for a, b in masked))))
     return out
