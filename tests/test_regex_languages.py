@@ -338,6 +338,7 @@ def test_thai_digits_message(host):
 
 
 def test_words_of_gives_the_tails_of_glued_runs():
+    build_lexicon()  # its pattern sets say where a pattern's word may start
     words = words_of("黄金平仓 sl")
     assert {"黄金平仓", "平仓", "sl"} <= words
     assert words_of("close all") == frozenset({"close", "all"})

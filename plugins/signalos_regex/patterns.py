@@ -34,6 +34,9 @@ except ImportError:  # pragma: no cover - without it no pattern is skipped for i
 _LITERAL: Final = re.compile(rf"(?<!\\)(?<!\\[pPN]\{{)(?<!\(\?P<)(?:[^\W\d_](?:[^\W\d_]|[{MARKS}])+|[{UNSPACED}])")
 _WORDS: Final = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
 _UNSPACED: Final = re.compile(f"[{UNSPACED}]")
+# The first two letters of every word of every pattern set's sources (``words_of`` offers the
+# tail of a glued run only from where one of them starts); sets add theirs when built.
+_LITERAL_STARTS: Final[set[str]] = set()
 _NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX: Final = 12
 MAX_FEW_KEYS: Final = 8
@@ -135,6 +138,8 @@ def _clauses(items) -> list[frozenset[str]]:
                 clauses.extend(_clauses(av[2]))
             elif op is sre.ATOMIC_GROUP:
                 clauses.extend(_clauses(av))
+            elif op is sre.ASSERT:
+                clauses.extend(_clauses(av[1]))  # what a positive lookaround sees is in the text too
     flush()
     return clauses
 
@@ -160,17 +165,20 @@ def words_of(lowered: str) -> frozenset[str]:
 
     Chinese, Japanese, Thai and Korean glue words together ("黄金平仓"), and a pattern is chosen
     by a word that starts with one of its words: such a run also gives its tail from each of
-    those characters on ("金平仓", "平仓", ...), and from where other letters follow them."""
+    those characters on ("金平仓", "平仓", ...), and from where other letters follow them. A tail
+    is cut to the MAX_PREFIX characters an index lookup reads: a long run costs linear time."""
     words = _WORDS.findall(lowered)
     if _UNSPACED.search(lowered) is None:
         return frozenset(words)
     out = set(words)
+    starts = _LITERAL_STARTS
     for word in words:
         if _UNSPACED.search(word) is None:
             continue
-        for k in range(1, len(word)):
-            if _UNSPACED.match(word, k) or _UNSPACED.match(word, k - 1):
-                out.add(word[k:])
+        for k in range(1, len(word) - 1):
+            # only where a pattern's word could start: random text of these scripts stays cheap
+            if word[k:k + 2] in starts and (_UNSPACED.match(word, k) or _UNSPACED.match(word, k - 1)):
+                out.add(word[k:k + MAX_PREFIX])
     return frozenset(out)
 
 
@@ -231,6 +239,7 @@ class PatternSet:
                 self.always.append(i)
             for w in words:
                 self.index.setdefault(w[:MAX_PREFIX], []).append(i)
+                _LITERAL_STARTS.add(w[:2])
         self._always_mask: int = sum(1 << i for i in self.always)
         # With a handful of indexed words (the "re:" labels), looking for them in the text is
         # cheaper than splitting the text into words; when none is there, only the patterns that
@@ -265,8 +274,8 @@ class PatternSet:
             in_text = frozenset(s for s, r in runs.items() if len(r) < 2)
             if not in_text:
                 cheap.append((in_words, in_text))
-            elif len(in_text) <= 4 and not any(runs[s] for s in in_text):  # "✅", not the "l" of "s/l"
-                costly.append((in_words, in_text))
+            elif len(in_text) <= 4 and not any(runs[s] and not _UNSPACED.match(runs[s]) for s in in_text):
+                costly.append((in_words, in_text))  # "✅" or "됨", not the "l" of "s/l"
         mask = 0
         for key in cheap[:MAX_NEEDS] + costly[:1]:
             if key not in self._clause_ids:
