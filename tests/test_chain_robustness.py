@@ -8,10 +8,13 @@ import time
 
 import pytest
 
-from signalos.errors import ParserError
+from signalos.errors import ConfigError, ParserError
 from signalos.hookspecs import hookimpl
 from signalos.models import Action, Message, ParseResult
 from signalos.testing import make_host, parser_plugin
+
+# the parsers here raise on purpose: the errors they leave in host.errors are what is tested
+pytestmark = pytest.mark.parser_errors
 
 GOOD_TEXT = "GOLD BUY 2350 SL 2340 TP 2360 2370"
 
@@ -78,7 +81,8 @@ def test_any_exception_of_a_parser_is_contained(exc):
     assert outcome.attempts[0].error.startswith(type(exc).__name__)
 
 
-def test_a_parser_whose_factory_raises_is_recorded_like_a_parse_error():
+def test_a_parser_whose_factory_raises_stops_the_pipeline_at_start():
+    # a parser that cannot be built would answer nothing on every message: a start-up error
     class FactoryFails:
         name = "factory-fails"
         parser_name = "unbuildable"
@@ -91,10 +95,9 @@ def test_a_parser_whose_factory_raises_is_recorded_like_a_parse_error():
             register("unbuildable", factory)
 
     host = host_with(FactoryFails(), parser_plugin("good", good_parse))
-    outcome = host.parse(GOOD_TEXT)
-    assert_good_answer(outcome)
-    assert outcome.attempts[0].reason == "error"
-    assert outcome.attempts[0].error == "RuntimeError: model file missing"
+    with pytest.raises(ConfigError, match="parser 'unbuildable' cannot start: RuntimeError: model file missing"):
+        host.parse(GOOD_TEXT)
+    assert list(host.errors) == []
 
 
 def test_every_parser_raising_gives_unaccepted_noise_with_every_attempt():

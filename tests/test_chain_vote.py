@@ -100,6 +100,7 @@ def test_first_fallback_is_unchanged():
     assert len(outcome.attempts) == 2
 
 
+@pytest.mark.parser_errors
 def test_a_crashing_parser_is_recorded_and_the_vote_goes_on():
     def boom(message):
         raise RuntimeError("model file damaged")
@@ -111,9 +112,9 @@ def test_a_crashing_parser_is_recorded_and_the_vote_goes_on():
 
 
 @pytest.mark.parametrize("table, message", [
-    ({"fallback": "majority"}, "'fallback' must be one of first, vote"),
-    ({"quorum": 0}, "'quorum' must be a whole number"),
-    ({"quorum": "2"}, "'quorum' must be a whole number"),
+    ({"fallback": "majority"}, r"\[pipelines.p\] fallback: expected one of first, vote, got 'majority'"),
+    ({"quorum": 0}, r"\[pipelines.p\] quorum: expected a whole number"),
+    ({"quorum": "2"}, r"\[pipelines.p\] quorum: expected a whole number"),
 ])
 def test_bad_vote_options_are_config_errors(table, message):
     with pytest.raises(ConfigError, match=message):
@@ -241,6 +242,7 @@ def test_parse_many_gives_the_answers_of_parse_and_batches_what_reaches_a_batch_
             [(x.parser, x.accepted, x.reason) for x in b.attempts]
 
 
+@pytest.mark.parser_errors
 def test_a_batch_call_that_raises_is_an_error_attempt_of_each_message():
     class Broken(BatchParser):
         def parse_many(self, messages):

@@ -39,6 +39,7 @@ def test_parse_accepts_a_plain_string_and_a_message(toy_plugin):
         assert result.parser == "toy" and result.accepted
 
 
+@pytest.mark.parser_errors
 def test_a_raising_parser_does_not_stop_the_chain():
     host = make_host(parser_plugin("boom", boom), parser_plugin("good", answer(GOOD)),
                      config=pipeline("boom", "good"))

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from signalos.errors import ConfigError
+
 from signalos.hookspecs import hookimpl
 from signalos.models import ParseResult
 from signalos.modelstore import (
@@ -144,7 +146,7 @@ def test_pipeline_names_a_model_version_or_alias(tmp_path, monkeypatch):
     assert {"model": "staging"} in plugin.options_seen
 
 
-def test_damaged_model_falls_through_the_chain(tmp_path, monkeypatch):
+def test_damaged_model_stops_its_pipeline_at_start(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
     store = ModelStore(ws)
     ref = _save(store)
@@ -153,9 +155,8 @@ def test_damaged_model_falls_through_the_chain(tmp_path, monkeypatch):
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(ws))
     fallback = parser_plugin("fallback", lambda m: {"kind": "noise"})
     host = make_host(_VersionedPlugin(), fallback)
-    out = host.use_pipeline("p", ["toy-model@0.1.0", "fallback"]).parse("hi")
-    assert out.result.parser == "fallback"
-    assert out.attempts[0].reason == "error" and "weights.json" in out.attempts[0].error
+    with pytest.raises(ConfigError, match=r"parser 'toy-model@0.1.0' cannot start: .*weights\.json"):
+        host.use_pipeline("p", ["toy-model@0.1.0", "fallback"])
 
 
 def test_models_cli_list_and_show(tmp_path):

@@ -273,3 +273,46 @@ def test_the_monitor_api_runs_no_command_by_default(planted_config):
     host = Host(load_entrypoints=False)  # reads ./signalos.toml, as a bot would
     out = Monitor(host, Workspace.for_host(host, None)).check()
     assert out["retrain"] is None and not planted_config.exists()
+
+
+# A/B arms that cannot be served ---------------------------------------------------------------
+
+def _ab_start(ws: Path, *variants: str):
+    import signalos_ab
+
+    config = {"workspace": str(ws), **{k: v for k, v in ds.config(ws).items() if k != "workspace"}}
+    return run_cli(["ab", "start", "e", *(a for v in variants for a in ("-v", v)), "--workspace", str(ws)],
+                   ds, signalos_ab, config=config)
+
+
+@pytest.mark.parametrize("weights", [("inf", "1"), ("1e308", "1"), ("1e308", "1e308"), ("nan", "1"), ("20000", "1")])
+def test_ab_start_refuses_weights_that_starve_an_arm(tmp_path, weights):
+    ws = tmp_path / "ws"
+    ds.register_version(ws, "1.0.0", ds.answers())
+    a, b = weights
+    res = _ab_start(ws, f"a=table@1.0.0:{a}", f"b=table@1.0.0:{b}")
+    assert res.exit_code != 0 and "weight" in str(res.exception)
+    assert _experiments(ws) == []
+
+
+def test_ab_start_refuses_a_model_version_that_does_not_exist(tmp_path):
+    ws = tmp_path / "ws"
+    ds.register_version(ws, "1.0.0", ds.answers())
+    res = _ab_start(ws, "a=table@1.0.0", "b=table@9.9.9")
+    assert res.exit_code != 0
+    assert "variant 'b'" in str(res.exception) and "table@9.9.9 does not exist" in str(res.exception)
+    assert _experiments(ws) == []
+    ok = _ab_start(ws, "a=table@1.0.0", "b=table@1.0.0:3")  # the same arms with real versions start
+    assert ok.exit_code == 0, ok.output
+    assert _experiments(ws) == ["e"]
+
+
+def _experiments(ws: Path) -> list[str]:
+    from signalos.store import Workspace
+
+    w = Workspace(ws)
+    try:
+        return [r[0] for r in w.db.execute("SELECT name FROM experiments").fetchall()] \
+            if w.db["experiments"].exists() else []
+    finally:
+        w.close()

@@ -10,7 +10,7 @@ spacy = pytest.importorskip("spacy")
 
 import signalos_spacy  # noqa: E402
 from learned_support import write_corpus  # noqa: E402
-from signalos.errors import MissingDependencyError  # noqa: E402
+from signalos.errors import ConfigError, MissingDependencyError  # noqa: E402
 from signalos.models import ParseResult  # noqa: E402
 from signalos.testing import make_host, parser_plugin, run_cli  # noqa: E402
 
@@ -56,7 +56,7 @@ def test_the_parser_loads_by_alias_and_returns_schema_results(trained, monkeypat
     assert outcome.attempts[0].error is None
 
 
-def test_a_damaged_model_falls_through_to_the_next_parser(trained, tmp_path, monkeypatch):
+def test_a_damaged_model_stops_its_pipeline_at_start(trained, tmp_path, monkeypatch):
     import shutil
 
     ws, _ = trained
@@ -66,9 +66,8 @@ def test_a_damaged_model_falls_through_to_the_next_parser(trained, tmp_path, mon
     model.write_bytes(model.read_bytes()[:-10])
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(copy))
     host = make_host(signalos_spacy, parser_plugin("fallback", lambda m: {"kind": "noise"}))
-    outcome = host.use_pipeline("p", ["spacy-ner", "fallback"]).parse("GOLD BUY NOW")
-    assert outcome.result.parser == "fallback"
-    assert "pipeline/ner/model" in outcome.attempts[0].error
+    with pytest.raises(ConfigError, match="parser 'spacy-ner' cannot start: .*pipeline/ner/model"):
+        host.use_pipeline("p", ["spacy-ner", "fallback"])
 
 
 def test_missing_spacy_names_the_extra(monkeypatch, tmp_path):

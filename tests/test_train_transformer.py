@@ -11,6 +11,7 @@ pytest.importorskip("transformers")
 
 import signalos_transformers  # noqa: E402
 from learned_support import write_corpus  # noqa: E402
+from signalos.errors import ConfigError  # noqa: E402
 from signalos.models import ParseResult  # noqa: E402
 from signalos.testing import make_host, parser_plugin, run_cli  # noqa: E402
 from signalos_transformers.encoder import decode, tag_names, token_tags  # noqa: E402
@@ -41,7 +42,7 @@ def test_train_registers_safetensors_and_epoch_metrics(trained):
     assert manifest["hyperparameters"]["lr"] == 1e-3
 
 
-def test_parser_by_version_and_damage_falls_through(trained, tmp_path, monkeypatch):
+def test_parser_by_version_and_damage_stops_its_pipeline(trained, tmp_path, monkeypatch):
     ws, _, _ = trained
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(ws))
     host = make_host(signalos_transformers, parser_plugin("fallback", lambda m: {"kind": "noise"}))
@@ -53,8 +54,8 @@ def test_parser_by_version_and_damage_falls_through(trained, tmp_path, monkeypat
     weights.write_bytes(b"\0" * weights.stat().st_size)
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(copy))
     host = make_host(signalos_transformers, parser_plugin("fallback", lambda m: {"kind": "noise"}))
-    outcome = host.use_pipeline("p", ["transformer", "fallback"]).parse("GOLD BUY NOW")
-    assert outcome.result.parser == "fallback" and "model.safetensors" in outcome.attempts[0].error
+    with pytest.raises(ConfigError, match="parser 'transformer' cannot start: .*model.safetensors"):
+        host.use_pipeline("p", ["transformer", "fallback"])
 
 
 def test_tags_round_trip_through_offsets():

@@ -238,8 +238,8 @@ def define(name: str, variants: list[Variant] | dict[str, str], *, control: str 
                 or not v.target.strip():
             raise ExperimentError(f"variant {v.name!r}: a name of letters/digits and a pipeline or parser target")
         if isinstance(v.weight, bool) or not isinstance(v.weight, (int, float)) or not 0 < v.weight <= MAX_WEIGHT:
-            raise ExperimentError(f"variant {v.name!r}: the weight must be a number above 0 and at most "
-                                  f"{MAX_WEIGHT:g}, got {v.weight!r}")
+            raise ExperimentError(f"variant {v.name!r}: the weight must be positive and at most "
+                                  f"{MAX_WEIGHT:,.0f}, got {v.weight!r}")
     total = sum(v.weight for v in variants)
     for v in variants:
         # inf or 1e308 beside 1 would send every unit to one arm while the others look started

@@ -117,7 +117,7 @@ class Chain:
         error = f"{type(exc).__name__}: {exc}"
         for tally in tallies:
             tally.attempts.append(ParseAttempt(name, plugin, None, error, ms, False, "error"))
-        self.host.record_error(name, plugin, exc, traceback.format_exc())
+        self.host.record_error(name, plugin, exc, traceback.format_exc(), stage="parse")
 
     def _judge(self, tally: _Tally, name: str, plugin: str | None, result: object, ms: float) -> bool:
         """Record one answer; True when it ends the message's parse."""

@@ -11,6 +11,10 @@
 
     [parsers.regex]
     keywords = ["extra_keywords.toml"]  # options handed to the component's factory
+
+The file is checked whole when it is read (the host starts): a wrong type, an unknown key or an
+unreadable file named in a built-in component's options is one ConfigError naming the key (see
+``signalos.options``), never a parser that quietly answers noise.
 """
 from __future__ import annotations
 
@@ -22,40 +26,29 @@ from typing import Any
 import attrs
 
 from signalos.errors import ConfigError
+from signalos.options import as_float, as_tuple, check_component_options, from_table, number, one_of, texts, whole
 
 ON_ERROR = ("continue", "raise")
 FALLBACKS = ("first", "vote")
 DEFAULT_PARSERS = ("regex",)
+COMPONENT_KINDS = ("parsers", "augmenters", "evaluators", "routers", "deployers")
+TOP_LEVEL_VALUES = ("default_pipeline", "workspace")  # every other top-level key is a table
 
 
 @attrs.frozen
 class PipelineConfig:
+    """``[pipelines.NAME]``: which parsers, in which order, and how their answers are judged."""
+
     name: str
-    parsers: tuple[str, ...] = attrs.field(converter=tuple)
-    threshold: float = 0.5
-    on_error: str = "continue"
-    fallback: str = "first"
-    quorum: int = 2
+    parsers: tuple[str, ...] = attrs.field(converter=as_tuple, validator=texts(empty=False))
+    threshold: float = attrs.field(default=0.5, converter=as_float, validator=number(0.0, 1.0))
+    on_error: str = attrs.field(default="continue", validator=one_of(*ON_ERROR))
+    fallback: str = attrs.field(default="first", validator=one_of(*FALLBACKS))
+    quorum: int = attrs.field(default=2, validator=whole(1))
 
     @classmethod
     def from_table(cls, name: str, table: dict[str, Any]) -> PipelineConfig:
-        parsers = table.get("parsers")
-        if not isinstance(parsers, list) or not parsers or not all(isinstance(p, str) for p in parsers):
-            raise ConfigError(f"pipeline {name!r}: 'parsers' must be a non-empty list of parser names")
-        threshold = table.get("threshold", 0.5)
-        if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-            raise ConfigError(f"pipeline {name!r}: 'threshold' must be a number between 0 and 1")
-        on_error = table.get("on_error", "continue")
-        if on_error not in ON_ERROR:
-            raise ConfigError(f"pipeline {name!r}: 'on_error' must be one of {', '.join(ON_ERROR)}")
-        fallback = table.get("fallback", "first")
-        if fallback not in FALLBACKS:
-            raise ConfigError(f"pipeline {name!r}: 'fallback' must be one of {', '.join(FALLBACKS)}")
-        quorum = table.get("quorum", 2)
-        if not isinstance(quorum, int) or isinstance(quorum, bool) or quorum < 1:
-            raise ConfigError(f"pipeline {name!r}: 'quorum' must be a whole number of parsers, at least 1")
-        return cls(name=name, parsers=parsers, threshold=float(threshold), on_error=on_error, fallback=fallback,
-                   quorum=quorum)
+        return from_table(cls, table, f"pipelines.{name}", name=name)
 
 
 @attrs.frozen
@@ -100,22 +93,39 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base_dir: Path | None = None) -> Config:
+        """The configuration of a parsed signalos.toml, checked whole (ConfigError names the key)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"the configuration must be a table, got {type(data).__name__}")
+        base_dir = base_dir or Path.cwd()
+        for key, value in data.items():
+            if not isinstance(value, dict) and key not in TOP_LEVEL_VALUES:
+                raise ConfigError(f"unknown top-level key {key!r}; known: {', '.join(TOP_LEVEL_VALUES)} "
+                                  "and tables such as [pipelines.NAME] or [parsers.NAME]")
+        default_pipeline = data.get("default_pipeline", "default")
+        if not isinstance(default_pipeline, str) or not default_pipeline:
+            raise ConfigError(f"default_pipeline: expected a pipeline name, got {default_pipeline!r}")
+        workspace = data.get("workspace")
+        if workspace is not None and (not isinstance(workspace, str) or not workspace.strip()):
+            raise ConfigError(f"workspace: expected a directory, got {workspace!r}")
         pipes_table = data.get("pipelines", {})
         if not isinstance(pipes_table, dict):
             raise ConfigError("'pipelines' must be a table of named pipelines")
         pipelines = {name: PipelineConfig.from_table(name, t) for name, t in pipes_table.items()}
-        components = {
-            kind: data[kind] for kind in ("parsers", "augmenters", "evaluators", "routers", "deployers")
-            if isinstance(data.get(kind), dict)
-        }
-        workspace = data.get("workspace")
+        components = {kind: data[kind] for kind in COMPONENT_KINDS if kind in data}
+        for kind, tables in components.items():
+            for name, options in tables.items():
+                check_component_options(kind, name, options, base_dir)
         cfg = cls(
-            pipelines=pipelines, default_pipeline=data.get("default_pipeline", "default"),
+            pipelines=pipelines, default_pipeline=default_pipeline,
             components=components, workspace=Path(workspace) if workspace else None,
-            base_dir=base_dir or Path.cwd(),
+            base_dir=base_dir,
             sections={k: v for k, v in data.items() if isinstance(v, dict) and k != "pipelines" and k not in components},
         )
         cfg.pipeline()  # the default pipeline must exist
+        if "monitor" in cfg.sections:
+            from signalos.monitor.config import MonitorConfig
+
+            MonitorConfig.from_table(cfg.sections["monitor"], base_dir=base_dir)  # checked now, used later
         return cfg
 
     @classmethod
@@ -132,9 +142,14 @@ class Config:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file not found: {p}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: cannot read the configuration: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-        return cls.from_dict(data, base_dir=p.resolve().parent)
+        try:
+            return cls.from_dict(data, base_dir=p.resolve().parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{p}: {exc}") from None
 
     @classmethod
     def coerce(cls, value: Config | dict | str | os.PathLike | None) -> Config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,8 @@ import pluggy
 
 from signalos.aliaswatch import AliasWatcher, followed_alias, warm
 from signalos.chain import Chain
-from signalos.config import Config
-from signalos.errors import PluginError, SignalosError
+from signalos.config import Config, PipelineConfig
+from signalos.errors import ConfigError, PluginError, SignalosError
 from signalos.models import ChainOutcome, Message
 from signalos.plugins import make_plugin_manager
 from signalos.registry import Registry
@@ -30,10 +30,16 @@ COMPONENT_HOOKS = {
 
 @attrs.frozen
 class RecordedError:
+    """An exception a component raised and the host contained. ``stage`` says where: ``parse``
+    (a parser raised while parsing; the chain went on), ``reload`` (a moved alias failed to load;
+    the old version kept serving), ``parse_completed`` / ``alert_raised`` (an event handler), or
+    ``other`` (an evaluator)."""
+
     component: str
     plugin: str | None
     error: str
     traceback: str
+    stage: str = "other"
 
 
 class Host:
@@ -58,6 +64,9 @@ class Host:
         self._parse_completed = self.pm.hook.parse_completed  # asked after every parse
         # Bounded so a long-running bot with a broken plugin does not grow without limit.
         self.errors: collections.deque[RecordedError] = collections.deque(maxlen=1000)
+        # Called with each error as it is recorded: the CLI prints them on stderr, so a parser
+        # that crashes on every message is seen even though every message still gets an answer.
+        self.error_listeners: list[Callable[[RecordedError], None]] = []
 
     # registries -----------------------------------------------------------------------------
     @property
@@ -155,7 +164,7 @@ class Host:
         except Exception as exc:
             import traceback
 
-            self.record_error(key[1], entry.plugin, exc, traceback.format_exc())
+            self.record_error(key[1], entry.plugin, exc, traceback.format_exc(), stage="reload")
             return
         self._instances[key] = fresh
 
@@ -164,23 +173,41 @@ class Host:
 
     # parsing ---------------------------------------------------------------------------------
     def chain(self, pipeline: str | None = None) -> Chain:
+        """The chain of a pipeline (the default one unless named), started on first use: every
+        parser is built and loads its model then, and one that cannot (its model missing or
+        damaged, an option it refuses) is a ConfigError naming the pipeline and the parser."""
         cfg = self.config.pipeline(pipeline)
         if cfg.name not in self._chains:
-            for name in cfg.parsers:
-                self.parsers.get(name)  # a misspelt parser fails here, listing what exists
-            self._chains[cfg.name] = Chain(self, cfg)
+            self._chains[cfg.name] = self._start_chain(cfg)
         return self._chains[cfg.name]
+
+    def _start_chain(self, cfg: PipelineConfig) -> Chain:
+        # A parser that cannot work would otherwise fail on every message, each failure
+        # recorded and answered as noise: the process would run, exit 0 and parse nothing.
+        for name in cfg.parsers:
+            self.parsers.get(name)  # a misspelt parser fails here, listing what exists
+            try:
+                warm(self.parser(name))
+            except Exception as exc:
+                cause = str(exc) if isinstance(exc, SignalosError) else f"{type(exc).__name__}: {exc}"
+                raise ConfigError(f"pipeline {cfg.name!r}: parser {name!r} cannot start: {cause}") from exc
+        return Chain(self, cfg)
 
     def use_pipeline(self, name: str, parsers: Iterable[str], threshold: float = 0.5, *,
                      fallback: str = "first", quorum: int = 2) -> Chain:
-        """Add (or replace) a pipeline at run time, e.g. from ``--chain a,b``."""
-        self.config = self.config.with_pipeline(name, list(parsers), threshold, fallback=fallback, quorum=quorum)
-        self._chains.pop(name, None)
-        return self.chain(name)
+        """Add (or replace) a pipeline at run time, e.g. from ``--chain a,b``. Its parsers start
+        first: a pipeline that cannot start raises ConfigError and is not added."""
+        config = self.config.with_pipeline(name, list(parsers), threshold, fallback=fallback, quorum=quorum)
+        chain = self._start_chain(config.pipeline(name))
+        self.config = config
+        self._chains[name] = chain
+        return chain
 
     def parse(self, message: Message | str, *, pipeline: str | None = None) -> ChainOutcome:
         """Parse one message with a pipeline (the default one unless named). Never raises on any
-        text unless the pipeline's ``on_error`` is ``"raise"``."""
+        text unless the pipeline's ``on_error`` is ``"raise"``; a parser that raises is recorded
+        in ``errors`` and the chain goes on. A pipeline that cannot start (see ``chain``) raises
+        ConfigError on the first call, whatever the text."""
         message = Message.coerce(message)
         outcome = self.chain(pipeline).parse(message)
         self._emit_parse_completed(message, outcome)
@@ -202,7 +229,8 @@ class Host:
             except Exception as exc:
                 import traceback
 
-                self.record_error("parse_completed", impl.plugin_name, exc, traceback.format_exc())
+                self.record_error("parse_completed", impl.plugin_name, exc, traceback.format_exc(),
+                                  stage="parse_completed")
 
     def emit_alert_raised(self, alert: Any) -> None:
         """Call every ``alert_raised`` implementation with ``alert`` (the monitor does, once per
@@ -213,10 +241,19 @@ class Host:
             except Exception as exc:
                 import traceback
 
-                self.record_error("alert_raised", impl.plugin_name, exc, traceback.format_exc())
+                self.record_error("alert_raised", impl.plugin_name, exc, traceback.format_exc(),
+                                  stage="alert_raised")
 
-    def record_error(self, component: str, plugin: str | None, exc: BaseException, tb: str = "") -> None:
-        self.errors.append(RecordedError(component, plugin, f"{type(exc).__name__}: {exc}", tb))
+    def record_error(self, component: str, plugin: str | None, exc: BaseException, tb: str = "", *,
+                     stage: str = "other") -> None:
+        """Keep an exception a component raised (see RecordedError) and tell the listeners."""
+        recorded = RecordedError(component, plugin, f"{type(exc).__name__}: {exc}", tb, stage)
+        self.errors.append(recorded)
+        for listener in self.error_listeners:
+            try:
+                listener(recorded)
+            except Exception:  # a broken listener (a closed stderr) must not turn into a parse error
+                pass
 
     # introspection ---------------------------------------------------------------------------
     def plugins_info(self) -> list[dict[str, Any]]:

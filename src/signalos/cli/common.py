@@ -59,10 +59,36 @@ def make_host() -> Host:
     ctx = _current_context()
     state = (ctx.find_object(CliState) if ctx is not None else None) or CliState()
     if state.host_factory is not None:
-        return state.host_factory(state.config)
-    from signalos.host import Host
+        host = state.host_factory(state.config)
+    else:
+        from signalos.host import Host
 
-    return Host(state.config)
+        host = Host(state.config)
+    host.error_listeners.append(ErrorReporter())
+    return host
+
+
+class ErrorReporter:
+    """Prints each error the host records (a parser that raised, a failed alias reload) on
+    stderr as it happens, once per distinct error: the messages still get answers, so without
+    it a parser failing on every message would only show as a run of noise."""
+
+    LIMIT = 50
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def __call__(self, recorded: Any) -> None:
+        key = (recorded.stage, recorded.component, recorded.error)
+        if key in self.seen or len(self.seen) > self.LIMIT:
+            return
+        self.seen.add(key)
+        if len(self.seen) > self.LIMIT:
+            warn(f"more than {self.LIMIT} different errors; the others are not shown")
+            return
+        plugin = f" (plugin {recorded.plugin})" if recorded.plugin else ""
+        sys.stderr.write(f"error: {recorded.stage}: {recorded.component}{plugin} raised {recorded.error}\n")
+        sys.stderr.flush()
 
 
 def plugin_host_for_commands(host_factory: Callable[[str | None], Host] | None = None) -> Host | None:
