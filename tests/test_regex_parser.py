@@ -212,6 +212,23 @@ def test_layout_classes(host, text, symbol, direction, entry, stop, targets, lev
     assert r.leverage == leverage
 
 
+@pytest.mark.parametrize("text, symbol, direction, entry, stop, targets", [
+    # a lone 多/空 beside a symbol or a price is the side; prices glued to Chinese words read whole
+    ("DOGE  0.3100-0.3150附近多\n目标：0.3300-0.3400\n止损：0.3000附近", "DOGE", "buy", [0.31, 0.315], 0.3, [0.33, 0.34]),
+    ("SOL 空（轻仓）\n进场位置：150-152附近\n止损：156\n目标位置：145-140", "SOL", "sell", [150, 152], 156, [145, 140]),
+])
+def test_chinese_layouts(host, text, symbol, direction, entry, stop, targets):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol, r.direction) == ("signal", symbol, direction), r.warnings
+    assert list(r.entry) == pytest.approx(entry) and r.stop_loss == pytest.approx(stop)
+    assert list(r.take_profits) == pytest.approx(targets)
+
+
+def test_a_one_character_side_inside_another_word_is_not_a_side(host):
+    # 很多 is "many": no side is named, so nothing here is a call
+    assert host.parse("很多人在问BTC 95000").result.kind == "noise"
+
+
 def test_prices_outside_the_instruments_range_are_not_accepted(host):
     r = host.parse("BUY EURUSD 430739").result
     assert r.kind == "signal" and not r.accepted
@@ -232,6 +249,10 @@ UPDATE_CLASSES = [
      [("tp_hit", None, None, 2), ("close_partial", None, None, None), ("move_sl", 1.085, None, None)]),
     ("ТП2 выполнен", [("tp_hit", None, None, 2)]),
     ("Переведите стоп в бу", [("breakeven", None, None, None)]),
+    # Chinese runs glue words: a phrase is found inside them, one-character words too
+    ("这单已经平了", [("close", None, None, None)]),
+    ("先别进，等回调", [("cancel", None, None, None)]),
+    ("减仓一半，止损移动到开仓价", [("close_partial", None, None, None), ("breakeven", None, None, None)]),
 ]
 
 

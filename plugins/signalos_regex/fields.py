@@ -233,7 +233,8 @@ class Fields:
 
     def _starts_second_signal(self, i: int) -> bool:
         """A line opening with a direction or a symbol after a complete signal starts another."""
-        if not (self.targets and (self.stop or self.entry)):
+        values = self.values
+        if not (values["take_profit"] and (values["stop_loss"] or values["entry"])):
             return False
         tok = self.toks[i]
         return tok.cat == "dir" or tok.cat == "sym" or i in self.symbols.token_ids
@@ -319,9 +320,10 @@ class Fields:
             return None, 0.0
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
-        unit = self._unit_after(i)
-        if unit in TIME_UNITS or (unit in RATIO_WORDS and not self._ratio_follows(i)):
-            return None, 0.0
+        if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~"):
+            unit = self._unit_after(i)
+            if unit in TIME_UNITS or (unit in RATIO_WORDS and not self._ratio_follows(i)):
+                return None, 0.0
         if nxt is not None and nxt.kind == "word":
             low = nxt.text.lower()
             if low in ("x", "х") and glued_next:

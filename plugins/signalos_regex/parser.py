@@ -202,7 +202,7 @@ class _Reading:
         )
 
     def _update(self, updates: list[tuple[Action, int, int]], symbol: str | None) -> ParseResult:
-        if any(u[0].type == "sl_hit" for u in updates):
+        if len(updates) > 1 and any(u[0].type == "sl_hit" for u in updates):
             # "trade closed, reason: stop": the stop closed it, one event and not two
             updates = [u for u in updates if not (u[0].type == "close" and u[0].price is None)]
         spans: dict[str, tuple[tuple[int, int], ...]] = {"actions": tuple((a, b) for _, a, b in updates)}

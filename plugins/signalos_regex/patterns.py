@@ -175,9 +175,10 @@ def words_of(lowered: str) -> frozenset[str]:
     for word in words:
         if _UNSPACED.search(word) is None:
             continue
-        for k in range(1, len(word) - 1):
-            # only where a pattern's word could start: random text of these scripts stays cheap
-            if word[k:k + 2] in starts and (_UNSPACED.match(word, k) or _UNSPACED.match(word, k - 1)):
+        for k in range(1, len(word)):
+            # only where a pattern's word could start (one character of these scripts is a word
+            # of its own): random text of these scripts stays cheap
+            if (word[k:k + 2] in starts or word[k] in starts) and (_UNSPACED.match(word, k) or _UNSPACED.match(word, k - 1)):
                 out.add(word[k:k + MAX_PREFIX])
     return frozenset(out)
 

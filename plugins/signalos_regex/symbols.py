@@ -35,7 +35,12 @@ class SymbolFinder:
             if i in self.token_ids:
                 continue
             if tok.kind != "word":
-                if tok.kind == "num" or (tok.kind == "p" and tok.text in "#$"):
+                # a base with digits starts here only when a word or a number is glued to this
+                # token: cheap to rule out, and most numbers are prices with a space after them
+                nxt = toks[i + 1] if i + 1 < n else None
+                if nxt is not None and nxt.start == tok.end and (
+                        nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
+                        and nxt.kind in ("num", "word")):
                     self._digit_base(i)
                 continue
             if tok.cat is None and i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end \
@@ -115,31 +120,39 @@ class SymbolFinder:
         """A crypto base holding digits, which the tokenizer splits ("1000PEPE", "C98", "LUNA2"):
         taken after a ``#`` or ``$`` marker, or when a quote currency follows it."""
         toks, symbols = self.toks, self.lex.symbols
+        n = len(toks)
         marked = toks[i].kind == "p"
         first = i + 1 if marked else i
-        if first >= len(toks) or (marked and toks[first].start != toks[i].end):
+        if first >= n or (marked and toks[first].start != toks[i].end):
             return False
         last = first
-        while last + 1 < len(toks) and toks[last + 1].start == toks[last].end and toks[last + 1].kind in ("word", "num"):
+        while last + 1 < n and toks[last + 1].start == toks[last].end and toks[last + 1].kind in ("word", "num"):
             last += 1
-        if any(t.cat is not None for t in toks[first:last + 1]):
-            return False  # "#TP2", "#SL1": a label with its index
-        word = "".join(t.text for t in toks[first:last + 1]).upper()
-        if not (2 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit() or word.isalpha() \
-                or _ORDINAL.match(word):
+        if last == first and not marked:
             return False
-        quote = None
+        word = "".join([t.text for t in toks[first:last + 1]]).upper()
+        # unmarked, the name needs a quote currency, glued ("1000PEPEUSDT") or after a separator
+        # ("C98/USDT"): checked first, since "20x", "4H" and "15M" reach here too
+        quote: str | None = None
         for q in symbols.quotes:
             if word.endswith(q) and len(word) > len(q) + 1:
                 quote = ""
                 break
         if quote is None:
             k = last + 1
-            if k + 1 < len(toks) and toks[k].kind == "p" and toks[k].text in "/-_" and toks[k + 1].kind == "word" \
+            if k + 1 < n and toks[k].kind == "p" and toks[k].text in "/-_" and toks[k + 1].kind == "word" \
                     and toks[k + 1].text.upper() in symbols.quote_set:
-                quote, last = toks[k + 1].text.upper(), k + 1
-        if quote is None and not marked:
+                quote = toks[k + 1].text.upper()
+            elif not marked:
+                return False
+        if not (2 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit() or word.isalpha() \
+                or _ORDINAL.match(word):
             return False
+        for t in toks[first:last + 1]:
+            if t.cat is not None:
+                return False  # "#TP2", "#SL1": a label with its index
+        if quote:
+            last += 2
         for t in toks[first:last + 1]:
             t.skip = True  # its digits are part of the name, not prices
         self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
