@@ -316,3 +316,16 @@ def _experiments(ws: Path) -> list[str]:
             if w.db["experiments"].exists() else []
     finally:
         w.close()
+
+
+def test_ab_start_refuses_a_configured_pipeline_that_cannot_start(tmp_path):
+    import signalos_ab
+
+    ws = tmp_path / "ws"
+    ds.register_version(ws, "1.0.0", ds.answers())
+    config = {**ds.config(ws), "pipelines": {"default": {"parsers": ["table@1.0.0"]},
+                                             "next": {"parsers": ["table@2.0.0"]}}}
+    res = run_cli(["ab", "start", "e", "-v", "a=default", "-v", "b=next", "--workspace", str(ws)],
+                  ds, signalos_ab, config=config)
+    assert res.exit_code != 0 and "variant 'b'" in str(res.exception) and "table@2.0.0" in str(res.exception)
+    assert _experiments(ws) == []

@@ -109,7 +109,16 @@ def start_command(
                 "max_latency_increase": max_latency_increase, "latency_floor_ms": latency_floor_ms,
                 "max_warning_increase": max_warning_increase,
                 "outcome_policy": outcome_policy, "auto_promote": auto_promote, "golden": golden}
-    exp = api.start(_host(), name, [_variant(v) for v in variant], control=control, unit=unit, mode=mode,
+    host = _host()
+    variants = [_variant(v) for v in variant]
+    for v in variants:
+        # a configured pipeline starts here too: an arm whose model is missing would serve noise
+        if v.target in host.config.pipelines:
+            try:
+                host.chain(v.target)
+            except SignalosError as exc:
+                raise SignalosError(f"variant {v.name!r} of {name!r}: {exc}") from None
+    exp = api.start(host, name, variants, control=control, unit=unit, mode=mode,
                     layer=layer, buckets=_buckets(buckets), ramp=ramp, salt=salt, settings=settings,
                     workspace=workspace)
     if as_json:
