@@ -14,12 +14,18 @@ from typing import Any
 
 import attrs
 
+from signalos.models import ACTION_TYPES
 from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
 from signalos.training import calibration as calib
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import EarlyStopping, entity_scores, exact_flags, result_scores
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy
+
+
+# Every model gets each single kind class, seen in its data or not: a channel adapted from it later
+# (signalos_spacy.adapt) can only teach classes the text classifier already has.
+SINGLE_CLASSES = ("signal", "noise", *(f"update:{t}" for t in ACTION_TYPES))
 
 
 @attrs.frozen
@@ -114,7 +120,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     start = time.perf_counter()
     fix_random_seed(hyper.seed)
     rng = random.Random(hyper.seed)
-    classes = sorted({r.kind_class for r in data.train} | {"signal", "noise"})
+    classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)

@@ -32,6 +32,7 @@ Entity = tuple[int, int, str]  # start, end, label
 # A number as channels write it; the tokenisers split on the same boundaries.
 NUMBER = regex.compile(r"(?<![\p{Nd}.,])\d+(?:[.,]\d+)*(?:[.,]\d+)?(?:[kK](?![\p{L}]))?")
 _LEVERAGE = regex.compile(r"(?i)(?:x\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*x)\b")
+_TICKER = regex.compile(r"[A-Za-z][A-Za-z0-9]{1,11}")
 _WORD = regex.compile(r"[#$]?[\p{L}\p{N}]+(?:[/\-.][\p{L}\p{N}]+)?[!]?")
 
 
@@ -268,6 +269,10 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
         if lab == "SYMBOL":
             raw = text[s:e]
             symbol = default_symbols().canonical(raw) or default_symbols().canonical(raw.lstrip("#$"))
+            if symbol is None and _TICKER.fullmatch(raw.strip().lstrip("#$")):
+                # a coin the table does not list yet (COTI, babydoge): the model tagged it as the
+                # symbol, and a crypto label names the base alone
+                symbol = raw.strip().lstrip("#$").upper()
             if symbol:
                 spans["symbol"] = [(s, e)]
                 break

@@ -1,0 +1,177 @@
+"""The new-channel curve: for each provider of the real corpus with at least ``--min-messages``
+certain messages, onboard it as a new channel (``signalos.onboarding``) and label k = 10, 20, 40
+of its messages, the ones the triage queues first; measure exact match on the rest of that
+provider's messages for the chain before (regex) and the chain after (the provider's pipeline:
+its adapted model and regex). ``python -m benchmarks.new_channel [--k 10 20 40] [--json]``.
+
+Each provider is held out entirely from the general model it is adapted from (trained once per
+provider on every other provider of both files plus synthetic messages), so the curve is the
+one a channel nobody has seen would get. The texts are read in place; the workspaces go to a
+scratch directory (``SIGNALOS_BENCH_DIR``).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import train_common as tc
+
+FILES = ("real.jsonl", "real-2.jsonl")
+
+
+def corpus_rows(folder: Path) -> list[dict]:
+    rows = []
+    for name in FILES:
+        path = folder / name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                obj = json.loads(line)
+                if not obj.get("uncertain"):
+                    rows.append(obj)
+    return rows
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[int], root: Path,
+                 synthetic: int, base_epochs: int, seed: int = 0) -> dict:
+    from signalos.host import Host
+    from signalos.modelstore import ModelStore
+    from signalos.onboarding import Channel, LearnOptions, slug, train_base
+
+    ws = root / slug(provider)
+    if ws.exists():
+        import shutil
+
+        shutil.rmtree(ws)
+    ws.mkdir(parents=True)
+    host = Host({"pipelines": {"default": {"parsers": ["regex"]}}, "workspace": str(ws)})
+    channel = Channel(host, provider, ws)
+    # every other provider is the general data (labelled, verified); this one arrives unlabelled
+    general_file = _jsonl(ws / "general.jsonl", [{k: v for k, v in r.items() if k != "split"} for r in others])
+    from signalos.dataset.importers import import_file
+
+    import_file(channel.dataset, general_file, verified=True)
+    channel.import_file(_jsonl(ws / "channel.jsonl", [{"id": r["id"], "text": r["text"]} for r in rows]))
+    t0 = time.perf_counter()
+    triage = channel.triage()
+    triage_s = time.perf_counter() - t0
+    queue = [json.loads(line) for line in _queue(channel, ws)]
+    by_text = {r["text"]: r for r in rows}
+    store = ModelStore(channel.workspace)
+    t0 = time.perf_counter()
+    base = train_base(store, channel.general_examples(LearnOptions(synthetic=synthetic, seed=seed)), seed=seed,
+                      epochs=base_epochs)
+    base_s = time.perf_counter() - t0
+    out = {"provider": provider, "messages": len(rows), "triage": {k: triage[k] for k in ("accepted", "queued")},
+           "triage_s": round(triage_s, 1), "base": base.spec, "base_train_s": round(base_s, 1),
+           "base_validation_exact": (base.manifest.metrics.get("validation") or {}).get("exact"), "k": {}}
+    labelled: list[dict] = []
+    for k in ks:
+        if k >= len(rows):
+            continue
+        # a person labels the next messages of the queue (here: the corpus labels, verified)
+        for entry in queue[len(labelled):k]:
+            labelled.append(entry)
+            gold = by_text[entry["text"]]
+            channel.dataset.add_label(entry["message_id"], gold["label"], "human", verified=True)
+        t0 = time.perf_counter()
+        report = channel.learn(LearnOptions(min_labels=k, holdout=0.0, base=base.spec, seed=seed))
+        learn_s = time.perf_counter() - t0
+        seen = {e["text"] for e in labelled}
+        rest = [r for r in rows if r["text"] not in seen]
+        rest_ex = _examples(rest, provider)
+        before = channel.exact(["regex"], rest_ex)
+        after = channel.exact(report["evaluated_as"], rest_ex)
+        alone = channel.exact([report["evaluated_as"][0] if report["channel_first"] else report["evaluated_as"][-1]],
+                              rest_ex, threshold=0.0)
+        out["k"][k] = {"rest": len(rest_ex), "before": round(before, 4), "after": round(after, 4),
+                       "model_alone": round(alone, 4), "pipeline": report["pipeline"],
+                       "channel_first": report["channel_first"], "rules_on_labelled": report["exact"]["rules_on_train"],
+                       "learn_s": round(learn_s, 1), "model": report["model"]}
+        print(f"{provider} k={k}: before {before:.3f} after {after:.3f} (model alone {alone:.3f}, "
+              f"{'model first' if report['channel_first'] else 'rules first'}, learn {learn_s:.0f} s)",
+              file=sys.stderr, flush=True)
+    return out
+
+
+def _queue(channel, ws: Path) -> list[str]:
+    out = ws / "queue.jsonl"
+    channel.review_file(out)
+    return out.read_text(encoding="utf-8").splitlines()
+
+
+def _examples(rows: list[dict], provider: str):
+    from signalos.training.data import _example
+
+    out = []
+    for r in rows:
+        ex = _example({**r, "provider": provider}, "test")
+        if ex is not None:
+            out.append(ex)
+    return out
+
+
+def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, synthetic: int,
+        base_epochs: int) -> dict:
+    rows = corpus_rows(folder)
+    by_provider: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_provider[r.get("provider") or ""].append(r)
+    chosen = [p for p, rs in sorted(by_provider.items(), key=lambda kv: -len(kv[1])) if len(rs) >= min_messages]
+    if only:
+        chosen = [p for p in chosen if p in only]
+    root = tc.SCRATCH / "new_channel"
+    report = {**tc.header(), "date": time.strftime("%Y-%m-%d"), "files": list(FILES), "ks": ks,
+              "min_messages": min_messages, "synthetic": synthetic, "base_epochs": base_epochs, "providers": {}}
+    for p in chosen:
+        others = [r for r in rows if r.get("provider") != p]
+        report["providers"][p] = run_provider(p, by_provider[p], others, ks, root, synthetic, base_epochs)
+    report["summary"] = summary(report["providers"], ks)
+    return report
+
+
+def summary(providers: dict, ks: list[int]) -> dict:
+    """Mean exact before/after per k, and the providers whose chain started below 70%."""
+    out = {}
+    for k in ks:
+        got = [v["k"][k] for v in providers.values() if k in v["k"]]
+        if not got:
+            continue
+        low = [v["k"][k] for v in providers.values() if k in v["k"] and v["k"][k]["before"] < 0.7]
+        out[k] = {"providers": len(got), "before": round(sum(g["before"] for g in got) / len(got), 4),
+                  "after": round(sum(g["after"] for g in got) / len(got), 4),
+                  "started_below_70": {"providers": len(low),
+                                       "before": round(sum(g["before"] for g in low) / len(low), 4) if low else None,
+                                       "after": round(sum(g["after"] for g in low) / len(low), 4) if low else None}}
+    return out
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus-dir", type=Path, default=tc.default_corpus().parent)
+    ap.add_argument("--k", type=int, nargs="+", default=[10, 20, 40])
+    ap.add_argument("--min-messages", type=int, default=40, help="certain messages a provider needs (default 40)")
+    ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
+    ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
+    ap.add_argument("--base-epochs", type=int, default=8)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    report = run(args.corpus_dir, sorted(args.k), args.min_messages, args.provider, args.synthetic, args.base_epochs)
+    tc.print_report(report, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

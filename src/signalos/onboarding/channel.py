@@ -1,0 +1,361 @@
+"""One channel onboarded: import, triage, label, learn, deploy.
+
+``Channel(host, provider, workspace)`` keeps its files under ``<workspace>/channels/<slug>/``:
+``heldback.jsonl`` (the channel's held-back labelled messages, the golden set of its deploy),
+``pipeline.toml`` (the configuration that routes the provider to its model) and ``learn.json``
+(the last learning run's figures). Messages and labels live in the workspace dataset like any
+other; the review queue is the dataset's (``signalos data review``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from signalos.errors import SignalosError
+from signalos.models import Message, ParseResult
+from signalos.onboarding.uncertainty import Doubt, assess, rank
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+QUEUE_REASON = "channel"
+BASE_MODEL = "channel-base"
+
+
+class OnboardingError(SignalosError):
+    """A channel step that cannot run yet (too few labels, no messages of the provider, no model
+    to deploy); the CLI user sees it as one line saying what to do first."""
+
+
+def slug(provider: str) -> str:
+    """The registry name of a provider's model: ``channel-`` + a lower-case form of the provider,
+    with a short hash when that form had to drop characters (two providers never share one)."""
+    base = re.sub(r"[^a-z0-9._-]+", "-", provider.lower()).strip("-._")[:80] or "x"
+    if base != provider:
+        base += "-" + hashlib.sha256(provider.encode()).hexdigest()[:6]
+    return f"channel-{base}"
+
+
+def _held_back(message_id: int, seed: int, fraction: float) -> bool:
+    h = int(hashlib.sha256(f"{seed}:{message_id}".encode()).hexdigest()[:8], 16) / float(16 ** 8)
+    return h < fraction
+
+
+@attrs.frozen
+class LearnOptions:
+    """How a channel's model is learned. ``min_labels``: labelled messages needed (k);
+    ``holdout``: the share of them held back to evaluate on (never trained on); ``synthetic``:
+    generated messages added to the general rows when a general model has to be trained;
+    ``keep_rules_above``: when the chain already reads this share of the labelled messages
+    exactly, the channel model only answers where the chain is unsure."""
+
+    min_labels: int = 20
+    holdout: float = 0.25
+    seed: int = 0
+    base: str | None = None
+    synthetic: int = 400
+    general_limit: int = 1500
+    keep_rules_above: float = 0.9
+    alias: str = "candidate"
+
+
+class Channel:
+    """The onboarding of one provider's messages (see the package docstring)."""
+
+    def __init__(self, host: Any, provider: str, workspace: str | Path | None = None):
+        if not provider or not isinstance(provider, str):
+            raise OnboardingError("a channel needs a provider name (--provider NAME)")
+        from signalos.dataset.repository import Dataset
+        from signalos.store import Workspace
+
+        self.host = host
+        self.provider = provider
+        self.workspace = Workspace(workspace or host.workspace)
+        self.dataset = Dataset.open(self.workspace)
+        self.name = slug(provider)
+        self.dir = self.workspace.path / "channels" / self.name[len("channel-"):]
+
+    # rows ------------------------------------------------------------------------------------
+    def rows(self, *, labelled: bool | None = None) -> list[Any]:
+        """The provider's messages (not augmented or synthetic); ``labelled``: only those with a
+        verified, certain label (True) or only those without one (False)."""
+        out = []
+        for row in self.dataset.rows(include_augmented=False, include_synthetic=False):
+            if row.provider != self.provider:
+                continue
+            done = row.label is not None and row.verified and not row.uncertain
+            if labelled is None or labelled == done:
+                out.append(row)
+        return out
+
+    # import ----------------------------------------------------------------------------------
+    def import_file(self, path: str | Path, fmt: str = "auto", *, per_line: bool = False,
+                    progress: Callable[[int], None] | None = None,
+                    on_problem: Callable[[Any], None] | None = None) -> dict[str, Any]:
+        """Import a channel export (JSON Lines, CSV, text, Telegram ``result.json``) under this
+        provider; re-importing adds nothing."""
+        from signalos.dataset.importers import import_file
+
+        report = import_file(self.dataset, path, fmt, provider=self.provider, per_line=per_line,
+                             progress=progress, on_problem=on_problem)
+        return report.to_dict()
+
+    # triage ----------------------------------------------------------------------------------
+    def triage(self, *, compare: Sequence[str] | None = None, pipeline: str | None = None,
+               progress: Progress | None = None, batch: int = 64) -> dict[str, Any]:
+        """Parse every unlabelled message of the channel with the chain, score how unsure it is
+        (``signalos.onboarding.uncertainty``) and (re)fill the review queue in that order, each
+        entry proposing the chain's answer as the label to correct."""
+        from signalos.dataset.repository import now
+
+        rows = self.rows(labelled=False)
+        if not rows and not self.rows():
+            raise OnboardingError(f"no message of provider {self.provider!r} in {self.workspace.path}: "
+                                  "import the channel's export first")
+        others = [name for name in (compare if compare is not None else self._default_compare())]
+        doubts: list[Doubt] = []
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            messages = [Message(r.text, provider=self.provider, message_id=r.message_id) for r in chunk]
+            outcomes = self.host.parse_many(messages, pipeline=pipeline)
+            answers = [self._answers(name, messages) for name in others]
+            for i, (row, outcome) in enumerate(zip(chunk, outcomes)):
+                doubts.append(assess(row.id, row.text, outcome, [a[i] for a in answers if a is not None],
+                                     row.template_hash))
+            if progress:
+                progress("parsing", min(start + batch, len(rows)), len(rows))
+        ranked = rank(doubts)
+        stamp = now()
+        db = self.dataset.db
+        with db.atomic():
+            # this channel's open entries are replaced: the ranking is the newest triage's
+            ids = [r.id for r in self.rows()]
+            for part in range(0, len(ids), 500):
+                sub = ids[part:part + 500]
+                db.execute(f"DELETE FROM review_queue WHERE status = 'open' AND reason LIKE '{QUEUE_REASON}%' "
+                           f"AND message_id IN ({','.join('?' * len(sub))})", sub)
+            total = len(ranked)
+            for position, d in enumerate(ranked):
+                db.execute("INSERT INTO review_queue (message_id, reason, template_hash, template_failures, "
+                           "proposed_label, status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                           [d.message_id, f"{QUEUE_REASON}: " + (", ".join(d.reasons) or "sure"), d.template,
+                            total - position, json.dumps(d.proposed, ensure_ascii=False), stamp])
+        accepted = sum(1 for d in doubts if "not_accepted" not in d.reasons)
+        return {"provider": self.provider, "messages": len(rows), "labelled": len(self.rows(labelled=True)),
+                "accepted": accepted, "compared_with": others, "queued": len(ranked),
+                "top": [{"message_id": d.message_id, "score": d.score, "reasons": list(d.reasons)}
+                        for d in ranked[:5]]}
+
+    def _default_compare(self) -> list[str]:
+        # a general learned model, when the workspace has one, is the second opinion
+        from signalos.modelstore import ModelStore
+
+        store = ModelStore(self.workspace)
+        return [name for name in ("spacy-ner",) if name in self.host.parsers and store.versions(name)]
+
+    def _answers(self, name: str, messages: list[Message]) -> list[ParseResult | None] | None:
+        # a second opinion that cannot start (its extra or model missing) is no opinion
+        try:
+            parser = self.host.parser(name)
+            many = getattr(parser, "parse_many", None)
+            return list(many(messages)) if many else [parser.parse(m) for m in messages]
+        except Exception:
+            return None
+
+    def review_file(self, out: str | Path, *, limit: int | None = None) -> dict[str, Any]:
+        """Write the channel's open queue, most doubtful first, for ``signalos data review import``."""
+        from signalos.dataset.review import export_review
+
+        return export_review(self.dataset, out, where="queue", limit=limit, provider=self.provider)
+
+    def label(self, path: str | Path) -> dict[str, Any]:
+        """Read a corrected review file back (verified labels by a person)."""
+        from signalos.dataset.review import import_review
+
+        return import_review(self.dataset, path)
+
+    # learn -----------------------------------------------------------------------------------
+    def learn(self, options: LearnOptions = LearnOptions(), *, progress: Progress | None = None) -> dict[str, Any]:
+        """Train the channel's model from its labelled messages, evaluate it on the held-back
+        ones against the chain, register it (alias ``candidate``) and write the configuration
+        that routes the provider to it. Returns the figures (also in ``learn.json``)."""
+        from signalos.modelstore import ModelStore
+        from signalos_spacy.adapt import AdaptHyper, adapt
+
+        start = time.perf_counter()
+        labelled = self.rows(labelled=True)
+        if len(labelled) < options.min_labels:
+            raise OnboardingError(
+                f"{len(labelled)} labelled messages of {self.provider!r}, {options.min_labels} needed: "
+                f"label the first ones of `signalos channel review {self.provider!r}` and import them")
+        train_rows = [r for r in labelled if not _held_back(r.id, options.seed, options.holdout)]
+        held = [r for r in labelled if _held_back(r.id, options.seed, options.holdout)]
+        if not train_rows:
+            train_rows, held = held, []
+        train_ex, held_ex = _examples(train_rows), _examples(held)
+        store = ModelStore(self.workspace)
+        before = self.host.config.pipeline(self.host.config.pipeline_for(self.provider))
+        base = self._base(store, options, progress)
+        general = self.general_examples(options)
+        if progress:
+            progress("adapting", 0, AdaptHyper().epochs)
+        hyper = AdaptHyper(seed=options.seed)
+        ref = adapt(base, train_ex, general, store, name=self.name, alias=options.alias, provider=self.provider,
+                    hyper=hyper, progress=(lambda e, n, r: progress("adapting", n, hyper.epochs)) if progress else None)
+        rules_exact = self.exact(list(before.parsers), train_ex, threshold=before.threshold)
+        channel_first = rules_exact < options.keep_rules_above
+        parsers = [self.name, *before.parsers] if channel_first else [*before.parsers, self.name]
+        # evaluated by version: a host keeps the parser it built, and an earlier run built one
+        this = [f"{p}@{ref.version}" if p == self.name else p for p in parsers]
+        config = self.config_snippet(parsers, before.threshold)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "pipeline.toml").write_text(config, encoding="utf-8")
+        golden = None
+        figures: dict[str, Any] = {"rules_on_train": round(rules_exact, 4)}
+        if held_ex:
+            golden = self.dir / "heldback.jsonl"
+            golden.write_text("".join(json.dumps({**e.to_line(), "provider": self.provider}, ensure_ascii=False)
+                                      + "\n" for e in held_ex), encoding="utf-8")
+            figures["before"] = round(self.exact(list(before.parsers), held_ex, threshold=before.threshold), 4)
+            figures["after"] = round(self.exact(this, held_ex, threshold=before.threshold), 4)
+            figures["model_alone"] = round(self.exact([f"{self.name}@{ref.version}"], held_ex, threshold=0.0), 4)
+        report = {
+            "provider": self.provider, "model": ref.spec, "alias": options.alias, "base": base.spec,
+            "labelled": len(labelled), "trained_on": len(train_ex), "held_back": len(held_ex),
+            "general_rows": len(general), "pipeline": parsers, "evaluated_as": this, "channel_first": channel_first,
+            "exact": figures, "config": str(self.dir / "pipeline.toml"),
+            "golden": str(golden) if golden else None, "seconds": round(time.perf_counter() - start, 1),
+            "deploy": f"signalos models deploy {self.name} {ref.version} --alias production"
+                      + (f" --golden {golden}" if golden else " --golden FILE"),
+        }
+        (self.dir / "learn.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        return report
+
+    def general_examples(self, options: LearnOptions) -> list[Any]:
+        """What every other channel teaches: the dataset's labelled train rows of other providers
+        (the train split, or every labelled row when nothing is split), then synthetic messages."""
+        from signalos.training.data import _example, _row_dict, synthetic_examples
+
+        out = []
+        for row in self.dataset.rows(only_labelled=True, include_augmented=True, include_synthetic=False):
+            if row.provider == self.provider or row.uncertain or row.split in ("validation", "test"):
+                continue
+            ex = _example(_row_dict(row), "train")
+            if ex is not None:
+                out.append(ex)
+            if len(out) >= options.general_limit:
+                break
+        return out + synthetic_examples(options.synthetic, options.seed)
+
+    def _base(self, store, options: LearnOptions, progress: Progress | None):
+        # the general model to adapt: the one named, else the workspace's channel base, trained
+        # once on the general rows (every channel but this one) when there is none yet
+        if options.base:
+            return store.resolve(options.base, verify=True)
+        if store.versions(BASE_MODEL):
+            return store.resolve(BASE_MODEL, verify=True)
+        return train_base(store, self.general_examples(options), seed=options.seed, progress=progress)
+
+    # evaluation and configuration --------------------------------------------------------------
+    def exact(self, parsers: Sequence[str], rows: Sequence[Any], *, threshold: float = 0.5) -> float:
+        """The share of ``rows`` (Examples) that the chain ``parsers`` reads exactly (shared/score.py rules)."""
+        from signalos.training.metrics import exact_flags
+
+        if not rows:
+            return 0.0
+        host = self._host_with_channel()
+        name = "onboarding:" + ",".join(parsers) + f"@{threshold}"
+        host.use_pipeline(name, list(parsers), threshold)
+        outcomes = host.parse_many([Message(r.text, provider=self.provider) for r in rows], pipeline=name)
+        flags = exact_flags([r.label for r in rows], [o.result for o in outcomes])
+        return sum(flags) / len(flags)
+
+    def _host_with_channel(self):
+        # the host, told how to build this channel's parser (the [parsers.NAME] table of the snippet)
+        cfg = self.host.config
+        parsers = dict(cfg.components.get("parsers", {}))
+        parsers.setdefault(self.name, {"component": "spacy-ner", "name": self.name,
+                                       "workspace": str(self.workspace.path)})
+        self.host.config = attrs.evolve(cfg, components={**cfg.components, "parsers": parsers})
+        return self.host
+
+    def config_snippet(self, parsers: Sequence[str], threshold: float) -> str:
+        """The signalos.toml tables that route this provider to its pipeline."""
+        q = json.dumps
+        return (f"# The channel {self.provider}: its own model ({self.name}), then the chain it had.\n"
+                f"[pipelines.{q(self.name)}]\nparsers = [{', '.join(q(p) for p in parsers)}]\n"
+                f"threshold = {threshold}\n\n"
+                f"[parsers.{q(self.name)}]\ncomponent = \"spacy-ner\"\nname = {q(self.name)}\n\n"
+                f"[providers.{q(self.provider)}]\npipeline = {q(self.name)}\n")
+
+    # deploy ----------------------------------------------------------------------------------
+    def deploy(self, *, version: str | None = None, golden: str | Path | None = None, alias: str = "production",
+               force: bool = False, reason: str = "", progress: Any = None) -> dict[str, Any]:
+        """Offer the channel's model to the deploy gate (``signalos models deploy``): its
+        held-back messages are the golden set unless another is given."""
+        from signalos.modelstore import ModelStore
+
+        store = ModelStore(self.workspace)
+        if not store.versions(self.name):
+            raise OnboardingError(f"no model of {self.provider!r} yet: run `signalos channel learn` first")
+        version = version or store.alias(self.name, "candidate") or store.versions(self.name)[-1]
+        golden = golden or (self.dir / "heldback.jsonl")
+        if not Path(golden).is_file():
+            raise OnboardingError(f"no golden set: {golden} does not exist (pass --golden FILE)")
+        deployer = self.host.deployers.get("blue-green").factory(self.host, self.host.config.options(
+            "deployers", "blue-green"))
+        decision = deployer.deploy(self.name, version, alias=alias, golden=golden, force=force,
+                                   reason=reason or f"channel {self.provider} onboarded",
+                                   workspace=self.workspace.path, progress=progress)
+        return decision.to_dict()
+
+    def status(self) -> dict[str, Any]:
+        """Where the channel stands: messages, labels, open queue, its model and last figures."""
+        from signalos.modelstore import ModelStore
+
+        rows = self.rows()
+        labelled = [r for r in rows if r.label is not None and r.verified and not r.uncertain]
+        ids = [r.id for r in rows]
+        queued = 0
+        for part in range(0, len(ids), 500):
+            sub = ids[part:part + 500]
+            queued += self.dataset.db.execute(
+                f"SELECT count(*) FROM review_queue WHERE status = 'open' AND message_id IN ({','.join('?' * len(sub))})",
+                sub).fetchone()[0]
+        store = ModelStore(self.workspace)
+        learned = self.dir / "learn.json"
+        return {"provider": self.provider, "model": self.name, "messages": len(rows), "labelled": len(labelled),
+                "queued": queued, "versions": store.versions(self.name),
+                "aliases": {a: store.alias(self.name, a) for a in ("candidate", "production")},
+                "last_learn": json.loads(learned.read_text(encoding="utf-8")) if learned.is_file() else None}
+
+
+def _examples(rows: Sequence[Any]) -> list[Any]:
+    from signalos.training.data import _example, _row_dict
+
+    out = []
+    for row in rows:
+        ex = _example(_row_dict(row), "train")
+        if ex is not None:
+            out.append(ex)
+    return out
+
+
+def train_base(store, general: Sequence[Any], *, seed: int = 0, epochs: int = 8, name: str = BASE_MODEL,
+               progress: Progress | None = None):
+    """Train and register the general spaCy model channels are adapted from (every general row
+    for training; a tenth held for early stopping and calibration)."""
+    from signalos.training.data import TrainingData
+    from signalos_spacy.train import SpacyHyper, train
+
+    rows = list(general)
+    validation = tuple(r for i, r in enumerate(rows) if i % 10 == 9)
+    train_rows = tuple(r for i, r in enumerate(rows) if i % 10 != 9)
+    td = TrainingData(train_rows, validation, (), source="channel-general", seed=seed)
+    return train(td, store, hyper=SpacyHyper(epochs=epochs, seed=seed), name=name,
+                 progress=(lambda e, n, r: progress("general model", n, epochs)) if progress else None)
