@@ -28,8 +28,13 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 # checks -----------------------------------------------------------------------------------------
 
+def key_of(attribute: attrs.Attribute) -> str:
+    """The TOML key of a field: its ``alias`` (``window`` for ``window_s``), else its name."""
+    return getattr(attribute, "alias", None) or attribute.name
+
+
 def _fail(attribute: attrs.Attribute, expected: str, value: Any) -> NoReturn:
-    raise ConfigError(f"{attribute.name}: expected {expected}, got {value!r}")
+    raise ConfigError(f"{key_of(attribute)}: expected {expected}, got {value!r}")
 
 
 def is_number(value: Any) -> bool:
@@ -107,11 +112,10 @@ def from_table(cls: type, table: Any, where: str, **given: Any) -> Any:
     a wrong value is a ConfigError naming the table and the key."""
     if not isinstance(table, dict):
         raise ConfigError(f"[{where}]: expected a table, got {table!r}")
-    known = [f.name for f in attrs.fields(cls) if f.init and f.name not in given]
+    known = [key_of(f) for f in attrs.fields(cls) if f.init and key_of(f) not in given]
     unknown = sorted(set(table) - set(known))
     if unknown:
-        raise ConfigError(f"[{where}]: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                          f"known: {', '.join(known)}")
+        raise ConfigError(f"[{where}]: unknown keys {', '.join(unknown)}; known: {', '.join(known)}")
     try:
         return cls(**given, **table)
     except ConfigError as exc:

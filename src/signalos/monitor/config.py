@@ -41,26 +41,62 @@ from typing import Any
 import attrs
 
 from signalos.errors import ConfigError
+from signalos.options import as_float, as_tuple, flag, from_table, key_of, number, one_of, optional, texts, whole
 
 SEVERITIES = ("warning", "critical")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+def _seconds(value: Any) -> float | None:
+    """Seconds from ``900``, ``"15m"``, ``"2h"``, ``"1d"``; None when it is no duration."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _DURATION.fullmatch(value) if isinstance(value, str) else None
+    return float(m[1]) * _UNITS[m[2]] if m else None
+
+
 def duration_s(value: Any, what: str) -> int:
     """Seconds from ``900``, ``"15m"``, ``"2h"``, ``"1d"``; a ConfigError naming ``what`` otherwise."""
-    if isinstance(value, bool):
-        raise ConfigError(f"[monitor] {what}: expected a duration such as '15m', got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ConfigError(f"[monitor] {what}: expected a duration such as '15m', '2h' or '1d', got {value!r}")
-        seconds = float(m[1]) * _UNITS[m[2]]
-    if seconds <= 0:
+    seconds = _seconds(value)
+    if seconds is None:
+        raise ConfigError(f"[monitor] {what}: expected a duration such as '15m', '2h' or '1d', got {value!r}")
+    if not seconds > 0 or seconds == float("inf"):
         raise ConfigError(f"[monitor] {what}: must be positive, got {value!r}")
     return int(round(seconds))
+
+
+def _as_duration(value: Any) -> Any:
+    """Converter: whole seconds from a duration; anything else is left for ``_duration`` to refuse."""
+    seconds = _seconds(value)
+    return int(round(seconds)) if seconds is not None and 0 <= seconds < float("inf") else value
+
+
+def _duration(*, zero: bool = False):
+    expected = "a duration such as '15m', '2h' or '1d'" + (" (0 turns it off)" if zero else "")
+
+    def check(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if zero else 1):
+            raise ConfigError(f"{key_of(attribute)}: expected {expected}, got {value!r}")
+    return check
+
+
+def _metric_names(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    for name in value:
+        if name not in DEFAULT_METRICS:
+            raise ConfigError(f"{key_of(attribute)}: unknown metric {name!r}; known: {', '.join(DEFAULT_METRICS)}")
+
+
+def _command(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key_of(attribute)}: expected a command line or a list of arguments, got {value!r}")
+
+
+def _as_command(value: Any) -> Any:
+    """Converter: a command line is split as a shell would (no shell runs it); a list is kept."""
+    return tuple(shlex.split(value)) if isinstance(value, str) else as_tuple(value)
 
 
 @attrs.frozen
@@ -98,20 +134,9 @@ class MetricSpec:
         return "hold"
 
     def with_table(self, table: dict[str, Any], where: str) -> MetricSpec:
-        known = {"warning", "critical", "clear", "alert"}
-        unknown = set(table) - known
-        if unknown:
-            raise ConfigError(f"[{where}]: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        changes: dict[str, Any] = {}
-        for key in ("warning", "critical", "clear"):
-            if key in table:
-                v = table[key]
-                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                    raise ConfigError(f"[{where}] {key}: expected a number, got {v!r}")
-                changes[key] = None if v is None else float(v)
-        if "alert" in table:
-            changes["alert"] = bool(table["alert"])
-        spec = attrs.evolve(self, **changes)
+        """These levels changed by a ``[monitor.thresholds.NAME]`` table (checked: ConfigError)."""
+        levels = from_table(Levels, table, where)
+        spec = attrs.evolve(self, **{k: getattr(levels, k) for k in table})
         spec.check(where)
         return spec
 
@@ -125,6 +150,16 @@ class MetricSpec:
         if self.clear is not None and worse(self.clear, self.warning) and self.clear != self.warning:
             raise ConfigError(f"[{where}]: clear {self.clear} must be {'at or above' if self.bad == 'low' else 'at or below'} "
                               f"warning {self.warning}")
+
+
+@attrs.frozen
+class Levels:
+    """A ``[monitor.thresholds.NAME]`` or ``[monitor.providers.P.NAME]`` table."""
+
+    warning: float | None = attrs.field(default=None, converter=as_float, validator=optional(number()))
+    critical: float | None = attrs.field(default=None, converter=as_float, validator=optional(number()))
+    clear: float | None = attrs.field(default=None, converter=as_float, validator=optional(number()))
+    alert: bool = attrs.field(default=True, validator=flag)
 
 
 # The defaults: a channel parser that answers 9 in 10 messages is healthy; one that falls back,
@@ -144,33 +179,48 @@ DEFAULT_METRICS: dict[str, MetricSpec] = {m.name: m for m in (
 
 @attrs.frozen
 class TemplateConfig:
-    min_count: int = 3
-    baseline_s: int = 86400
-    recent_s: int = 6 * 3600
+    """``[monitor.templates]``."""
+
+    min_count: int = attrs.field(default=3, validator=whole(1))
+    baseline_s: int = attrs.field(default=86400, alias="baseline", converter=_as_duration,
+                                  validator=_duration(zero=True))
+    recent_s: int = attrs.field(default=6 * 3600, alias="recent", converter=_as_duration, validator=_duration())
 
 
 @attrs.frozen
 class RetrainConfig:
-    command: tuple[str, ...] = ()
-    timeout_s: int = 2 * 3600
-    cooldown_s: int = 6 * 3600
-    quality_metrics: tuple[str, ...] = ("success_rate",)
-    quality_severity: str = "warning"
-    feedback_items: int = 50
-    new_template: bool = True
-    alias: str | None = "candidate"
+    """``[monitor.retrain]``. The command runs only when the caller asks (``monitor check
+    --retrain``): see ``Monitor.check``."""
+
+    command: tuple[str, ...] = attrs.field(default=(), converter=_as_command, validator=_command)
+    timeout_s: int = attrs.field(default=2 * 3600, alias="timeout", converter=_as_duration, validator=_duration())
+    cooldown_s: int = attrs.field(default=6 * 3600, alias="cooldown", converter=_as_duration,
+                                  validator=_duration(zero=True))
+    quality_metrics: tuple[str, ...] = attrs.field(default=("success_rate",), converter=as_tuple,
+                                                   validator=[texts(), _metric_names])
+    quality_severity: str = attrs.field(default="warning", validator=one_of(*SEVERITIES))
+    feedback_items: int = attrs.field(default=50, validator=whole(0))
+    new_template: bool = attrs.field(default=True, validator=flag)
+    alias: str | None = attrs.field(default="candidate", converter=lambda v: v or None,
+                                    validator=optional(lambda _, a, v: isinstance(v, str) or
+                                                       _bad(a, "an alias name", v)))
+
+
+def _bad(attribute: attrs.Attribute, expected: str, value: Any) -> None:
+    raise ConfigError(f"{key_of(attribute)}: expected {expected}, got {value!r}")
 
 
 @attrs.frozen
 class MonitorConfig:
     """Everything the monitor reads from ``[monitor]``; ``MonitorConfig()`` is the defaults."""
 
-    window_s: int = 900
-    min_sample: int = 30
-    consecutive: int = 3
-    lookback_s: int = 7 * 86400
-    group_by: str = "provider"
-    overall: bool = True
+    window_s: int = attrs.field(default=900, alias="window", converter=_as_duration, validator=_duration())
+    min_sample: int = attrs.field(default=30, validator=whole(1))
+    consecutive: int = attrs.field(default=3, validator=whole(1))
+    lookback_s: int = attrs.field(default=7 * 86400, alias="lookback", converter=_as_duration,
+                                  validator=_duration())
+    group_by: str = attrs.field(default="provider", validator=one_of("provider", "metric"))
+    overall: bool = attrs.field(default=True, validator=flag)
     metrics: dict[str, MetricSpec] = attrs.field(factory=lambda: dict(DEFAULT_METRICS))
     providers: dict[str, dict[str, MetricSpec]] = attrs.field(factory=dict)
     templates: TemplateConfig = TemplateConfig()
@@ -188,45 +238,31 @@ class MonitorConfig:
 
     @classmethod
     def from_table(cls, table: dict[str, Any] | None, base_dir: Path | None = None) -> MonitorConfig:
+        """The ``[monitor]`` table, checked: ConfigError names the key at fault."""
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(f"[monitor]: expected a table, got {table!r}")
         table = dict(table or {})
-        known = {"window", "min_sample", "consecutive", "lookback", "group_by", "overall", "thresholds",
-                 "providers", "templates", "retrain"}
-        unknown = set(table) - known
-        if unknown:
-            raise ConfigError(f"[monitor]: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        kw: dict[str, Any] = {"base_dir": base_dir or Path.cwd()}
-        if "window" in table:
-            kw["window_s"] = duration_s(table["window"], "window")
-        if "lookback" in table:
-            kw["lookback_s"] = duration_s(table["lookback"], "lookback")
-        for key in ("min_sample", "consecutive"):
-            if key in table:
-                v = table[key]
-                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                    raise ConfigError(f"[monitor] {key}: expected a positive whole number, got {v!r}")
-                kw[key] = v
-        if "group_by" in table:
-            if table["group_by"] not in ("provider", "metric"):
-                raise ConfigError(f"[monitor] group_by: 'provider' or 'metric', got {table['group_by']!r}")
-            kw["group_by"] = table["group_by"]
-        if "overall" in table:
-            kw["overall"] = bool(table["overall"])
+        nested = {k: table.pop(k) for k in ("thresholds", "providers", "templates", "retrain") if k in table}
         metrics = dict(DEFAULT_METRICS)
-        for name, sub in _tables(table.get("thresholds"), "monitor.thresholds").items():
+        for name, sub in _tables(nested.get("thresholds"), "monitor.thresholds").items():
             _metric(name, "monitor.thresholds")
             metrics[name] = metrics[name].with_table(sub, f"monitor.thresholds.{name}")
-        kw["metrics"] = metrics
         providers: dict[str, dict[str, MetricSpec]] = {}
-        for provider, sub in _tables(table.get("providers"), "monitor.providers").items():
+        for provider, sub in _tables(nested.get("providers"), "monitor.providers").items():
             where = f"monitor.providers.{provider}"
             providers[provider] = {name: metrics[_metric(name, where)].with_table(t, f"{where}.{name}")
                                    for name, t in _tables(sub, where).items()}
-        kw["providers"] = providers
-        if "templates" in table:
-            kw["templates"] = _templates(table["templates"])
-        if "retrain" in table:
-            kw["retrain"] = _retrain(table["retrain"])
-        return cls(**kw)
+        given: dict[str, Any] = {"base_dir": base_dir or Path.cwd(), "metrics": metrics, "providers": providers}
+        if "templates" in nested:
+            given["templates"] = from_table(TemplateConfig, nested["templates"], "monitor.templates")
+        if "retrain" in nested:
+            given["retrain"] = from_table(RetrainConfig, nested["retrain"], "monitor.retrain")
+        known = {key_of(f) for f in attrs.fields(cls)} - set(given)
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError(f"[monitor]: unknown keys {', '.join(unknown)}; known: "
+                              f"{', '.join(sorted(known | set(nested) | {'thresholds', 'providers'}))}")
+        return from_table(cls, table, "monitor", **given)
 
 
 def _tables(value: Any, where: str) -> dict[str, dict[str, Any]]:
@@ -241,63 +277,3 @@ def _metric(name: str, where: str) -> str:
     if name not in DEFAULT_METRICS:
         raise ConfigError(f"[{where}.{name}]: unknown metric; known: {', '.join(DEFAULT_METRICS)}")
     return name
-
-
-def _templates(t: Any) -> TemplateConfig:
-    t = _table(t, "monitor.templates", {"min_count", "baseline", "recent"})
-    kw: dict[str, Any] = {}
-    if "min_count" in t:
-        if isinstance(t["min_count"], bool) or not isinstance(t["min_count"], int) or t["min_count"] < 1:
-            raise ConfigError(f"[monitor.templates] min_count: expected a positive whole number, got {t['min_count']!r}")
-        kw["min_count"] = t["min_count"]
-    if "baseline" in t:
-        kw["baseline_s"] = 0 if t["baseline"] in (0, "0") else duration_s(t["baseline"], "templates.baseline")
-    if "recent" in t:
-        kw["recent_s"] = duration_s(t["recent"], "templates.recent")
-    return TemplateConfig(**kw)
-
-
-def _retrain(t: Any) -> RetrainConfig:
-    t = _table(t, "monitor.retrain", {"command", "timeout", "cooldown", "quality_metrics", "quality_severity",
-                                      "feedback_items", "new_template", "alias"})
-    kw: dict[str, Any] = {}
-    cmd = t.get("command")
-    if cmd is not None:
-        if isinstance(cmd, str):
-            kw["command"] = tuple(shlex.split(cmd))
-        elif isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
-            kw["command"] = tuple(cmd)
-        else:
-            raise ConfigError("[monitor.retrain] command: a command line or a list of arguments")
-    if "timeout" in t:
-        kw["timeout_s"] = duration_s(t["timeout"], "retrain.timeout")
-    if "cooldown" in t:
-        kw["cooldown_s"] = 0 if t["cooldown"] in (0, "0") else duration_s(t["cooldown"], "retrain.cooldown")
-    if "quality_metrics" in t:
-        qm = t["quality_metrics"]
-        if not isinstance(qm, list):
-            raise ConfigError("[monitor.retrain] quality_metrics: a list of metric names")
-        kw["quality_metrics"] = tuple(_metric(m, "monitor.retrain.quality_metrics") for m in qm)
-    if "quality_severity" in t:
-        if t["quality_severity"] not in SEVERITIES:
-            raise ConfigError(f"[monitor.retrain] quality_severity: one of {', '.join(SEVERITIES)}")
-        kw["quality_severity"] = t["quality_severity"]
-    if "feedback_items" in t:
-        v = t["feedback_items"]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ConfigError(f"[monitor.retrain] feedback_items: a whole number (0 turns it off), got {v!r}")
-        kw["feedback_items"] = v
-    if "new_template" in t:
-        kw["new_template"] = bool(t["new_template"])
-    if "alias" in t:
-        kw["alias"] = t["alias"] or None
-    return RetrainConfig(**kw)
-
-
-def _table(value: Any, where: str, known: set[str]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{where}]: expected a table")
-    unknown = set(value) - known
-    if unknown:
-        raise ConfigError(f"[{where}]: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-    return value
