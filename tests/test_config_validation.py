@@ -60,6 +60,9 @@ BROKEN = {
                             r"\[pipelines.default\] parsers: expected a non-empty list of names, got 'regex'"),
     "a router option": ('[routers.ab]\nrefresh_s = "soon"\n', {}, r"\[routers.ab\] refresh_s: expected a number"),
     "a monitor option": ('[monitor]\nwindow = "soon"\n', {}, r"\[monitor\] window: expected a duration"),
+    "a monitor flag as a string": ('[monitor]\noverall = "no"\n', {}, r"\[monitor\] overall: expected true or false"),
+    "a retrain command of numbers": ('[monitor.retrain]\ncommand = [1, 2]\n', {},
+                                     r"\[monitor.retrain\] command: expected a command line or a list of arguments"),
     "a misspelt top-level key": ('default_pipline = "fast"\n', {}, r"unknown top-level key 'default_pipline'"),
 }
 
