@@ -18,15 +18,15 @@ def labelled_rows() -> list[dict[str, Any]]:
     """Eight labelled messages: signals of two templates, an update, a noise line, and one
     signal whose direction is not written (so align reports it)."""
     rows = []
-    for i, (price, sl, tp) in enumerate([(2317.5, 2311.5, 2321.5), (2336.5, 2330.5, 2340.5), (1990, 1985, 1995)]):
+    for i, (price, sl, tp) in enumerate([(2404.25, 2398.25, 2409.75), (2388.75, 2382.75, 2394.25), (1962, 1957, 1968)]):
         rows.append({"text": f"XAUUSD buy now @ {price:.2f}\nSl: {sl:.2f}\nTp1: {tp:.2f}", "provider": "gold-ch",
                      "language": "en", "label": signal("XAUUSD", "buy", [price], sl, [tp], order_type="market")})
     for price in (1.0850, 1.0912):
         rows.append({"text": f"EURUSD SELL {price:.4f}\nSL {price + 0.005:.4f}\nTP {price - 0.01:.4f}",
                      "provider": "fx-ch", "language": "en",
                      "label": signal("EURUSD", "sell", [price], round(price + 0.005, 4), [round(price - 0.01, 4)])})
-    rows.append({"text": "XAUUSD Entry: 2000 SL: 1990 TP: 2010", "provider": "fx-ch", "language": "en",
-                 "label": signal("XAUUSD", "buy", [2000], 1990, [2010])})
+    rows.append({"text": "XAUUSD in at 2150 | stop 2141 | take 2163", "provider": "fx-ch", "language": "en",
+                 "label": signal("XAUUSD", "buy", [2150], 2141, [2163])})
     rows.append({"text": "EURUSD move SL to 1.0900", "provider": "fx-ch", "language": "en",
                  "label": {"kind": "update", "symbol": "EURUSD",
                            "actions": [{"type": "move_sl", "price": 1.09, "percent": None, "tp": None}]}})

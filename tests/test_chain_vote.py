@@ -130,9 +130,9 @@ def regex_parse(text):
 
 
 def test_regex_says_when_it_left_a_price_out():
-    result = regex_parse("GOLD (SWING TRADE)\nBUY @ 1288 / IDEAL 1280\nTP 1 1291\nTP 2 1300\nSL 1265")
+    result = regex_parse("GOLD (POSITION)\nBUY @ 1342 / BEST 1336\nTP 1 1349\nTP 2 1357\nSL 1321")
     assert result.kind == "signal"
-    assert any("not read: 1280" in w for w in result.warnings)
+    assert any("not read: 1336" in w for w in result.warnings)
     assert result.confidence <= 0.5
 
 
@@ -153,9 +153,9 @@ def test_regex_is_sure_when_every_price_is_read(text):
 def test_an_invented_symbol_or_price_is_ungrounded():
     from signalos.validate import grounded, ungrounded
 
-    text = "SELL 0.6320\nTP 0.6300\nSL 0.6370"
-    invented = ParseResult(kind="signal", symbol="XAUUSD", direction="sell", entry=[0.632], stop_loss=0.637,
-                           take_profits=[0.63])
+    text = "SELL 0.7145\nTP 0.7120\nSL 0.7190"
+    invented = ParseResult(kind="signal", symbol="XAUUSD", direction="sell", entry=[0.7145], stop_loss=0.719,
+                           take_profits=[0.712])
     assert ungrounded(invented, text) == ["symbol XAUUSD is not written in the message"]
     assert grounded(invented, text) is None
     wrong_price = signal(take_profits=[2361])
@@ -180,11 +180,12 @@ def test_the_llm_answer_reader_rejects_invented_values():
     pytest.importorskip("signalos_transformers")
     from signalos_transformers.llm import to_result
 
-    answer = ('{"kind":"signal","symbol":"XAUUSD","direction":"sell","entry":[0.632],"stop_loss":0.637,'
-              '"take_profits":[0.63]}')
+    # AUDUSD fits the prices (the validator passes it) but the message never names it
+    answer = ('{"kind":"signal","symbol":"AUDUSD","direction":"sell","entry":[0.7145],"stop_loss":0.719,'
+              '"take_profits":[0.712]}')
     assert to_result(answer, 0.9)[0] is not None  # without the message nothing can be checked
-    result, why = to_result(answer, 0.9, text="SELL 0.6320\nTP 0.6300\nSL 0.6370")
-    assert result is None and why.startswith("ungrounded: symbol XAUUSD")
+    result, why = to_result(answer, 0.9, text="SELL 0.7145\nTP 0.7120\nSL 0.7190")
+    assert result is None and why.startswith("ungrounded: symbol AUDUSD")
 
 
 # --- batches: Chain.parse_many gives parse's answers, one call per batch-capable parser ---------------

@@ -26,14 +26,14 @@ def texts(text, result):
 
 
 def test_a_plain_signal_gets_every_field():
-    text = "XAUUSD BUY NOW 2335\nSL 2329\nTP1 2338\nTP2 2341"
-    r = align_label(text, signal(symbol="XAUUSD", direction="buy", order_type="market", entry=[2335],
-                                 stop_loss=2329, take_profits=[2338, 2341]))
+    text = "XAUUSD BUY NOW 2412\nSL 2404\nTP1 2418\nTP2 2425"
+    r = align_label(text, signal(symbol="XAUUSD", direction="buy", order_type="market", entry=[2412],
+                                 stop_loss=2404, take_profits=[2418, 2425]))
     assert r.missing == []
-    assert texts(text, r) == {"symbol": "XAUUSD", "direction": "BUY", "order_type": "NOW", "entry[0]": "2335",
-                              "stop_loss": "2329", "take_profits[0]": "2338", "take_profits[1]": "2341"}
-    assert r.spans["take_profits"] == [[text.index("2338"), text.index("2338") + 4],
-                                       [text.index("2341"), text.index("2341") + 4]]
+    assert texts(text, r) == {"symbol": "XAUUSD", "direction": "BUY", "order_type": "NOW", "entry[0]": "2412",
+                              "stop_loss": "2404", "take_profits[0]": "2418", "take_profits[1]": "2425"}
+    assert r.spans["take_profits"] == [[text.index("2418"), text.index("2418") + 4],
+                                       [text.index("2425"), text.index("2425") + 4]]
 
 
 @pytest.mark.parametrize("written, canonical", [
@@ -96,20 +96,20 @@ def test_shorthand_ranges_carry_the_full_value_on_the_short_token(written, value
 
 
 def test_a_price_continued_on_the_next_line():
-    text = "Buy Gold \n@2341\n.1-2337.1\nSl :2335.1\nTp1 :2342.7"
-    r = align_label(text, signal(symbol="XAUUSD", direction="buy", entry=[2337.1, 2341.1], stop_loss=2335.1,
-                                 take_profits=[2342.7]))
+    text = "Buy Gold \n@2196\n.4-2192.4\nSl :2188.9\nTp1 :2201.6"
+    r = align_label(text, signal(symbol="XAUUSD", direction="buy", entry=[2192.4, 2196.4], stop_loss=2188.9,
+                                 take_profits=[2201.6]))
     assert r.missing == []
-    assert texts(text, r)["entry[1]"] == "2341\n.1"
-    assert texts(text, r)["entry[0]"] == "2337.1"
+    assert texts(text, r)["entry[1]"] == "2196\n.4"
+    assert texts(text, r)["entry[0]"] == "2192.4"
 
 
 def test_persian_digits_keep_their_offsets():
-    text = "خرید یورو @ ۱.۰۸۵۰\nحد ضرر: ۱.۰۸۰۰\nتی پی: ۱.۰۹۰۰، ۱.۰۹۵۰"
-    r = align_label(text, signal(symbol="EURUSD", direction="buy", entry=[1.085], stop_loss=1.08,
-                                 take_profits=[1.09, 1.095]))
+    text = "یورو خرید @ ۱.۰۷۲۵\nحد ضرر ۱.۰۶۹۰\nتی پی ۱.۰۷۶۰، ۱.۰۸۱۵"
+    r = align_label(text, signal(symbol="EURUSD", direction="buy", entry=[1.0725], stop_loss=1.069,
+                                 take_profits=[1.076, 1.0815]))
     assert r.missing == []
-    assert texts(text, r)["stop_loss"] == "۱.۰۸۰۰" and texts(text, r)["take_profits[1]"] == "۱.۰۹۵۰"
+    assert texts(text, r)["stop_loss"] == "۱.۰۶۹۰" and texts(text, r)["take_profits[1]"] == "۱.۰۸۱۵"
 
 
 def test_a_value_written_twice_goes_to_the_copy_after_its_label():
@@ -128,31 +128,31 @@ def test_targets_keep_their_order_and_ordinals_are_not_prices():
 
 
 def test_glued_words_and_numbers():
-    text = "BNBUSDT SHORTLeverage : 2xEntry : 284 - 323Targets : 278.6 259Stoploss : 333"
-    r = align_label(text, signal(symbol="BNBUSDT", direction="sell", entry=[284, 323], stop_loss=333,
-                                 take_profits=[278.6, 259], leverage=2))
+    text = "LTCUSDT SHORTLeverage : 5xEntry : 71.5 - 74Targets : 69.2 66Stoploss : 77"
+    r = align_label(text, signal(symbol="LTCUSDT", direction="sell", entry=[71.5, 74], stop_loss=77,
+                                 take_profits=[69.2, 66], leverage=5))
     assert r.missing == []
-    assert texts(text, r)["direction"] == "SHORT" and texts(text, r)["leverage"] == "2"
+    assert texts(text, r)["direction"] == "SHORT" and texts(text, r)["leverage"] == "5"
 
 
 def test_target_number_glued_to_its_ordinal():
-    text = "GBPUSD Buy 1.31500\nTp1.1.31800\nTP21.32200\nSL 1.29600"
-    r = align_label(text, signal(symbol="GBPUSD", direction="buy", entry=[1.315], stop_loss=1.296,
-                                 take_profits=[1.318, 1.322]))
-    assert texts(text, r)["take_profits[0]"] == "1.31800" and texts(text, r)["take_profits[1]"] == "1.32200"
+    text = "EURAUD Buy 1.64250\nTp1.1.64610\nTP21.65020\nSL 1.63700"
+    r = align_label(text, signal(symbol="EURAUD", direction="buy", entry=[1.6425], stop_loss=1.637,
+                                 take_profits=[1.6461, 1.6502]))
+    assert texts(text, r)["take_profits[0]"] == "1.64610" and texts(text, r)["take_profits[1]"] == "1.65020"
 
 
 def test_a_comma_separated_list_without_spaces():
-    text = "EURJPY Sell @132.650,133.000\nTP:131.850,131.000\nSL:133.500"
-    r = align_label(text, signal(symbol="EURJPY", direction="sell", entry=[132.65, 133.0], stop_loss=133.5,
-                                 take_profits=[131.85, 131.0]))
+    text = "CHFJPY Sell @171.420,171.800\nTP:170.950,170.300\nSL:172.250"
+    r = align_label(text, signal(symbol="CHFJPY", direction="sell", entry=[171.42, 171.8], stop_loss=172.25,
+                                 take_profits=[170.95, 170.3]))
     assert r.missing == []
 
 
 def test_the_side_and_the_order_type_never_share_characters():
-    text = "GBPAUD buy stop 1.7754\nTp 1.785\nSl 1.77"
-    r = align_label(text, signal(symbol="GBPAUD", direction="buy", order_type="stop", entry=[1.7754],
-                                 stop_loss=1.77, take_profits=[1.785]))
+    text = "NZDCAD buy stop 0.8342\nTp 0.8395\nSl 0.8301"
+    r = align_label(text, signal(symbol="NZDCAD", direction="buy", order_type="stop", entry=[0.8342],
+                                 stop_loss=0.8301, take_profits=[0.8395]))
     assert texts(text, r)["direction"] == "buy" and texts(text, r)["order_type"] == "stop"
 
 
@@ -163,9 +163,9 @@ def test_leverage_and_pips():
 
 
 def test_what_is_not_written_is_reported_missing():
-    text = "XAUUSD Entry: 2000 SL: 1990 TP: 2010 2020"
-    r = align_label(text, signal(symbol="XAUUSD", direction="buy", entry=[2000], stop_loss=1990,
-                                 take_profits=[2010, 2020, 2030]))
+    text = "XAUUSD Entry: 2150 SL: 2141 TP: 2163 2170"
+    r = align_label(text, signal(symbol="XAUUSD", direction="buy", entry=[2150], stop_loss=2141,
+                                 take_profits=[2163, 2170, 2177]))
     assert r.missing == ["direction", "take_profits[2]"]
     assert len(r.spans["take_profits"]) == 2 and not r.complete
 
@@ -211,9 +211,9 @@ def test_cli_align_json(tmp_path):
 
 
 def test_a_half_pipette_and_dropped_hundreds():
-    text = "CADJPY BUY @ 81.139½ SL 76.754"
-    r = align_label(text, signal(symbol="CADJPY", direction="buy", entry=[81.1395], stop_loss=76.754))
-    assert texts(text, r)["entry[0]"] == "81.139½"
+    text = "NZDJPY BUY @ 92.417½ SL 91.880"
+    r = align_label(text, signal(symbol="NZDJPY", direction="buy", entry=[92.4175], stop_loss=91.88))
+    assert texts(text, r)["entry[0]"] == "92.417½"
     # "301 and 297 buy, stop 94, targets 5, 9": the last digits of 294, 305, 309
     text = "GOLD 301 - 297 buy\nstop 94\ntp 5, 9"
     r = align_label(text, signal(symbol="XAUUSD", direction="buy", entry=[297, 301], stop_loss=294,
@@ -222,7 +222,7 @@ def test_a_half_pipette_and_dropped_hundreds():
 
 
 def test_a_space_typed_for_the_decimal_point():
-    text = "EURUSD SELL NOW 1.21910\nT.p 1\n1 21520\nS.l\n1.22720"
-    r = align_label(text, signal(symbol="EURUSD", direction="sell", entry=[1.2191], stop_loss=1.2272,
-                                 take_profits=[1.2152]))
-    assert r.missing == [] and texts(text, r)["take_profits[0]"] == "1 21520"
+    text = "GBPUSD SELL NOW 1.27340\nT.p 1\n1 26910\nS.l\n1.27800"
+    r = align_label(text, signal(symbol="GBPUSD", direction="sell", entry=[1.2734], stop_loss=1.278,
+                                 take_profits=[1.2691]))
+    assert r.missing == [] and texts(text, r)["take_profits[0]"] == "1 26910"

@@ -17,7 +17,7 @@ FOOTER = "\nUse proper lot size and manage your risk\nJoin our VIP channel for m
 def rows():
     out = []
     # one channel template, other prices and symbols: one template cluster
-    for sym, p in (("XAUUSD", 2317.5), ("GOLD", 1990), ("XAUUSD", 2401.2), ("BTCUSDT", 65000)):
+    for sym, p in (("XAUUSD", 2404.25), ("GOLD", 1990), ("XAUUSD", 2401.2), ("BTCUSDT", 65000)):
         out.append({"text": f"{sym} buy now @ {p}\nSl: {p - 5}\nTp1: {p + 5}" + FOOTER, "provider": "a"})
     # the same template with a third target: a near duplicate of the first
     out.append({"text": "XAUUSD buy now @ 2300\nSl: 2295\nTp1: 2305\nTp2: 2310" + FOOTER, "provider": "a"})
@@ -32,7 +32,7 @@ def rows():
 
 
 def test_template_key_masks_numbers_and_symbols():
-    assert template_key("XAUUSD buy @ 2317.50 sl 2311") == template_key("GOLD BUY @ 1990 SL 1985")
+    assert template_key("XAUUSD buy @ 2404.25 sl 2398") == template_key("GOLD BUY @ 1990 SL 1985")
 
 
 def test_shingles_and_signatures_estimate_jaccard():

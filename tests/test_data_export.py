@@ -9,9 +9,9 @@ from signalos.dataset import Dataset
 from signalos.dataset.tokens import BIO_LABELS, bio_tags, tokenize
 from signalos.testing import run_cli
 
-TEXT = "XAUUSD SELL @2342-45\nSL:2348\nTP1@2340"
+TEXT = "XAUUSD SELL @2416-19\nSL:2423\nTP1@2409"
 LABEL = {"kind": "signal", "symbol": "XAUUSD", "direction": "sell", "order_type": None,
-         "entry": [2342.0, 2345.0], "stop_loss": 2348.0, "take_profits": [2340.0], "leverage": None,
+         "entry": [2416.0, 2419.0], "stop_loss": 2423.0, "take_profits": [2409.0], "leverage": None,
          "stop_loss_pips": None, "take_profit_pips": []}
 SPANS = {"symbol": [[0, 6]], "direction": [[7, 11]], "entry": [[13, 17], [18, 20]], "stop_loss": [[24, 28]],
          "take_profits": [[33, 37]]}
@@ -33,8 +33,8 @@ def test_tokenizer_splits_glued_fields():
 def test_bio_tags_from_spans_count_what_is_not_on_token_boundaries():
     tokens, tags, stats = bio_tags(TEXT, SPANS)
     tagged = [(TEXT[s:e], t) for (s, e), t in zip(tokens, tags) if t != "O"]
-    assert tagged == [("XAUUSD", "B-symbol"), ("SELL", "B-direction"), ("2342", "B-entry"), ("45", "B-entry"),
-                      ("2348", "B-stop_loss"), ("2340", "B-take_profit")]
+    assert tagged == [("XAUUSD", "B-symbol"), ("SELL", "B-direction"), ("2416", "B-entry"), ("19", "B-entry"),
+                      ("2423", "B-stop_loss"), ("2409", "B-take_profit")]
     assert (stats.total, stats.exact, stats.expanded, stats.dropped) == (6, 6, 0, 0)
     # a span ending inside a token is widened to the token, and counted
     _, tags, stats = bio_tags("XAUUSDm buy", {"symbol": [[0, 6]], "order_type": [[8, 11]]})
@@ -104,8 +104,8 @@ def test_spacy_export_builds_docbins(workspace, tmp_path):
     assert report["rows"]["train"] == 1
     docs = list(DocBin().from_disk(tmp_path / "sp" / "train.spacy").get_docs(spacy.blank("xx").vocab))
     assert [(e.text, e.label_) for e in docs[0].ents] == [
-        ("XAUUSD", "symbol"), ("SELL", "direction"), ("2342", "entry"), ("45", "entry"), ("2348", "stop_loss"),
-        ("2340", "take_profit")]
+        ("XAUUSD", "symbol"), ("SELL", "direction"), ("2416", "entry"), ("19", "entry"), ("2423", "stop_loss"),
+        ("2409", "take_profit")]
     assert docs[0].cats["signal"] == 1.0 and docs[0].text == TEXT
 
 
@@ -125,7 +125,7 @@ def test_unknown_format_is_one_line_error(workspace, tmp_path):
     assert result.exit_code != 0
 
 
-@pytest.mark.parametrize("text", ["  two  spaces\n\nand lines \n", "\nXAUUSD\n2342\n", "", "x"])
+@pytest.mark.parametrize("text", ["  two  spaces\n\nand lines \n", "\nXAUUSD\n2416\n", "", "x"])
 def test_spacy_doc_rebuilds_the_text_exactly(text):
     spacy = pytest.importorskip("spacy")
     from signalos.dataset.tokens import spacy_doc

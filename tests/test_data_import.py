@@ -163,7 +163,7 @@ def test_repository_labels_splits_clusters_and_filters(tmp_path):
 
 def test_keys_ignore_case_digits_spacing_and_mask_prices():
     assert text_hash("XAUUSD  buy ۲۳۰۰") == text_hash("xauusd buy\n2300")
-    assert template_key("XAUUSD buy @ 2317.50 SL 2311") == template_key("GOLD BUY @ 1990 sl 1985")
+    assert template_key("XAUUSD buy @ 2404.25 SL 2398") == template_key("GOLD BUY @ 1990 sl 1985")
     assert template_key("EURUSD.m sell 1.0850") == "§ sell 0"
 
 

@@ -51,29 +51,29 @@ def test_entities_from_label_and_back():
 
 
 def test_entities_read_decimals_carried_to_the_next_line():
-    # an export put ".3" on the line below "2373"
-    text = "Buy Gold \n@2373\n.3-2369.3\nSl :2367.3\nTp1 :2375\nTp2 :2377.5"
+    # an export put ".6" on the line below "2281"
+    text = "Buy Gold \n@2281\n.6-2277.6\nSl :2274.1\nTp1 :2286\nTp2 :2290.5"
     at = text.index
     ents = [(at("Buy"), at("Buy") + 3, "BUY"), (at("Gold"), at("Gold") + 4, "SYMBOL"),
-            (at("2373"), at("2373") + 4, "ENTRY"), (at("2369.3"), at("2369.3") + 6, "TAKE_PROFIT"),
-            (at("2367.3"), at("2367.3") + 6, "STOP_LOSS"), (at("2375"), at("2375") + 4, "TAKE_PROFIT"),
-            (at("2377.5"), len(text), "TAKE_PROFIT")]
+            (at("2281"), at("2281") + 4, "ENTRY"), (at("2277.6"), at("2277.6") + 6, "TAKE_PROFIT"),
+            (at("2274.1"), at("2274.1") + 6, "STOP_LOSS"), (at("2286"), at("2286") + 4, "TAKE_PROFIT"),
+            (at("2290.5"), len(text), "TAKE_PROFIT")]
     result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
-    # "2373" takes its decimals, and the range it then makes with 2369.3 is one entry
-    assert result.entry == (2369.3, 2373.3)
-    assert result.take_profits == (2375.0, 2377.5)
-    assert result.stop_loss == 2367.3
+    # "2281" takes its decimals, and the range it then makes with 2277.6 is one entry
+    assert result.entry == (2277.6, 2281.6)
+    assert result.take_profits == (2286.0, 2290.5)
+    assert result.stop_loss == 2274.1
 
 
 def test_a_signal_without_a_tagged_symbol_takes_the_first_pair_the_message_names():
-    text = "long term signal AUDCHF sell now 0.7525\nSL : 0.7550\nTP1: 0.7023"
+    text = "swing idea NZDCHF sell now 0.5412\nSL : 0.5448\nTP1: 0.5361"
     at = text.index
-    ents = [(at("sell"), at("sell") + 4, "SELL"), (at("0.7525"), at("0.7525") + 6, "ENTRY"),
-            (at("0.7550"), at("0.7550") + 6, "STOP_LOSS"), (at("0.7023"), at("0.7023") + 6, "TAKE_PROFIT")]
+    ents = [(at("sell"), at("sell") + 4, "SELL"), (at("0.5412"), at("0.5412") + 6, "ENTRY"),
+            (at("0.5448"), at("0.5448") + 6, "STOP_LOSS"), (at("0.5361"), at("0.5361") + 6, "TAKE_PROFIT")]
     result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
-    assert result.symbol == "AUDCHF" and result.spans["symbol"] == ((at("AUDCHF"), at("AUDCHF") + 6),)
+    assert result.symbol == "NZDCHF" and result.spans["symbol"] == ((at("NZDCHF"), at("NZDCHF") + 6),)
     # a message that names no symbol gets none: nothing is invented
-    bare = "sell now 0.7525 SL 0.7550 TP 0.7023"
+    bare = "sell now 0.5412 SL 0.5448 TP 0.5361"
     ents = [(0, 4, "SELL"), (9, 15, "ENTRY"), (19, 25, "STOP_LOSS"), (29, 35, "TAKE_PROFIT")]
     assert result_from_entities(bare, "signal", ents, parser="t", confidence=0.9).symbol is None
 
