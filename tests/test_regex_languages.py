@@ -162,17 +162,12 @@ NOISE = [
     ("ko", "주간 수익 결과: 골드 매수 2345 +120핍"),
 ]
 
-# Readings that depend on the word lists; those marked xfail need the field or update code
-# (fields.py, updates.py; another change) to use the lexicon's lists instead of their constants.
+# Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
 NEEDS_CODE = [
-    pytest.param("pt", "Não comprem ouro agora 2350", "noise", None,
-                 marks=pytest.mark.xfail(reason="fields._negated reads NEGATORS, not lex.negators ('não')", strict=True)),
-    pytest.param("vi", "Đừng mua vàng lúc này 2350", "noise", None,
-                 marks=pytest.mark.xfail(reason="fields._negated reads NEGATORS, not lex.negators ('đừng')", strict=True)),
-    pytest.param("tr", "Pozisyonun %50'sini kapatın", "update", ("close_partial", None, 50, None),
-                 marks=pytest.mark.xfail(reason="updates._PERCENT reads '50%', not the Turkish '%50'", strict=True)),
-    pytest.param("zh", "黄金平仓一半", "update", ("close_partial", None, 50, None),
-                 marks=pytest.mark.xfail(reason="updates._HALF, not lex.half_pattern ('一半')", strict=True)),
+    pytest.param("pt", "Não comprem ouro agora 2350", "noise", None),
+    pytest.param("vi", "Đừng mua vàng lúc này 2350", "noise", None),
+    pytest.param("tr", "Pozisyonun %50'sini kapatın", "update", ("close_partial", None, 50, None)),
+    pytest.param("zh", "黄金平仓一半", "update", ("close_partial", None, 50, None)),
     pytest.param("es", "Cierren la mitad de la posición", "update", ("close_partial", None, 50, None),
                  id="es-half"),
     pytest.param("zh", "黄金2350附近买入 止损2340 止盈2370", "signal", ("XAUUSD", "buy", [2350], 2340, [2370]),

@@ -252,7 +252,7 @@ UPDATE_CLASSES = [
     # Chinese runs glue words: a phrase is found inside them, one-character words too
     ("这单已经平了", [("close", None, None, None)]),
     ("先别进，等回调", [("cancel", None, None, None)]),
-    ("减仓一半，止损移动到开仓价", [("close_partial", None, None, None), ("breakeven", None, None, None)]),
+    ("减仓一半，止损移动到开仓价", [("close_partial", None, 50.0, None), ("breakeven", None, None, None)]),
 ]
 
 

@@ -10,14 +10,12 @@ from typing import Final
 
 from signalos.normalize import expand_shorthand, parse_number
 
-from signalos_regex.lexicon import NEGATORS, Lexicon
+from signalos_regex.lexicon import Lexicon
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import Tok
 
-PIPS_WORDS: Final = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
-                        "پیپ", "puntos", "pontos", "punkte"})
-LOT_WORDS: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
-RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
+# Pips, lot and range-separator words, and negators, are the lexicon's lists (Lexicon.pips_words,
+# lot_words, range_separators, negators), read from the keyword tables of every language.
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
 # Units that make a number a duration, not a price ("1-2 hours", "4H", "30 min", "3 дня").
@@ -103,7 +101,7 @@ class Fields:
                         continue  # "TP: close at 1.09": the open field goes on
                     lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
                     if lead is not None and lead[0] == "dir" and tok.val == "entry":
-                        self.directions.append((lead[1], tok, _negated(toks, i)))  # "Buy zone", "Sell area"
+                        self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
                     current, filled, label_line, line_has_label = tok.val, 0, line, True
                     self.labelled.add(tok.val)
                     prev_num = None
@@ -115,7 +113,7 @@ class Fields:
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
-                    self.directions.append((tok.val, tok, _negated(toks, i)))
+                    self.directions.append((tok.val, tok, _negated(toks, i, self.lex.negators)))
                     self._order_type_after(i)
                     if current not in ("take_profit", "stop_loss") or filled:
                         current, filled = None, 0
@@ -125,7 +123,7 @@ class Fields:
                     self.order_types.append((tok.val, tok))
                     lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
                     if lead is not None and lead[0] == "dir":
-                        self.directions.append((lead[1], tok, _negated(toks, i)))  # "Buy stop", "sell limit"
+                        self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
                 if cat == "sym" or i in token_ids or tok.text.upper() in currency_words:  # is_currency(tok)
@@ -134,7 +132,7 @@ class Fields:
                 low = tok.text.lower()
                 if low in PLACEHOLDERS or low in fillers:
                     continue
-                if len(tok.text) >= 3 or low in NEGATORS or self._unspaced_prose(i):
+                if len(tok.text) >= 3 or low in self.lex.negators or self._unspaced_prose(i):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -193,7 +191,7 @@ class Fields:
                         prev_num = (prev_num[0] + "." + tok.text, merged, prev_num[2], field)
                         continue
                 sep = self.text[prev_num[2].end:tok.start].strip()
-                if sep in RANGE_SEPARATORS:
+                if sep in self.lex.range_separators:
                     expanded = _shorthand(prev_num[0], prev_num[1], tok.text, value)
                     if expanded is not None:
                         value = expanded
@@ -280,9 +278,10 @@ class Fields:
         opens ("1-2 hours"); "" when none follows."""
         toks, n = self.toks, len(self.toks)
         j = i + 1
-        if j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~" and toks[j + 1].kind == "num":
-            j += 2
-        if j < n and toks[j].kind == "word":
+        while j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~/" and toks[j + 1].kind == "num" \
+                and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
+            j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
+        if j < n and (toks[j].kind == "word" or toks[j].kind == "p" and toks[j].text == "%"):
             return toks[j].text.lower()
         return ""
 
@@ -322,17 +321,19 @@ class Fields:
             return None, 0.0
         if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~"):
             unit = self._unit_after(i)
-            if unit in TIME_UNITS or (unit in RATIO_WORDS and not self._ratio_follows(i)):
+            if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
                 return None, 0.0
+            if nxt.kind == "p" and unit in self.lex.pips_words:
+                return "pips", value
         if nxt is not None and nxt.kind == "word":
             low = nxt.text.lower()
             if low in ("x", "х") and glued_next:
                 return "leverage", value
             if low in ("k", "к") and glued_next:
                 return "price", value * 1000
-            if low in PIPS_WORDS or (glued_next and low.startswith("pip")):
+            if low in self.lex.pips_words or (glued_next and low.startswith("pip")):
                 return "pips", value
-            if low in LOT_WORDS and not glued_next:
+            if low in self.lex.lot_words and not glued_next:
                 return None, 0.0
             if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
@@ -424,7 +425,7 @@ def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
         and toks[i - 3] is prev_tok
 
 
-def _negated(toks: list[Tok], i: int) -> bool:
+def _negated(toks: list[Tok], i: int, negators: frozenset[str]) -> bool:
     """A direction right after "do not", "don't", "не"... is a warning, not a call."""
     seen = 0
     j = i - 1
@@ -434,7 +435,7 @@ def _negated(toks: list[Tok], i: int) -> bool:
             return False
         if t.kind == "word":
             low = t.text.lower()
-            if low in NEGATORS or low.endswith("n't") or low.endswith("n’t"):
+            if low in negators or low.endswith("n't") or low.endswith("n’t"):
                 return True
             seen += 1
         j -= 1

@@ -17,8 +17,8 @@ PATTERN_TIMEOUT: Final = 1.0
 _PRICE_AFTER: Final = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
-_PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
-_HALF: Final = regex.compile(r"\bhalf\b|половин|mitad|نیم|metade|hälfte|moitié", regex.IGNORECASE)
+# "50%", and "%50" as Turkish writes it
+_PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=)\s*(\d+(?:[.,]\d+)?)(?![\d%])")
 # "reached our first target": the ordinal names the target
 ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
@@ -66,8 +66,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         if typ in ("close_partial", "modify_tp"):
             pct = _PERCENT.search(phrase + tail[:20])
             if pct:
-                percent = float(pct.group(1))
-            elif _HALF.search(phrase):
+                percent = float(pct.group(1) or pct.group(2))
+            elif lex.half_pattern.search(phrase + tail[:20]):
                 percent = 50.0
             idx = _TP_INDEX.search(phrase)
             if idx:
