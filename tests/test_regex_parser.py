@@ -197,6 +197,8 @@ LAYOUT_CLASSES = [
     ("Pair: GU\nSide: sells\nEntry: 1.2710\nSL: 1.2760\nTP: 1.2650", "GBPUSD", "sell", [1.271], 1.276, [1.265], None),
     # the instrument's range says "1,080" is 1.080 on EURUSD
     ("Buy EURUSD\nEntry 1.0850\nSL 1,080\nTP 1.0950", "EURUSD", "buy", [1.085], 1.08, [1.095], None),
+    # a target's index glued to its price by a dot
+    ("AUDCAD BUY 0.91200\nTp1.0.91500\nTp2.0.91800\nSl. 0.90900", "AUDCAD", "buy", [0.912], 0.909, [0.915, 0.918], None),
     # a ratio label before its numbers leaves the level before it alone
     ("USDJPY buy 150.10 SL 149.60 TP 151.10 RR 1:2", "USDJPY", "buy", [150.1], 149.6, [151.1], None),
 ]
@@ -227,6 +229,21 @@ def test_chinese_layouts(host, text, symbol, direction, entry, stop, targets):
 def test_a_one_character_side_inside_another_word_is_not_a_side(host):
     # 很多 is "many": no side is named, so nothing here is a call
     assert host.parse("很多人在问BTC 95000").result.kind == "noise"
+
+
+def test_pips_written_once_after_a_list_apply_to_each(host):
+    r = host.parse("Sell GBPAUD now 1.9420\nTake Profit: 30-60-90 pips\nStop Loss: 40 pips").result
+    assert (list(r.take_profits), list(r.take_profit_pips), r.stop_loss_pips) == ([], [30.0, 60.0, 90.0], 40.0)
+    r = host.parse("LINK/USDT long\nEntry: 14.20\nSL - 8-10%\nTargets: 14.80 15.40").result
+    assert r.stop_loss is None and list(r.entry) == [14.2]
+
+
+def test_a_numbered_list_of_calls_reads_the_first(host):
+    r = host.parse("Today:\n1. BUY STOP = 2412.50\nTP : 2415.50\nSL : 2409.50\n\n"
+                   "2. SELL STOP = 2398.20\nTP : 2395.20\nSL : 2401.20\n#Gold").result
+    assert (r.direction, r.order_type, list(r.entry), r.stop_loss, list(r.take_profits)) == \
+        ("buy", "stop", [2412.5], 2409.5, [2415.5])
+    assert any("several signals" in w for w in r.warnings)
 
 
 def test_prices_outside_the_instruments_range_are_not_accepted(host):

@@ -162,6 +162,9 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
+            if line_start and line > 0 and self._numbered_second_signal(i):
+                self.multi = True  # "2. SELL STOP = ...": the next call of a numbered list
+                break
             role, value = self._number_role(i, current)
             if role is None:
                 continue
@@ -236,6 +239,16 @@ class Fields:
             return False
         tok = self.toks[i]
         return tok.cat == "dir" or tok.cat == "sym" or i in self.symbols.token_ids
+
+    def _numbered_second_signal(self, i: int) -> bool:
+        """A line "2. Sell ..." or "2) BUY ..." after a complete signal starts the next one."""
+        toks, n = self.toks, len(self.toks)
+        if i + 2 >= n or not toks[i].text.isdigit() or toks[i + 1].kind != "p" or toks[i + 1].text not in ".)":
+            return False
+        nxt = toks[i + 2]
+        values = self.values
+        return nxt.kind == "word" and (nxt.cat == "dir" or nxt.cat == "ot" and " " in nxt.text) \
+            and bool(values["take_profit"]) and bool(values["stop_loss"] or values["entry"])
 
     def _is_label_prefix(self, i: int) -> bool:
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None

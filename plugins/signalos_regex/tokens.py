@@ -18,6 +18,7 @@ _LETTER: Final = rf"(?:[^\W\d_]|[{_MARKS}])"
 # Possessive repeats and the shared "\d++" only spare the engine backtracking that could never
 # change a token: what follows a run of digits or letters cannot start with one.
 TOKEN: Final = re.compile(
+    r"(?<=[^\W\d_])\d{1,2}(?=\.\d+\.\d)|"                                        # "Tp1.1.31800": TP1, then its price
     r"\d++(?:(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?:[.,]\d+)?½?)|½"                        # number (1½ too)
     rf"|(?:[^\W\d_]++|[{_MARKS}]++)++(?:['’&](?:[^\W\d_]++|[{_MARKS}]++)++)*+"         # word
     r"|\n"                                                                           # newline
