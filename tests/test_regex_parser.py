@@ -280,6 +280,14 @@ def test_update_classes(host, text, actions):
     assert [(a.type, a.price, a.percent, a.tp) for a in r.actions] == actions
 
 
+def test_a_bare_list_of_targets_sets_the_open_trades_targets(host):
+    r = host.parse("Tp 1 1.27420\nTp 2 1.27610\nTp 4 1.27900 100+ pips").result
+    assert r.kind == "update"
+    assert [(a.type, a.price, a.tp) for a in r.actions] == [
+        ("modify_tp", 1.2742, 1), ("modify_tp", 1.2761, 2), ("modify_tp", 1.279, 4)]
+    assert host.parse("TP 2 should be hit soon, great work everyone, stay tuned").result.kind == "noise"
+
+
 @pytest.mark.parametrize("text", [
     "TP 3 is about to be hit, patience",
     "Gold looks bullish today",

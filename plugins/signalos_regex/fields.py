@@ -291,6 +291,8 @@ class Fields:
         opens ("1-2 hours"); "" when none follows."""
         toks, n = self.toks, len(self.toks)
         j = i + 1
+        if j < n and toks[j].kind == "p" and toks[j].text == "+" and toks[j].start == toks[i].end:
+            j += 1  # "100+ pips"
         while j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~/" and toks[j + 1].kind == "num" \
                 and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
             j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
@@ -332,7 +334,7 @@ class Fields:
             return None, 0.0
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
-        if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~"):
+        if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~+"):
             unit = self._unit_after(i)
             if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
                 return None, 0.0

@@ -79,6 +79,10 @@ class RegexParser:
         # noise here, a bug that raised on every message passed the whole test suite.
 
 
+# The number of a target in its label: "TP 2", "Tp2", "Target #3", "T1"
+_TARGET_INDEX: Final = regex.compile(r"(?i)\b(?:tp|t|target|take\s*profit|тп|тейк|цель)\s*#?\s*(\d{1,2})\b(?![.,]\d)")
+
+
 def _blank_markup(text: str) -> str:
     if "<" not in text and "@" not in text:
         return text
@@ -152,7 +156,34 @@ class _Reading:
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
             # levels alone make a call when labelled as such: the side follows from them
             return self._signal([])
+        if not live_dirs and f.targets and not (f.entry or f.stop or f.stop_pips or noise) and self._only_targets():
+            # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
+            return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _only_targets(self) -> bool:
+        """Whether the message is a list of prices under target labels, with little else: no
+        small integer among them (an index: "TP 2 about to hit") and hardly any prose."""
+        targets = self.fields.targets
+        if any(v <= 20 and "." not in t.text and "," not in t.text for v, t in targets):
+            return False
+        prose = sum(1 for t in self.toks if t.kind == "word" and t.cat is None and len(t.text) >= 3)
+        return prose <= 2 * len(targets)
+
+    def _target_update(self) -> ParseResult:
+        """modify_tp for each target of a message that is only a list of targets, its index read
+        from the label of its line ("Tp 2 151.45" → tp 2)."""
+        text = self.text
+        updates: list[tuple[Action, int, int]] = []
+        for value, tok in self.fields.targets:
+            line_start = text.rfind("\n", 0, tok.start) + 1
+            index = None
+            for index in _TARGET_INDEX.finditer(text, line_start, tok.start):
+                pass  # the label nearest before the value
+            updates.append((Action._converted("modify_tp", value, None, int(index.group(1)) if index else None),
+                            tok.start, tok.end))
+        symbol = self.symbols.best[1] if self.symbols.best else None
+        return self._update(updates, symbol)
 
     def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
         f = self.fields
