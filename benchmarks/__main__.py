@@ -1,6 +1,8 @@
-"""Run the benchmarks: ``python -m benchmarks [--n 20000] [--corpus FILE] [--skip-cli] [--all] [--json]``.
+"""Run the benchmarks: ``python -m benchmarks [--n 20000] [--corpus FILE] [--skip-cli] [--skip-entries] [--all] [--json]``.
 
-By default the parse-path benchmarks, a minute or so: accuracy, throughput, hostile text. With
+By default the parse-path benchmarks, two minutes or so: accuracy (on each corpus file too,
+cross-checked with ../shared/score.py and ``signalos eval``), throughput, hostile text, and the
+table-entry and corpus-quote check (``table_entries.py``). With
 ``--all``, every other benchmark module of this directory afterwards (dataset, evaluation and
 training benchmarks, which take minutes), each in its own process with its default options.
 Prints each benchmark's figures in turn; with ``--json``, one object holding each report. A
@@ -18,12 +20,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, hostile, throughput
+from benchmarks import accuracy, hostile, table_entries, throughput
 from benchmarks._util import emit
 from signalos.errors import SignalosError
 
 
-CORE = ("accuracy", "throughput", "hostile")
+CORE = ("accuracy", "accuracy_by_file", "throughput", "hostile", "table_entries")
 NOT_BENCHMARKS = ("__init__", "__main__", "messages")
 
 
@@ -62,12 +64,24 @@ def run_module(name: str, as_json: bool) -> dict:
     return report
 
 
+def _entries_check(report: dict) -> dict:
+    """The table-entry check fails the run when an entry is unexplained or a quote is found."""
+    if report.get("failed"):
+        entries, quotes = report.get("entries", {}), report.get("quotes", {})
+        report["error"] = (f"{len(entries.get('unexplained', []))} unexplained table entries, "
+                           f"{len(quotes.get('found', []))} corpus quotes in tracked files")
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20_000, help="messages for the throughput runs (default 20000)")
     ap.add_argument("--corpus", type=Path, help="labelled JSON Lines for accuracy (default: as accuracy.py)")
     ap.add_argument("--pipeline", help="pipeline name (default: the default pipeline)")
-    ap.add_argument("--skip-cli", action="store_true", help="leave out the CLI throughput run")
+    ap.add_argument("--skip-cli", action="store_true",
+                    help="leave out the CLI throughput run and the signalos eval cross-check")
+    ap.add_argument("--skip-entries", action="store_true",
+                    help="leave out the table-entry and corpus-quote check (a minute on 2 cores)")
     ap.add_argument("--all", action="store_true",
                     help="then run every other benchmark of the directory too (minutes: training)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
@@ -77,10 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         ("accuracy", lambda: accuracy.run(args.corpus or accuracy.default_corpus(), args.pipeline),
          accuracy.print_human),
+        ("accuracy_by_file", lambda: accuracy.run_files([args.corpus] if args.corpus else accuracy.corpus_files(),
+                                                        args.pipeline, cli=not args.skip_cli),
+         accuracy.print_files),
         ("throughput", lambda: throughput.run(args.n, args.pipeline, cli=not args.skip_cli),
          throughput.print_human),
         ("hostile", lambda: hostile.run(args.pipeline), hostile.print_human),
     ]
+    if not args.skip_entries:
+        steps.append(("table_entries", lambda: _entries_check(table_entries.run()), table_entries.print_human))
     for name, run, human in steps:
         try:
             report = run()
@@ -89,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         failed |= "error" in report or "error" in report.get("cli", {})
         reports[name] = report
         if not args.json:
-            if "error" in report:
+            if "error" in report and set(report) <= {"benchmark", "error"}:
                 print(f"{name}  not run: {report['error']}")
             else:
-                human(report)
+                human(report)  # a check that ran and failed shows what it found, then why it fails
+                if "error" in report:
+                    print(f"{name}  FAILED: {report['error']}")
             print()
     for name in other_benchmarks() if args.all else []:
         report = run_module(name, args.json)

@@ -49,22 +49,28 @@ def classify_failure(verdict) -> str:
 
 
 def run(path: Path, pipeline: str | None = None, config: str | None = None,
-        keep_uncertain: bool = False, worst: int = 15) -> dict:
-    """Parse every labelled message of ``path`` and score the answers."""
+        keep_uncertain: bool = False, worst: int = 15, with_predictions: bool = False) -> dict:
+    """Parse every labelled message of ``path`` and score the answers; ``with_predictions`` adds
+    each answer (``{"id", ...schema}``) under ``predictions``, for another scorer."""
     from signalos.evaluation import data, scoring
     from signalos.host import Host
 
     labelled = data.load_labelled(path, keep_uncertain=keep_uncertain)
     host = Host(config)
     chain = host.chain(pipeline)
-    verdicts, failures = [], []
+    verdicts, failures, predictions = [], [], []
     answered_by, errors, not_accepted = Counter(), Counter(), 0
+    by_provider: dict[str, Counter] = {}
     start = time.perf_counter()
     for row in labelled.rows:
         outcome = host.parse(row.text, pipeline=pipeline)
         pred = outcome.result.to_schema()
         verdict = scoring.score_row(row.label, pred)
         verdicts.append(verdict)
+        predictions.append({"id": row.id, **pred})
+        counts = by_provider.setdefault(row.provider or "-", Counter())
+        counts["n"] += 1
+        counts["exact"] += verdict.exact
         answered_by[outcome.result.parser or "none"] += 1
         not_accepted += not outcome.result.accepted
         for attempt in outcome.attempts:
@@ -87,7 +93,92 @@ def run(path: Path, pipeline: str | None = None, config: str | None = None,
         "answered_by": dict(answered_by), "not_accepted": not_accepted,
         "parser_errors": dict(errors), "seconds": round(elapsed, 3),
         "worst_failures": failures[:worst], "machine": machine(),
+        "by_provider": {p: {"n": c["n"], "exact": round(c["exact"] / c["n"], 4)}
+                        for p, c in sorted(by_provider.items(), key=lambda kv: -kv[1]["n"])},
+        **({"predictions": predictions} if with_predictions else {}),
     }
+
+
+def corpus_files() -> list[Path]:
+    """The labelled files of ``../shared/corpus`` beside the repository that exist."""
+    folder = REPO_ROOT.parent / "shared" / "corpus"
+    return [folder / name for name in ("real.jsonl", "real-2.jsonl") if (folder / name).is_file()]
+
+
+def reference_figures(path: Path, predictions: list[dict], keep_uncertain: bool = False) -> dict | None:
+    """``../shared/score.py`` (the reference scorer) on the same parses; None without it."""
+    import importlib.util
+
+    script = REPO_ROOT.parent / "shared" / "score.py"
+    if not script.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("shared_score", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.score(module.read_jsonl(path), predictions, keep_uncertain=keep_uncertain)
+
+
+def eval_cli_figures(path: Path, pipeline: str | None = None, keep_uncertain: bool = False) -> dict:
+    """``signalos eval --data FILE --json`` (not recorded) on the same file, as a subprocess."""
+    import json
+    import subprocess
+
+    cmd = [sys.executable, "-m", "signalos", "eval", "--data", str(path), "--json", "--no-store",
+           *(["--chain", pipeline] if pipeline else []), *(["--keep-uncertain"] if keep_uncertain else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    try:
+        return json.loads(lines[-1] if lines[-1].startswith("{") else proc.stdout)["summary"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SignalosError(f"signalos eval on {path} gave no figures (exit {proc.returncode}): {tail}") from None
+
+
+def run_files(paths: list[Path], pipeline: str | None = None, keep_uncertain: bool = False,
+              cli: bool = True) -> dict:
+    """Accuracy on each file separately, each checked against ``score.py`` on the same parses
+    and against ``signalos eval`` on the same file: exact match and kind accuracy must agree."""
+    files = []
+    for path in paths:
+        r = run(path, pipeline, keep_uncertain=keep_uncertain, worst=0, with_predictions=True)
+        figures = {"file": str(path), "n": r["n"], "exact_match": r["exact_match"],
+                   "kind_accuracy": r["kind_accuracy"], "by_kind": r["by_kind"], "by_provider": r["by_provider"],
+                   "skipped_uncertain": r["skipped_uncertain"], "agreement": {}}
+        checks = {"score.py": reference_figures(path, r["predictions"], keep_uncertain)}
+        if cli:
+            checks["signalos eval"] = eval_cli_figures(path, pipeline, keep_uncertain=keep_uncertain)
+        for name, other in checks.items():
+            if other is None:
+                figures["agreement"][name] = "not run: ../shared/score.py is missing"
+                continue
+            theirs = (other["n"], round(other["exact_match"], 4), round(other["kind_accuracy"], 4))
+            ours = (r["n"], round(r["exact_match"], 4), round(r["kind_accuracy"], 4))
+            figures["agreement"][name] = "agrees" if theirs == ours else \
+                f"DISAGREES: n/exact/kind {ours} here, {theirs} there"
+        files.append(figures)
+    disagree = [f"{Path(f['file']).name}: {name}" for f in files for name, v in f["agreement"].items()
+                if v.startswith("DISAGREES")]
+    report = {"benchmark": "accuracy_by_file", "pipeline": pipeline, "files": files, "machine": machine()}
+    if disagree:
+        report["error"] = "scorers disagree: " + "; ".join(disagree)
+    return report
+
+
+def print_files(r: dict) -> None:
+    print("accuracy by file (uncertain skipped; cross-checked with ../shared/score.py and signalos eval)")
+    if not r["files"]:
+        print("  no labelled corpus file (../shared/corpus/real.jsonl, real-2.jsonl): nothing scored")
+    for f in r["files"]:
+        print(f"  {Path(f['file']).name}  n={f['n']}  exact_match={f['exact_match']:.3f}  "
+              f"kind_accuracy={f['kind_accuracy']:.3f}  ({f['skipped_uncertain']} uncertain skipped)")
+        for kind, v in f["by_kind"].items():
+            print(f"    {kind:7s} n={v['n']:4d}  exact={v['exact']:.3f}  kind_ok={v['kind_ok']:.3f}")
+        print("    exact by provider:")
+        for provider, v in f["by_provider"].items():
+            print(f"      {v['exact']:.3f}  n={v['n']:4d}  {provider}")
+        print("    " + ", ".join(f"{name}: {v}" for name, v in f["agreement"].items()))
+    if "error" in r:
+        print(f"  ERROR: {r['error']}")
 
 
 def _short(text: str, width: int = 110) -> str:

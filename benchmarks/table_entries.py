@@ -604,8 +604,12 @@ def print_human(r: dict[str, Any], show_all: bool = False) -> None:
             if show_all:
                 for line in _rows(e["language_entries"]):
                     print(line)
-        for s in e["stale_classes"]:
-            print(f"  note: entry_classes.toml explains {s['file']} {s['path']} {s['entry']!r}: {s['why']}")
+        stale = e["stale_classes"]
+        if stale:
+            print(f"  note: entry_classes.toml explains {len(stale)} entries the tables no longer hold"
+                  + (":" if show_all else " (listed with --all)"))
+        for s in stale if show_all else []:
+            print(f"    {s['file']} {s['path']} {s['entry']!r}")
         if "verify_missed" in e:
             print(f"  verify: {e['verified_entries']} entries parsed on every message; "
                   + (f"PRE-FILTER MISSED {e['verify_missed']}" if e["verify_missed"] else "the pre-filter missed nothing"))
