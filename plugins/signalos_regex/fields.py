@@ -26,6 +26,8 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
                                "semana", "semanas", "stunde", "stunden", "tag", "tage", "heure", "heures", "jour",
                                "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
                                "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
+# The first code point of the unspaced scripts (Thai): a word starting below it is of none of them.
+UNSPACED_FIRST: Final = "\u0e00"
 # Words for "around" written after a price in Chinese (2350附近, 2350左右).
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul"})
@@ -108,7 +110,7 @@ class Fields:
                     entry_ok = tok.val == "entry"
                     continue
                 if cat == "dir":
-                    if self._is_label_prefix(i) or self._is_horizon(i) or self._inside_unspaced_word(i):
+                    if self._is_label_prefix(i) or self._is_horizon(i) or (len(tok.text) == 1 and self._inside_unspaced_word(i)):
                         continue  # "Buy targets": a label; "long-term": a horizon; 很多: "many", not a direction
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
@@ -132,7 +134,7 @@ class Fields:
                 low = tok.text.lower()
                 if low in PLACEHOLDERS or low in fillers:
                     continue
-                if len(tok.text) >= 3 or low in self.lex.negators or self._unspaced_prose(i):
+                if len(tok.text) >= 3 or low in self.lex.negators or (tok.text[0] >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -335,7 +337,7 @@ class Fields:
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
         if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~+"):
-            unit = self._unit_after(i)
+            unit = nxt.text.lower() if nxt.kind == "word" else self._unit_after(i)
             if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
                 return None, 0.0
             if nxt.kind == "p" and unit in self.lex.pips_words:
