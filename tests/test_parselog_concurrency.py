@@ -30,6 +30,7 @@ close = sys.argv[5] == "close"
 log = ParseLog.for_workspace(workspace, busy_timeout_ms=int(sys.argv[6]), batch_size=int(sys.argv[7]))
 result = ParseResult(kind="signal", symbol="XAUUSD", direction="buy", entry=[2340.0], stop_loss=2335.0,
                      take_profits=[2350.0], confidence=0.9, parser="regex")
+(go.parent / f"ready-{worker}").write_text("ready")
 while not go.exists():  # start together, so the writers really contend
     time.sleep(0.005)
 for i in range(n):
@@ -41,6 +42,16 @@ print(json.dumps(log.stats))
 """
 
 
+def wait_for(condition, what: str, timeout_s: float = 120.0, procs=()) -> None:
+    """Wait until ``condition()`` holds: a generous deadline, never a fixed sleep standing in for it."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        dead = [p for p in procs if p.poll() is not None]
+        assert not dead, f"a worker exited before {what}: {dead[0].communicate()[1][-2000:]}"
+        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout_s} s"
+        time.sleep(0.01)
+
+
 def run_workers(workspace: Path, processes: int, per_process: int, *, close: bool = True, busy_timeout_ms: int = 5000,
                 batch_size: int = 1000) -> list[dict]:
     ParseLog.for_workspace(workspace)  # migrate once, before the race
@@ -50,7 +61,10 @@ def run_workers(workspace: Path, processes: int, per_process: int, *, close: boo
                                "close" if close else "exit", str(busy_timeout_ms), str(batch_size)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for k in range(processes)]
-    time.sleep(0.5)
+    # Every worker says it is ready before the start: however slow the machine is to start them,
+    # they begin writing together.
+    wait_for(lambda: all((workspace / f"ready-w{k}").exists() for k in range(processes)), "workers to start",
+             procs=procs)
     go.write_text("go")
     stats = []
     for p in procs:
@@ -100,13 +114,14 @@ def test_a_locked_database_is_retried_until_the_lock_is_released(tmp_path):
     for i in range(100):
         log.log_parse(f"message {i}", outcome())
     done = []
-    flusher = threading.Thread(target=lambda: done.append(log.flush(30)))
+    flusher = threading.Thread(target=lambda: done.append(log.flush(60)))
     flusher.start()
-    time.sleep(0.6)
+    # the writer met the lock and retries (seen in its stats), whatever the machine's load
+    wait_for(lambda: log.stats["busy_retries"] > 0, "the writer to meet the lock")
     assert count(tmp_path) == 0 and not done
     blocker.execute("COMMIT")
     blocker.close()
-    flusher.join(30)
+    flusher.join(60)
     assert done == [True] and count(tmp_path) == 100
     assert log.stats["busy_retries"] > 0 and log.stats["spilled"] == 0
     log.close()
