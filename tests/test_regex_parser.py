@@ -33,8 +33,8 @@ SIGNALS = [
     ("DAX 18.720 SELL SL 18.790 TP 18.640", "GER40", "sell", None, [18720], 18790, [18640]),
     ("ARBUSDT SHORTLeverage: 5.0XEntry Targets:1) 1.1420Take-Profit Targets:1) 1.1210Stop Targets:1) 1.1630",
      "ARBUSDT", "sell", None, [1.142], 1.163, [1.121]),
-    ("#AUDNZD Sell 1.09700\n🔻 1.10500\n🔹 1.08900\n🔹 1.08300", "AUDNZD", "sell", None, [1.097], 1.105, [1.089, 1.083]),
-    ("USDJPY buy @ 150.10 SL 149.60 TP 150.60 (50 pips) TP 151.10 RR 1:2", "USDJPY", "buy", None, [150.1], 149.6, [150.6, 151.1]),
+    ("#EURCAD Sell 1.46200\n🔻 1.46900\n🔹 1.45600\n🔹 1.45100", "EURCAD", "sell", None, [1.462], 1.469, [1.456, 1.451]),
+    ("CADJPY buy @ 108.40 SL 107.90 TP 108.90 (50 pips) TP 109.40 RR 1:2", "CADJPY", "buy", None, [108.4], 107.9, [108.9, 109.4]),
     ("EURJPY SELL NOW @ 134.30/35\nSL 134.51\nTP 131.50", "EURJPY", "sell", "market", [134.3, 134.35], 134.51, [131.5]),
     ("NAS100 buy stop at 18000 sl 17900 tp 18200", "NAS100", "buy", "stop", [18000], 17900, [18200]),
     ("Long #SOL 150-148, targets 155/160/170, stop 145, lev 10x", "SOL", "buy", None, [148, 150], 145, [155, 160, 170]),
@@ -195,6 +195,9 @@ LAYOUT_CLASSES = [
     ("C98/USDT short entry 0.1520 stop 0.1580 target 0.1450", "C98USDT", "sell", [0.152], 0.158, [0.145], None),
     # a desk shorthand after a symbol label
     ("Pair: GU\nSide: sells\nEntry: 1.2710\nSL: 1.2760\nTP: 1.2650", "GBPUSD", "sell", [1.271], 1.276, [1.265], None),
+    # tickers the message marks: a cashtag, a chart symbol after its exchange
+    ("$AMD buy 160 sl 152 tp 175", "AMD", "buy", [160], 152, [175], None),
+    ("NASDAQ:QQQ long 480 stop 470 target 500", "QQQ", "buy", [480], 470, [500], None),
     # the instrument's range says "1,080" is 1.080 on EURUSD
     ("Buy EURUSD\nEntry 1.0850\nSL 1,080\nTP 1.0950", "EURUSD", "buy", [1.085], 1.08, [1.095], None),
     # a target's index glued to its price by a dot

@@ -46,6 +46,10 @@ class SymbolFinder:
             if tok.cat is None and i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end \
                     and self._digit_base(i):
                 continue  # "C98/USDT"
+            if i + 2 < n and toks[i + 1].text == ":" and toks[i + 1].start == tok.end \
+                    and toks[i + 2].start == toks[i + 1].end and tok.text.upper() in symbols.exchange_prefixes \
+                    and self._exchange_ticker(i + 2):
+                continue  # "NASDAQ:QQQ", "BINANCE:BTCUSDT": the chart symbol after its exchange
             if tok.cat in ("sym", "label", None):
                 found = self.symbol_at(i)
                 if found:
@@ -156,6 +160,21 @@ class SymbolFinder:
         for t in toks[first:last + 1]:
             t.skip = True  # its digits are part of the name, not prices
         self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
+        return True
+
+    def _exchange_ticker(self, k: int) -> bool:
+        """The ticker written after an exchange prefix at token ``k``, taken as the named symbol."""
+        toks = self.toks
+        last = k
+        while last + 1 < len(toks) and toks[last + 1].start == toks[last].end and toks[last + 1].kind in ("word", "num"):
+            last += 1
+        word = "".join([t.text for t in toks[k:last + 1]]).upper()
+        if not (1 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit():
+            return False
+        for t in toks[k - 2:last + 1]:
+            t.skip = True
+        self._offer(1, self.lex.symbols.canonical(word) or word, k, last)
+        self.token_ids.update((k - 2, k - 1))
         return True
 
     def is_currency(self, tok: Tok) -> bool:

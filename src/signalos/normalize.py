@@ -259,6 +259,7 @@ class SymbolTable:
         self.currency_worth: dict[str, float] = {k: float(v) for k, v in table.get("currency_worth", {}).items()}
         # two-letter desk shorthands (GJ = GBPJPY), read only where the message marks a symbol
         self.shorthands: dict[str, str] = {k.upper(): str(v) for k, v in table.get("shorthands", {}).items()}
+        self.exchange_prefixes: frozenset[str] = frozenset(str(p).upper() for p in table.get("exchanges", {}).get("prefixes", []))
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
         """The plausible price range of a symbol (of its crypto base when the pair has none)."""
