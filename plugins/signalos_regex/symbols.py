@@ -31,25 +31,26 @@ class SymbolFinder:
 
     def scan(self) -> SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
+        token_ids = self.token_ids
         for i, tok in enumerate(toks):
-            if i in self.token_ids:
+            if i in token_ids:
                 continue
+            nxt = toks[i + 1] if i + 1 < n else None
+            # a name glued to what follows: a base with digits ("1000PEPE", "C98/USDT", "#LUNA2") or
+            # a chart symbol after its exchange ("NASDAQ:QQQ"); most tokens have a space after them
+            glued = nxt is not None and nxt.start == tok.end
             if tok.kind != "word":
-                # a base with digits starts here only when a word or a number is glued to this
-                # token: cheap to rule out, and most numbers are prices with a space after them
-                nxt = toks[i + 1] if i + 1 < n else None
-                if nxt is not None and nxt.start == tok.end and (
-                        nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
-                        and nxt.kind in ("num", "word")):
+                if glued and (nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
+                              and nxt.kind in ("num", "word")):
                     self._digit_base(i)
                 continue
-            if tok.cat is None and i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end \
-                    and self._digit_base(i):
-                continue  # "C98/USDT"
-            if i + 2 < n and toks[i + 1].text == ":" and toks[i + 1].start == tok.end \
-                    and toks[i + 2].start == toks[i + 1].end and tok.text.upper() in symbols.exchange_prefixes \
-                    and self._exchange_ticker(i + 2):
-                continue  # "NASDAQ:QQQ", "BINANCE:BTCUSDT": the chart symbol after its exchange
+            if glued:
+                if nxt.kind == "num":
+                    if tok.cat is None and self._digit_base(i):
+                        continue
+                elif nxt.text == ":" and i + 2 < n and toks[i + 2].start == nxt.end \
+                        and tok.text.upper() in symbols.exchange_prefixes and self._exchange_ticker(i + 2):
+                    continue
             if tok.cat in ("sym", "label", None):
                 found = self.symbol_at(i)
                 if found:
