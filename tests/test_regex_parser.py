@@ -35,7 +35,7 @@ SIGNALS = [
      "ARBUSDT", "sell", None, [1.142], 1.163, [1.121]),
     ("#EURCAD Sell 1.46200\n🔻 1.46900\n🔹 1.45600\n🔹 1.45100", "EURCAD", "sell", None, [1.462], 1.469, [1.456, 1.451]),
     ("CADJPY buy @ 108.40 SL 107.90 TP 108.90 (50 pips) TP 109.40 RR 1:2", "CADJPY", "buy", None, [108.4], 107.9, [108.9, 109.4]),
-    ("EURJPY SELL NOW @ 134.30/35\nSL 134.51\nTP 131.50", "EURJPY", "sell", "market", [134.3, 134.35], 134.51, [131.5]),
+    ("GBPJPY SELL NOW @ 188.30/35\nSL 188.61\nTP 186.50", "GBPJPY", "sell", "market", [188.3, 188.35], 188.61, [186.5]),
     ("NAS100 buy stop at 18000 sl 17900 tp 18200", "NAS100", "buy", "stop", [18000], 17900, [18200]),
     ("Long #SOL 150-148, targets 155/160/170, stop 145, lev 10x", "SOL", "buy", None, [148, 150], 145, [155, 160, 170]),
     ("BTC long 65k sl 63k tp 70k", "BTC", "buy", None, [65000], 63000, [70000]),
