@@ -35,16 +35,15 @@ class SymbolFinder:
         for i, tok in enumerate(toks):
             if i in token_ids:
                 continue
-            nxt = toks[i + 1] if i + 1 < n else None
             # a name glued to what follows: a base with digits ("1000PEPE", "C98/USDT", "#LUNA2") or
             # a chart symbol after its exchange ("NASDAQ:QQQ"); most tokens have a space after them
-            glued = nxt is not None and nxt.start == tok.end
+            nxt = toks[i + 1] if i + 1 < n and toks[i + 1].start == tok.end else None
             if tok.kind != "word":
-                if glued and (nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
-                              and nxt.kind in ("num", "word")):
+                if nxt is not None and (nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
+                                        and nxt.kind in ("num", "word")):
                     self._digit_base(i)
                 continue
-            if glued:
+            if nxt is not None:
                 if nxt.kind == "num":
                     if tok.cat is None and self._digit_base(i):
                         continue
