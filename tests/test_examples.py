@@ -210,10 +210,7 @@ QUOTE_CHECKED = sorted(p for d in ("tests", "examples") for p in (ROOT / d).rglo
                        if p.suffix in (".py", ".jsonl", ".json", ".csv", ".txt", ".toml", ".md") and p.is_file())
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=False, reason="its corpus texts are being replaced in "
-                                                                 "another change"))
-    if p.name == "test_regex_parser.py" else p for p in QUOTE_CHECKED], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", QUOTE_CHECKED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_test_or_example_quotes_the_real_corpus(path):
     # The corpus texts belong to their sources (shared/corpus/README.md): tests write their own.
     if not (ROOT.parent / "shared" / "corpus").is_dir():
