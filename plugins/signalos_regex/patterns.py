@@ -42,6 +42,7 @@ _LITERAL_STARTS: Final[set[str]] = set()
 _NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX: Final = 12
 MAX_FEW_KEYS: Final = 8
+MAX_SET_CLAUSE: Final = 8  # a set of at most this many characters is a clause of its own
 MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most selective first
 _REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
@@ -136,7 +137,9 @@ def _clauses(items) -> list[frozenset[str]]:
                 clauses.append(frozenset().union(*(max(c, key=_score) for c in per_alternative)))
         else:
             flush()
-            if op in _REPEATS and av[0] >= 1:
+            if op is sre.IN and 0 < len(av) <= MAX_SET_CLAUSE and all(o is sre.LITERAL for o, _ in av):
+                clauses.append(frozenset(chr(c) for _, c in av))  # "[✅🎯]": one of these is in the text
+            elif op in _REPEATS and av[0] >= 1:
                 clauses.extend(_clauses(av[2]))
             elif op is sre.ATOMIC_GROUP:
                 clauses.extend(_clauses(av))
