@@ -74,7 +74,7 @@ class Fields:
         toks, n = self.toks, len(self.toks)
         # bound once: this loop runs on every token of every message
         token_ids, currency_words = self.symbols.token_ids, self.lex.symbols.currency_words
-        fillers, emoji_labels = self.lex.fillers, self.lex.emoji_labels
+        fillers, emoji_labels, negators = self.lex.fillers, self.lex.emoji_labels, self.lex.negators
         current: str | None = None  # the open field
         label_line = 0
         filled = 0
@@ -134,7 +134,7 @@ class Fields:
                 low = tok.text.lower()
                 if low in PLACEHOLDERS or low in fillers:
                     continue
-                if len(tok.text) >= 3 or low in self.lex.negators or (tok.text[0] >= UNSPACED_FIRST and self._unspaced_prose(i)):
+                if len(tok.text) >= 3 or low in negators or (tok.text[0] >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -332,18 +332,21 @@ class Fields:
         glued_prev = prev is not None and prev.end == tok.start
         glued_next = nxt is not None and nxt.start == tok.end
         integer = "." not in raw and "," not in raw
-        if nxt is not None and nxt.kind == "p" and nxt.text == "%":
-            return None, 0.0
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
-        if nxt is not None and (nxt.kind == "word" or nxt.kind == "p" and nxt.text in "-~+"):
-            unit = nxt.text.lower() if nxt.kind == "word" else self._unit_after(i)
-            if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
+        if nxt is not None and nxt.kind == "p":
+            if nxt.text == "%":
                 return None, 0.0
-            if nxt.kind == "p" and unit in self.lex.pips_words:
-                return "pips", value
-        if nxt is not None and nxt.kind == "word":
+            if nxt.text in "-~+":
+                unit = self._unit_after(i)  # the unit written once after a list ("20-50-100 pips")
+                if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
+                    return None, 0.0
+                if unit in self.lex.pips_words:
+                    return "pips", value
+        elif nxt is not None and nxt.kind == "word":
             low = nxt.text.lower()
+            if low in TIME_UNITS or (low in RATIO_WORDS and not self._ratio_follows(i)):
+                return None, 0.0  # "2 hours", "0.56 R:R"
             if low in ("x", "х") and glued_next:
                 return "leverage", value
             if low in ("k", "к") and glued_next:

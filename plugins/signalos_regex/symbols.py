@@ -36,20 +36,31 @@ class SymbolFinder:
             if i in token_ids:
                 continue
             # a name glued to what follows: a base with digits ("1000PEPE", "C98/USDT", "#LUNA2") or
-            # a chart symbol after its exchange ("NASDAQ:QQQ"); most tokens have a space after them
-            nxt = toks[i + 1] if i + 1 < n and toks[i + 1].start == tok.end else None
-            if tok.kind != "word":
-                if nxt is not None and (nxt.kind == "word" if tok.kind == "num" else tok.kind == "p" and tok.text in "#$"
-                                        and nxt.kind in ("num", "word")):
-                    self._digit_base(i)
+            # a chart symbol after its exchange ("NASDAQ:QQQ"); looked at only where such a name can
+            # start, and most tokens have a space after them
+            kind = tok.kind
+            if kind != "word":
+                if kind == "num":
+                    if i + 1 < n:
+                        nxt = toks[i + 1]
+                        # "1000PEPE": a name of three letters or more in capitals ("10x", "4H" are not)
+                        if nxt.start == tok.end and nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower():
+                            self._digit_base(i)
+                elif (tok.text == "#" or tok.text == "$") and i + 1 < n:
+                    nxt = toks[i + 1]
+                    if nxt.start == tok.end and (nxt.kind == "num" or nxt.kind == "word" and i + 2 < n
+                                                 and toks[i + 2].kind == "num" and toks[i + 2].start == nxt.end):
+                        self._digit_base(i)  # "#1000SATS", "$LUNA2": a marked name that holds digits
                 continue
-            if nxt is not None:
-                if nxt.kind == "num":
-                    if tok.cat is None and self._digit_base(i):
-                        continue
-                elif nxt.text == ":" and i + 2 < n and toks[i + 2].start == nxt.end \
-                        and tok.text.upper() in symbols.exchange_prefixes and self._exchange_ticker(i + 2):
-                    continue
+            if i + 1 < n:
+                nxt = toks[i + 1]
+                if nxt.start == tok.end:
+                    if nxt.kind == "num":
+                        if tok.cat is None and self._digit_base(i):
+                            continue  # "C98/USDT"
+                    elif nxt.text == ":" and i + 2 < n and toks[i + 2].start == nxt.end \
+                            and tok.text.upper() in symbols.exchange_prefixes and self._exchange_ticker(i + 2):
+                        continue  # "NASDAQ:QQQ"
             if tok.cat in ("sym", "label", None):
                 found = self.symbol_at(i)
                 if found:
@@ -85,8 +96,8 @@ class SymbolFinder:
             elif up in symbols.bases and tok.text.isupper():
                 self._offer(4, up, i, i)
             elif tok.text.isupper() and _TICKER.match(tok.text) and up not in symbols.noise_tags:
-                nxt = toks[i + 1] if i + 1 < n else None
-                if any(t is not None and t.cat == "dir" for t in (prev, nxt)) \
+                after = toks[i + 1] if i + 1 < n else None
+                if any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer(5, up, i, i)
         return self
