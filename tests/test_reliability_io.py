@@ -134,6 +134,17 @@ def test_one_bad_line_mid_chunk_is_named_and_every_other_line_kept(tmp_path, bad
     assert (code, again["added"], again["skipped"]) == (LINES_SKIPPED, 0, 2500)
 
 
+def test_a_first_line_that_opens_with_a_bracket_is_one_bad_line_not_the_whole_file(tmp_path):
+    src = _write(tmp_path / "in.jsonl", ["[1, 2]", _good(1), _good(2)])
+    code, out, _ = _import(tmp_path / "ws", str(src))
+    assert (code, out["added"], [p["position"] for p in out["problems"]]) == (LINES_SKIPPED, 2, ["line 1"])
+    # a file that is one JSON list of objects is still read as one
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([json.loads(_good(3)), json.loads(_good(4))]), encoding="utf-8")
+    code, out, _ = _import(tmp_path / "ws2", str(listed))
+    assert (code, out["added"]) == (0, 2)
+
+
 def test_a_clean_import_exits_0(tmp_path):
     code, out, _ = _import(tmp_path / "ws", str(_write(tmp_path / "in.jsonl", [_good(1), _good(2)])))
     assert (code, out["added"], out["problems"]) == (0, 2, [])

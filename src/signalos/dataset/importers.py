@@ -155,14 +155,17 @@ def read_jsonl(path: Path, defaults: dict[str, Any]) -> Iterator[Record | Proble
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         first = fh.read(1)
         fh.seek(0)
+        items: Any = None
         if first == "[":
+            # one JSON list of objects, when the whole file is one; otherwise JSON Lines whose
+            # first line happens to open with "[" (a bad line, named, and the rest kept)
             try:
                 items = load_line(fh.read(), unicode=False)
-            except LineError as exc:
-                raise ImportFormatError(f"{path.name}: not a JSON list: {exc}") from None
-            if not isinstance(items, list):
-                raise ImportFormatError(f"{path.name}: not a JSON list")
-            lines = ((f"item {i}", item) for i, item in enumerate(items))
+            except LineError:
+                items = None
+            fh.seek(0)
+        if isinstance(items, list):
+            lines: Iterator[tuple[str, Any]] = ((f"item {i}", item) for i, item in enumerate(items))
         else:
             lines = _json_lines(fh)
         for position, obj in lines:
