@@ -34,6 +34,9 @@ except ImportError:  # pragma: no cover - without it no pattern is skipped for i
 _LITERAL: Final = re.compile(rf"(?<!\\)(?<!\\[pPN]\{{)(?<!\(\?P<)(?:[^\W\d_](?:[^\W\d_]|[{MARKS}])+|[{UNSPACED}])")
 _WORDS: Final = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
 _UNSPACED: Final = re.compile(f"[{UNSPACED}]")
+# A letter or mark of a script other than Latin (Greek and Cyrillic on: U+0370 and above), not a
+# symbol or an emoji
+_OTHER_LETTERS: Final = regex.compile(r"[\p{L}\p{M}&&[^\p{Latin}\p{Common}]]", regex.V1)
 _PLAIN_WORDS: Final = re.compile(r"[^\W\d_]+")
 _HAS_MARK: Final = re.compile(f"[{MARKS}]")
 # The first two letters of every word of every pattern set's sources (``words_of`` offers the
@@ -259,7 +262,11 @@ class PatternSet:
         # the plan is that of the patterns that always run: (needs checked, needs ignored)
         self._plans_without_keys: tuple[tuple[int, ...], tuple[int, ...]] | None = None
         self._text_masks: list[tuple[str, int]] = [(string, sum(1 << cid for cid in cids)) for string, cids in self._text_strings.items()]
-        if few and not self._text_masks:
+        # strings of letters of another script than Latin (止, 됨, に) are looked for only in a text
+        # holding a letter of such a script: one scan instead of one per string on most messages
+        self._script_masks: list[tuple[str, int]] = [(t, b) for t, b in self._text_masks if _OTHER_LETTERS.match(t)]
+        self._text_masks = [(t, b) for t, b in self._text_masks if not _OTHER_LETTERS.match(t)]
+        if few and not self._text_masks and not self._script_masks:
             self._plans_without_keys = (tuple(i for i in self.always if self._needs[i] == 0), tuple(self.always))
         # word clauses by the first two letters of their strings: a new word is checked in a
         # time that grows with its length only (hostile text is full of new words)
@@ -347,6 +354,10 @@ class PatternSet:
             for string, bits in self._text_masks:
                 if string in lowered:
                     met |= bits
+            if self._script_masks and _OTHER_LETTERS.search(lowered) is not None:
+                for string, bits in self._script_masks:
+                    if string in lowered:
+                        met |= bits
         else:
             met = -1  # every clause met
         # the plan depends on the clauses of the chosen patterns only, which keeps the cache small
