@@ -168,6 +168,52 @@ def required_strings(source: str) -> list[frozenset[str]]:
     return sorted(set(_clauses(parsed)), key=_score, reverse=True)
 
 
+# A group of plain alternatives with a word boundary on both sides: "\s+(?:au|à|sur)\s+", "\b(?:ke|di)\b"
+_WHOLE_GROUP: Final = regex.compile(
+    r"(?:\\s\+?|\\b)\(\?:((?:[^\W\d_]+\|)*[^\W\d_]+)\)(?=\\s(?![*?{])|\\b)")
+
+
+def whole_word_groups(source: str) -> list[tuple[str, ...]]:
+    """Groups of alternatives every match of ``source`` holds one of as a whole word: a group of
+    plain words between a space or word boundary on each side, outside any optional part, any
+    alternation and any lookaround (whose words a match need not hold)."""
+    out: list[tuple[str, ...]] = []
+    for m in _WHOLE_GROUP.finditer(source):
+        if _optional_or_alternative(source, m.start(), m.end()):
+            continue
+        out.append(tuple(w.lower() for w in m.group(1).split("|")))
+    return out
+
+
+def _optional_or_alternative(source: str, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` lies inside a group (an alternative of it, or a group that
+    may repeat zero times, or a lookaround), or is itself made optional by what follows it."""
+    if end < len(source) and source[end] in "?*{":
+        return True
+    depth = 0
+    for i in range(start - 1, -1, -1):
+        ch = source[i]
+        if ch == ")" and (i == 0 or source[i - 1] != "\\"):
+            depth += 1
+        elif ch == "(" and (i == 0 or source[i - 1] != "\\"):
+            if depth == 0:
+                return True  # inside a group: it may be one alternative of several, or optional
+            depth -= 1
+        elif ch == "|" and depth == 0 and (i == 0 or source[i - 1] != "\\"):
+            return True  # an alternative of the whole pattern
+    # a top-level "|" after it makes it one alternative too
+    depth = 0
+    for i in range(end, len(source)):
+        ch = source[i]
+        if ch == "(" and source[i - 1] != "\\":
+            depth += 1
+        elif ch == ")" and source[i - 1] != "\\":
+            depth -= 1
+        elif ch == "|" and depth == 0 and source[i - 1] != "\\":
+            return True
+    return False
+
+
 def words_of(lowered: str) -> frozenset[str]:
     """The words ``candidates`` looks up: computed once by a caller that asks several sets.
 
@@ -233,6 +279,7 @@ class PatternSet:
         self._clause_ids: dict[tuple[frozenset[str], frozenset[str]], int] = {}  # (in words, in text)
         self._word_clauses: list[tuple[int, frozenset[str]]] = []
         self._text_strings: dict[str, list[int]] = {}  # string → clauses it meets
+        self._whole_words: dict[str, int] = {}  # a word → the whole-word clauses it meets
         self._word_cache: dict[str, tuple[int, int]] = {}  # word → (patterns indexed, clauses met)
         # the same for a message's whole set of words: channels repeat their phrasing, numbers aside
         self._words_cache: dict[frozenset[str], tuple[int, int]] = {}
@@ -300,6 +347,15 @@ class PatternSet:
                 for string in key[1]:
                     self._text_strings.setdefault(string, []).append(cid)
             mask |= 1 << self._clause_ids[key]
+        # "\s+(?:au|à|sur)\s+": one of these is a word of the text, whole (a substring of "auto",
+        # "sure" would not do); looked up per word of the text, like the other clauses
+        for alternatives in whole_word_groups(source)[:MAX_NEEDS]:
+            key = (frozenset(alternatives), frozenset({"\x00whole"}))
+            if key not in self._clause_ids:
+                self._clause_ids[key] = cid = len(self._clause_ids)
+                for word in alternatives:
+                    self._whole_words[word] = self._whole_words.get(word, 0) | (1 << cid)
+            mask |= 1 << self._clause_ids[key]
         return mask
 
     def _learn_word(self, word: str) -> tuple[int, int]:
@@ -308,7 +364,7 @@ class PatternSet:
         ids: set[int] = set()
         for k in range(1, min(len(word), MAX_PREFIX) + 1):  # 1: a character of an unspaced script
             ids.update(index.get(word[:k], ()))
-        met = 0
+        met = self._whole_words.get(word, 0)
         by_start = self._clause_strings
         for k in range(len(word) - 1):  # each needed string is found by its first two letters
             for string, bits in by_start.get(word[k:k + 2], ()):
