@@ -39,6 +39,7 @@ _UNSPACED: Final = re.compile(f"[{UNSPACED}]")
 _OTHER_LETTERS: Final = regex.compile(r"[\p{L}\p{M}&&[^\p{Latin}\p{Common}]]", regex.V1)
 _PLAIN_WORDS: Final = re.compile(r"[^\W\d_]+")
 _HAS_MARK: Final = re.compile(f"[{MARKS}]")
+_SPECIAL: Final = re.compile(f"[{MARKS}{UNSPACED}]")
 # The first two letters of every word of every pattern set's sources (``words_of`` offers the
 # tail of a glued run only from where one of them starts); sets add theirs when built.
 _LITERAL_STARTS: Final[set[str]] = set()
@@ -223,6 +224,8 @@ def words_of(lowered: str) -> frozenset[str]:
     is cut to the MAX_PREFIX characters an index lookup reads: a long run costs linear time."""
     # the plain letter runs unless a combining mark is there to keep inside its word (one C scan
     # costs less than the mark-aware expression on every message)
+    if _SPECIAL.search(lowered) is None:  # no mark, no unspaced script: most messages, one scan
+        return frozenset(_PLAIN_WORDS.findall(lowered))
     words = _WORDS.findall(lowered) if _HAS_MARK.search(lowered) else _PLAIN_WORDS.findall(lowered)
     if _UNSPACED.search(lowered) is None:
         return frozenset(words)
@@ -362,7 +365,8 @@ class PatternSet:
         """The patterns indexed under a prefix of ``word`` and the word clauses it meets."""
         index = self.index
         ids: set[int] = set()
-        for k in range(1, min(len(word), MAX_PREFIX) + 1):  # 1: a character of an unspaced script
+        # a one-character key is a character of an unspaced script (the others need two letters)
+        for k in range(1 if _UNSPACED.match(word) else 2, min(len(word), MAX_PREFIX) + 1):
             ids.update(index.get(word[:k], ()))
         met = self._whole_words.get(word, 0)
         by_start = self._clause_strings
