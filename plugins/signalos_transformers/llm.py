@@ -10,7 +10,8 @@ probability of the least sure choice the model made.
 
 Options (``[parsers.llm]``): ``model`` (version or alias), ``path`` (a model directory), ``name``
 (registry name, default ``llm``), ``workspace``, ``batch_size``, ``max_new_tokens``,
-``constrained`` (default true), ``bf16`` (bfloat16 autocast, default true where the CPU has it).
+``constrained`` (default true), ``bf16`` (the loaded model in bfloat16, default true where the CPU
+computes in it natively).
 """
 from __future__ import annotations
 
@@ -113,7 +114,13 @@ class LlmParser(LoadsOnce):
         return parser
 
     def _load_model(self, ref: ModelRef):
-        return load_llm(ref)
+        model, tokenizer = load_llm(ref)
+        if self.bf16 and (next(model.parameters()).device.type == "cuda" or _cpu_bf16()):
+            import torch
+
+            # converted once: autocast would cast every weight again for every generated token
+            model = model.to(torch.bfloat16)
+        return model, tokenizer
 
     def generate(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(answer, confidence) per text, generated greedily in batches of similar length."""
@@ -128,7 +135,6 @@ class LlmParser(LoadsOnce):
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out: list[tuple[str, float]] = [("", 0.0)] * len(texts)
         device = next(model.parameters()).device
-        bf16 = self.bf16 and (device.type == "cuda" or _cpu_bf16())
         for b in range(0, len(order), self.batch_size):
             batch = order[b:b + self.batch_size]
             width = max(len(ids[i]) for i in batch)
@@ -138,7 +144,7 @@ class LlmParser(LoadsOnce):
                        if self.constrained else None)
             extra: dict[str, Any] = ({"logits_processor": [schema_processor(walkers, width)]} if walkers else
                                      {"output_scores": True, "return_dict_in_generate": True})
-            with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            with torch.inference_mode():
                 gen = model.generate(input_ids=input_ids, attention_mask=mask, max_new_tokens=self.max_new_tokens,
                                      do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id, **extra)
             if walkers:
