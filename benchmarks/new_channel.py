@@ -1,12 +1,13 @@
 """The new-channel curve: for each provider of the real corpus with at least ``--min-messages``
 certain messages, onboard it as a new channel (``signalos.onboarding``) and label k = 10, 20, 40
-of its messages, the ones the triage queues first; measure exact match on the rest of that
+of its messages, the ones the triage queues first (``--order random``: random ones); measure exact match on the rest of that
 provider's messages for the chain before (regex) and the chain after (the provider's pipeline:
 its adapted model and regex). ``python -m benchmarks.new_channel [--k 10 20 40] [--json]``.
 
-Each provider is held out entirely from the general model it is adapted from (trained once per
-provider on every other provider of both files plus synthetic messages), so the curve is the
-one a channel nobody has seen would get. The texts are read in place; the workspaces go to a
+No evaluated provider is ever trained on before its k labels: the general model every channel is
+adapted from is trained once on synthetic messages and the providers too small to be evaluated
+(fewer than ``--min-messages``), and the general rows mixed into each adaptation are every other
+provider's. The curve is the one a channel nobody has seen would get. The texts are read in place; the workspaces go to a
 scratch directory (``SIGNALOS_BENCH_DIR``).
 """
 from __future__ import annotations
@@ -42,11 +43,10 @@ def _jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[int], root: Path,
-                 synthetic: int, base_epochs: int, seed: int = 0) -> dict:
+def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[int], root: Path, base: Path,
+                 order: str = "queue", seed: int = 0, synthetic: int = 400) -> dict:
     from signalos.host import Host
-    from signalos.modelstore import ModelStore
-    from signalos.onboarding import Channel, LearnOptions, slug, train_base
+    from signalos.onboarding import Channel, LearnOptions, slug
 
     ws = root / slug(provider)
     if ws.exists():
@@ -66,15 +66,14 @@ def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[i
     triage = channel.triage()
     triage_s = time.perf_counter() - t0
     queue = [json.loads(line) for line in _queue(channel, ws)]
+    if order == "random":
+        import random
+
+        random.Random(seed).shuffle(queue)
     by_text = {r["text"]: r for r in rows}
-    store = ModelStore(channel.workspace)
-    t0 = time.perf_counter()
-    base = train_base(store, channel.general_examples(LearnOptions(synthetic=synthetic, seed=seed)), seed=seed,
-                      epochs=base_epochs)
-    base_s = time.perf_counter() - t0
-    out = {"provider": provider, "messages": len(rows), "triage": {k: triage[k] for k in ("accepted", "queued")},
-           "triage_s": round(triage_s, 1), "base": base.spec, "base_train_s": round(base_s, 1),
-           "base_validation_exact": (base.manifest.metrics.get("validation") or {}).get("exact"), "k": {}}
+    out = {"provider": provider, "messages": len(rows), "order": order,
+           "before_all": round(channel.exact(["regex"], _examples(rows, provider)), 4),
+           "triage": {k: triage[k] for k in ("accepted", "queued")}, "triage_s": round(triage_s, 1), "k": {}}
     labelled: list[dict] = []
     for k in ks:
         if k >= len(rows):
@@ -85,15 +84,15 @@ def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[i
             gold = by_text[entry["text"]]
             channel.dataset.add_label(entry["message_id"], gold["label"], "human", verified=True)
         t0 = time.perf_counter()
-        report = channel.learn(LearnOptions(min_labels=k, holdout=0.0, base=base.spec, seed=seed))
+        report = channel.learn(LearnOptions(min_labels=k, holdout=0.0, base=str(base), seed=seed, synthetic=synthetic))
         learn_s = time.perf_counter() - t0
         seen = {e["text"] for e in labelled}
         rest = [r for r in rows if r["text"] not in seen]
         rest_ex = _examples(rest, provider)
         before = channel.exact(["regex"], rest_ex)
         after = channel.exact(report["evaluated_as"], rest_ex)
-        alone = channel.exact([report["evaluated_as"][0] if report["channel_first"] else report["evaluated_as"][-1]],
-                              rest_ex, threshold=0.0)
+        model = next(p for p in report["evaluated_as"] if p.startswith(channel.name))
+        alone = channel.exact([model], rest_ex, threshold=0.0)
         out["k"][k] = {"rest": len(rest_ex), "before": round(before, 4), "after": round(after, 4),
                        "model_alone": round(alone, 4), "pipeline": report["pipeline"],
                        "channel_first": report["channel_first"], "rules_on_labelled": report["exact"]["rules_on_train"],
@@ -102,6 +101,24 @@ def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[i
               f"{'model first' if report['channel_first'] else 'rules first'}, learn {learn_s:.0f} s)",
               file=sys.stderr, flush=True)
     return out
+
+
+def train_general(rows: list[dict], root: Path, synthetic: int, epochs: int, seed: int = 0) -> tuple[Path, dict]:
+    """The general model of every channel: synthetic messages and the rows given (the providers
+    too small to be evaluated), trained once."""
+    from signalos.modelstore import ModelStore
+    from signalos.onboarding import train_base
+    from signalos.training.data import _example, synthetic_examples
+
+    store = ModelStore(root / "general")
+    general = [ex for ex in (_example(r, "train") for r in rows) if ex is not None] + synthetic_examples(synthetic, seed)
+    t0 = time.perf_counter()
+    ref = train_base(store, general, seed=seed, epochs=epochs)
+    info = {"model": ref.spec, "rows": len(general), "real_rows": len(rows), "synthetic": synthetic, "epochs": epochs,
+            "train_s": round(time.perf_counter() - t0, 1),
+            "validation_exact": (ref.manifest.metrics.get("validation") or {}).get("exact")}
+    print(f"general model: {info}", file=sys.stderr, flush=True)
+    return ref.path, info
 
 
 def _queue(channel, ws: Path) -> list[str]:
@@ -122,20 +139,23 @@ def _examples(rows: list[dict], provider: str):
 
 
 def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, synthetic: int,
-        base_epochs: int) -> dict:
+        base_epochs: int, order: str = "queue") -> dict:
     rows = corpus_rows(folder)
     by_provider: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         by_provider[r.get("provider") or ""].append(r)
     chosen = [p for p, rs in sorted(by_provider.items(), key=lambda kv: -len(kv[1])) if len(rs) >= min_messages]
+    small = [r for r in rows if len(by_provider[r.get("provider") or ""]) < min_messages]
     if only:
         chosen = [p for p in chosen if p in only]
     root = tc.SCRATCH / "new_channel"
-    report = {**tc.header(), "date": time.strftime("%Y-%m-%d"), "files": list(FILES), "ks": ks,
-              "min_messages": min_messages, "synthetic": synthetic, "base_epochs": base_epochs, "providers": {}}
+    root.mkdir(parents=True, exist_ok=True)
+    base, general = train_general(small, root, synthetic, base_epochs)
+    report = {**tc.header(), "date": time.strftime("%Y-%m-%d"), "files": list(FILES), "ks": ks, "order": order,
+              "min_messages": min_messages, "general": general, "providers": {}}
     for p in chosen:
         others = [r for r in rows if r.get("provider") != p]
-        report["providers"][p] = run_provider(p, by_provider[p], others, ks, root, synthetic, base_epochs)
+        report["providers"][p] = run_provider(p, by_provider[p], others, ks, root, base, order, synthetic=synthetic)
     report["summary"] = summary(report["providers"], ks)
     return report
 
@@ -147,7 +167,7 @@ def summary(providers: dict, ks: list[int]) -> dict:
         got = [v["k"][k] for v in providers.values() if k in v["k"]]
         if not got:
             continue
-        low = [v["k"][k] for v in providers.values() if k in v["k"] and v["k"][k]["before"] < 0.7]
+        low = [v["k"][k] for v in providers.values() if k in v["k"] and v["before_all"] < 0.7]
         out[k] = {"providers": len(got), "before": round(sum(g["before"] for g in got) / len(got), 4),
                   "after": round(sum(g["after"] for g in got) / len(got), 4),
                   "started_below_70": {"providers": len(low),
@@ -160,15 +180,18 @@ def main(argv=None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus-dir", type=Path, default=tc.default_corpus().parent)
+    ap.add_argument("--corpus-dir", type=Path, default=tc.REPO_ROOT.parent / "shared" / "corpus")
     ap.add_argument("--k", type=int, nargs="+", default=[10, 20, 40])
     ap.add_argument("--min-messages", type=int, default=40, help="certain messages a provider needs (default 40)")
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
     ap.add_argument("--base-epochs", type=int, default=8)
+    ap.add_argument("--order", choices=("queue", "random"), default="queue",
+                    help="which messages are labelled first: the triage queue's (the product's) or random ones")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    report = run(args.corpus_dir, sorted(args.k), args.min_messages, args.provider, args.synthetic, args.base_epochs)
+    report = run(args.corpus_dir, sorted(args.k), args.min_messages, args.provider, args.synthetic, args.base_epochs,
+                 args.order)
     tc.print_report(report, args.json)
     return 0
 

@@ -2,7 +2,7 @@
 training (or loading) a model, scoring a learned parser on the test split and on a held-out
 provider with the evaluation engine, and p50 latency.
 
-The corpus is read in place (``--corpus``, default ``../shared/corpus/real.jsonl``); the split
+The corpus is ``--corpus`` (default ``../shared/corpus/real.jsonl`` and ``real-2.jsonl`` together); the split
 files and the workspace go to a scratch directory outside the repository (``SIGNALOS_BENCH_DIR``).
 The provider held out is ``ebrahimkhodadadi/SignalTrader`` unless ``SIGNALOS_BENCH_HOLDOUT`` names
 another; give each held-out provider its own ``SIGNALOS_BENCH_DIR``, as the models differ.
@@ -25,7 +25,20 @@ SCRATCH = Path(os.environ.get("SIGNALOS_BENCH_DIR") or Path(tempfile.gettempdir(
 
 
 def default_corpus() -> Path:
-    return Path(os.environ.get("SIGNALOS_CORPUS") or REPO_ROOT.parent / "shared" / "corpus" / "real.jsonl")
+    """``$SIGNALOS_CORPUS``, else ``real.jsonl`` and ``real-2.jsonl`` of ../shared/corpus read as one
+    file (written to the scratch directory: a corpus text never enters the repository)."""
+    if os.environ.get("SIGNALOS_CORPUS"):
+        return Path(os.environ["SIGNALOS_CORPUS"])
+    folder = REPO_ROOT.parent / "shared" / "corpus"
+    parts = [p for p in (folder / "real.jsonl", folder / "real-2.jsonl") if p.is_file()]
+    if len(parts) < 2:
+        return folder / "real.jsonl"
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    both = SCRATCH / "real+real-2.jsonl"
+    text = "".join(p.read_text(encoding="utf-8").rstrip("\n") + "\n" for p in parts)
+    if not both.is_file() or both.read_text(encoding="utf-8") != text:
+        both.write_text(text, encoding="utf-8")
+    return both
 
 
 def argument_parser(doc: str) -> argparse.ArgumentParser:
@@ -129,6 +142,19 @@ def predictions_of(parser, rows, batch: bool = True) -> tuple[list[dict[str, Any
     results = parser.parse_many(texts) if batch else [parser.parse(t) for t in texts]
     preds = [({**res.to_schema(), "id": r.id} if res is not None else {"id": r.id}) for r, res in zip(rows, results)]
     return preds, parse_ms(parser, texts[:50])
+
+
+def exact_by_language(parser, rows) -> dict[str, Any]:
+    """Exact match of ``parser`` per language of ``rows``, and over every row not in English."""
+    from signalos.training.metrics import exact_flags
+
+    flags = exact_flags([r.label for r in rows], parser.parse_many([r.text for r in rows]))
+    groups: dict[str, list[bool]] = {}
+    for row, ok in zip(rows, flags):
+        groups.setdefault(row.language or "und", []).append(ok)
+        if (row.language or "und") != "en":
+            groups.setdefault("not_en", []).append(ok)
+    return {lang: {"n": len(v), "exact": round(sum(v) / len(v), 4)} for lang, v in sorted(groups.items())}
 
 
 def parse_ms(parser, texts: list[str]) -> list[float]:

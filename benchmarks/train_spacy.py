@@ -43,7 +43,7 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
               "size_bytes": ref.manifest.size_bytes, "size_verdict": verdict(ref.manifest.size_bytes, 20e6, False),
               "epochs_run": len(ref.manifest.epochs), "best_epoch": ref.manifest.metrics.get("best_epoch"),
               "validation": ref.manifest.metrics.get("validation"), "data": td.describe()}
-    return {**report, **tc.score_splits(parser, td, files, "spacy")}
+    return {**report, **tc.score_splits(parser, td, files, "spacy"), "test_by_language": tc.exact_by_language(parser, td.test)}
 
 
 def main(argv=None) -> int:

@@ -21,7 +21,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("spacy")
     data = write_corpus(root / "tiny.jsonl")
     ws = root / "ws"
-    res = run_cli(["train", "spacy", "--data", str(data), "--workspace", str(ws), "--epochs", "4",
+    res = run_cli(["train", "spacy", "--data", str(data), "--workspace", str(ws), "--epochs", "4", "--synthetic", "0",
                    "--patience", "0", "--json", "--alias", "production", "--write-splits", str(root / "splits")],
                   signalos_spacy)
     assert res.exit_code == 0, res.output

@@ -24,7 +24,7 @@ def trained(tmp_path_factory):
     data = write_corpus(root / "tiny.jsonl", 40)
     base = tiny_encoder(root / "base")
     ws = root / "ws"
-    res = run_cli(["train", "transformer", "--base", str(base), "--data", str(data), "--workspace", str(ws),
+    res = run_cli(["train", "transformer", "--base", str(base), "--data", str(data), "--workspace", str(ws), "--synthetic", "0",
                    "--epochs", "2", "--patience", "0", "--batch-size", "8", "--lr", "1e-3", "--json"],
                   signalos_transformers)
     assert res.exit_code == 0, res.output

@@ -57,7 +57,7 @@ class Chain:
             t0 = time.perf_counter()
             plugin = None
             try:
-                plugin = self.host.parsers.get(name).plugin
+                plugin = self.host.component_entry("parsers", name).plugin
                 result = self.host.parser(name).parse(message)
             except Exception as exc:
                 self._failed(name, plugin, exc, [tally], _ms(t0))
@@ -79,7 +79,7 @@ class Chain:
             t0 = time.perf_counter()
             plugin = None
             try:
-                plugin = self.host.parsers.get(name).plugin
+                plugin = self.host.component_entry("parsers", name).plugin
                 component = self.host.parser(name)
             except Exception as exc:
                 self._failed(name, plugin, exc, [tallies[i] for i in open_], _ms(t0))

@@ -12,6 +12,13 @@
     [parsers.regex]
     keywords = ["extra_keywords.toml"]  # options handed to the component's factory
 
+    [parsers.channel-acme]              # a second instance of a component, with its own options
+    component = "spacy-ner"
+    name = "channel-acme"
+
+    [providers."acme"]                  # this provider's messages go through this pipeline
+    pipeline = "acme"
+
 The file is checked whole when it is read (the host starts): a wrong type, an unknown key or an
 unreadable file named in a built-in component's options is one ConfigError naming the key (see
 ``signalos.options``), never a parser that quietly answers noise.
@@ -63,6 +70,8 @@ class Config:
     base_dir: Path = attrs.field(factory=Path.cwd)
     # Top-level tables no other field reads (``[monitor]``, ...), kept whole for the module that owns them.
     sections: dict[str, Any] = attrs.field(factory=dict)
+    # provider -> pipeline: a channel onboarded with its own model is parsed by its own chain
+    provider_pipelines: dict[str, str] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self):
         if "default" not in self.pipelines:
@@ -74,6 +83,10 @@ class Config:
             return self.pipelines[name]
         except KeyError:
             raise ConfigError(f"unknown pipeline {name!r}; configured: {', '.join(sorted(self.pipelines))}") from None
+
+    def pipeline_for(self, provider: str | None) -> str | None:
+        """The pipeline ``[providers."NAME"]`` routes a provider's messages to, else None."""
+        return self.provider_pipelines.get(provider) if provider else None
 
     def options(self, kind: str, name: str) -> dict[str, Any]:
         return dict(self.components.get(kind, {}).get(name, {}))
@@ -115,11 +128,14 @@ class Config:
         for kind, tables in components.items():
             for name, options in tables.items():
                 check_component_options(kind, name, options, base_dir)
+        provider_pipelines = _provider_pipelines(data.get("providers", {}), pipelines)
         cfg = cls(
             pipelines=pipelines, default_pipeline=default_pipeline,
             components=components, workspace=Path(workspace) if workspace else None,
             base_dir=base_dir,
-            sections={k: v for k, v in data.items() if isinstance(v, dict) and k != "pipelines" and k not in components},
+            sections={k: v for k, v in data.items()
+                      if isinstance(v, dict) and k not in ("pipelines", "providers") and k not in components},
+            provider_pipelines=provider_pipelines,
         )
         cfg.pipeline()  # the default pipeline must exist
         if "monitor" in cfg.sections:
@@ -158,3 +174,16 @@ class Config:
         if isinstance(value, dict):
             return cls.from_dict(value)
         return cls.load(value)
+
+
+def _provider_pipelines(routes: Any, pipelines: dict[str, PipelineConfig]) -> dict[str, str]:
+    """``[providers."NAME"] pipeline = "P"``: provider -> pipeline, each pipeline configured."""
+    if not isinstance(routes, dict) or not all(isinstance(t, dict) and isinstance(t.get("pipeline"), str)
+                                               for t in routes.values()):
+        raise ConfigError("[providers]: expected a table per provider, each with pipeline = \"NAME\"")
+    out = {name: t["pipeline"] for name, t in routes.items()}
+    for name, pipe in out.items():
+        if pipe not in pipelines and pipe != "default":
+            raise ConfigError(f"[providers.{name!r}] pipeline: unknown pipeline {pipe!r}; configured: "
+                              f"{', '.join(sorted(pipelines)) or 'default'}")
+    return out

@@ -116,7 +116,7 @@ class Host:
         """
         key = (kind, name)
         if key not in self._instances:
-            entry = self.registries[kind].get(name)
+            entry = self.component_entry(kind, name)
             base, _, ref = name.partition("@")
             options = self.config.options(kind, base)
             if ref:
@@ -127,6 +127,17 @@ class Host:
         elif key in self._followed:
             self._reload_if_alias_moved(key)
         return self._instances[key]
+
+    def component_entry(self, kind: str, name: str) -> Any:
+        """The registry entry that builds ``name``: its own, or for ``[parsers.NAME] component =
+        "OTHER"`` the entry of OTHER."""
+        # ``[parsers.NAME] component = "spacy-ner"`` makes NAME a second instance of spacy-ner with
+        # its own options (a channel's own model beside the general one)
+        base = name.partition("@")[0]
+        target = self.config.options(kind, base).get("component")
+        if isinstance(target, str) and base not in self.registries[kind]:
+            return self.registries[kind].get(target)
+        return self.registries[kind].get(name)
 
     # alias moves -----------------------------------------------------------------------------
     def _alias_watcher(self, workspace: str | os.PathLike | None) -> AliasWatcher:
@@ -157,7 +168,7 @@ class Host:
             # One attempt per move; until the new version has loaded the old instance keeps
             # serving, and if it fails to load the old one goes on serving and the error is recorded.
             self._followed[key] = (followed, options, watcher, current)
-        entry = self.registries[key[0]].get(key[1])
+        entry = self.component_entry(key[0], key[1])
         try:
             fresh = entry.factory(self, dict(options))
             warm(fresh)
@@ -185,7 +196,7 @@ class Host:
         # A parser that cannot work would otherwise fail on every message, each failure
         # recorded and answered as noise: the process would run, exit 0 and parse nothing.
         for name in cfg.parsers:
-            self.parsers.get(name)  # a misspelt parser fails here, listing what exists
+            self.component_entry("parsers", name)  # a misspelt parser fails here, listing what exists
             try:
                 warm(self.parser(name))
             except Exception as exc:
@@ -209,7 +220,7 @@ class Host:
         in ``errors`` and the chain goes on. A pipeline that cannot start (see ``chain``) raises
         ConfigError on the first call, whatever the text."""
         message = Message.coerce(message)
-        outcome = self.chain(pipeline).parse(message)
+        outcome = self.chain(pipeline or self.config.pipeline_for(message.provider)).parse(message)
         self._emit_parse_completed(message, outcome)
         return outcome
 
@@ -217,7 +228,17 @@ class Host:
         """``parse`` for a batch, with the same answers in the same order; a parser with a
         ``parse_many`` (the llm) answers all the messages that reach it in one call."""
         messages = [Message.coerce(m) for m in messages]
-        outcomes = self.chain(pipeline).parse_many(messages)
+        if pipeline is None and self.config.provider_pipelines:
+            # each provider's messages go through its own pipeline, answered in the input's order
+            groups: dict[str | None, list[int]] = {}
+            for i, m in enumerate(messages):
+                groups.setdefault(self.config.pipeline_for(m.provider), []).append(i)
+            outcomes: list[ChainOutcome] = [None] * len(messages)  # type: ignore[list-item]
+            for pipe, idx in groups.items():
+                for i, outcome in zip(idx, self.chain(pipe).parse_many([messages[i] for i in idx])):
+                    outcomes[i] = outcome
+        else:
+            outcomes = self.chain(pipeline).parse_many(messages)
         for message, outcome in zip(messages, outcomes):
             self._emit_parse_completed(message, outcome)
         return outcomes

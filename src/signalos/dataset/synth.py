@@ -3,8 +3,8 @@
 ``synth_records(n, seed=7, languages=None)`` writes trade calls, management updates and noise the
 way channels write them: one-liners and labelled blocks, emoji labels, targets on one line, as a
 block or a numbered list, entry ranges and shorthand ranges (``4785-90``), market / limit / stop
-orders, leverage, stops and targets in pips, decimal commas, Persian and Arabic digits, in the
-languages the regex parser reads, across forex, gold, indices, oil and crypto at realistic prices.
+orders, leverage, stops and targets in pips, decimal commas, Persian and Arabic digits, in every
+language the regex parser's tables read (``signalos.dataset.vocab.all_languages``), across forex, gold, indices, oil and crypto at realistic prices.
 
 Every record is a corpus line (SCHEMA.md, "A labelled corpus line") with ``origin="synthetic"``
 and the character ``spans`` of each signal field, known by construction. The same seed gives the
@@ -21,7 +21,7 @@ from typing import Any
 
 from signalos.dataset.markets import INSTRUMENTS, Instrument
 from signalos.dataset.synth_text import NOISE, UPDATES
-from signalos.dataset.vocab import LANGUAGES, Words
+from signalos.dataset.vocab import Words, all_languages
 from signalos.errors import SignalosError
 
 
@@ -142,7 +142,7 @@ class _Generator:
     # --- one signal ------------------------------------------------------------------------------
     def signal(self, lang: str) -> tuple[str, dict[str, Any], dict[str, list[list[int]]]]:
         rng = self.rng
-        words = LANGUAGES[lang]
+        words = all_languages()[lang]
         inst = self.instrument()
         sym_text, symbol = self.symbol_form(inst, words)
         direction = "buy" if rng.random() < 0.5 else "sell"
@@ -327,7 +327,7 @@ class _Generator:
         if not stop_first:
             t.add("\n" + ("🛑 " if emoji else "") + _pick(rng, words.stop_loss) + colon)
             self._stop(t, rng, words, style, sl_plain, sl_pips)
-        if rng.random() < 0.25:
+        if rng.random() < 0.25 and words.footer:
             t.add("\n\n" + _pick(rng, words.footer))
 
     def _targets_block(self, t, rng, words, style, tp_plain, tp_pips, colon, *, emoji: bool, crypto: bool) -> None:
@@ -368,7 +368,7 @@ class _Generator:
     def _params(self, lang: str) -> dict[str, Any]:
         rng = self.rng
         inst = self.instrument()
-        sym_text, symbol = self.symbol_form(inst, LANGUAGES[lang])
+        sym_text, symbol = self.symbol_form(inst, all_languages()[lang])
         dec = _pick(rng, inst.decimals)
         plain = f"{rng.uniform(inst.low, inst.high):.{dec}f}"
         return {"sym": sym_text, "symbol": symbol, "price": plain, "n": 1 + int(rng.random() * 4),
@@ -443,13 +443,16 @@ def _shorthand(full: str, other: str) -> str | None:
 def synth_records(n: int, seed: int = 7, languages: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
     """``n`` labelled synthetic corpus lines (dicts), reproducible from ``seed``.
 
-    ``languages`` limits the words used (ISO codes of :data:`signalos.dataset.vocab.LANGUAGES`;
-    default all of them, English weighted up). About 60% signals, 25% updates, 15% noise.
+    ``languages`` limits the words used (ISO codes of :func:`signalos.dataset.vocab.all_languages`:
+    the hand-written vocabularies and every language file of the keyword tables; default all of
+    them, English weighted up). About 60% signals, 25% updates, 15% noise; a language without
+    update or noise templates of its own writes those in another.
     """
-    langs = list(languages) if languages else list(LANGUAGES)
-    unknown = [lang for lang in langs if lang not in LANGUAGES]
+    known = all_languages()
+    langs = list(languages) if languages else list(known)
+    unknown = [lang for lang in langs if lang not in known]
     if unknown:
-        raise SynthError(f"unknown language {unknown[0]!r}; synth writes {', '.join(LANGUAGES)}")
+        raise SynthError(f"unknown language {unknown[0]!r}; synth writes {', '.join(known)}")
     if n < 0:
         raise SynthError("n must be zero or more")
     return _Generator(seed, langs).records(n)
@@ -461,7 +464,7 @@ def import_synth(ds: Any, n: int, seed: int = 7, languages: Sequence[str] | None
     source ``synth``); the same request twice adds nothing the second time."""
     import hashlib
 
-    langs = list(languages) if languages else list(LANGUAGES)
+    langs = list(languages) if languages else list(all_languages())
     tag = hashlib.sha256(f"synth|{n}|{seed}|{','.join(langs)}".encode()).hexdigest()
     batch_id = ds.add_batch("synth", path=None, format="synth", file_sha256=tag)
     kinds: dict[str, int] = {}

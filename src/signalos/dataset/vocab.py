@@ -3,10 +3,12 @@
 ``keywords.toml`` lists every word a parser accepts but not which language it belongs to; the
 synthetic generator and the ``keyword-language`` augmenter need words one language at a time.
 Every word here is one the built-in keyword table knows (a test checks it), so a message written
-with them keeps its label whichever language it is written in.
+with them keeps its label whichever language it is written in. ``all_languages()`` adds the
+languages whose words only the tables' language files (``data/languages/<code>.toml``) hold.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 
@@ -110,3 +112,50 @@ LANGUAGES: dict[str, Words] = {
         take_profit_n=("止盈{i}", "目标{i}", "TP{i}"), leverage=("杠杆",), gold=("黄金", "XAUUSD"), pips=("pips",),
         footer=("祝好运", "注意风险")),
 }
+
+
+def _words_of(table: dict, path: tuple[str, ...]) -> tuple[str, ...]:
+    node: object = table
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    return tuple(w for w in node if isinstance(w, str) and not w.startswith("re:")) if isinstance(node, list) else ()
+
+
+def _table_words(code: str) -> Words | None:
+    """The Words of a language from its file of the keyword tables (``data/languages/<code>.toml``,
+    read through ``signalos.normalize.load_tables``): what that file adds to the built-in table.
+    None when it lacks a word for buy, sell, the stop or a target."""
+    from signalos.normalize import load_tables
+
+    def own(kind: str, path: tuple[str, ...]) -> tuple[str, ...]:
+        base = set(_words_of(load_tables(kind, languages=()), path))
+        return tuple(w for w in _words_of(load_tables(kind, languages=(code,)), path) if w not in base)
+
+    buy, sell = own("keywords", ("direction", "buy")), own("keywords", ("direction", "sell"))
+    stop, target = own("keywords", ("labels", "stop_loss")), own("keywords", ("labels", "take_profit"))
+    if not (buy and sell and stop and target):
+        return None
+    return Words(
+        buy=buy, sell=sell, market=own("keywords", ("order_type", "market")) or ("market",),
+        limit=own("keywords", ("order_type", "limit")) or ("limit",),
+        entry=own("keywords", ("labels", "entry")) or ("Entry",), stop_loss=stop, take_profit=target,
+        take_profit_n=(*(t + " {i}" for t in target[:3]), "TP{i}"),
+        leverage=own("keywords", ("labels", "leverage")) or ("Leverage",),
+        gold=(*own("symbols", ("aliases", "XAUUSD"))[:3], "XAUUSD"),
+        pips=own("keywords", ("words", "pips")) or ("pips",), footer=())
+
+
+@functools.lru_cache(maxsize=1)
+def all_languages() -> dict[str, Words]:
+    """Every language the synthetic generator writes: the hand-written ``LANGUAGES`` above, then
+    each further language the keyword tables have a file for (Japanese, Korean, Thai, Ukrainian,
+    Urdu, Malay, ...), its words read from that file."""
+    from signalos.normalize import languages
+
+    out = dict(LANGUAGES)
+    for code in languages():
+        if code not in out:
+            words = _table_words(code)
+            if words is not None:
+                out[code] = words
+    return out
