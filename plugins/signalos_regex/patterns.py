@@ -34,9 +34,10 @@ except ImportError:  # pragma: no cover - without it no pattern is skipped for i
 _LITERAL: Final = re.compile(rf"(?<!\\)(?<!\\[pPN]\{{)(?<!\(\?P<)(?:[^\W\d_](?:[^\W\d_]|[{MARKS}])+|[{UNSPACED}])")
 _WORDS: Final = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
 _UNSPACED: Final = re.compile(f"[{UNSPACED}]")
-# A letter or mark of a script other than Latin (Greek and Cyrillic on: U+0370 and above), not a
-# symbol or an emoji
-_OTHER_LETTERS: Final = regex.compile(r"[\p{L}\p{M}&&[^\p{Latin}\p{Common}]]", regex.V1)
+# A letter or mark of a script other than Latin (Greek, Cyrillic, Hebrew, Arabic, the Indic
+# scripts, Thai, Georgian, Hangul, kana, CJK...), not a symbol or an emoji; a plain character
+# class, which the standard library scans fast
+_OTHER_LETTERS: Final = re.compile("[\u0370-\u1fff\u3040-\u9fff\ua000-\ud7ff\uf900-\ufaff\uff66-\uffdc]")
 _PLAIN_WORDS: Final = re.compile(r"[^\W\d_]+")
 _HAS_MARK: Final = re.compile(f"[{MARKS}]")
 _SPECIAL: Final = re.compile(f"[{MARKS}{UNSPACED}]")
