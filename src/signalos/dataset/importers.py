@@ -318,7 +318,7 @@ def read_telegram(path: Path, defaults: dict[str, Any], report: ImportReport | N
         for index, msg in enumerate(messages):
             position = f"message {index}" + (f" (id {_scalar(msg['id'])})" if isinstance(msg, dict) and "id" in msg else "")
             if len(chats) > 1:
-                position = f"{chat_name}: {position}"
+                position = f"chat {number} ({chat_name}): {position}"  # names repeat; numbers do not
             try:
                 item = _telegram_message(msg, position, chat, chat_name, defaults, report)
             except (TypeError, ValueError, AttributeError, RecursionError) as exc:
