@@ -188,7 +188,7 @@ def test_telegram_values_of_unexpected_types_are_named_and_the_rest_imported(tmp
     code, out, result = _import(tmp_path / "ws", str(src))
     assert code == LINES_SKIPPED and out["added"] == 2
     assert [p["position"] for p in out["problems"]] == ["chat 0", "chat 1 (12345): message 0 (id 1)",
-                                                        "12345: message 2 (id None)", "chat 2 (Two)"]
+                                                        "chat 1 (12345): message 2 (id None)", "chat 2 (Two)"]
     rows = list(Dataset.open(tmp_path / "ws").rows())
     assert [(r.provider, r.text) for r in rows] == [("12345", "GOLD sell 2310"), ("12345", "nested TP hit")]
     assert rows[1].date == "1700000000"
