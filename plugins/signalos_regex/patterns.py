@@ -175,6 +175,11 @@ _WHOLE_GROUP: Final = regex.compile(
     r"(?:\\s\+?|\\b)\(\?:((?:[^\W\d_]+\|)*[^\W\d_]+)\)(?=\\s(?![*?{])|\\b)")
 
 
+def _selectivity(group: tuple[str, ...]) -> tuple[int, int]:
+    """Longer words, and fewer of them, choose fewer messages."""
+    return min(len(w) for w in group), -len(group)
+
+
 def whole_word_groups(source: str) -> list[tuple[str, ...]]:
     """Groups of alternatives every match of ``source`` holds one of as a whole word: a group of
     plain words between a space or word boundary on each side, outside any optional part, any
@@ -297,6 +302,12 @@ class PatternSet:
             self.entries.append((category, value, lower, anycase, is_vetted))
             self._needs.append(self._register_needs(source) if is_vetted else 0)
             words = _literals(source)
+            # (a group holding a one-letter word cannot index: a lookup reads two letters or more)
+            groups = [g for g in whole_word_groups(source) if min(map(len, g)) >= 2] if is_vetted else []
+            if groups:
+                # every match holds one word of such a group, whole: indexed under those words
+                # alone, the pattern is chosen by "au", "sur" and not by the "sl" English shares
+                words = frozenset(max(groups, key=_selectivity))
             if not words:
                 self.always.append(i)
             for w in words:
