@@ -303,11 +303,12 @@ class PatternSet:
             self._needs.append(self._register_needs(source) if is_vetted else 0)
             words = _literals(source)
             # (a group holding a one-letter word cannot index: a lookup reads two letters or more)
-            groups = [g for g in whole_word_groups(source) if min(map(len, g)) >= 2] if is_vetted else []
+            groups: list[tuple[str, ...]] = [g for g in whole_word_groups(source) if min(map(len, g)) >= 2] if is_vetted else []
             if groups:
                 # every match holds one word of such a group, whole: indexed under those words
                 # alone, the pattern is chosen by "au", "sur" and not by the "sl" English shares
-                words = frozenset(max(groups, key=_selectivity))
+                best: tuple[str, ...] = max(groups, key=_selectivity)
+                words = frozenset(best)
             if not words:
                 self.always.append(i)
             for w in words:
