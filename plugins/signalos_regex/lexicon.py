@@ -15,7 +15,7 @@ import regex
 
 from signalos.normalize import UNSPACED, SymbolTable, load_tables, phrase_key
 
-from signalos_regex.patterns import PatternSet
+from signalos_regex.patterns import PatternSet, pattern_words
 
 _UNSPACED: Final = regex.compile(f"[{UNSPACED}]")
 # Priority when two update patterns match at the same place: the more specific one wins.
@@ -116,7 +116,7 @@ class Lexicon:
                     self.words.setdefault(phrase_key(entry), (category, value))
 
     def _compile(self, entries: list[tuple[str, str, str]]) -> PatternSet | None:
-        return PatternSet(entries, self._vetted) if entries else None
+        return PatternSet(entries, self._vetted, english_patterns(), english_words()) if entries else None
 
     def lookup(self, key: str) -> tuple[str, str] | None:
         return self.words.get(key)
@@ -137,6 +137,29 @@ def builtin_patterns() -> frozenset[str]:
 
     walk(load_tables("keywords"))
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def english_patterns() -> frozenset[str]:
+    """The ``re:`` entries of ``keywords.toml`` itself: English and the shared marks."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            found.update(e for e in node if isinstance(e, str) and e.startswith("re:"))
+
+    walk(load_tables("keywords", languages=()))
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The words English patterns are chosen by ("sl", "tp", "target"): a language file's pattern
+    is not chosen by them (English phrases are English patterns' to read), only by its own."""
+    return frozenset(w for p in english_patterns() for w in pattern_words(p[3:]))
 
 
 def build_lexicon(keyword_files: Iterable[str | Path] = (), symbol_files: Iterable[str | Path] = (),

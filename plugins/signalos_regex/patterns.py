@@ -80,6 +80,11 @@ def _without_negative_lookarounds(source: str) -> str:
     return "".join(out)
 
 
+def pattern_words(source: str) -> frozenset[str]:
+    """The words a pattern is indexed under when nothing narrows them (``_literals``)."""
+    return _literals(source)
+
+
 def _literals(source: str) -> frozenset[str]:
     # escapes (\s, \b, \p{L}) and group names are not words of the pattern, nor what it must not see
     source = _without_negative_lookarounds(source)
@@ -277,7 +282,8 @@ class PatternSet:
 
     ``vetted`` holds the ``re:`` entries known safe on any text (those of the built-in tables)."""
 
-    def __init__(self, entries: list[tuple[str, str, str]], vetted: Collection[str] = ()):
+    def __init__(self, entries: list[tuple[str, str, str]], vetted: Collection[str] = (),
+                 own: Collection[str] = (), shared_words: Collection[str] = ()):
         self.entries: list[tuple[str, str, Any, Any, bool]] = []  # ..., vetted
         self.index: dict[str, list[int]] = {}
         self.always: list[int] = []
@@ -309,6 +315,12 @@ class PatternSet:
                 # alone, the pattern is chosen by "au", "sur" and not by the "sl" English shares
                 best: tuple[str, ...] = max(groups, key=_selectivity)
                 words = frozenset(best)
+            elif is_vetted and shared_words and pattern not in own:
+                # a language file's pattern is chosen by its own words, not by the English ones
+                # its alternatives also allow ("sl", "tp"): English phrases are English patterns'
+                foreign = words - frozenset(shared_words)
+                if foreign:
+                    words = foreign
             if not words:
                 self.always.append(i)
             for w in words:
