@@ -226,6 +226,24 @@ def _optional_or_alternative(source: str, start: int, end: int) -> bool:
     return False
 
 
+# the last text asked about and the answer, as one tuple: replaced whole, so threads that parse
+# at once never read one text's answer for another
+_SCRIPT_SEEN: Final[list[tuple[str, bool]]] = [("", False)]
+
+
+def _has_other_letters(lowered: str) -> bool:
+    """Whether ``lowered`` holds a letter of another script than Latin. The update and the noise
+    patterns ask it of the same text one after the other: the answer is kept for the next call."""
+    if lowered.isascii():
+        return False
+    last = _SCRIPT_SEEN[0]
+    if last[0] is lowered:
+        return last[1]
+    found = _OTHER_LETTERS.search(lowered) is not None
+    _SCRIPT_SEEN[0] = (lowered, found)
+    return found
+
+
 def words_of(lowered: str) -> frozenset[str]:
     """The words ``candidates`` looks up: computed once by a caller that asks several sets.
 
@@ -235,7 +253,7 @@ def words_of(lowered: str) -> frozenset[str]:
     is cut to the MAX_PREFIX characters an index lookup reads: a long run costs linear time."""
     # the plain letter runs unless a combining mark is there to keep inside its word (one C scan
     # costs less than the mark-aware expression on every message)
-    if _SPECIAL.search(lowered) is None:  # no mark, no unspaced script: most messages, one scan
+    if lowered.isascii() or _SPECIAL.search(lowered) is None:  # most messages: no scan, or one
         return frozenset(_PLAIN_WORDS.findall(lowered))
     words = _WORDS.findall(lowered) if _HAS_MARK.search(lowered) else _PLAIN_WORDS.findall(lowered)
     if _UNSPACED.search(lowered) is None:
@@ -439,7 +457,7 @@ class PatternSet:
             for string, bits in self._text_masks:
                 if string in lowered:
                     met |= bits
-            if self._script_masks and _OTHER_LETTERS.search(lowered) is not None:
+            if self._script_masks and _has_other_letters(lowered):
                 for string, bits in self._script_masks:
                     if string in lowered:
                         met |= bits
