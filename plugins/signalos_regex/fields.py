@@ -27,7 +27,7 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
                                "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
                                "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
 # The first code point of the unspaced scripts (Thai): a word starting below it is of none of them.
-UNSPACED_FIRST: Final = "\u0e00"
+UNSPACED_FIRST: Final = 0x0E00
 # Words for "around" written after a price in Chinese (2350附近, 2350左右).
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul"})
@@ -134,7 +134,7 @@ class Fields:
                 low = tok.text.lower()
                 if low in PLACEHOLDERS or low in fillers:
                     continue
-                if len(tok.text) >= 3 or low in negators or (tok.text[0] >= UNSPACED_FIRST and self._unspaced_prose(i)):
+                if len(tok.text) >= 3 or low in negators or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -422,7 +422,8 @@ class Fields:
 def _unspaced(ch: str) -> bool:
     """A character of a script written without spaces (Chinese, Japanese, Korean, Thai): a word of
     it glued to a number ("2590附近", "around 2590") is the next word, not a unit."""
-    return "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u0e00" <= ch <= "\u0e7f" or "\uf900" <= ch <= "\ufaff"
+    o = ord(ch)  # integer comparisons: this runs on words glued to numbers
+    return 0x0E00 <= o <= 0x0E7F or 0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
 
 
 def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | None:
