@@ -321,7 +321,7 @@ class PatternSet:
         for i, (category, value, pattern) in enumerate(entries):
             source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
             lower = regex.compile(source, regex.MULTILINE | regex.V0)
-            anycase = regex.compile(source, regex.IGNORECASE | regex.MULTILINE | regex.V0)
+            anycase = None  # compiled on first use: only a text whose lower-casing changes its length needs it
             is_vetted = pattern in vetted
             self.entries.append((category, value, lower, anycase, is_vetted))
             self._needs.append(self._register_needs(source) if is_vetted else 0)
@@ -493,6 +493,9 @@ class PatternSet:
         entries = self.entries
         for i in plan:
             category, value, lower, anycase, vetted = entries[i]
+            if not use_lower and anycase is None:
+                anycase = regex.compile(lower.pattern, regex.IGNORECASE | regex.MULTILINE | regex.V0)
+                entries[i] = (category, value, lower, anycase, vetted)
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
             if vetted and pattern.search(target) is None:
                 continue  # most runs find nothing, and a search that fails costs less than finditer
