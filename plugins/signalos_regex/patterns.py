@@ -321,7 +321,7 @@ class PatternSet:
         for i, (category, value, pattern) in enumerate(entries):
             source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
             lower = regex.compile(source, regex.MULTILINE | regex.V0)
-            anycase = None  # compiled on first use: only a text whose lower-casing changes its length needs it
+            anycase: Any = None  # compiled on first use: only a text whose lower-casing changes its length needs it
             is_vetted = pattern in vetted
             self.entries.append((category, value, lower, anycase, is_vetted))
             self._needs.append(self._register_needs(source) if is_vetted else 0)
