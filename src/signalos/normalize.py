@@ -251,6 +251,8 @@ class SymbolTable:
         self.noise_tags: frozenset[str] = frozenset(crypto.get("noise_tags", []))
         self.suffixes: tuple[str, ...] = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words: int = max((k.count(" ") + 1 for k in self.aliases), default=1)
+        # the canonical symbols the aliases name, as a set: "in aliases.values()" scanned them all
+        self.canonicals: frozenset[str] = frozenset(self.aliases.values())
         self._cache: dict[str, str | None] = {}
         self.magnitudes: dict[str, tuple[float, float]] = {k: (float(v[0]), float(v[1])) for k, v in table.get("magnitudes", {}).items()}
         self._base_magnitudes: dict[str, tuple[float, float] | None] = {}
@@ -321,12 +323,12 @@ class SymbolTable:
         w = "".join(ch for ch in raw.upper() if ch.isalnum())
         if not w or not w.isascii():
             return None  # canonical symbols are ASCII; other scripts name instruments through aliases
-        if w in self.aliases.values() or self.is_pair(w) or self.crypto_pair(w):
+        if w in self.canonicals or self.is_pair(w) or self.crypto_pair(w):
             return self.recode(w)
         for suffix in self.suffixes:
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:
                 core = w[: -len(suffix)]
-                if self.is_pair(core) or core in self.aliases.values() or self.crypto_pair(core):
+                if self.is_pair(core) or core in self.canonicals or self.crypto_pair(core):
                     return core
         if w in self.bases:
             return w
