@@ -349,6 +349,8 @@ class PatternSet:
         # cheaper than splitting the text into words; when none is there, only the patterns that
         # always run are chosen, and this holds when their needs are not read from words.
         in_words = sum(1 << cid for cid, _ in self._word_clauses)
+        # the patterns of each index key as one mask, so a new word ORs masks instead of adding bits
+        self._index_masks: dict[str, int] = {key: sum(1 << i for i in set(ids)) for key, ids in self.index.items()}
         few = len(self.index) <= MAX_FEW_KEYS and not any(self._needs[i] & in_words for i in self.always)
         self._few_keys: tuple[str, ...] | None = tuple(self.index) if few else None
         # with few keys, none of them in the text and no string looked for in the whole text,
@@ -406,18 +408,18 @@ class PatternSet:
 
     def _learn_word(self, word: str) -> tuple[int, int]:
         """The patterns indexed under a prefix of ``word`` and the word clauses it meets."""
-        index = self.index
-        ids: set[int] = set()
+        index_masks = self._index_masks
+        chosen = 0
         # a one-character key is a character of an unspaced script (the others need two letters)
         for k in range(1 if _UNSPACED.match(word) else 2, min(len(word), MAX_PREFIX) + 1):
-            ids.update(index.get(word[:k], ()))
+            chosen |= index_masks.get(word[:k], 0)
         met = self._whole_words.get(word, 0)
         by_start = self._clause_strings
         for k in range(len(word) - 1):  # each needed string is found by its first two letters
             for string, bits in by_start.get(word[k:k + 2], ()):
                 if word.startswith(string, k):
                     met |= bits
-        hit = (sum(1 << i for i in ids), met)
+        hit = (chosen, met)
         _remember(self._word_cache, word, hit, limit=100_000)
         return hit
 
