@@ -122,10 +122,8 @@ class Lexicon:
         return self.words.get(key)
 
 
-@functools.lru_cache(maxsize=1)
-def builtin_patterns() -> frozenset[str]:
-    """The ``re:`` entries of the package's own keyword table: vetted on hostile text by
-    ``benchmarks/hostile.py``, so they run without a timeout (see ``patterns.py``)."""
+def _patterns_of(table: Any) -> frozenset[str]:
+    """Every ``re:`` entry anywhere in a keyword table."""
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -135,24 +133,21 @@ def builtin_patterns() -> frozenset[str]:
         elif isinstance(node, list):
             found.update(e for e in node if isinstance(e, str) and e.startswith("re:"))
 
-    walk(load_tables("keywords"))
+    walk(table)
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_patterns() -> frozenset[str]:
+    """The ``re:`` entries of the package's own keyword tables: vetted on hostile text by
+    ``benchmarks/hostile.py``, so they run without a timeout (see ``patterns.py``)."""
+    return _patterns_of(load_tables("keywords"))
 
 
 @functools.lru_cache(maxsize=1)
 def english_patterns() -> frozenset[str]:
     """The ``re:`` entries of ``keywords.toml`` itself: English and the shared marks."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            found.update(e for e in node if isinstance(e, str) and e.startswith("re:"))
-
-    walk(load_tables("keywords", languages=()))
-    return frozenset(found)
+    return _patterns_of(load_tables("keywords", languages=()))
 
 
 @functools.lru_cache(maxsize=1)
