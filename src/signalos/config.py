@@ -26,14 +26,13 @@ unreadable file named in a built-in component's options is one ConfigError namin
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from signalos.errors import ConfigError
-from signalos.options import as_float, as_tuple, check_component_options, from_table, number, one_of, texts, whole
+from signalos.options import read_toml, as_float, as_tuple, check_component_options, from_table, number, one_of, texts, whole
 
 ON_ERROR = ("continue", "raise")
 FALLBACKS = ("first", "vote")
@@ -154,14 +153,7 @@ class Config:
         if path is None:
             return cls()
         p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"configuration file not found: {p}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{p}: cannot read the configuration: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+        data = read_toml(p, f"configuration {p}")
         try:
             return cls.from_dict(data, base_dir=p.resolve().parent)
         except ConfigError as exc:

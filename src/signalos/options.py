@@ -28,6 +28,19 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 # checks -----------------------------------------------------------------------------------------
 
+def read_toml(path: Path, where: str) -> dict[str, Any]:
+    """A TOML file read whole; one ConfigError naming ``where`` when it is missing, unreadable or
+    not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: file not found ({path})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+
+
 def key_of(attribute: attrs.Attribute) -> str:
     """The TOML key of a field: its ``alias`` (``window`` for ``window_s``), else its name."""
     return getattr(attribute, "alias", None) or attribute.name
@@ -229,14 +242,7 @@ def check_table_file(kind: str, path: Path, where: str) -> None:
     section or concept, and every ``re:`` pattern compiles. ConfigError names the entry."""
     from signalos.normalize import load_tables
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: file not found ({path})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: cannot read {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    data = read_toml(path, where)
     builtin = load_tables(kind)
     if kind == "keywords" and isinstance(builtin.get("emoji_labels"), dict):
         # an emoji may stand in for any label, not only those the built-in table gives one
