@@ -53,6 +53,9 @@ def eval_command(
     pips: float = typer.Option(0.0, "--pips", help="Also accept prices this many pips apart (per-instrument pip size)."),
     pip_size: Optional[list[str]] = typer.Option(None, "--pip-size", metavar="SYMBOL=SIZE",
                                                  help="Pip size of an instrument for --pips (repeatable), e.g. XAUUSD=0.01."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, metavar="N",
+                                          help="Processes parsing the messages (default: every core; 1 parses in "
+                                               "this process). Under 2,000 messages are parsed in this process."),
 ) -> None:
     """Measure a chain on labelled messages: exact match, fields, kinds, latency, failures.
 
@@ -75,7 +78,7 @@ def eval_command(
     if split is not None:
         data = _split_file(split, workspace)
     _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
-              threshold, fallback, rel_tol, abs_tol, pips, pip_size)
+              threshold, fallback, rel_tol, abs_tol, pips, pip_size, workers)
 
 
 def _split_file(split: str, workspace: Optional[Path]) -> Path:
@@ -107,11 +110,13 @@ def _split_file(split: str, workspace: Optional[Path]) -> Path:
 
 
 def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, keep_uncertain, workspace, store,
-              threshold, fallback, rel_tol, abs_tol, pips, pip_size) -> None:
+              threshold, fallback, rel_tol, abs_tol, pips, pip_size, workers=None) -> None:
     if predictions is not None and compare is not None:
         raise typer.BadParameter("--compare runs chains; it cannot be used with --predictions", param_hint="--compare")
+    from signalos.cli import parallel
     from signalos.evaluation import evaluate_labelled
     from signalos.evaluation.scoring import Tolerance
+    from signalos.workers import default_workers
 
     host = common.make_host()
     with common.progress_bar() as progress:
@@ -123,7 +128,7 @@ def _evaluate(data, chain, evaluators, compare, predictions, report, as_json, ke
             host, data, chain=chain, evaluators=evaluators, compare=compare, predictions=predictions,
             keep_uncertain=keep_uncertain, threshold=threshold, fallback=fallback, workspace=workspace, store=store,
             tolerance=Tolerance(rel_tol=rel_tol, abs_tol=abs_tol, pips=pips, pip_sizes=_pip_sizes(pip_size)),
-            progress=on_progress,
+            progress=on_progress, workers=workers or default_workers(), host_factory=parallel.host_factory(),
         )
     for problem in payload["data"]["problems"]:
         common.warn(f"{data}:{problem['line']}: {problem['error']} (line skipped)")

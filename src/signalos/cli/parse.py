@@ -49,6 +49,10 @@ def parse_command(
     batch: int = typer.Option(1, "--batch", min=1, metavar="N",
                               help="With --input --json: parse N lines at a time, so a parser that batches "
                                    "(the llm) generates for all of them at once. Output order is unchanged."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, metavar="N",
+                                          help="With --input: processes parsing it (default: every core for a "
+                                               "file, 1 for a pipe on stdin). Output order is unchanged; an input "
+                                               "under 2,000 lines is parsed in this process."),
 ) -> None:
     """Parse a message into a signal, an update or noise.
 
@@ -56,6 +60,7 @@ def parse_command(
       signalos parse "GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360"
       signalos parse --input messages.jsonl --json > parses.jsonl
       cat messages.jsonl | signalos parse --input - --json --chain my-channel,regex
+      signalos parse --input archive.jsonl --json --workers 4 > parses.jsonl
     """
     if text is None and input_path is None:
         raise typer.BadParameter("give a TEXT to parse, or --input FILE", param_hint="TEXT")
@@ -70,13 +75,20 @@ def parse_command(
         else:
             _show_one(outcome, attempts)
         return
+    from signalos.cli import parallel
+
+    n_workers = parallel.workers_for(workers, input_path)
     with _open_input(input_path) as lines:
         if as_json:
             out = _utf8(sys.stdout)
-            counts = stream_jsonl(host, lines, out, pipeline=pipeline_name, provider=provider, attempts=attempts,
-                                  batch=batch)
+            options = dict(pipeline=pipeline_name, provider=provider, attempts=attempts, batch=batch)
+            if n_workers > 1:  # each worker runs stream_jsonl with these options: they must pickle
+                counts = parallel.stream_jsonl(host, lines, out, n_workers, **options)
+            else:
+                counts = stream_jsonl(host, lines, out, **options)
         else:
-            counts = _show_many(host, lines, input_path, pipeline=pipeline_name, provider=provider)
+            rows = parallel.parsed_rows(host, lines, n_workers, provider=provider, pipeline=pipeline_name)
+            counts = _show_many(rows, input_path)
     exit_if_skipped(counts["error"])
 
 
@@ -151,19 +163,22 @@ def read_line(line: str, provider: str | None = None) -> tuple[dict[str, Any], M
 
 
 def stream_jsonl(host, lines: Iterable[str], out: IO[str], *, pipeline: str | None = None,
-                 provider: str | None = None, attempts: bool = False, batch: int = 1) -> Counter:
+                 provider: str | None = None, attempts: bool = False, batch: int = 1,
+                 first_line: int = 1, warn=None) -> Counter:
     """Parse JSON Lines from ``lines`` to ``out`` as they arrive: one object per non-blank line, in
     order, flushed at once (with ``batch`` > 1, once per ``batch`` lines, parsed by
     ``Host.parse_many``). A bad line becomes ``{"line": N, "error": ...}`` and a warning on
-    stderr. Returns counts by kind (``"error"`` for bad lines).
+    stderr (or ``warn(text)``; lines are numbered from ``first_line``). Returns counts by kind
+    (``"error"`` for bad lines).
 
     This is the hot path of ``signalos parse --input``: keep per-line work to the parse itself.
+    With ``--workers N`` each worker process runs it on a chunk of lines (signalos.cli.parallel).
     """
     if batch > 1:
-        return _stream_batches(host, lines, out, pipeline, provider, attempts, batch)
+        return _stream_batches(host, lines, out, pipeline, provider, attempts, batch, first_line, warn)
     counts: Counter = Counter()
     write, flush = out.write, out.flush
-    for obj, message in _read_lines(lines, provider, counts):
+    for obj, message in _read_lines(lines, provider, counts, first_line, warn):
         if message is not None:
             outcome = host.parse(message, pipeline=pipeline)
             counts[outcome.result.kind] += 1
@@ -196,22 +211,23 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _read_lines(lines: Iterable[str], provider: str | None, counts: Counter):
+def _read_lines(lines: Iterable[str], provider: str | None, counts: Counter, first_line: int = 1, warn=None):
     """(output object, message) per non-blank line; a bad line is its error object, no message,
-    a warning on stderr and one more ``counts["error"]``."""
-    for lineno, line in enumerate(lines, 1):
+    a warning on stderr (or ``warn(text)``) and one more ``counts["error"]``."""
+    warn = warn or common.warn
+    for lineno, line in enumerate(lines, first_line):
         if not line or line.isspace():
             continue
         try:
             yield read_line(line, provider)
         except BadLine as exc:
             counts["error"] += 1
-            common.warn(f"line {lineno}: {exc}")
+            warn(f"line {lineno}: {exc}")
             yield exc.to_dict(lineno), None
 
 
 def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | None, provider: str | None,
-                    attempts: bool, batch: int) -> Counter:
+                    attempts: bool, batch: int, first_line: int = 1, warn=None) -> Counter:
     counts: Counter = Counter()
     pending: list[tuple[dict[str, Any], Message | None]] = []
     waiting = 0  # messages in pending
@@ -227,7 +243,7 @@ def _stream_batches(host, lines: Iterable[str], out: IO[str], pipeline: str | No
         out.flush()
         pending.clear()
 
-    for obj, message in _read_lines(lines, provider, counts):
+    for obj, message in _read_lines(lines, provider, counts, first_line, warn):
         pending.append((obj, message))
         waiting += message is not None
         if waiting >= batch:
@@ -310,7 +326,21 @@ def _count_lines(path: str) -> int | None:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
-def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider: str | None) -> Counter:
+def parsed_rows(host, lines: Iterable[str], provider: str | None, pipeline: str | None, first_line: int = 1):
+    """(line number, id, why the line is bad or None, ParseResult or None) per non-blank line:
+    what the table of ``signalos parse --input`` shows (``parallel.parsed_rows`` on workers)."""
+    for lineno, line in enumerate(lines, first_line):
+        if not line or line.isspace():
+            continue
+        try:
+            obj, message = read_line(line, provider)
+        except BadLine as exc:
+            yield lineno, exc.carried_id, str(exc), None
+            continue
+        yield lineno, obj.get("id"), None, host.parse(message, pipeline=pipeline).result
+
+
+def _show_many(rows: Iterable[tuple], path: str) -> Counter:
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import Progress
@@ -321,24 +351,20 @@ def _show_many(host, lines: Iterable[str], path: str, *, pipeline: str, provider
     start = time.perf_counter()
     with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
         task = progress.add_task("parsing", total=_count_lines(path) if show_progress else None)
-        for lineno, line in enumerate(lines, 1):
-            progress.advance(task)
-            if not line or line.isspace():
-                continue
-            try:
-                obj, message = read_line(line, provider)
-            except BadLine as exc:
+        for lineno, carried_id, error, r in rows:
+            progress.update(task, completed=lineno)
+            if error is not None:
                 counts["error"] += 1
-                common.warn(f"line {lineno}: {exc}")
-                table.add_row(str(lineno), escape(str(exc.carried_id or "-")), "[red]error[/]",
-                              "", "", "", "", escape(str(exc)))
+                common.warn(f"line {lineno}: {error}")
+                table.add_row(str(lineno), escape(str(carried_id or "-")), "[red]error[/]",
+                              "", "", "", "", escape(error))
                 continue
-            r = host.parse(message, pipeline=pipeline).result
             counts[r.kind] += 1
             levels = _nums(r.take_profits) if r.kind == "signal" else _actions(r) if r.kind == "update" else ""
             kind = r.kind if r.accepted else f"{r.kind} [yellow](not accepted)[/]"
             table.add_row(
-                str(lineno), escape(str(obj.get("id", "-"))), kind, escape(r.symbol or ""), r.direction or "",
+                str(lineno), escape(str(carried_id if carried_id is not None else "-")), kind,
+                escape(r.symbol or ""), r.direction or "",
                 _nums(r.entry) if r.kind == "signal" else "", _num(r.stop_loss) if r.kind == "signal" else "",
                 escape(levels), escape(r.parser or "-"), f"{r.confidence:.2f}",
             )

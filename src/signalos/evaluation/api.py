@@ -59,9 +59,11 @@ def evaluate_labelled(
     threshold: float | None = None, fallback: str | None = None,
     workspace: str | os.PathLike | None = None, store: bool = True,
     tolerance: Tolerance = DEFAULT_TOLERANCE, progress: Progress | None = None,
+    workers: int = 1, host_factory: Callable[[], Host] | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``chain`` (or a predictions file) on a labelled file and return the JSON payload
-    of ``signalos eval --json``; with ``store``, the run is recorded in the workspace database."""
+    of ``signalos eval --json``; with ``store``, the run is recorded in the workspace database.
+    ``workers`` and ``host_factory``: see ``run_chain``."""
     data = load_labelled(data_path, keep_uncertain=keep_uncertain)
     if not data.rows:
         raise InputError(f"{data_path}: no labelled message to evaluate"
@@ -79,16 +81,18 @@ def evaluate_labelled(
         ws.db  # noqa: B018  (opening it runs the migrations)
     try:
         return finite(_evaluate(host, data, names, chain_a, chain_b, chain, compare, predictions, ws, tolerance,
-                                progress))
+                                progress, workers, host_factory))
     finally:
         if ws is not None:
             ws.close()
 
 
-def _evaluate(host, data, names, chain_a, chain_b, chain, compare, predictions, ws, tolerance, progress):
+def _evaluate(host, data, names, chain_a, chain_b, chain, compare, predictions, ws, tolerance, progress,
+              workers=1, host_factory=None):
     def _run(spec: str, ch) -> EvalRun:
         tick = progress(spec, len(data.rows)) if progress else None
-        return run_chain(host, ch, data, tolerance=tolerance, progress=tick)
+        return run_chain(host, ch, data, tolerance=tolerance, progress=tick, workers=workers,
+                         host_factory=host_factory)
 
     if chain_a is None:
         spec = f"predictions:{Path(predictions).name}"

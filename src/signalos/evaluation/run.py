@@ -115,21 +115,32 @@ def parser_versions(host: Host, parsers: Iterable[str]) -> dict[str, Any]:
 
 
 def run_chain(host: Host, chain: Chain, data: LabelledData, *, tolerance: Tolerance = DEFAULT_TOLERANCE,
-              progress: Callable[[int], None] | None = None) -> EvalRun:
+              progress: Callable[[int], None] | None = None, workers: int = 1,
+              host_factory: Callable[[], Host] | None = None) -> EvalRun:
     """Parse every row with ``chain`` (no ``parse_completed`` events: evaluation traffic is not
     production traffic) and return the run. Rows go in batches of ``BATCH`` (``Chain.parse_many``:
     a language model generates for all the rows that reach it at once). ``progress(k)`` is called
-    after each batch of ``k`` messages."""
+    after each batch of ``k`` messages. With ``workers`` > 1 and more than
+    ``signalos.workers.MIN_ITEMS`` rows, the batches are parsed by that many worker processes,
+    each with a host built by ``host_factory`` (default ``Host(config)``) and ``host``'s pipelines."""
     items: list[EvalItem] = []
     start = time.perf_counter()
     rows = data.rows
-    for k in range(0, len(rows), BATCH):
-        batch = rows[k:k + BATCH]
-        outcomes = chain.parse_many([Message(text=r.text, provider=r.provider, message_id=r.id) for r in batch])
-        for row, outcome in zip(batch, outcomes):
+    messages = (Message(text=r.text, provider=r.provider, message_id=r.id) for r in rows)
+    from signalos import workers as worker_pool
+
+    if workers > 1 and len(rows) > worker_pool.MIN_ITEMS:
+        blocks = worker_pool.parse_messages_parallel(host, chain.pipeline.name, messages, workers, batch=BATCH,
+                                                     recipe=worker_pool.HostRecipe.of(host, host_factory))
+    else:
+        blocks = (chain.parse_many(block) for block in worker_pool.blocks(messages, BATCH))
+    done = 0
+    for outcomes in blocks:
+        for row, outcome in zip(rows[done:done + len(outcomes)], outcomes):
             items.append(EvalItem(row, outcome.result, outcome.attempts, outcome.elapsed_ms))
+        done += len(outcomes)
         if progress is not None:
-            progress(len(batch))
+            progress(len(outcomes))
     wall = time.perf_counter() - start
     pipeline = chain.pipeline
     return EvalRun(pipeline.name, items, data, tuple(pipeline.parsers),
