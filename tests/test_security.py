@@ -211,6 +211,111 @@ def test_transformer_weights_load_from_safetensors_only(tmp_path):
         parser.version
 
 
+# an llm adapter's base model -------------------------------------------------------------------
+
+def _complete_base(path: Path) -> Path:
+    """A base model directory the llm loader would accept: a config and a manifest listing it."""
+    path.mkdir(parents=True)
+    (path / "config.json").write_text('{"model_type": "llama"}', encoding="utf-8")
+    size = (path / "config.json").stat().st_size
+    base = Manifest(name="base", version="1.0.0", kind="base-llm", files={"config.json": {"size": size}})
+    (path / MANIFEST).write_text(json.dumps(base.to_dict()), encoding="utf-8")
+    return path
+
+
+def _llm_model(ws: Path, extra: dict) -> Path:
+    """An ``llm`` version whose manifest's extra is ``extra`` (where it says its base lies)."""
+    store = ModelStore(ws)
+    try:
+        staging = store.staging_dir("llm")
+        (staging / "adapter").mkdir()
+        (staging / "adapter" / "adapter_model.safetensors").write_bytes(b"{}")
+        return store.commit(staging, Manifest(name="llm", version="0.1.0", kind="llm", extra=extra)).path
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def outside_base(tmp_path):
+    """A workspace at ``tmp/ws`` and a complete base model outside it, at ``tmp/outside-base``."""
+    return tmp_path / "ws", _complete_base(tmp_path / "outside-base")
+
+
+def _escapes(ws: Path, outside: Path) -> dict[str, str]:
+    link = ws / "models" / ".bases" / "linked"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, link)
+    return {"absolute": str(outside), "relative": "../../outside-base",
+            "through .bases": ".bases/../../../outside-base", "a link in .bases": ".bases/linked",
+            "the models directory itself": "."}
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative", "through .bases", "a link in .bases",
+                                 "the models directory itself"])
+def test_an_llm_manifest_whose_base_dir_leads_outside_the_workspace_is_refused(outside_base, how):
+    ws, outside = outside_base
+    _llm_model(ws, {"base_dir": _escapes(ws, outside)[how]})
+    store = ModelStore(ws)
+    try:
+        with pytest.raises(ModelLoadError, match=r"model llm@0\.1\.0: its manifest's base_dir .* is outside "
+                                                 r"the workspace's models directory"):
+            store.resolve("llm@0.1.0", verify=True)  # models show --verify, models deploy, every parser load
+    finally:
+        store.close()
+    res = run_cli(["models", "show", "llm@0.1.0", "--verify", "--workspace", str(ws)])
+    assert res.exit_code != 0 and "outside the workspace's models directory" in str(res.exception)
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative", "a link in .bases"])
+def test_the_llm_loader_reads_no_base_outside_the_workspace(outside_base, how):
+    """The loader checks again what it is about to read, a reference resolved without verifying
+    (``store.resolve(spec)``) included."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("peft")
+    from signalos_transformers.llm import LlmParser, load_llm
+
+    ws, outside = outside_base
+    _llm_model(ws, {"base_dir": _escapes(ws, outside)[how]})
+    store = ModelStore(ws)
+    try:
+        ref = store.resolve("llm@0.1.0")
+    finally:
+        store.close()
+    with pytest.raises(ModelLoadError, match="outside the workspace's models directory"):
+        load_llm(ref)
+    parser = LlmParser(None, {"workspace": str(ws), "model": "0.1.0"})
+    with pytest.raises(ModelLoadError, match="outside the workspace's models directory"):
+        parser.parse("GOLD BUY 2350")
+
+
+def test_an_llm_manifest_must_name_its_base_inside_the_workspace(tmp_path):
+    ws = tmp_path / "ws"
+    inside = _complete_base(ws / "models" / ".bases" / "tiny")
+    path = _llm_model(ws, {"base_dir": ".bases/tiny"})
+    assert read_manifest(path, verify=True).extra["base_dir"] == ".bases/tiny"  # the one accepted place
+    store = ModelStore(ws)
+    try:
+        from signalos.modelstore import base_dir
+
+        assert base_dir(store.resolve("llm@0.1.0")) == inside.resolve()
+    finally:
+        store.close()
+    cases = [({}, "names no base_dir"), ({"base_dir": 5}, "is not a path"), ({"base_dir": ""}, "is not a path"),
+             ({"base_dir": "x\0y"}, "is not a path")]
+    for n, (extra, why) in enumerate(cases):
+        _llm_model(tmp_path / f"ws{n}", extra)
+        ref_store = ModelStore(tmp_path / f"ws{n}")
+        try:
+            ref = ref_store.resolve("llm@0.1.0")
+            if "base_dir" in extra:
+                with pytest.raises(ModelLoadError, match=why):
+                    ref_store.resolve("llm@0.1.0", verify=True)
+            with pytest.raises(ModelLoadError, match=why):
+                base_dir(ref)
+        finally:
+            ref_store.close()
+
+
 # a configuration that runs commands -------------------------------------------------------------
 
 @pytest.fixture

@@ -1,4 +1,10 @@
-"""``signalos train llm`` and the ``llm`` parser with a tiny Llama built here (real LoRA training)."""
+"""``signalos train llm`` and the ``llm`` parser with a tiny Llama built here (real LoRA training).
+
+What a short training must leave behind is checked in the artefact itself: the adapter's LoRA
+weights (rank, adapted layers, moved from their zero start), the base copied into the workspace
+and verified, every file listed. That such a training learns to read held-back messages is
+``test_llm_constrained.py``'s longer test.
+"""
 from __future__ import annotations
 
 import json
@@ -13,9 +19,13 @@ pytest.importorskip("peft")
 import signalos_transformers  # noqa: E402
 from learned_support import tiny_corpus, write_corpus  # noqa: E402
 from signalos.errors import MissingDependencyError  # noqa: E402
+from signalos.modelstore import ModelStore, file_table, read_manifest, sha256_file  # noqa: E402
 from signalos.testing import make_host, parser_plugin, run_cli  # noqa: E402
+from signalos.validate import ungrounded, validate  # noqa: E402
 from signalos_transformers.llm import compact_label, prompt, read_answer, to_result  # noqa: E402
 from tiny_models import tiny_causal_lm  # noqa: E402
+
+TEXTS = ["GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320", "Close all trades now", "hello"]
 
 
 @pytest.fixture(scope="module")
@@ -32,26 +42,84 @@ def trained(tmp_path_factory):
     return ws, base, json.loads(res.stdout)
 
 
-def test_train_saves_only_the_adapter_and_names_the_base(trained):
+def test_the_version_holds_the_adapter_and_lists_every_file(trained):
     ws, base, summary = trained
     assert summary["model"] == "llm@0.1.0" and summary["kind"] == "llm"
-    manifest = json.loads((ws / "models" / "llm" / "0.1.0" / "manifest.json").read_text())
-    assert manifest["base_model"] == str(base) and len(manifest["base_sha256"]) == 64
-    assert manifest["hyperparameters"]["lora_r"] == 4 and manifest["hyperparameters"]["lora_layers"] == 1
+    path = ws / "models" / "llm" / "0.1.0"
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["files"] == file_table(path)  # every file there, listed with its size and hash
     assert "adapter/adapter_model.safetensors" in manifest["files"]
+    assert all(f.startswith("adapter/") for f in manifest["files"])  # the adapter only: the base lies in .bases
     assert not any(f.endswith((".bin", ".pt", ".pkl")) for f in manifest["files"])
-    assert "valid_json" in manifest["metrics"]["validation"]
+    assert manifest["size_bytes"] == sum(f["size"] for f in manifest["files"].values())
+    assert manifest["data"]["counts"] == {"train": 24, "validation": 5, "test": 3, "holdout": 0}  # of 32 rows
+    validation = manifest["metrics"]["validation"]
+    assert validation["n"] == 3 and 0.0 <= validation["valid_json"] <= 1.0
+    assert manifest["calibration"]["n"] == 3  # fitted on the validated rows
+    store = ModelStore(ws)
+    try:
+        assert store.resolve("llm@latest", verify=True).version == "0.1.0"
+    finally:
+        store.close()
 
 
-def test_parser_generates_in_batches_and_misses_on_bad_json(trained, monkeypatch):
+def test_the_adapter_holds_the_lora_weights_the_options_asked_for(trained):
+    from safetensors.numpy import load_file
+
+    ws, _, _ = trained
+    weights = load_file(str(ws / "models" / "llm" / "0.1.0" / "adapter" / "adapter_model.safetensors"))
+    assert weights
+    # --lora-layers 1: only the top one of the base's two layers is adapted; --lora-r 4: rank 4
+    assert {name.split(".layers.")[1].split(".")[0] for name in weights} == {"1"}
+    a = {n: w for n, w in weights.items() if "lora_A" in n}
+    b = {n: w for n, w in weights.items() if "lora_B" in n}
+    assert len(a) == len(b) == 7  # q, k, v, o, gate, up and down projections
+    assert all(w.shape[0] == 4 for w in a.values()) and all(w.shape[1] == 4 for w in b.values())
+    # LoRA's B matrices start at zero: four optimiser steps must have moved every one of them
+    assert all(abs(w).max() > 0 for w in b.values())
+
+
+def test_a_base_from_outside_is_copied_into_the_workspace(trained):
+    ws, base, _ = trained
+    manifest = read_manifest(ws / "models" / "llm" / "0.1.0", verify=True)
+    assert manifest.base_model == str(base)  # where it came from: recorded, never read
+    rel = manifest.extra["base_dir"]
+    assert rel.startswith(".bases/") and not rel.startswith("/")
+    copy = ws / "models" / rel
+    base_manifest = read_manifest(copy, verify=True)  # the copy is checked like any model
+    assert base_manifest.kind == "base-llm"
+    assert sha256_file(copy / "model.safetensors") == sha256_file(base / "model.safetensors") == manifest.base_sha256
+    assert set(base_manifest.files) == {p.name for p in base.iterdir() if p.is_file()}
+
+
+def test_parser_answers_each_text_of_a_batch_and_grounds_what_it_reads(trained, monkeypatch):
     ws, _, _ = trained
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(ws))
     host = make_host(signalos_transformers, parser_plugin("fallback", lambda m: {"kind": "noise"}))
     parser = host.parser("llm@latest")
-    out = parser.parse_many(["GOLD BUY NOW @ 2310", "Close all trades now", "hello"])
-    assert len(out) == 3 and len(parser.last_reasons) == 3  # a tiny model mostly writes garbage: misses
-    outcome = host.use_pipeline("p", ["llm", "fallback"]).parse("GOLD SELL NOW")
-    assert outcome.result.kind in ("signal", "update", "noise")
+    assert parser.version == "llm@0.1.0"
+    out = parser.parse_many(TEXTS)
+    assert len(out) == len(parser.last_reasons) == len(TEXTS)
+    for text, result, why in zip(TEXTS, out, parser.last_reasons):
+        assert (result is None) == (why != "ok"), (text, why)
+        if result is not None:  # an answer is valid and names only what the text writes
+            assert result.parser == "llm" and not validate(result) and not ungrounded(result, text)
+            assert 0.0 <= result.confidence <= 1.0
+    outcome = host.use_pipeline("p", ["llm", "fallback"]).parse(TEXTS[0])
+    assert outcome.attempts[0].parser == "llm" and outcome.attempts[0].error is None
+    assert outcome.result.parser == ("llm" if out[0] is not None else "fallback")
+
+
+def test_an_answer_cut_short_is_a_miss_and_the_chain_falls_through(trained):
+    ws, _, _ = trained
+    # two new tokens cannot finish any schema object: every answer is cut off
+    config = {"workspace": str(ws), "parsers": {"llm": {"max_new_tokens": 2}}}
+    host = make_host(signalos_transformers, parser_plugin("fallback", lambda m: {"kind": "noise"}), config=config)
+    parser = host.parser("llm")
+    assert parser.parse_many(TEXTS) == [None] * len(TEXTS)
+    assert parser.last_reasons == ["invalid json"] * len(TEXTS)
+    outcome = host.use_pipeline("p", ["llm", "fallback"]).parse(TEXTS[0])
+    assert outcome.result.parser == "fallback" and outcome.attempts[0].parser == "llm"
 
 
 def test_answers_are_read_strictly():

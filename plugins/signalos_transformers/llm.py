@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from signalos.models import Message, ParseResult
-from signalos.modelstore import ModelLoadError, ModelRef, read_manifest
+from signalos.modelstore import ModelLoadError, ModelRef, base_dir, read_manifest
 from signalos.training.calibration import Calibration
 from signalos.validate import ungrounded, validate
 
@@ -198,11 +198,14 @@ def load_llm(ref: ModelRef):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    base = Path(ref.manifest.extra.get("base_dir") or ref.manifest.base_model or "")
+    # the base is read from the workspace only (models/.bases/), never from wherever the
+    # manifest says: ``base_model`` records where it came from and is not read
+    base = base_dir(ref)
     if not (base / "config.json").is_file():
         raise ModelLoadError(f"model {ref.spec}: its base model {base} is missing (config.json not found)")
-    if (base / "manifest.json").is_file():
-        read_manifest(base, verify=True)  # the converted base is checked like any model
+    if not (base / "manifest.json").is_file():
+        raise ModelLoadError(f"model {ref.spec}: its base model {base} has no manifest.json to check it by")
+    read_manifest(base, verify=True)  # the base is checked like any model
     if not (ref.path / "adapter" / "adapter_model.safetensors").is_file():
         # peft falls back to a pickled adapter_model.bin, which runs code when loaded
         raise ModelLoadError(f"model {ref.spec}: {ref.path / 'adapter' / 'adapter_model.safetensors'} is missing "

@@ -16,7 +16,10 @@ autocast (about twice as fast here); the LoRA weights stay float32.
 from __future__ import annotations
 
 import json
+import os
 import random
+import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -61,12 +64,14 @@ class LlmHyper:
 
 
 def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
-    """A safetensors model directory for ``base`` (a name of ``LLM_BASES``, a directory used as it
-    is, or a GGUF file converted once into ``models/.bases/<stem>/``, with a manifest so damage is
-    detected)."""
+    """A safetensors model directory for ``base`` inside the workspace, with a manifest so damage
+    is detected: a name of ``LLM_BASES`` or a GGUF file is converted once into
+    ``models/.bases/<stem>/``; a model directory is copied once into
+    ``models/.bases/<name>-<weights sha256>/`` (the llm parser loads a base from its workspace
+    only, see ``modelstore.PATH_KEYS``)."""
     base = llm_base_file(str(base or DEFAULT_BASE)) if str(base or DEFAULT_BASE) in LLM_BASES else Path(base)
     if base.is_dir():
-        return base
+        return copy_base(base, store)
     if base.suffix != ".gguf" or not base.is_file():
         raise SignalosError(f"--base must be a model directory or a .gguf file: {base}")
     target = store.root / ".bases" / base.stem.lower()
@@ -93,6 +98,36 @@ def prepare_base(base: str | Path | None, store: ModelStore) -> Path:
                  base_sha256=sha256_file(base), files=files, size_bytes=sum(f["size"] for f in files.values()))
     (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
     staging.replace(target)
+    return target
+
+
+def copy_base(base: Path, store: ModelStore) -> Path:
+    """``base`` (a model directory) as a directory of the workspace's ``models/.bases/``: itself
+    when it is one already, else a copy made once and named by its weights' hash."""
+    from signalos.modelstore import file_table
+
+    bases = store.root / ".bases"
+    if bases.resolve() in base.resolve().parents and (base / "manifest.json").is_file():
+        return base
+    sha = weights_sha256(base)
+    stem = re.sub(r"[^a-z0-9._-]+", "-", base.resolve().name.lower()).strip("-.") or "base"
+    target = bases / f"{stem}-{(sha or 'noweights')[:12]}"
+    if (target / "manifest.json").is_file():
+        read_manifest(target, verify=False)
+        return target
+    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    discard(staging)
+    shutil.copytree(base, staging, symlinks=False, ignore=shutil.ignore_patterns("manifest.json"))
+    files = file_table(staging)
+    manifest = Manifest(name=stem, version="1.0.0", kind="base-llm", base_model=str(base), base_sha256=sha,
+                        files=files, size_bytes=sum(f["size"] for f in files.values()))
+    (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
+    try:
+        staging.replace(target)
+    except OSError:  # another training copied it first
+        discard(staging)
+        if not (target / "manifest.json").is_file():
+            raise
     return target
 
 
@@ -248,11 +283,13 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     calibration = calib.fit(raws, flags)
     # only the adapter is saved: the manifest names the base it applies to
     return register_trained(store, name, "adapter", model, tokenizer, alias=alias, manifest=lambda: Manifest(
-        name=name, version=version or "", kind="llm", base_model=str(base_dir),
+        name=name, version=version or "", kind="llm", base_model=str(base or DEFAULT_BASE),
         base_sha256=weights_sha256(base_dir), split_hash=data.split_hash, hyperparameters=hyper.to_dict(),
         epochs=epochs, metrics={"validation": {**figures, "n": len(val_sample)}, "best_step": best["step"]},
         calibration=calibration.to_dict(), training_seconds=round(time.perf_counter() - start, 2),
         data={**data.describe(), "answers_written": len(rows)},
-        extra={"base_dir": str(base_dir), "prompt": prompt("{text}"), "answer_format": "schema_decode v1",
+        # relative to models/: a copied workspace still finds its base (modelstore.base_dir)
+        extra={"base_dir": base_dir.resolve().relative_to(store.root.resolve()).as_posix(),
+               "prompt": prompt("{text}"), "answer_format": "schema_decode v1",
                "bf16": bf16, "seconds_before_validation": train_seconds},
     ))

@@ -205,6 +205,9 @@ def verify_files(root: Path, manifest: Manifest) -> None:
         # sizes catch truncation cheaply; the hash catches a file altered in place
         if info.get("sha256") and sha256_file(p) != info["sha256"]:
             raise ModelLoadError(f"damaged model {manifest.spec}: {p} does not match its sha256 in the manifest")
+    for key in PATH_KEYS:
+        if key in manifest.extra:
+            contained_dir(root.parent.parent, manifest.extra[key], f"model {manifest.spec}: its manifest's {key}")
     unlisted = [rel for rel in _files_under(root) if rel not in manifest.files]
     if unlisted:
         more = f" and {len(unlisted) - 1} more" if len(unlisted) > 1 else ""
@@ -230,6 +233,38 @@ def contained_file(root: Path, rel: str, spec: str = "") -> Path:
     if not stat.S_ISREG(real.stat().st_mode):
         raise ModelLoadError(f"{what}{p} is not a regular file")
     return p
+
+
+# Keys of a manifest's ``extra`` naming a directory that loading the model reads (the llm
+# adapter's base model). Each must lie inside the ``models/`` directory holding the model
+# (``models/.bases/...``): a manifest is data anyone with the workspace can edit, and a path to
+# ``/srv/other-tenant/model`` or ``/etc`` must not become a load. Written relative to ``models/``.
+PATH_KEYS = ("base_dir",)
+
+
+def contained_dir(models_root: Path, value: Any, what: str) -> Path:
+    """The directory ``value`` names (relative to ``models_root``, or absolute), resolved, when
+    it lies inside ``models_root`` once links are followed; ModelLoadError otherwise."""
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ModelLoadError(f"{what} is not a path: {value!r}")
+    path = Path(value)
+    real_root = Path(models_root).resolve()
+    real = (path if path.is_absolute() else real_root / path).resolve()
+    if real_root not in real.parents:
+        raise ModelLoadError(f"{what} {value!r} is outside the workspace's models directory {real_root}: "
+                             "a model loads only what its workspace holds (train it again with --base to "
+                             "copy the base in)")
+    return real
+
+
+def base_dir(ref: ModelRef, key: str = "base_dir") -> Path:
+    """The base model directory an adapter model applies to (``extra[key]`` of its manifest),
+    confined to the models directory that holds the model; ModelLoadError when it names none or
+    one outside."""
+    what = f"model {ref.spec}: its manifest's {key}"
+    if key not in ref.manifest.extra:
+        raise ModelLoadError(f"model {ref.spec}: its manifest names no {key} (the base model to load)")
+    return contained_dir(ref.path.parent.parent, ref.manifest.extra[key], what)
 
 
 class ModelStore:
