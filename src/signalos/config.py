@@ -32,7 +32,8 @@ from typing import Any
 import attrs
 
 from signalos.errors import ConfigError
-from signalos.options import read_toml, as_float, as_tuple, check_component_options, from_table, number, one_of, texts, whole
+from signalos.options import (read_toml, as_float, as_tuple, check_component_options, check_sections, from_table, number,
+                              one_of, texts, whole)
 
 ON_ERROR = ("continue", "raise")
 FALLBACKS = ("first", "vote")
@@ -141,6 +142,7 @@ class Config:
             from signalos.monitor.config import MonitorConfig
 
             MonitorConfig.from_table(cfg.sections["monitor"], base_dir=base_dir)  # checked now, used later
+        check_sections(cfg.sections)  # [serve], [parse], [webhooks]: checked now, used later
         return cfg
 
     @classmethod

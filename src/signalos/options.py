@@ -309,3 +309,122 @@ def _check_list(value: list[Any], model: list[Any], name: str, where: str) -> No
                 regex.compile(item[3:], regex.MULTILINE | regex.V0)
             except (regex.error, ValueError, TypeError) as exc:
                 raise ConfigError(f"{where}: {name}: invalid pattern {item!r}: {exc}") from None
+
+
+# top-level sections: serving, the parse command, outgoing webhooks ------------------------------
+
+def port(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+        _fail(attribute, "a port number between 0 and 65535", value)
+
+
+def http_url(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(attribute, "an http:// or https:// URL", value)
+
+
+def header_table(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.strip() and isinstance(v, str)
+                                              for k, v in value.items()):
+        _fail(attribute, "a table of header names and string values", value)
+
+
+@attrs.frozen
+class ServeOptions:
+    """``[serve]``: the defaults of ``signalos serve`` (its flags and ``SIGNALOS_SERVE_TOKEN`` win).
+    See ``signalos.serve``."""
+
+    host: str = attrs.field(default="127.0.0.1", validator=text)
+    port: int = attrs.field(default=8000, validator=port)
+    pipeline: str | None = attrs.field(default=None, validator=optional(text))
+    # a bearer token every request but /healthz, /readyz and the docs must carry; off when unset
+    token: str | None = attrs.field(default=None, validator=optional(text))
+    max_body_bytes: int = attrs.field(default=1_048_576, validator=whole(64))
+    max_batch: int = attrs.field(default=1000, validator=whole(1))
+    log: bool = attrs.field(default=True, validator=flag)
+    threads: int = attrs.field(default=8, validator=whole(1))
+    preload: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=texts())
+    access_log: bool = attrs.field(default=False, validator=flag)
+    shutdown_timeout_s: float = attrs.field(default=30.0, converter=as_float, validator=number(0.0))
+
+
+@attrs.frozen
+class ParseCommandOptions:
+    """``[parse]``: the defaults of ``signalos parse``: ``log`` every parse to the workspace's
+    parse log (as ``--log``), ``route`` each input line through the A/B router by that key of
+    the line (as ``--route KEY``)."""
+
+    log: bool = attrs.field(default=False, validator=flag)
+    route: str | None = attrs.field(default=None, validator=optional(text))
+
+
+WEBHOOK_EVENTS = ("signal", "update", "noise", "alert")
+
+
+@attrs.frozen
+class WebhookEndpoint:
+    """``[webhooks.endpoints.NAME]``: one URL that receives POSTs (see ``signalos_webhooks``)."""
+
+    url: str = attrs.field(validator=http_url)
+    secret: str | None = attrs.field(default=None, validator=optional(text))
+    secret_env: str | None = attrs.field(default=None, validator=optional(text))  # the secret's variable
+    events: tuple[str, ...] = attrs.field(default=("signal", "update", "alert"), converter=as_tuple,
+                                          validator=texts(empty=False))
+    accepted_only: bool = attrs.field(default=True, validator=flag)
+    providers: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=texts())
+    timeout_s: float = attrs.field(default=5.0, converter=as_float, validator=number(above=0.0))
+    headers: dict[str, str] = attrs.field(factory=dict, validator=header_table)
+
+    def __attrs_post_init__(self) -> None:
+        unknown = [e for e in self.events if e not in WEBHOOK_EVENTS]
+        if unknown:
+            raise ConfigError(f"events: unknown {', '.join(map(repr, unknown))}; known: {', '.join(WEBHOOK_EVENTS)}")
+        if self.secret and self.secret_env:
+            raise ConfigError("secret, secret_env: give one of them")
+
+
+@attrs.frozen
+class WebhooksOptions:
+    """``[webhooks]``: outgoing webhooks. Each endpoint has its own bounded queue and sender
+    thread; a delivery is tried ``max_attempts`` times, waiting ``backoff_s`` doubled after each
+    failure (at most ``backoff_max_s``); at exit the queues get ``drain_s`` to empty."""
+
+    queue_size: int = attrs.field(default=1000, validator=whole(1))
+    max_attempts: int = attrs.field(default=5, validator=whole(1))
+    backoff_s: float = attrs.field(default=0.5, converter=as_float, validator=number(0.0))
+    backoff_max_s: float = attrs.field(default=30.0, converter=as_float, validator=number(0.0))
+    drain_s: float = attrs.field(default=5.0, converter=as_float, validator=number(0.0))
+    endpoints: dict[str, WebhookEndpoint] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_table(cls, table: Any, where: str = "webhooks") -> WebhooksOptions:
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{where}]: expected a table, got {table!r}")
+        endpoints = table.get("endpoints", {})
+        if not isinstance(endpoints, dict):
+            raise ConfigError(f"[{where}.endpoints]: expected a table of named endpoints, got {endpoints!r}")
+        checked = {name: from_table(WebhookEndpoint, t, f"{where}.endpoints.{name}") for name, t in endpoints.items()}
+        return from_table(cls, {k: v for k, v in table.items() if k != "endpoints"}, where, endpoints=checked)
+
+
+SECTIONS: dict[str, Callable[[Any, str], Any]] = {
+    "serve": lambda table, where: from_table(ServeOptions, table, where),
+    "parse": lambda table, where: from_table(ParseCommandOptions, table, where),
+    "webhooks": WebhooksOptions.from_table,
+}
+
+
+def check_sections(sections: dict[str, Any]) -> None:
+    """Check the top-level tables of ``SECTIONS`` present in a configuration (ConfigError names
+    the key), so a typo in ``[serve]`` fails when the host starts, not when the server does."""
+    for name, read in SECTIONS.items():
+        if name in sections:
+            read(sections[name], name)
+
+
+def section_options(config: Any, name: str) -> Any:
+    """The typed options of the section ``[name]`` of a ``Config`` (defaults when it is absent)."""
+    return SECTIONS[name](config.section(name), name)

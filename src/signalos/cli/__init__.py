@@ -20,14 +20,14 @@ def build_app(host_factory=None) -> typer.Typer:
     ``register_commands``: tests pass ``lambda cfg: signalos.testing.make_host(plugin)``.
     """
     from signalos.cli import (ab_cmd, archive_cmd, channel_cmd, common, data_cmd, eval_cmd, models_cmd, monitor_cmd, parse,
-                              plugins_cmd, train_cmd)
+                              plugins_cmd, serve_cmd, train_cmd)
 
     app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=False,
                       help="Trading-signal messages in, validated structured orders out.",
                       context_settings={"obj": common.CliState(host_factory=host_factory)})
     app.callback()(common.root_callback)
     for module in (parse, plugins_cmd, eval_cmd, data_cmd, models_cmd, train_cmd, ab_cmd, monitor_cmd, channel_cmd,
-                   archive_cmd):
+                   serve_cmd, archive_cmd):
         module.register(app)
     host = common.plugin_host_for_commands(host_factory)
     if host is not None:

@@ -13,6 +13,7 @@ import typer
 
 from signalos.cli import common
 from signalos.cli.exitcodes import exit_if_skipped
+from signalos.cli.parse_production import production_parses, report_when_done
 from signalos.errors import InputError
 from signalos.jsonlines import LineError, load_line
 from signalos.models import ChainOutcome, Message, ParseResult
@@ -53,6 +54,12 @@ def parse_command(
                                           help="With --input: processes parsing it (default: every core for a "
                                                "file, 1 for a pipe on stdin). Output order is unchanged; an input "
                                                "under 2,000 lines is parsed in this process."),
+    log: Optional[bool] = typer.Option(None, "--log/--no-log",
+                                       help="Write every parse to the workspace's parse log, for signalos monitor "
+                                            "(default: [parse] log of signalos.toml, else off)."),
+    route: Optional[str] = typer.Option(None, "--route", metavar="KEY",
+                                        help="Route each line through the A/B router by its KEY (user_id, chat_id, "
+                                             "provider or message_id); logged with its experiment and variant."),
 ) -> None:
     """Parse a message into a signal, an update or noise.
 
@@ -68,6 +75,13 @@ def parse_command(
         raise typer.BadParameter("give a TEXT to parse or --input FILE, not both", param_hint="TEXT")
     host = common.make_host()
     pipeline_name = _pipeline_name(host, pipeline, chain, fallback)
+    production = production_parses(host, log=log, route=route,
+                                   pipeline_named=pipeline is not None or chain is not None or fallback is not None)
+    if production is not None:
+        # logged and routed in this process, by the wrapper standing for the host (parse_production)
+        host, workers = production, 1
+        pipeline_name = None if production.router is not None else pipeline_name
+        report_when_done(production)
     if input_path is None:
         outcome = host.parse(Message(text, provider=provider), pipeline=pipeline_name)
         if as_json:
