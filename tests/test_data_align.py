@@ -182,7 +182,10 @@ def test_updates_align_their_symbol_and_prices_and_noise_has_nothing():
 def test_hostile_input_does_not_raise():
     for text in ["", "\x00" * 50, "1" * 5000, "-" * 3000 + "5", "SL" * 2000, "۱" * 1000, "STOP" * 3000,
                  ("GOLD buy 1.5 " * 3000), "\n.1" * 2000, "1-2-3-4-" * 1000]:
-        align_label(text, signal(symbol="EURUSD", direction="buy", entry=[1.0], stop_loss=2.0))
+        got = align_label(text, signal(symbol="EURUSD", direction="buy", entry=[1.0], stop_loss=2.0))
+        # every value looked for is found or named missing; what is found lies in the text
+        assert sorted(got.expected) == sorted([*got.items, *got.missing]) and "symbol" in got.missing
+        assert all(0 <= s < e <= len(text) for spans in got.spans.values() for s, e in spans)
 
 
 def test_align_dataset_fills_spans_and_keeps_existing_ones(tmp_path):

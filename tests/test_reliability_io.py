@@ -224,7 +224,7 @@ def test_add_messages_with_on_error_skips_only_the_row_sqlite_refuses(tmp_path):
     rows = [{"text": f"msg {i}"} for i in range(10)]
     rows[4] = {"text": "bad", "provider": {"a dict": "SQLite cannot bind"}}
     rows[7] = {"text": "bad label", "label": {"kind": "nope"}}
-    with pytest.raises(Exception):
+    with pytest.raises(DatasetError, match="invalid label"):
         ds.add_messages(rows, ds.add_batch("import"))  # without on_error: the chunk is not written
     assert ds.count() == 0
     refused = []
