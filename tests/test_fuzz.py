@@ -99,3 +99,11 @@ def test_output_that_is_not_strict_json_is_a_finding():
     with pytest.raises(FUZZ.NotStrictJSON):
         FUZZ.strict_loads('{"id": NaN}')
     assert FUZZ.strict_loads('{"id": 1.5}') == {"id": 1.5}
+
+
+def test_a_file_that_is_one_json_list_is_counted_by_its_items():
+    # the JSON Lines reader takes a file that is one JSON list as a .json export, one record per
+    # item: "[]" holds no message, and each item is read or named by its index
+    assert FUZZ.run_one("import-jsonl", FUZZ.run_import_jsonl, ([("[]", False)], False)) == 1
+    lines = [('[{"text": "GOLD BUY 2350"}, 5, {"id": 1}]', False)]
+    assert FUZZ.run_one("import-jsonl", FUZZ.run_import_jsonl, (lines, False)) == 3
