@@ -1,0 +1,130 @@
+"""``signalos serve`` as its own process, as the README starts it: the example configuration, the
+examples' clients (curl, Node's fetch), SIGTERM writing every parse, start-up errors as one line."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from serve_support import needs_serve, rows
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "examples" / "serve" / "signalos.toml"
+pytestmark = needs_serve
+
+
+def signalos(*args: str) -> list[str]:
+    return [sys.executable, "-m", "signalos", *args]
+
+
+class Server:
+    """``signalos --config CONFIG serve --port 0 --json`` in a subprocess, its URL read from the
+    first line it prints."""
+
+    def __init__(self, workspace: Path, *args: str, config: Path = EXAMPLE_CONFIG, env: dict | None = None):
+        self.env = {**os.environ, "SIGNALOS_WORKSPACE": str(workspace), **(env or {})}
+        self.proc = subprocess.Popen(signalos("--config", str(config), "serve", "--port", "0", "--json", *args),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"the server did not start: {self.proc.stderr.read()}")
+        self.started = json.loads(line)
+        self.url = self.started["url"]
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, list[dict], str]:
+        self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=120)
+        return self.proc.returncode, [json.loads(x) for x in out.splitlines() if x.strip()], err
+
+
+def test_sigterm_stops_after_writing_every_parse_and_exits_0(tmp_path):
+    import httpx
+
+    server = Server(tmp_path)
+    try:
+        assert server.started["event"] == "started" and server.started["token"] is False
+        with httpx.Client(base_url=server.url) as c:
+            uids = [c.post("/v1/parse", json={"text": f"GOLD BUY {2300 + i} SL 2290 TP 2320"}).json()["parse_uid"]
+                    for i in range(30)]
+            batch = c.post("/v1/parse/batch", json={"messages": [{"text": "EURUSD sell 1.09 sl 1.1 tp 1.08"}] * 20})
+            uids += [a["parse_uid"] for a in batch.json()["results"]]
+    finally:
+        status, lines, err = server.stop()
+    assert status == 0, err
+    assert lines[-1]["event"] == "stopped" and lines[-1]["parse_log"]["flushed"] is True
+    assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)
+    assert rows(tmp_path, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_shell_example_client_parses_through_the_server(tmp_path):
+    server = Server(tmp_path, "--token", "tok-123")
+    try:
+        script = str(ROOT / "examples" / "serve" / "client.sh")
+        denied = subprocess.run(["bash", script, server.url], capture_output=True, text=True, timeout=60)
+        assert denied.returncode != 0 and "401" in denied.stderr + denied.stdout
+        done = subprocess.run(["bash", script, server.url], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "SIGNALOS_SERVE_TOKEN": "tok-123"})
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    assert '"symbol":"XAUUSD"' in done.stdout.replace(" ", "") and '"kind":"update"' in done.stdout.replace(" ", "")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_node_example_client_parses_with_builtin_fetch(tmp_path):
+    server = Server(tmp_path)
+    try:
+        done = subprocess.run(["node", str(ROOT / "examples" / "serve" / "client.mjs"), server.url],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    answers = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [a["id"] for a in answers] == [1, "a", "b", "c"]
+    assert answers[0]["symbol"] == "BTCUSDT" and answers[0]["stop_loss"] == 62900 and answers[0]["accepted"]
+    assert [a["kind"] for a in answers[1:]] == ["signal", "update", "noise"]
+    assert answers[2]["actions"] == ["close_partial"]
+
+
+def test_the_systemd_unit_runs_the_command_the_docs_describe():
+    unit = (ROOT / "examples" / "serve" / "signalos-serve.service").read_text(encoding="utf-8")
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert exec_start.split()[-1] == "serve" and exec_start.split("=", 1)[1].split()[0].endswith("/signalos")
+    assert "KillSignal=SIGTERM" in unit and "[Install]" in unit
+    assert "signalos-serve.service" in (ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+
+
+def test_a_pipeline_that_cannot_start_is_one_line_and_exit_1_before_listening(tmp_path):
+    config = tmp_path / "signalos.toml"
+    config.write_text('[pipelines.default]\nparsers = ["no-such-parser"]\n', encoding="utf-8")
+    done = subprocess.run(signalos("--config", str(config), "serve", "--port", "0"), capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "SIGNALOS_WORKSPACE": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: ") and "no-such-parser" in done.stderr
+    assert "Traceback" not in done.stderr and "listening" not in done.stdout
+
+
+def test_a_wrong_serve_setting_names_the_key(tmp_path):
+    config = tmp_path / "signalos.toml"
+    config.write_text('[serve]\nport = "eighty"\n', encoding="utf-8")
+    done = subprocess.run(signalos("--config", str(config), "serve"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "[serve] port: expected a port number" in done.stderr
+
+
+def test_without_the_serve_extra_the_command_names_it(monkeypatch):
+    import importlib.util
+
+    from signalos.testing import run_cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
+    result = run_cli(["serve"])
+    assert result.exit_code == 1
+    assert "fastapi is not installed: pip install 'signalos[serve]'" in str(result.exception)
