@@ -89,8 +89,8 @@ def untimed(output: str) -> list[dict]:
     return objects
 
 
-# A parser saying which process answered, and which instance of it: a host builds a component
-# once, so one instance per process means one host per process.
+# A parser saying which process answered, and which instance of it (built in which process): a
+# host builds a component once, so one instance per process means one host per process.
 class WhoParser:
     def __init__(self, host, options):
         self.instance = f"{os.getpid()}:{id(self)}"
@@ -98,7 +98,7 @@ class WhoParser:
     def parse(self, message):
         if "boom" in message.text:
             raise RuntimeError("boom in the who parser")
-        return ParseResult(kind="noise", confidence=1.0, warnings=(self.instance,))
+        return ParseResult(kind="noise", confidence=1.0, warnings=(f"{os.getpid()}", self.instance))
 
 
 @hookimpl
@@ -110,17 +110,51 @@ def who_host():
     return make_host(sys.modules[__name__], config={"pipelines": {"default": {"parsers": ["who"]}}})
 
 
+def instances_by_process(output: str) -> dict[str, set[str]]:
+    """For each process that parsed: the parser instances it used."""
+    seen: dict[str, set[str]] = {}
+    for line in output.splitlines():
+        pid, instance = json.loads(line)["warnings"]
+        seen.setdefault(pid, set()).add(instance)
+    return seen
+
+
 def test_each_worker_builds_its_host_once():
     lines = [json.dumps({"text": f"message {i}"}) + "\n" for i in range(400)]
     out = io.StringIO()
+    # a parent host that cannot be inherited: each worker builds its own from the recipe
     parallel.stream_jsonl(who_host(), lines, out, 2, recipe=HostRecipe.of(who_host(), who_host),
-                          chunk=10, min_lines=0)
-    instances = Counter(json.loads(line)["warnings"][0] for line in out.getvalue().splitlines())
-    pids = {instance.split(":")[0] for instance in instances}
-    assert str(os.getpid()) not in pids  # the workers parsed, not this process
-    # 40 chunks, one parser instance (one host) per worker process
-    assert len(instances) == len(pids) and 1 <= len(pids) <= 2
-    assert sum(instances.values()) == 400
+                          chunk=10, min_lines=0, inherit=False)
+    seen = instances_by_process(out.getvalue())
+    assert str(os.getpid()) not in seen and 1 <= len(seen) <= 2  # the workers parsed, not this process
+    for pid, instances in seen.items():  # 40 chunks, one parser instance per worker, built there
+        assert len(instances) == 1 and next(iter(instances)).startswith(f"{pid}:")
+
+
+def test_forked_workers_keep_the_parents_started_host():
+    parent = who_host()
+    parent.chain()  # started, as the CLI's host is before the input is read
+    out = io.StringIO()
+    parallel.stream_jsonl(parent, [json.dumps({"text": f"m {i}"}) + "\n" for i in range(200)], out, 2,
+                          recipe=HostRecipe.of(parent, who_host), chunk=10, min_lines=0)
+    seen = instances_by_process(out.getvalue())
+    assert str(os.getpid()) not in seen
+    # every worker used its copy of the parent's parser: built once, in this process
+    assert {i for instances in seen.values() for i in instances} == {parent.parser("who").instance}
+
+
+def test_no_forked_worker_shares_the_parents_database_connection(tmp_path):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "signalos.db").close()
+    host = who_host()
+    watcher = host._alias_watcher(tmp_path)  # what a parser following a model alias reads
+    watcher.version("who", "production", fresh=True)
+    assert watcher._conn is not None
+    with WorkerPool(HostRecipe.of(host, who_host), 2, inherit=host) as pool:
+        assert pool.inherited and watcher._conn is None  # closed before the fork
+    watcher.version("who", "production", fresh=True)
+    assert watcher._conn is not None  # and opened again by the parent when it needs it
 
 
 @pytest.mark.parser_errors

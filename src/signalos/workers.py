@@ -15,6 +15,7 @@ they are spawned and the recipe must pickle (``Host(config)`` does; a test's lam
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import signal
 import sys
@@ -79,14 +80,21 @@ _worker_errors: list[RecordedError] = []
 _worker_barrier: Any = None
 
 
-def _start_worker(recipe: HostRecipe, barrier: Any) -> None:
+def _start_worker(recipe: HostRecipe, barrier: Any, inherited: Host | None = None) -> None:
     global _worker_host, _worker_start_error, _worker_barrier
     _worker_barrier = barrier
     # Ctrl-C goes to the whole process group: the parent stops the pool, the workers must not
     # each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if "torch" in sys.modules:
+        # A forked child that runs torch on the OpenMP threads its parent started hangs; one
+        # thread a worker avoids them (torch's DataLoader workers do the same), and N processes
+        # of one thread each are what --workers asks for anyway.
+        sys.modules["torch"].set_num_threads(1)
     try:
-        host = recipe.build()
+        # A forked worker may keep the parent's started host: its own copy, written to by no one
+        # else, and no second build of every parser (a few tenths of a second each).
+        host = inherited if inherited is not None else recipe.build()
         host.error_listeners[:] = [_worker_errors.append]
         _worker_host = host
     except BaseException as exc:  # reported by the parent through _ready, naming the cause
@@ -142,6 +150,15 @@ def report_errors(host: Host, errors: Iterable[RecordedError]) -> None:
         host.record_error(recorded.component, recorded.plugin, replayed, recorded.traceback, stage=recorded.stage)
 
 
+def _before_fork(host: Host) -> None:
+    """Close what a forked copy of ``host`` must not share: the workspace database connections
+    of its alias watchers (every parser follows its model's alias). SQLite forbids using a
+    connection in a child of the process that opened it; closed here, each process (the parent
+    too) opens its own on its next check."""
+    for watcher in getattr(host, "_alias_watchers", {}).values():  # the host's only connections
+        watcher.close()
+
+
 def _context():
     import multiprocessing
     import threading
@@ -164,27 +181,42 @@ class WorkerPool:
 
     Entering starts every worker and waits until each has built its host and started
     ``pipelines``; a worker that cannot is a SignalosError naming the cause. Leaving stops them.
+    With ``inherit`` (the parent's started host), forked workers keep their copy of it instead
+    of building one (``inherited`` then says so); workers started otherwise build from ``recipe``.
     """
 
     def __init__(self, recipe: HostRecipe, workers: int, *, pipelines: Sequence[str | None] = (None,),
-                 in_flight: int | None = None):
+                 in_flight: int | None = None, inherit: Host | None = None):
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.recipe = recipe
+        self.inherit = inherit
         self.workers = workers
         self.pipelines = tuple(pipelines)
         # Two chunks a worker: one being answered, one waiting, so no worker idles while the
         # parent writes; more would only hold more memory.
         self.in_flight = in_flight or 2 * workers
         self._executor: Any = None
+        self.inherited = False
 
     def __enter__(self) -> WorkerPool:
         from concurrent.futures import ProcessPoolExecutor
 
         context = _context()
+        # The parent's host goes to forked workers as it is, never pickled.
+        inherited = self.inherit if context.get_start_method() == "fork" else None
+        if inherited is not None:
+            _before_fork(inherited)
+        self.inherited = inherited is not None
         self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                              initializer=_start_worker,
-                                             initargs=(self.recipe, context.Barrier(self.workers)))
+                                             initargs=(self.recipe, context.Barrier(self.workers), inherited))
+        forking = context.get_start_method() == "fork"
+        if forking:
+            # Everything the parent holds so far goes to the permanent generation: a worker's
+            # garbage collector then never walks the inherited heap, which would copy its pages
+            # into every worker (the gc.freeze() recipe of the gc module's documentation).
+            gc.freeze()
         try:
             # One _ready per worker: the first submit starts every worker, and the barrier in
             # _ready makes each worker answer exactly one of them.
@@ -193,6 +225,9 @@ class WorkerPool:
         except BaseException as exc:
             self.__exit__(None, None, None)
             raise SignalosError(f"the worker processes could not start: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if forking:
+                gc.unfreeze()  # in the parent; the workers, forked by now, keep theirs frozen
         if problems:
             self.__exit__(None, None, None)
             raise SignalosError(f"a worker process could not start: {sorted(problems)[0]}")
@@ -250,7 +285,7 @@ def parse_messages_parallel(host: Host, pipeline: str, messages: Iterable[Messag
     outcomes chunk by chunk, in order (no ``parse_completed`` events, as for ``Chain.parse_many``).
     ``recipe`` builds the workers' hosts (default: ``Host(host.config)``)."""
     recipe = recipe or HostRecipe.of(host)
-    with WorkerPool(recipe, workers, pipelines=(pipeline,)) as pool:
+    with WorkerPool(recipe, workers, pipelines=(pipeline,), inherit=host) as pool:
         jobs = ((pipeline, block, batch) for block in blocks(messages, chunk))
         for outcomes, errors in pool.imap(_parse_messages, jobs):
             report_errors(host, errors)

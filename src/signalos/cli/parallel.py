@@ -86,11 +86,13 @@ def _jsonl_chunk(first_line: int, lines: list[str], options: dict[str, Any]) -> 
 
 
 def stream_jsonl(host: Any, lines: Iterable[str], out: IO[str], workers: int, *, recipe: HostRecipe | None = None,
-                 chunk: int = CHUNK_LINES, min_lines: int | None = None, **options: Any) -> Counter:
+                 chunk: int = CHUNK_LINES, min_lines: int | None = None, inherit: bool = True,
+                 **options: Any) -> Counter:
     """``parse.stream_jsonl`` on ``workers`` processes, with the same output, warnings and counts.
     ``options`` (pipeline, provider, attempts, batch) go to each worker's ``parse.stream_jsonl``
     and must pickle. An input of at most ``min_lines`` lines (default ``MIN_LINES``) is parsed
-    here, by ``host``."""
+    here, by ``host``. Forked workers keep a copy of ``host`` instead of building their own
+    (``inherit=False``: never; see ``signalos.workers.WorkerPool``)."""
     from signalos.cli import parse
 
     min_lines = MIN_LINES if min_lines is None else min_lines
@@ -99,7 +101,8 @@ def stream_jsonl(host: Any, lines: Iterable[str], out: IO[str], workers: int, *,
     if workers <= 1 or len(head) <= min_lines:
         return parse.stream_jsonl(host, itertools.chain(head, it), out, **options)
     counts: Counter = Counter()
-    pool = WorkerPool(recipe or recipe_for(host), workers, pipelines=(options.get("pipeline"),))
+    pool = WorkerPool(recipe or recipe_for(host), workers, pipelines=(options.get("pipeline"),),
+                      inherit=host if inherit else None)
     with pool:
         jobs = ((first, block, options) for first, block in chunks(itertools.chain(head, it), chunk))
         del head  # the chunks hold these lines now
@@ -139,7 +142,7 @@ def _parsed_rows(host, lines, workers, provider, pipeline, recipe, chunk, min_li
     if workers <= 1 or len(head) <= min_lines:
         yield from parse.parsed_rows(host, itertools.chain(head, it), provider, pipeline)
         return
-    with WorkerPool(recipe or recipe_for(host), workers, pipelines=(pipeline,)) as pool:
+    with WorkerPool(recipe or recipe_for(host), workers, pipelines=(pipeline,), inherit=host) as pool:
         jobs = ((first, block, provider, pipeline) for first, block in chunks(itertools.chain(head, it), chunk))
         del head
         for rows, errors in pool.imap(_rows_chunk, jobs):
