@@ -6,12 +6,11 @@ Registered even without spaCy installed; using it then fails with
 from __future__ import annotations
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 
 NAME = "spacy-ner"
 
 
 @hookimpl
 def register_parsers(register, host):
-    from signalos_spacy.parser import SpacyParser
-
-    register(NAME, SpacyParser)
+    register(NAME, lazy_factory("signalos_spacy.parser", "SpacyParser"))  # imported when first built

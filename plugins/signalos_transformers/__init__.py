@@ -7,12 +7,11 @@ Registered even without torch/transformers installed; using them then fails with
 from __future__ import annotations
 
 from signalos.hookspecs import hookimpl
+from signalos.plugins import lazy_factory
 
 
 @hookimpl
 def register_parsers(register, host):
-    from signalos_transformers.encoder import EncoderParser
-    from signalos_transformers.llm import LlmParser
-
-    register("transformer", EncoderParser)
-    register("llm", LlmParser)
+    # imported when first built: every command loads this plugin, few use these parsers
+    register("transformer", lazy_factory("signalos_transformers.encoder", "EncoderParser"))
+    register("llm", lazy_factory("signalos_transformers.llm", "LlmParser"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -115,6 +114,8 @@ def eval_command(
 def _client(scheduler: str | None, workers: int | None):
     """A Dask client: of the scheduler at ``scheduler``, or of a cluster of ``workers`` local
     processes (one thread each: the regex chain holds the GIL) made for this command."""
+    import logging
+
     from distributed import Client, LocalCluster
 
     from signalos.workers import default_workers
