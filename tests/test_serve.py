@@ -265,3 +265,34 @@ def test_metrics_count_the_errors_the_host_contained(tmp_path):
         assert answer.status_code == 200 and answer.json()["parser"] == "toy"  # the chain went on
         text = c.get("/metrics").text
     assert metric(text, "signalos_errors_total", stage="parse", component="broken") == 1
+
+
+def test_rules_parse_on_the_event_loop_and_a_slow_parser_in_a_worker_thread(tmp_path):
+    import threading
+    import time
+
+    seen: dict[str, list[str]] = {"fast": [], "slow": []}
+
+    def fast(message):
+        seen["fast"].append(threading.current_thread().name)
+        return None
+
+    def slow(message):  # 20 ms of CPU, as a model takes
+        seen["slow"].append(threading.current_thread().name)
+        end = time.thread_time() + 0.02
+        while time.thread_time() < end:
+            pass
+        return None
+
+    config = {"workspace": str(tmp_path), "pipelines": {"default": {"parsers": ["fast"]},
+                                                        "slow": {"parsers": ["slow"]}}}
+    host = make_host(parser_plugin("fast", fast), parser_plugin("slow", slow), config=config)
+    with serve(host) as r, client(r) as c:
+        for _ in range(5):
+            c.post("/v1/parse", json={"text": "a"})
+            c.post("/v1/parse", json={"text": "a", "pipeline": "slow"})
+        ready = c.get("/readyz").json()
+    assert seen["fast"][0] != "signalos-serve"  # not measured yet: a worker thread
+    assert seen["fast"][1:] == ["signalos-serve"] * 4  # measured cheap: on the server's event loop
+    assert "signalos-serve" not in seen["slow"]
+    assert ready["parse_ms"]["slow"] >= 1.0 > ready["parse_ms"]["auto"]

@@ -345,7 +345,11 @@ class ServeOptions:
     max_body_bytes: int = attrs.field(default=1_048_576, validator=whole(64))
     max_batch: int = attrs.field(default=1000, validator=whole(1))
     log: bool = attrs.field(default=True, validator=flag)
-    threads: int = attrs.field(default=8, validator=whole(1))
+    # parsing threads for slow pipelines; 0 parses everything on the event loop
+    threads: int = attrs.field(default=8, validator=whole(0))
+    # a pipeline whose parses average under this many ms is parsed on the event loop (a thread hop
+    # costs more than a rules parse); slower ones (a model) in the threads; 0: always in the threads
+    inline_ms: float = attrs.field(default=1.0, converter=as_float, validator=number(0.0))
     preload: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=texts())
     access_log: bool = attrs.field(default=False, validator=flag)
     shutdown_timeout_s: float = attrs.field(default=30.0, converter=as_float, validator=number(0.0))

@@ -30,8 +30,9 @@ def serve_command(
     max_batch: Optional[int] = typer.Option(None, "--max-batch", metavar="N",
                                             help="Most messages in one batch request (default 1000)."),
     threads: Optional[int] = typer.Option(None, "--threads", metavar="N",
-                                          help="Parsing threads (default 8); 0 parses on the event loop, "
-                                               "fastest for rules-only pipelines."),
+                                          help="Threads parsing for slow pipelines (default 8; a pipeline "
+                                               "averaging under [serve] inline_ms is parsed on the event loop); "
+                                               "0 parses everything on the event loop."),
     log: Optional[bool] = typer.Option(None, "--log/--no-log",
                                        help="Write every parse to the workspace's parse log (default: on)."),
     access_log: Optional[bool] = typer.Option(None, "--access-log/--no-access-log",

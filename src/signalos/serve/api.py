@@ -356,10 +356,11 @@ def create_app(service: Service) -> FastAPI:
     threads = service.settings.threads
     limiter = anyio.CapacityLimiter(threads) if threads else None
 
-    async def run(fn, *args, **kw):
-        # Parsing is CPU work: in a worker thread the event loop keeps answering /healthz and
-        # /metrics while a slow parser (a language model) works. threads = 0 parses on the loop.
-        if limiter is None:
+    async def run(inline: bool, fn, *args, **kw):
+        # A rules parse costs less than handing it to a thread and back, so it runs on the event
+        # loop; a slow parser (a model) runs in a worker thread, so that the loop keeps answering
+        # /healthz and /metrics meanwhile (see Service.inline).
+        if inline or limiter is None:
             return fn(*args, **kw)
         return await anyio.to_thread.run_sync(lambda: fn(*args, **kw), limiter=limiter)
 
@@ -371,7 +372,8 @@ def create_app(service: Service) -> FastAPI:
         """Parse one message. With ``user_id``, ``chat_id`` or ``provider`` and no ``pipeline``, a
         running A/B experiment picks the variant; every parse goes to the parse log."""
         fields = body.model_dump(exclude={"pipeline", "attempts"})
-        return await run(service.parse, fields, pipeline=body.pipeline, attempts=body.attempts)
+        return await run(service.inline(body.pipeline), service.parse, fields, pipeline=body.pipeline,
+                         attempts=body.attempts)
 
     @hot.post("/v1/parse/batch", response_model=BatchResponse, responses=ERRORS, tags=["parse"],
               summary="Parse many messages")
@@ -379,7 +381,8 @@ def create_app(service: Service) -> FastAPI:
         """Parse many messages in one request, answered in order (each carries its ``id``)."""
         start = time.perf_counter()
         items = [m.model_dump() for m in body.messages]
-        results = await run(service.parse_batch, items, pipeline=body.pipeline, attempts=body.attempts)
+        # a batch is long work whatever the parser: always in a thread (threads = 0: on the loop)
+        results = await run(False, service.parse_batch, items, pipeline=body.pipeline, attempts=body.attempts)
         return {"results": results, "count": len(results), "elapsed_ms": round((time.perf_counter() - start) * 1e3, 3)}
 
     app.include_router(hot)  # each route keeps its class

@@ -87,6 +87,9 @@ class Service:
         self.closing = False
         self.started_at = time.time()
         self.summary: dict[str, Any] = {}  # what close() wrote, once the server has stopped
+        # moving average of a parse's CPU milliseconds, by what a request names: a pipeline, or
+        # "auto" (the default, a provider's, an experiment's); see ``inline``
+        self._latency: dict[str, float] = {}
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         host.error_listeners.append(self.metrics.record_error)
@@ -157,6 +160,7 @@ class Service:
         ready = self.started and not self.closing and log_alive
         detail = {"ready": ready, "started": self.started, "closing": self.closing,
                   "pipelines": sorted(self.host._chains), "default_pipeline": self.host.config.pipeline().name,
+                  "parse_ms": {k: round(v, 3) for k, v in self._latency.items()},
                   "parse_log": None if self.log is None else {"alive": log_alive, "queued": self.queue_depth()},
                   "experiments": [e.name for e in self.router.experiments()] if self.router is not None else []}
         return ready, detail
@@ -166,6 +170,23 @@ class Service:
         return len(pending) if pending is not None else 0
 
     # parsing ---------------------------------------------------------------------------------
+    def inline(self, pipeline: str | None) -> bool:
+        """Whether a request for ``pipeline`` (None: the default) should be parsed on the event
+        loop: its parses have averaged under ``inline_ms`` of CPU. A pipeline not yet measured is
+        not, so a slow one (a language model, a model still to load) never blocks the loop long."""
+        if not self.settings.threads:
+            return True
+        average = self._latency.get(pipeline or "auto")
+        return average is not None and average < self.settings.inline_ms
+
+    def _measured(self, key: str, started: float) -> None:
+        # The parse's CPU time in this thread, not the wall clock: on a busy machine a rules
+        # parse may wait milliseconds for a core, which says nothing of what it costs.
+        ms = (time.thread_time() - started) * 1000.0
+        previous = self._latency.get(key)
+        # a slow parse weighs in at once (a model), a single odd one fades (a hostile text)
+        self._latency[key] = ms if previous is None else previous + (0.3 if ms > previous else 0.02) * (ms - previous)
+
     def _pipeline(self, name: str | None) -> str | None:
         if name is None:
             return None
@@ -187,12 +208,15 @@ class Service:
         """One message (``fields``: ``text`` and the optional message keys, ``id``) as the
         response object: the result, its ``parse_uid``, pipeline and, when routed, experiment
         and variant."""
+        key, started = pipeline or "auto", time.thread_time()
         pipeline = self._pipeline(pipeline)
         message = _message(fields)
         if self._routes(message, pipeline):
             routed = self.router.parse(message)
+            self._measured(key, started)
             return self._answer(fields, routed.outcome, routed.parse_uid, attempts, routed.experiment, routed.variant)
         outcome = self.host.parse(message, pipeline=pipeline)
+        self._measured(key, started)
         uid = self.log.log_parse(message, outcome) if self.log is not None and self.settings.log else None
         return self._answer(fields, outcome, uid, attempts)
 
