@@ -186,6 +186,23 @@ def test_in_flight_chunks_are_bounded():
     assert taken == 60
 
 
+def test_spawned_workers_build_their_host_from_the_recipe():
+    """Where fork is not used (macOS, Windows) a worker starts afresh and builds from the recipe."""
+    host = regex_host()
+    host.use_pipeline("strict", ["regex"], 0.99)
+    with WorkerPool(HostRecipe.of(host, regex_host), 2, pipelines=("strict",), inherit=host,
+                    start_method="spawn") as pool:
+        assert not pool.inherited
+        answers = list(pool.imap(_parse_in_worker, [(text, "strict") for text in TEXTS]))
+    assert answers == [host.parse(text, pipeline="strict").result for text in TEXTS]
+
+
+def _parse_in_worker(text, pipeline):
+    from signalos.workers import worker_host
+
+    return worker_host().parse(text, pipeline=pipeline).result
+
+
 def _broken_host():
     raise RuntimeError("no such model on this machine")
 

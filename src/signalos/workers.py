@@ -159,20 +159,20 @@ def _before_fork(host: Host) -> None:
         watcher.close()
 
 
-def _context():
+def _context(start_method: str | None = None):
     import multiprocessing
-    import threading
 
-    # fork: a worker starts with every module the parent imported, in milliseconds, and the
-    # recipe is inherited rather than pickled. Only from a process running no other thread,
-    # though: a lock another thread holds at the fork (a progress bar's refresher writing to
-    # stderr) stays locked forever in the child. Then forkserver, which forks from a clean
-    # process and needs a recipe that pickles.
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if start_method is not None:
+        return multiprocessing.get_context(start_method)
+
+    # Linux: fork. A worker starts with every module the parent imported, in milliseconds, keeps
+    # the parent's started host, and nothing is pickled. A lock another thread of the parent
+    # holds at the fork stays locked in the child; the only threads a command runs (a progress
+    # bar's refresher, a Dask client's event loop) hold the console's and their own, which a
+    # worker never takes. Elsewhere the platform's default (spawn: fork is unsafe on macOS),
+    # where the recipe must pickle.
+    if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context()
 
 
@@ -186,11 +186,12 @@ class WorkerPool:
     """
 
     def __init__(self, recipe: HostRecipe, workers: int, *, pipelines: Sequence[str | None] = (None,),
-                 in_flight: int | None = None, inherit: Host | None = None):
+                 in_flight: int | None = None, inherit: Host | None = None, start_method: str | None = None):
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.recipe = recipe
         self.inherit = inherit
+        self.start_method = start_method  # None: fork on Linux, else the platform's default
         self.workers = workers
         self.pipelines = tuple(pipelines)
         # Two chunks a worker: one being answered, one waiting, so no worker idles while the
@@ -202,7 +203,7 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         from concurrent.futures import ProcessPoolExecutor
 
-        context = _context()
+        context = _context(self.start_method)
         # The parent's host goes to forked workers as it is, never pickled.
         inherited = self.inherit if context.get_start_method() == "fork" else None
         if inherited is not None:
@@ -305,5 +306,5 @@ def blocks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def describe_start_method() -> str:
-    """How workers start here (for benchmarks and docs): ``fork`` or the platform's default."""
-    return _context().get_start_method() + ("" if sys.platform.startswith("linux") else f" ({sys.platform})")
+    """How workers start here: ``fork`` on Linux, else the platform's default."""
+    return _context().get_start_method()
