@@ -53,3 +53,11 @@ def metric(text: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     raise AssertionError(f"no sample {name} {labels}")
+
+
+def total(text: str, name: str) -> float:
+    """The sum of every sample ``name`` of the Prometheus text ``text``, whatever its labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == name)

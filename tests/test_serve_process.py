@@ -128,3 +128,29 @@ def test_without_the_serve_extra_the_command_names_it(monkeypatch):
     result = run_cli(["serve"])
     assert result.exit_code == 1
     assert "fastapi is not installed: pip install 'signalos[serve]'" in str(result.exception)
+
+
+def test_several_workers_share_the_port_sum_their_metrics_and_write_every_parse(tmp_path):
+    import httpx
+
+    from serve_support import total
+
+    server = Server(tmp_path, "--workers", "2")
+    try:
+        assert server.started["workers"] == 2
+        uids: list[str] = []
+        # a fresh connection per request, until both workers have parsed (a parse_uid starts
+        # with its process's prefix); the kernel hands each connection to one of them
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=server.url, timeout=60, limits=fresh) as c:
+            while len(uids) < 200 and (len(uids) < 30 or len({u[:16] for u in uids}) < 2):
+                uids.append(c.post("/v1/parse", json={"text": "GOLD BUY 2300 SL 2290 TP 2320"}).json()["parse_uid"])
+            scrapes = [c.get("/metrics").text for _ in range(10)]
+    finally:
+        status, lines, err = server.stop()
+    assert status == 0, err
+    assert len({u[:16] for u in uids}) == 2, "one worker answered every connection"
+    # whichever worker answers the scrape, the counters are those of both
+    assert {total(t, "signalos_parses_total") for t in scrapes} == {len(uids)}
+    assert [x["event"] for x in lines].count("worker_stopped") == 2 and lines[-1]["event"] == "stopped"
+    assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)

@@ -344,6 +344,7 @@ class ServeOptions:
     token: str | None = attrs.field(default=None, validator=optional(text))
     max_body_bytes: int = attrs.field(default=1_048_576, validator=whole(64))
     max_batch: int = attrs.field(default=1000, validator=whole(1))
+    workers: int = attrs.field(default=1, validator=whole(1))  # processes, each parsing on its own core
     log: bool = attrs.field(default=True, validator=flag)
     # parsing threads for slow pipelines; 0 parses everything on the event loop
     threads: int = attrs.field(default=8, validator=whole(0))

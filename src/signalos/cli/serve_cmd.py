@@ -33,6 +33,9 @@ def serve_command(
                                           help="Threads parsing for slow pipelines (default 8; a pipeline "
                                                "averaging under [serve] inline_ms is parsed on the event loop); "
                                                "0 parses everything on the event loop."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", metavar="N",
+                                          help="Processes serving the port (default 1): Python parses on one core "
+                                               "per process."),
     log: Optional[bool] = typer.Option(None, "--log/--no-log",
                                        help="Write every parse to the workspace's parse log (default: on)."),
     access_log: Optional[bool] = typer.Option(None, "--access-log/--no-access-log",
@@ -56,12 +59,12 @@ def serve_command(
     host_obj = common.make_host()
     settings = ServeSettings.resolve(host_obj.config, host=host, port=port, pipeline=pipeline, token=token,
                                      max_body_bytes=max_body, max_batch=max_batch, threads=threads, log=log,
-                                     access_log=access_log)
+                                     access_log=access_log, workers=workers)
     service = Service(host_obj, settings)
     service.start()  # a model that cannot load fails here, before the port is taken
 
     def started(url: str) -> None:
-        info = {"event": "started", "url": url, "pid": os.getpid(), "docs": f"{url}/docs",
+        info = {"event": "started", "url": url, "pid": os.getpid(), "workers": settings.workers, "docs": f"{url}/docs",
                 "default_pipeline": host_obj.config.pipeline().name,
                 "parse_log": str(service.log.db_path) if service.log is not None else None,
                 "token": bool(settings.token), "experiments": _experiments(service)}
@@ -72,6 +75,18 @@ def serve_command(
                        f"parse log {info['parse_log'] or 'off'}; token {'on' if settings.token else 'off'})")
             typer.echo("Stop with Ctrl-C or SIGTERM: requests in flight finish and the parse log is written.")
 
+    if settings.workers > 1:
+        from signalos.serve.runner import run_workers
+
+        service.close()  # it has shown that everything starts; each worker starts its own
+        state = common._current_context().find_object(common.CliState)
+        summary = run_workers(settings, state.config if state else None, settings.workers, on_started=started,
+                              report_json=as_json)
+        if as_json:
+            _line({"event": "stopped", **summary})
+        else:
+            typer.echo(f"signalos serve: stopped {settings.workers} workers")
+        return
     summary = run(service, on_started=started)
     log_stats = summary.get("parse_log") or {}
     if as_json:

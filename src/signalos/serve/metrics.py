@@ -8,6 +8,7 @@ version each started learned parser serves, webhook deliveries, running experime
 """
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
@@ -45,8 +46,14 @@ class Metrics:
         self.errors = Counter("signalos_errors", "Errors the host contained (a parser that raised, a moved "
                               "alias that failed to load, an event handler), by stage and component",
                               ["stage", "component"], registry=r)
-        r.register(_StateCollector(service))
-        ProcessCollector(registry=r)  # CPU seconds, memory, open files of this process
+        self._state = _StateCollector(service)
+        # Several worker processes (signalos serve --workers N): their counters and histograms
+        # are written to files in PROMETHEUS_MULTIPROC_DIR and summed at each scrape; the state
+        # read at scrape time is the answering worker's.
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        if not self.multiprocess:
+            r.register(self._state)
+            ProcessCollector(registry=r)  # CPU seconds, memory, open files of this process
         self._parse_children: dict[tuple, Any] = {}
         self._request_children: dict[tuple, tuple[Any, Any]] = {}
 
@@ -75,7 +82,14 @@ class Metrics:
         self.errors.labels(recorded.stage, recorded.component).inc()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(self._state)
+        return generate_latest(registry)
 
 
 class _StateCollector:

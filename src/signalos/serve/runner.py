@@ -123,3 +123,123 @@ def start_in_thread(service: Service, *, host: str = "127.0.0.1", port: int = 0,
             raise SignalosError(f"the server did not start on {host}:{port}")
         time.sleep(0.01)
     return Running(server, thread, urls[0], service)
+
+
+# several processes ------------------------------------------------------------------------------
+
+def run_workers(settings: Any, config_path: str | None, workers: int, *, on_started: Callable[[str], None] | None = None,
+                report_json: bool = False) -> dict[str, Any]:
+    """Serve from ``workers`` processes sharing one listening socket (Python parses on one core per
+    process). Each worker builds its own host from ``config_path`` and its own service (parse-log
+    writer, router, metrics); ``/metrics`` sums the counters and histograms of every worker
+    (prometheus-client's multiprocess mode). On SIGTERM or Ctrl-C each worker shuts down
+    gracefully, as one server does; a worker that dies is replaced. With ``report_json`` each
+    worker prints a JSON line (``"event": "worker_stopped"``) once it has closed its service."""
+    import multiprocessing
+    import os
+    import shutil
+    import tempfile
+
+    require()
+    metrics_dir = tempfile.mkdtemp(prefix="signalos-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # inherited by the workers
+    sock = _listen(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no thread of ours is forked
+    spec = {"config": config_path, "options": _options_dict(settings.options), "json": report_json}
+
+    def spawn() -> Any:
+        ready = context.Event()
+        process = context.Process(target=_worker_main, args=(sock, spec, ready), name="signalos-serve-worker")
+        process.start()
+        process.ready = ready
+        return process
+
+    processes = [spawn() for _ in range(workers)]
+    for process in processes:  # "started" means every worker answers
+        while not process.ready.wait(0.1):
+            if not process.is_alive():
+                for other in processes:
+                    other.kill()
+                sock.close()
+                raise SignalosError(f"a worker could not start (exit status {process.exitcode}); its error is above")
+    if on_started is not None:
+        on_started(f"http://{_url_host(host)}:{port}")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    replaced = 0
+    try:
+        while not stop.wait(0.5):
+            for i, process in enumerate(processes):
+                if not process.is_alive():
+                    if process.exitcode == _STARTUP_FAILURE:
+                        raise SignalosError("a worker could not start; its error is above")
+                    replaced += 1
+                    processes[i] = spawn()  # a crash of one worker must not take the service down
+    finally:
+        for process in processes:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.join(settings.shutdown_timeout_s + 60)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return {"workers": workers, "replaced": replaced, "exit_codes": [p.exitcode for p in processes]}
+
+
+_STARTUP_FAILURE = 3
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SignalosError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _options_dict(options: Any) -> dict[str, Any]:
+    import attrs
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in attrs.asdict(options).items()}
+
+
+def _worker_main(sock: socket.socket, spec: dict[str, Any], ready: Any) -> None:
+    """One worker process: its own host and service, serving the shared socket until SIGTERM."""
+    import sys
+
+    import uvicorn
+
+    from signalos.errors import SignalosError as Error
+    from signalos.host import Host
+    from signalos.options import ServeOptions
+    from signalos.serve.api import create_app
+    from signalos.serve.service import ServeSettings
+
+    try:
+        service = Service(Host(spec["config"]), ServeSettings(ServeOptions(**spec["options"])))
+        service.start()
+    except Error as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        sys.exit(_STARTUP_FAILURE)
+    settings = service.settings
+    config = uvicorn.Config(create_app(service), lifespan="on", log_level="warning", access_log=settings.access_log,
+                            server_header=False, timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s))
+    with _signals_end_the_server():
+        _server(config, lambda url: ready.set()).run(sockets=[sock])
+    if spec.get("json"):
+        import json
+        import os
+
+        sys.stdout.write(json.dumps({"event": "worker_stopped", "pid": os.getpid(), **service.summary}, default=str) + "\n")
+        sys.stdout.flush()
