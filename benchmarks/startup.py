@@ -29,7 +29,7 @@ from benchmarks._util import busy_note, emit, machine
 
 TARGET_S = 0.5
 MESSAGE = "GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360"
-HEAVY = ("numpy", "scipy", "sqlite_utils", "sqlite3", "torch", "transformers", "spacy", "datasketch", "pandas",
+HEAVY = ("numpy", "scipy", "sqlite_utils", "torch", "transformers", "spacy", "datasketch", "pandas",
          "pyarrow", "dask", "distributed", "fastapi", "uvicorn", "starlette", "multiprocessing",
          "concurrent.futures")
 

@@ -9,7 +9,8 @@ distributed). An archive is a directory (or glob, or list) of files, one partiti
   destination, line for line what ``signalos parse --input FILE --json`` writes.
 - Parquet (``*.parquet``), one message a row, read with ``dask.dataframe.read_parquet``; each
   partition goes through the worker's host and comes out as a Parquet partition with the input's
-  columns (less the text) and the answer's (nested values as JSON text).
+  columns (less the text) and the answer's (nested values as JSON text): see
+  :mod:`signalos.dask_parquet`.
 
 Every worker process builds its host once, the first time a task needs it, from a
 :class:`signalos.workers.HostRecipe` sent with the tasks (the client's configuration and
@@ -29,7 +30,6 @@ knows: ``s3://``, ``gs://``, with its package installed).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import threading
@@ -53,14 +53,6 @@ FORMATS = ("jsonl", "parquet")
 def require_dask() -> None:
     """Raise MissingDependencyError naming the extra when dask or distributed is missing."""
     for module in ("dask", "dask.bag", "distributed"):
-        try:
-            __import__(module)
-        except ImportError:
-            raise MissingDependencyError(module.split(".")[0], "dask") from None
-
-
-def require_parquet() -> None:
-    for module in ("pyarrow", "pandas", "dask.dataframe"):
         try:
             __import__(module)
         except ImportError:
@@ -122,7 +114,7 @@ def parse_jsonl_file(source: str, dest: str, recipe: HostRecipe, token: str,
     bad: list[str] = []
     try:
         with _open(source, "r") as lines, _open(dest, "w") as out:
-            counts = stream_jsonl(host, lines, _Unflushed(out), warn=_keep_first(bad), **options)
+            counts = stream_jsonl(host, lines, _Unflushed(out), warn=_keep_first(bad), **options)  # type: ignore[arg-type]
     finally:
         errors = _errors_of_task()
         _task.errors = None
@@ -163,7 +155,7 @@ def evaluate_jsonl_file(source: str, dest: str, recipe: HostRecipe, token: str, 
     n_problems = skipped = 0
     try:
         with _open(source, "r") as lines, _open(dest, "w") as out:
-            rows = []
+            rows: list[Any] = []
             for line_no, raw in enumerate(lines, 1):
                 if not raw.strip():
                     continue
@@ -208,79 +200,6 @@ def _score_key(score: Any) -> tuple:
     # distinct ones, so a partition sends back counts, not rows.
     return (score.kind, score.pred_kind, score.kind_ok, score.exact,
             tuple(sorted(score.fields.items())), tuple(sorted(score.optional.items())))
-
-
-# Parquet ---------------------------------------------------------------------------------------
-
-# The answer's columns in a Parquet partition; nested values (spans, actions) are JSON text.
-RESULT_COLUMNS = ("kind", "symbol", "direction", "order_type", "entry", "stop_loss", "take_profits", "leverage",
-                  "stop_loss_pips", "take_profit_pips", "actions", "parser", "confidence", "accepted", "spans",
-                  "warnings", "error")
-_JSON_COLUMNS = ("actions", "spans")
-
-
-def _result_schema() -> dict[str, Any]:
-    import pyarrow as pa
-
-    floats = pa.list_(pa.float64())
-    types = {"entry": floats, "take_profits": floats, "take_profit_pips": floats, "stop_loss": pa.float64(),
-             "leverage": pa.float64(), "stop_loss_pips": pa.float64(), "confidence": pa.float64(),
-             "accepted": pa.bool_(), "warnings": pa.list_(pa.string())}
-    return {c: types.get(c, pa.string()) for c in RESULT_COLUMNS}
-
-
-def _output_schema(source: Any, text_column: str) -> Any:
-    """The Arrow schema of every output partition, given in full: the input's columns less the
-    text, then the answer's. Inferred from the first partition instead, a column that is empty
-    there (no signal, so no entry) would get a type the next partition's values do not fit."""
-    import fsspec
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    with fsspec.open(archive_files(source, "parquet")[0], "rb") as fh:
-        schema = pq.read_schema(fh)
-    fields = [f for f in schema if f.name != text_column and f.name not in RESULT_COLUMNS]
-    fields += [pa.field(name, kind) for name, kind in _result_schema().items()]
-    return pa.schema(fields)
-
-
-def _result_meta(input_meta: Any, text_column: str) -> Any:
-    import pandas as pd
-
-    frame = input_meta.drop(columns=[text_column]).copy()
-    for column, kind in _result_schema().items():
-        frame[column] = pd.Series([], dtype="float64" if str(kind) == "double" else
-                                  "bool" if str(kind) == "bool" else "object")
-    return frame
-
-
-def parse_frame(frame: Any, recipe: HostRecipe, token: str, options: dict[str, Any], text_column: str) -> Any:
-    """One Parquet partition (a pandas DataFrame) through the worker's host: the input's columns
-    but the text, and the answer's columns (``RESULT_COLUMNS``). A row without a usable text
-    keeps its columns and says why in ``error``."""
-    from signalos.cli.parse import stream_jsonl
-
-    host = worker_host(recipe, token)
-    out = frame.drop(columns=[text_column]).copy()
-    # Each row as the JSON object signalos parse reads (pandas writes missing values as null),
-    # so a row is read, checked and answered exactly as a line of a JSON Lines file.
-    rows = frame[[text_column]].rename(columns={text_column: "text"})
-    lines = rows.to_json(orient="records", lines=True, force_ascii=False).splitlines() if len(rows) else []
-    buffer = io.StringIO()
-    _task.errors = []
-    try:
-        stream_jsonl(host, lines, buffer, warn=lambda text: None, **options)
-    finally:
-        _task.errors = None
-    answers = [json.loads(line) for line in buffer.getvalue().splitlines()]
-    for column in RESULT_COLUMNS:
-        values = [a.get(column) for a in answers]
-        if column in _JSON_COLUMNS:
-            values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
-        if column == "accepted":
-            values = [bool(v) for v in values]
-        out[column] = values
-    return out
 
 
 # the client side -------------------------------------------------------------------------------
@@ -383,7 +302,9 @@ def parse_archive(source: Any, dest: str | os.PathLike, host: Host, *, client: A
     options = {"pipeline": pipeline, "provider": provider, "attempts": attempts}
     dest = str(dest)
     if fmt == "parquet":
-        return _parse_parquet(source, dest, recipe, token, options, text_column, client)
+        from signalos.dask_parquet import parse_parquet
+
+        return parse_parquet(source, dest, recipe, token, options, text_column, client)
     import dask
     import dask.bag
 
@@ -430,42 +351,6 @@ def _workers(reports: list[dict[str, Any]]) -> dict[str, Any]:
         w["partitions"] += 1
         w["hosts"].add(r["host"])
     return {k: {"partitions": v["partitions"], "hosts": len(v["hosts"])} for k, v in sorted(out.items())}
-
-
-def _parse_parquet(source: Any, dest: str, recipe: HostRecipe, token: str, options: dict[str, Any],
-                   text_column: str, client: Any) -> dict[str, Any]:
-    require_parquet()
-    import dask.dataframe as dd
-
-    frame = dd.read_parquet(source)
-    if text_column not in frame.columns:
-        raise InputError(f"{source}: no column {text_column!r} (columns: {', '.join(map(str, frame.columns))})")
-    answers = frame.map_partitions(parse_frame, recipe, token, options, text_column,
-                                   meta=_result_meta(frame._meta, text_column))
-    write = answers.to_parquet(dest, schema=_output_schema(source, text_column), write_index=False,
-                               compute=False)
-    _run([write], client, None)
-    import dask
-
-    # What was written, partition by partition (small answers: counts and the first bad rows).
-    written = dd.read_parquet(dest, columns=["kind", "error"]).to_delayed()
-    parts = _run([dask.delayed(_written_counts)(part, i) for i, part in enumerate(written)], client, None)
-    counts: Counter = Counter()
-    for part in parts:
-        counts.update(part["counts"])
-    return {"format": "parquet", "source": str(source), "dest": dest, "pipeline": options["pipeline"],
-            "partitions": len(parts), "messages": sum(counts.values()) - counts["error"], "counts": dict(counts),
-            "bad_lines": [line for part in parts for line in part["bad"]]}
-
-
-def _written_counts(frame: Any, partition: int) -> dict[str, Any]:
-    errors = frame["error"].notna()
-    counts = Counter({str(k): int(v) for k, v in frame.loc[~errors, "kind"].value_counts().items()})
-    if errors.any():
-        counts["error"] = int(errors.sum())
-    bad = [f"partition {partition}, row {row + 1}: {reason}"
-           for row, reason in zip(errors.to_numpy().nonzero()[0][:BAD_LINES_KEPT], frame.loc[errors, "error"])]
-    return {"counts": dict(counts), "bad": bad}
 
 
 def evaluate_archive(source: Any, dest: str | os.PathLike, host: Host, *, client: Any = None,
@@ -520,5 +405,5 @@ def _as_key(key: Any) -> tuple:
     return (kind, pred_kind, kind_ok, exact, tuple(map(tuple, fields)), tuple(map(tuple, optional)))
 
 
-__all__ = ["archive_files", "evaluate_archive", "evaluate_jsonl_file", "parse_archive", "parse_frame",
-           "parse_jsonl_file", "require_dask", "worker_host"]
+__all__ = ["archive_files", "evaluate_archive", "evaluate_jsonl_file", "parse_archive", "parse_jsonl_file",
+           "require_dask", "worker_host"]
