@@ -30,7 +30,10 @@ TEXTS = ["GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320", "Close all trades now", "he
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    import torch
+
     root = tmp_path_factory.mktemp("llm")
+    torch.manual_seed(0)  # the random base: the same every run
     rows = tiny_corpus(32)
     data = write_corpus(root / "tiny.jsonl", 32)
     base = tiny_causal_lm(root / "base", [prompt(r["text"]) + compact_label(r["label"]) for r in rows])
