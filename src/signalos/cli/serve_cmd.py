@@ -33,7 +33,7 @@ def serve_command(
                                           help="Threads parsing for slow pipelines (default 8; a pipeline "
                                                "averaging under [serve] inline_ms is parsed on the event loop); "
                                                "0 parses everything on the event loop."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", metavar="N",
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", metavar="N",
                                           help="Processes serving the port (default 1): Python parses on one core "
                                                "per process."),
     log: Optional[bool] = typer.Option(None, "--log/--no-log",

@@ -226,8 +226,9 @@ def _summary(exc: ValidationError) -> str:
 
 class _FastRoute(APIRoute):
     """A route documented by FastAPI from its endpoint (``async def f(body: Model) -> dict``
-    with ``response_model``), run without FastAPI's request machinery: the body is validated
-    with the endpoint's model, the endpoint awaited, its dict encoded as JSON."""
+    with ``response_model``), run without FastAPI's request machinery: ``answer(body)``
+    validates the body with the endpoint's model, awaits the endpoint and encodes its dict as
+    JSON. :class:`Gate` calls ``answer`` itself for these paths, with the body it has read."""
 
     def get_route_handler(self):
         import typing
@@ -236,16 +237,20 @@ class _FastRoute(APIRoute):
         model = next(v for k, v in hints.items() if k != "return")
         endpoint = self.endpoint
 
-        async def handler(request: Request) -> Response:
-            parsed = _validate(model, await request.body())
+        async def answer(body: bytes) -> Response:
+            parsed = _validate(model, body)
             if isinstance(parsed, Response):
                 return parsed
             try:
-                answer = await endpoint(parsed)
+                result = await endpoint(parsed)
             except RequestError as exc:
                 return error_response(exc.status, str(exc))
-            return Response(dumps(answer), media_type=JSON_TYPE)
+            return Response(dumps(result), media_type=JSON_TYPE)
 
+        async def handler(request: Request) -> Response:
+            return await answer(await request.body())
+
+        self.answer = answer
         return handler
 
 
@@ -256,9 +261,12 @@ class Gate:
     request without the bearer token (when one is set) and a body over ``max_body_bytes``, and
     counts every request by endpoint and status."""
 
-    def __init__(self, app: Any, service: Service):
+    def __init__(self, app: Any, service: Service, fast: dict[str, Any] | None = None):
         self.app = app
         self.service = service
+        # POST path -> answer(body) of a _FastRoute: the parse routes, answered here without
+        # the framework's routing and request objects (their cost is that of a rules parse)
+        self.fast = fast or {}
         token = service.settings.token
         self.expected = f"Bearer {token}".encode("utf-8") if token else None
         self.max_body = service.settings.max_body_bytes
@@ -277,10 +285,13 @@ class Gate:
 
         try:
             refusal = self._refuse(scope)
+            body = None
             if refusal is None and scope["method"] in ("POST", "PUT", "PATCH"):
-                refusal, receive = await self._read_body(scope, receive)
+                refusal, body, receive = await self._read_body(scope, receive)
             if refusal is not None:
                 await refusal(scope, receive, send_counted)
+            elif body is not None and path in self.fast and scope["method"] == "POST":
+                await (await self.fast[path](body))(scope, receive, send_counted)
             else:
                 await self.app(scope, receive, send_counted)
         finally:
@@ -304,19 +315,19 @@ class Gate:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return error_response(400, "Content-Length is not a number"), receive
+                    return error_response(400, "Content-Length is not a number"), None, receive
                 if declared > self.max_body:
-                    return self._too_large(), receive
+                    return self._too_large(), None, receive
                 break
         chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                return None, receive
+                return None, None, receive
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:  # a chunked body without a length is counted as it comes
-                return self._too_large(), receive
+                return self._too_large(), None, receive
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -330,7 +341,7 @@ class Gate:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        return None, replay
+        return None, body, replay
 
     def _too_large(self) -> Response:
         return error_response(413, f"the body is larger than {self.max_body} bytes ([serve] max_body_bytes)")
@@ -352,7 +363,7 @@ def create_app(service: Service) -> FastAPI:
 
     app = FastAPI(title="signalos", version=__version__, lifespan=lifespan, redoc_url=None,
                   description="Trading-signal messages in, validated structured orders out. Every error is "
-                              "`{\"error\": ...}` with a 4xx status; see docs/serving.md.")
+                              "`{\"error\": ...}` with a 4xx status; see docs/serving.md.", **_no_telemetry())
     threads = service.settings.threads
     limiter = anyio.CapacityLimiter(threads) if threads else None
 
@@ -430,8 +441,20 @@ def create_app(service: Service) -> FastAPI:
 
     if service.settings.token:
         _document_bearer(app)
-    app.add_middleware(Gate, service=service)
+    fast = {route.path: route.answer for route in hot.routes if isinstance(route, _FastRoute)}
+    app.add_middleware(Gate, service=service, fast=fast)
     return app
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """FastAPI 0.16x traces every request through OpenTelemetry unless told not to: with no
+    exporter configured that is work for nothing on every parse, and /metrics already counts
+    requests. Older versions have no such option."""
+    import inspect
+
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
 
 
 def _document_bearer(app: FastAPI) -> None:
