@@ -109,7 +109,13 @@ class Service:
             import signalos_ab
 
             self.router = signalos_ab.router(self.host)
-            self.router.experiments(refresh=True)
+            for experiment in self.router.experiments(refresh=True):
+                # each variant's chain (and model) starts now rather than in its first request;
+                # one that cannot start is the router's to report: its units get the default
+                try:
+                    self.router.check(experiment)
+                except SignalosError:
+                    pass
         if self.settings.log or self.router is not None:
             from signalos.parselog import ParseLog
 
