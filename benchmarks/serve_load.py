@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import itertools
 import json
 import os
@@ -218,14 +219,21 @@ class Server:
     def __init__(self, workspace: Path, config: Path, args: list[str], env: dict[str, str] | None = None):
         self.workspace = workspace
         self.env = {**os.environ, "SIGNALOS_WORKSPACE": str(workspace), **(env or {})}
+        # its own process group: kill() ends the server and its workers together, as a crash of
+        # the machine's service would
         self.proc = subprocess.Popen([sys.executable, "-m", "signalos", "--config", str(config), "serve", "--port",
                                       "0", "--json", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=self.env, cwd=REPO_ROOT)
+                                     text=True, env=self.env, cwd=REPO_ROOT, start_new_session=True)
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"signalos serve did not start: {self.proc.stderr.read()[-2000:]}")
         self.info = json.loads(line)
         self.port = int(self.info["url"].rsplit(":", 1)[1])
+        atexit.register(self._end)  # a benchmark that fails or is interrupted leaves no server behind
+
+    def _end(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds of the server process and its workers so far (Linux /proc)."""
@@ -246,8 +254,8 @@ class Server:
         return {"exit_status": self.proc.returncode, **(lines[-1] if lines else {}), "stderr": err[-1000:]}
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.communicate(timeout=60)
+        """kill -9 of the server and every worker process, at once."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 def logged_uids(workspace: Path) -> set[bytes]:
@@ -432,12 +440,20 @@ def bench_kill(work: Path, args, texts: list[str]) -> dict[str, Any]:
     ws = work / "kill"
     server = Server(ws, write_config(work / "kill.toml"), args.server_args)
     tally = Tally()
-    requests = itertools.cycle([parse_request(t) for t in texts[:5_000]])  # until the kill ends it
+    killed = False
+
+    def requests():  # until the kill
+        for raw in itertools.cycle([parse_request(t) for t in texts[:5_000]]):
+            if killed:
+                return
+            yield raw
 
     async def load_then_kill() -> None:
-        task = asyncio.ensure_future(closed_loop(server.port, requests, args.connections, tally))
+        nonlocal killed
+        task = asyncio.ensure_future(closed_loop(server.port, requests(), args.connections, tally))
         await asyncio.sleep(args.kill_after_s)
-        server.proc.send_signal(signal.SIGKILL)  # in the middle of requests and of parse-log batches
+        server.kill()  # in the middle of requests and of parse-log batches
+        killed = True
         await task
 
     run_async(load_then_kill())

@@ -154,3 +154,36 @@ def test_several_workers_share_the_port_sum_their_metrics_and_write_every_parse(
     assert {total(t, "signalos_parses_total") for t in scrapes} == {len(uids)}
     assert [x["event"] for x in lines].count("worker_stopped") == 2 and lines[-1]["event"] == "stopped"
     assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through Linux's /proc")
+def test_workers_whose_supervisor_is_killed_stop_by_themselves_writing_their_parses(tmp_path):
+    import time
+
+    import httpx
+
+    server = Server(tmp_path, "--workers", "2")
+    workers = [p.parent.name for p in Path("/proc").glob("[0-9]*/stat")
+               if p.read_text().rsplit(")", 1)[-1].split()[1] == str(server.proc.pid)]
+    workers = [pid for pid in workers if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == 2
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        uids = [c.post("/v1/parse", json={"text": "GOLD BUY 2300 SL 2290 TP 2320"}).json()["parse_uid"]
+                for _ in range(20)]
+    server.proc.kill()  # the supervisor alone, as kill -9 of its pid does
+    server.proc.communicate(timeout=60)
+
+    def running(pid: str) -> bool:  # a zombie has exited: only an init that does not reap keeps it
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 120
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if running(pid)]
+    for pid in left:  # a failing run must not leave them serving
+        os.kill(int(pid), signal.SIGKILL)
+    assert not left, "orphaned workers are still running"
+    assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)

@@ -195,6 +195,23 @@ def run_workers(settings: Any, config_path: str | None, workers: int, *, on_star
 _STARTUP_FAILURE = 3
 
 
+def _stop_when_orphaned(server: Any) -> None:
+    """Shut the worker down gracefully when its supervisor is gone (killed with -9, crashed): a
+    worker left alone would go on holding the port and a core with nobody to stop it."""
+    import os
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                server.should_exit = True
+                return
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="signalos-serve-orphan-watch", daemon=True).start()
+
+
 def _listen(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -235,8 +252,10 @@ def _worker_main(sock: socket.socket, spec: dict[str, Any], ready: Any) -> None:
     settings = service.settings
     config = uvicorn.Config(create_app(service), lifespan="on", log_level="warning", access_log=settings.access_log,
                             server_header=False, timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s))
+    server = _server(config, lambda url: ready.set())
+    _stop_when_orphaned(server)
     with _signals_end_the_server():
-        _server(config, lambda url: ready.set()).run(sockets=[sock])
+        server.run(sockets=[sock])
     if spec.get("json"):
         import json
         import os
