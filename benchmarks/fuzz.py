@@ -15,8 +15,9 @@ own workspace. What must hold, whatever the input:
 - every line or report written is strict JSON (no ``NaN``, no ``Infinity``).
 
 A broken invariant is a finding: ``crash``, ``lost`` (lines in != lines out), ``not-json`` or
-``wrong`` (a bad line read as good, or the reverse). The report counts them per target and shows
-the first few with the input that caused them. ``tests/test_fuzz.py`` runs the same targets on a
+``wrong`` (a bad line read as good, or the reverse). The report counts them per target, with the
+number of lines the ``lost`` findings lost (``lost_lines``), and shows the first few with the
+input that caused them. ``tests/test_fuzz.py`` runs the same targets on a
 few hundred cases, derandomized, in the test suite.
 
 The generators are hypothesis strategies, used here without shrinking (each finding is kept as
@@ -194,12 +195,14 @@ def strict_loads(text: str) -> Any:
 
 
 class Finding(Exception):
-    """One broken invariant: ``kind`` is crash, lost, not-json or wrong."""
+    """One broken invariant: ``kind`` is crash, lost, not-json or wrong; ``lines`` is how many
+    input lines a ``lost`` finding lost (or came out twice)."""
 
-    def __init__(self, kind: str, detail: str):
+    def __init__(self, kind: str, detail: str, lines: int = 0):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+        self.lines = lines
 
 
 def _refused(result: Any) -> bool:
@@ -313,7 +316,8 @@ def run_parse_many(texts: list[str], tmp: Path) -> int:
     except Exception as exc:
         raise Finding("crash", f"Host.parse_many of {len(texts)}: {type(exc).__name__}: {exc}") from None
     if len(outcomes) != len(texts):
-        raise Finding("lost", f"Host.parse_many: {len(texts)} texts in, {len(outcomes)} outcomes out")
+        raise Finding("lost", f"Host.parse_many: {len(texts)} texts in, {len(outcomes)} outcomes out",
+                      abs(len(texts) - len(outcomes)))
     for text, outcome in zip(texts, outcomes):
         check_outcome(outcome, f"Host.parse_many([{text[:80]!r}])")
     return len(texts)
@@ -329,7 +333,7 @@ def run_parse_cli(drawn: tuple[list[tuple[str, bool | None]], int, bool], tmp: P
         raise Finding("crash", f"exit {result.exit_code}: {result.output[-600:]}")
     out = [line for line in result.stdout.split("\n") if line]
     if len(out) != len(lines):
-        raise Finding("lost", f"{len(lines)} lines in, {len(out)} out")
+        raise Finding("lost", f"{len(lines)} lines in, {len(out)} out", abs(len(lines) - len(out)))
     errors = 0
     for number, ((raw, ok), line) in enumerate(zip(lines, out), 1):
         try:
@@ -372,12 +376,15 @@ def _stored(tmp: Path) -> int:
 
 def _account(report: dict[str, Any], expected: int, tmp: Path, what: str) -> None:
     named = len(_positions(report))
-    if report["records"] + named + report.get("ignored", 0) != expected:
+    out = report["records"] + named + report.get("ignored", 0)
+    if out != expected:
         raise Finding("lost", f"{what}: {expected} in, {report['records']} read + {named} named as skipped "
-                              f"+ {report.get('ignored', 0)} ignored")
-    if _stored(tmp) != report["added"] or report["added"] + report["skipped"] != report["records"]:
+                              f"+ {report.get('ignored', 0)} ignored", abs(expected - out))
+    stored = _stored(tmp)
+    if stored != report["added"] or report["added"] + report["skipped"] != report["records"]:
         raise Finding("lost", f"{what}: {report['records']} read, {report['added']} added, {report['skipped']} "
-                              f"already there, {_stored(tmp)} stored")
+                              f"already there, {stored} stored",
+                      max(abs(stored - report["added"]), abs(report["records"] - report["added"] - report["skipped"])))
 
 
 def _one_json_list(lines: list[tuple[str, bool | None]]) -> list[Any] | None:
@@ -398,7 +405,7 @@ def run_import_jsonl(drawn: tuple[list[tuple[str, bool | None]], bool], tmp: Pat
     _write_lines(path, [raw for raw, _ in lines], bom=bom)
     report = _import(path, "jsonl", tmp)
     if report is None:
-        raise Finding("lost", "a JSON Lines file refused whole")
+        raise Finding("lost", "a JSON Lines file refused whole", len(lines))
     items = _one_json_list(lines)
     if items is not None:  # one record per item, each object kept or named by its index
         _account(report, len(items), tmp, "jsonl (one JSON list)")
@@ -444,7 +451,7 @@ def run_import_csv(drawn: tuple[bytes, int], tmp: Path) -> int:
     path.write_bytes(data)
     report = _import(path, "csv", tmp)
     if report is None:
-        raise Finding("lost", "a CSV file with a 'text' column refused whole")
+        raise Finding("lost", "a CSV file with a 'text' column refused whole", rows)
     _account(report, rows, tmp, "csv")
     return rows
 
@@ -470,7 +477,7 @@ def run_import_text(drawn: tuple[bytes, int, bool], tmp: Path) -> int:
     path.write_bytes(data)
     report = _import(path, "text", tmp, *(["--per-line"] if per_line else []))
     if report is None:
-        raise Finding("lost", "a text file refused whole")
+        raise Finding("lost", "a text file refused whole", messages)
     _account(report, messages, tmp, "text")
     return messages
 
@@ -519,7 +526,7 @@ def run_import_telegram(drawn: tuple[bytes, int], tmp: Path) -> int:
     path.write_bytes(data)
     report = _import(path, "telegram", tmp)
     if report is None and entries:  # a file holding no message refused ("{}"): nothing lost
-        raise Finding("lost", "a Telegram export refused whole")
+        raise Finding("lost", "a Telegram export refused whole", entries)
     if report is None:
         return 1
     _account(report, entries, tmp, "telegram")
@@ -534,14 +541,17 @@ def run_eval(drawn: tuple[list[tuple[str, bool | None]], bool], tmp: Path) -> in
                   "--workspace", str(tmp / "ws")])
     if _file_error_is_clean(result) and "no labelled" in str(result.exception or result.output):
         if any(ok for _, ok in lines):
-            raise Finding("lost", f"eval: nothing evaluated of {len(lines)} lines: {result.exception or result.output}")
+            raise Finding("lost", f"eval: nothing evaluated of {len(lines)} lines: {result.exception or result.output}",
+                          sum(1 for _, ok in lines if ok))
         return len(lines)  # nothing to evaluate, said in one line: every line was named
     report = _report(result, lambda r: len(r["data"]["problems"]))
     data = report["data"]
     named = {p["line"] for p in data["problems"]}
-    if data["evaluated"] + data["skipped_uncertain"] + len(named) != len(lines):
+    out = data["evaluated"] + data["skipped_uncertain"] + len(named)
+    if out != len(lines):
         raise Finding("lost", f"eval: {len(lines)} lines in, {data['evaluated']} evaluated, "
-                              f"{data['skipped_uncertain']} uncertain, {len(named)} named as skipped")
+                              f"{data['skipped_uncertain']} uncertain, {len(named)} named as skipped",
+                      abs(len(lines) - out))
     for number, (raw, ok) in enumerate(lines, 1):
         if ok is False and number not in named:
             raise Finding("wrong", f"eval: line {number} {raw[:80]!r} evaluated")
@@ -574,9 +584,10 @@ def run_review(drawn: tuple[list[tuple[str, bool | None]], bool], tmp: Path) -> 
     _write_lines(path, [raw for raw, _ in lines], bom=bom)
     report = _report(cli(["data", "review", "import", str(path), "--workspace", str(tmp / "ws"), "--json"]))
     named = {p["position"] for p in report["problems"]}
-    if report["labelled"] + report["skipped"] + len(named) != len(lines):
+    out = report["labelled"] + report["skipped"] + len(named)
+    if out != len(lines):
         raise Finding("lost", f"review import: {len(lines)} lines in, {report['labelled']} labelled, "
-                              f"{report['skipped']} skipped, {len(named)} named")
+                              f"{report['skipped']} skipped, {len(named)} named", abs(len(lines) - out))
     return len(lines)
 
 
@@ -588,7 +599,8 @@ def run_feedback(drawn: tuple[list[tuple[str, bool | None]], bool], tmp: Path) -
                               "--workspace", str(tmp / "ws"), "--json"]))
     named = {p["position"] for p in report["problems"] if not p["message_kept"]}
     if report["failures"] + len(named) != len(lines):
-        raise Finding("lost", f"feedback: {len(lines)} lines in, {report['failures']} read, {len(named)} named")
+        raise Finding("lost", f"feedback: {len(lines)} lines in, {report['failures']} read, {len(named)} named",
+                      abs(len(lines) - report["failures"] - len(named)))
     for number, (raw, ok) in enumerate(lines, 1):
         if ok is False and f"line {number}" not in named:
             raise Finding("wrong", f"feedback: line {number} {raw[:80]!r} read as a correction")
@@ -639,7 +651,7 @@ def run_one(name: str, run: Callable[[Any, Path], int], value: Any) -> int:
 def fuzz_target(name: str, strategy: st.SearchStrategy, run: Callable[[Any, Path], int], cases: int,
                 base_seed: int, keep: int = 5) -> dict[str, Any]:
     """Draw inputs for ``name`` until ``cases`` cases ran; count the findings by kind."""
-    counts = {"cases": 0, "inputs": 0, "crash": 0, "lost": 0, "not-json": 0, "wrong": 0}
+    counts = {"cases": 0, "inputs": 0, "crash": 0, "lost": 0, "lost_lines": 0, "not-json": 0, "wrong": 0}
     examples: list[dict[str, Any]] = []
 
     def one(value: Any) -> None:
@@ -650,6 +662,7 @@ def fuzz_target(name: str, strategy: st.SearchStrategy, run: Callable[[Any, Path
         except Finding as f:
             counts["cases"] += 1
             counts[f.kind] += 1
+            counts["lost_lines"] += f.lines
             if len(examples) < keep:
                 examples.append({"kind": f.kind, "detail": f.detail[:1500], "input": repr(value)[:600]})
         counts["inputs"] += 1
@@ -677,10 +690,11 @@ def run_all(cases: int = 100_000, only: list[str] | None = None, base_seed: int 
         n = max(1, round(cases * share / total_share))
         print(f"fuzz {name}: {n:,} cases ...", file=sys.stderr, flush=True)
         t = report["targets"][name] = fuzz_target(name, strategy, run, n, base_seed)
-        print(f"fuzz {name}: {t['cases']:,} cases, {t['crash']} crashes, {t['lost']} lost, {t['not-json']} not JSON, "
+        print(f"fuzz {name}: {t['cases']:,} cases, {t['crash']} crashes, {t['lost']} lost ({t['lost_lines']} lines), "
+              f"{t['not-json']} not JSON, "
               f"{t['wrong']} wrong, {t['seconds']} s", file=sys.stderr, flush=True)
     t = report["targets"].values()
-    for key in ("cases", "crash", "lost", "not-json", "wrong"):
+    for key in ("cases", "crash", "lost", "lost_lines", "not-json", "wrong"):
         report[key] = sum(r[key] for r in t)
     report["seconds"] = round(time.perf_counter() - started, 1)
     from benchmarks._util import machine
@@ -692,11 +706,13 @@ def run_all(cases: int = 100_000, only: list[str] | None = None, base_seed: int 
 def print_human(r: dict[str, Any]) -> None:
     print(f"fuzz  {r['cases']:,} cases (seed {r['seed']}, hostile shapes {'on' if r['hostile'] else 'off'}), "
           f"{r['seconds']:,.0f} s wall")
-    print(f"  crashes {r['crash']}  lost lines {r['lost']}  not JSON {r['not-json']}  wrong {r['wrong']}")
-    print(f"  {'target':16s} {'cases':>8s} {'inputs':>7s} {'crash':>6s} {'lost':>5s} {'!json':>6s} {'wrong':>6s} {'s':>7s}")
+    print(f"  crashes {r['crash']}  lost lines {r['lost_lines']} (in {r['lost']} inputs)  not JSON {r['not-json']}  "
+          f"wrong {r['wrong']}")
+    print(f"  {'target':16s} {'cases':>8s} {'inputs':>7s} {'crash':>6s} {'lost':>5s} {'lines':>6s} {'!json':>6s} "
+          f"{'wrong':>6s} {'s':>7s}")
     for name, t in r["targets"].items():
-        print(f"  {name:16s} {t['cases']:8,} {t['inputs']:7,} {t['crash']:6} {t['lost']:5} {t['not-json']:6} "
-              f"{t['wrong']:6} {t['seconds']:7.1f}")
+        print(f"  {name:16s} {t['cases']:8,} {t['inputs']:7,} {t['crash']:6} {t['lost']:5} {t['lost_lines']:6} "
+              f"{t['not-json']:6} {t['wrong']:6} {t['seconds']:7.1f}")
     for name, t in r["targets"].items():
         for ex in t["examples"]:
             print(f"\n[{name}] {ex['kind']}: {ex['detail'][:800]}\n  input: {ex['input'][:300]}")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +93,10 @@ def test_a_lost_or_unnamed_line_is_a_finding(monkeypatch):
     lines = [('{"text": "EURUSD BUY 1.0850"}', True), ("not json", False)]
     with pytest.raises(FUZZ.Finding) as info:
         FUZZ.run_one("import-jsonl", FUZZ.run_import_jsonl, (lines, False))
-    assert info.value.kind == "lost"
+    assert info.value.kind == "lost" and info.value.lines == 1
+    # and the benchmark counts the finding and the line it lost for its target
+    counts = FUZZ.fuzz_target("import-jsonl", st.just((lines, False)), FUZZ.run_import_jsonl, 1, 0)
+    assert (counts["lost"], counts["lost_lines"], counts["crash"]) == (1, 1, 0)
 
 
 def test_output_that_is_not_strict_json_is_a_finding():
