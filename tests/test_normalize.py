@@ -55,3 +55,13 @@ def test_tables_merge_extends_lists_and_replace_replaces(tmp_path):
     assert "zakupit" in merged["direction"]["buy"] and "buy" in merged["direction"]["buy"]
     replaced = merge_tables(base, {"direction": {"replace": True, "buy": ["only"], "sell": ["out"]}})
     assert replaced["direction"] == {"buy": ["only"], "sell": ["out"]}
+
+
+def test_ascii_text_skips_the_table_only_when_nothing_ascii_is_mapped():
+    # normalize_text answers ASCII text without a scan unless it holds NUL, the one ASCII
+    # character the table maps: a new ASCII entry must come with its own check there
+    from signalos.normalize import _DIGIT_MAP
+    assert {k for k, v in _DIGIT_MAP.items() if k < 128 and k != v} == {0}
+    assert normalize_text("SL\x002330") == "SL 2330"
+    plain = "GOLD BUY 2350 SL 2340"
+    assert normalize_text(plain) is plain

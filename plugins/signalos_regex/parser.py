@@ -84,7 +84,7 @@ _TARGET_INDEX: Final = regex.compile(r"(?i)\b(?:tp|t|target|take\s*profit|тп|�
 
 
 def _blank_markup(text: str) -> str:
-    if "<" not in text and "@everyone" not in text and "@here" not in text:
+    if "<" not in text and ("@" not in text or "@everyone" not in text and "@here" not in text):
         return text
     return _MARKUP.sub(lambda m: " " * len(m.group()), text)
 

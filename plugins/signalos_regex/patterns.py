@@ -41,6 +41,8 @@ _OTHER_LETTERS: Final = re.compile("[\u0370-\u1fff\u3040-\u9fff\ua000-\ud7ff\uf9
 _PLAIN_WORDS: Final = re.compile(r"[^\W\d_]+")
 _HAS_MARK: Final = re.compile(f"[{MARKS}]")
 _SPECIAL: Final = re.compile(f"[{MARKS}{UNSPACED}]")
+# either of the two above, in one scan: a text of Latin letters and emoji holds neither
+_SPECIAL_OR_OTHER: Final = re.compile(f"[{MARKS}{UNSPACED}" + _OTHER_LETTERS.pattern[1:])
 # The first two letters of every word of every pattern set's sources (``words_of`` offers the
 # tail of a glued run only from where one of them starts); sets add theirs when built.
 _LITERAL_STARTS: Final[set[str]] = set()
@@ -253,7 +255,14 @@ def words_of(lowered: str) -> frozenset[str]:
     is cut to the MAX_PREFIX characters an index lookup reads: a long run costs linear time."""
     # the plain letter runs unless a combining mark is there to keep inside its word (one C scan
     # costs less than the mark-aware expression on every message)
-    if lowered.isascii() or _SPECIAL.search(lowered) is None:  # most messages: no scan, or one
+    if lowered.isascii():  # most messages: no scan
+        return frozenset(_PLAIN_WORDS.findall(lowered))
+    if _SPECIAL_OR_OTHER.search(lowered) is None:
+        # Latin letters and emoji: one scan answers _has_other_letters too, which the pattern
+        # sets ask next of this same text
+        _SCRIPT_SEEN[0] = (lowered, False)
+        return frozenset(_PLAIN_WORDS.findall(lowered))
+    if _SPECIAL.search(lowered) is None:
         return frozenset(_PLAIN_WORDS.findall(lowered))
     words = _WORDS.findall(lowered) if _HAS_MARK.search(lowered) else _PLAIN_WORDS.findall(lowered)
     if _UNSPACED.search(lowered) is None:

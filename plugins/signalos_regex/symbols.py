@@ -33,24 +33,28 @@ class SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
         token_ids = self.token_ids
         for i, tok in enumerate(toks):
-            if i in token_ids:
-                continue
             # a name glued to what follows: a base with digits ("1000PEPE", "C98/USDT", "#LUNA2") or
             # a chart symbol after its exchange ("NASDAQ:QQQ"); looked at only where such a name can
             # start, and most tokens have a space after them
+            # (most tokens are not words and are passed over by their kind before the set lookup
+            # that skips a token some candidate already holds)
             kind = tok.kind
             if kind != "word":
                 if kind == "num":
                     if i + 1 < n:
                         nxt = toks[i + 1]
                         # "1000PEPE": a name of three letters or more in capitals ("10x", "4H" are not)
-                        if nxt.start == tok.end and nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower():
+                        if nxt.start == tok.end and nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower() \
+                                and i not in token_ids:
                             self._digit_base(i)
                 elif (tok.text == "#" or tok.text == "$") and i + 1 < n:
                     nxt = toks[i + 1]
                     if nxt.start == tok.end and (nxt.kind == "num" or nxt.kind == "word" and i + 2 < n
-                                                 and toks[i + 2].kind == "num" and toks[i + 2].start == nxt.end):
+                                                 and toks[i + 2].kind == "num" and toks[i + 2].start == nxt.end) \
+                            and i not in token_ids:
                         self._digit_base(i)  # "#1000SATS", "$LUNA2": a marked name that holds digits
+                continue
+            if i in token_ids:
                 continue
             if i + 1 < n:
                 nxt = toks[i + 1]
@@ -117,14 +121,18 @@ class SymbolFinder:
         j = i + 1
         if j < n and toks[j].kind == "p" and toks[j].text in "/-_." and j + 1 < n and toks[j + 1].kind == "word":
             j += 1
-        if j < n and toks[j].kind == "word" and toks[j].cat in (None, "sym", "label"):
-            quote = toks[j].text.upper()
-            base = word.upper()
-            if quote in symbols.quote_set and j > i + 1 and base.isascii() and base.isalnum() \
-                    and base not in symbols.noise_tags and toks[j].start - tok.end <= 4:
-                return symbols.base_codes.get(base, base) + quote, j, 2
-            if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and toks[j].start - tok.end <= 3:
-                return (word + quote).upper(), j, 2
+        # a pair in two words: written apart ("BTC / USDT", j > i + 1) or as two currencies of
+        # three letters ("EUR USD"); most words of prose are neither, and are not upper-cased here
+        if j < n and (j > i + 1 or len(word) == 3):
+            second = toks[j]
+            if second.kind == "word" and second.cat in (None, "sym", "label"):
+                quote = second.text.upper()
+                if j > i + 1 and quote in symbols.quote_set:
+                    base = word.upper()
+                    if base.isascii() and base.isalnum() and base not in symbols.noise_tags and second.start - tok.end <= 4:
+                        return symbols.base_codes.get(base, base) + quote, j, 2
+                if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and second.start - tok.end <= 3:
+                    return (word + quote).upper(), j, 2
         if tok.cat is None:
             sym = symbols.canonical(word)
             if sym and (len(word) >= 5 or word.isupper() or symbols.is_pair(word)):

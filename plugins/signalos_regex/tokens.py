@@ -88,7 +88,7 @@ class Tok:
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
     urls: list[tuple[int, int]] = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else []
-    cjk = _CJK.search(text) is not None
+    cjk = not text.isascii() and _CJK.search(text) is not None  # isascii() reads a flag: no scan
     toks: list[Tok] = []
     kinds = _KIND_OF_FIRST
     # No token holds a space and every other character is in one, and TOKEN looks at no

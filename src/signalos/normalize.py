@@ -50,8 +50,10 @@ _MAPPED: Final = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_M
 
 def normalize_text(text: str) -> str:
     """Same-length text with every digit ASCII, dashes ``-`` and odd spaces plain spaces."""
+    if text.isascii() and "\x00" not in text:
+        return text  # NUL is the only ASCII character mapped, and str.isascii() reads a flag
     if _MAPPED.search(text) is None:
-        return text  # most messages: a scan in C instead of a table lookup per character
+        return text  # most other messages: a scan in C instead of a table lookup per character
     return text.translate(_DIGIT_MAP)
 
 
