@@ -16,7 +16,6 @@ from serve_support import needs_serve, rows
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "examples" / "serve" / "signalos.toml"
-pytestmark = needs_serve
 
 
 def signalos(*args: str) -> list[str]:
@@ -43,6 +42,7 @@ class Server:
         return self.proc.returncode, [json.loads(x) for x in out.splitlines() if x.strip()], err
 
 
+@needs_serve
 def test_sigterm_stops_after_writing_every_parse_and_exits_0(tmp_path):
     import httpx
 
@@ -62,6 +62,7 @@ def test_sigterm_stops_after_writing_every_parse_and_exits_0(tmp_path):
     assert rows(tmp_path, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
 
 
+@needs_serve
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_the_shell_example_client_parses_through_the_server(tmp_path):
     server = Server(tmp_path, "--token", "tok-123")
@@ -77,6 +78,7 @@ def test_the_shell_example_client_parses_through_the_server(tmp_path):
     assert '"symbol":"XAUUSD"' in done.stdout.replace(" ", "") and '"kind":"update"' in done.stdout.replace(" ", "")
 
 
+@needs_serve
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_node_example_client_parses_with_builtin_fetch(tmp_path):
     server = Server(tmp_path)
@@ -101,6 +103,7 @@ def test_the_systemd_unit_runs_the_command_the_docs_describe():
     assert "signalos-serve.service" in (ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
 
 
+@needs_serve
 def test_a_pipeline_that_cannot_start_is_one_line_and_exit_1_before_listening(tmp_path):
     config = tmp_path / "signalos.toml"
     config.write_text('[pipelines.default]\nparsers = ["no-such-parser"]\n', encoding="utf-8")
@@ -111,6 +114,7 @@ def test_a_pipeline_that_cannot_start_is_one_line_and_exit_1_before_listening(tm
     assert "Traceback" not in done.stderr and "listening" not in done.stdout
 
 
+@needs_serve
 def test_a_wrong_serve_setting_names_the_key(tmp_path):
     config = tmp_path / "signalos.toml"
     config.write_text('[serve]\nport = "eighty"\n', encoding="utf-8")
@@ -130,6 +134,7 @@ def test_without_the_serve_extra_the_command_names_it(monkeypatch):
     assert "fastapi is not installed: pip install 'signalos[serve]'" in str(result.exception)
 
 
+@needs_serve
 def test_several_workers_share_the_port_sum_their_metrics_and_write_every_parse(tmp_path):
     import httpx
 
@@ -156,6 +161,7 @@ def test_several_workers_share_the_port_sum_their_metrics_and_write_every_parse(
     assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)
 
 
+@needs_serve
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through Linux's /proc")
 def test_workers_whose_supervisor_is_killed_stop_by_themselves_writing_their_parses(tmp_path):
     import time
