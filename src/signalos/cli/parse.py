@@ -56,7 +56,7 @@ def parse_command(
                                                "under 2,000 lines is parsed in this process."),
     log: Optional[bool] = typer.Option(None, "--log/--no-log",
                                        help="Write every parse to the workspace's parse log, for signalos monitor "
-                                            "(default: [parse] log of signalos.toml, else off)."),
+                                            "(default: \\[parse] log of signalos.toml, else off)."),
     route: Optional[str] = typer.Option(None, "--route", metavar="KEY",
                                         help="Route each line through the A/B router by its KEY (user_id, chat_id, "
                                              "provider or message_id); logged with its experiment and variant."),

@@ -24,14 +24,14 @@ def serve_command(
                                            help="The pipeline of requests that name none (default: the config's)."),
     token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN",
                                         help="Require 'Authorization: Bearer TOKEN' (also $SIGNALOS_SERVE_TOKEN, "
-                                             "[serve] token). Off by default."),
+                                             "\\[serve] token). Off by default."),
     max_body: Optional[int] = typer.Option(None, "--max-body", metavar="BYTES",
                                            help="Largest request body (default 1 MiB)."),
     max_batch: Optional[int] = typer.Option(None, "--max-batch", metavar="N",
                                             help="Most messages in one batch request (default 1000)."),
     threads: Optional[int] = typer.Option(None, "--threads", metavar="N",
                                           help="Threads parsing for slow pipelines (default 8; a pipeline "
-                                               "averaging under [serve] inline_ms is parsed on the event loop); "
+                                               "averaging under \\[serve] inline_ms is parsed on the event loop); "
                                                "0 parses everything on the event loop."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", metavar="N",
                                           help="Processes serving the port (default 1): Python parses on one core "
