@@ -7,9 +7,13 @@ Runs the real command (``signalos parse --input FILE --json > /dev/null``) as a 
 on input made by repeating the example messages of ``examples/data/messages.jsonl`` (and, when
 ``/work/shared/corpus`` is there, the corpus texts too, read at run time). For each worker count:
 wall time and CPU time (user + system of the command and its workers), min and median of
-``--runs`` runs, interleaved so a change of load hits every count alike. On a machine other jobs
+``--runs`` runs, interleaved so a change of load hits every count alike. Then, with the host
+already started, the CPU of the same lines in one process, through a pool of one worker (the
+pool's own cost) and of N (what N processes at once cost on these cores). On a machine other jobs
 share, wall times measure them too: the CPU figures say what the pool itself costs (the CPU of N
-workers against one), and ``cpu_bound_speedup`` is the speedup N idle cores would give.
+workers against one), and from them, with the command's start-up CPU (measured on a one-line
+input; it does not spread over the workers), the speedup N idle cores would give on this input
+(``idle_speedup_estimate``) and on a long one (``asymptotic_speedup_estimate``).
 
 Peak memory: the largest resident set of the parent and of any worker (``ru_maxrss``) at
 ``--lines`` and at ``--big`` lines; flat from 30k to 3M lines is what streaming promises.
@@ -50,6 +54,55 @@ with open(os.environ["BENCH_RUSAGE"], "w") as fh:
                "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
 sys.exit(code)
 """
+
+
+# The pool's own cost, start-up left out: the same lines in this process, then through a pool of
+# 1 and of N workers (each with the parent's started host), CPU of the parent and its workers.
+_POOL = """
+import json, os, resource, sys
+from signalos import Host
+from signalos.cli import parallel
+from signalos.cli.parse import stream_jsonl
+from signalos.workers import HostRecipe, WorkerPool
+mode, path = sys.argv[1], sys.argv[2]
+host = Host()
+name = host.chain().pipeline.name
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+out = open(os.devnull, "w")
+before = cpu()
+with open(path, encoding="utf-8") as lines:
+    if mode == "0":
+        stream_jsonl(host, lines, out, pipeline=name, warn=lambda _: None)
+    else:
+        with WorkerPool(HostRecipe.of(host), int(mode), inherit=host, pipelines=(name,)) as pool:
+            jobs = ((first, block, {"pipeline": name}) for first, block in parallel.chunks(lines))
+            for text, _, _, _ in pool.imap(parallel._jsonl_chunk, jobs):
+                out.write(text)
+print(json.dumps({"cpu_s": cpu() - before}))
+"""
+
+
+def pool_cost(python: str, path: Path, workers: int, runs: int) -> dict:
+    """CPU seconds of parsing ``path`` with the host already started: in one process (0), through
+    a pool of 1 worker, and of ``workers``; min of ``runs``. The first difference is what the
+    pool costs; the second, what running N workers at once costs on this machine's cores."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    modes = ["0", "1", str(workers)] if workers > 1 else ["0", "1"]
+    cpu: dict[str, list[float]] = {m: [] for m in modes}
+    for _ in range(runs):
+        for mode in modes:
+            out = subprocess.run([python, "-c", _POOL, mode, str(path)], capture_output=True, text=True, env=env,
+                                 check=True)
+            cpu[mode].append(json.loads(out.stdout.strip().splitlines()[-1])["cpu_s"])
+    best = {m: min(v) for m, v in cpu.items()}
+    report = {"in_process_cpu_s": round(best["0"], 3), "pool_1_cpu_s": round(best["1"], 3),
+              "pool_overhead": round(best["1"] / best["0"] - 1, 3)}
+    if workers > 1:
+        report[f"pool_{workers}_cpu_s"] = round(best[str(workers)], 3)
+        report["concurrency_cost"] = round(best[str(workers)] / best["1"] - 1, 3)
+    return report
 
 
 def texts(source: str) -> list[dict]:
@@ -100,7 +153,7 @@ def _stats(values: list[float]) -> dict:
     return {"min": round(min(values), 3), "median": round(statistics.median(values), 3)}
 
 
-def measure(python: str, path: Path, n: int, counts: list[int], runs: int, tmp: Path) -> dict:
+def measure(python: str, path: Path, n: int, counts: list[int], runs: int, tmp: Path, startup_cpu: float) -> dict:
     per: dict[int, list[dict]] = {w: [] for w in counts}
     for _ in range(runs):
         for w in counts:
@@ -119,9 +172,13 @@ def measure(python: str, path: Path, n: int, counts: list[int], runs: int, tmp: 
         w = counts[-1]
         out["speedup_wall"] = {"min": round(one["wall_s"]["min"] / many["wall_s"]["min"], 2),
                                "median": round(one["wall_s"]["median"] / many["wall_s"]["median"], 2)}
-        # N cores each doing 1/N of the N-worker run's CPU: the speedup without neighbours.
-        out["cpu_overhead"] = round(many["cpu_s"]["min"] / one["cpu_s"]["min"], 3)
-        out["cpu_bound_speedup"] = round(w * one["cpu_s"]["min"] / many["cpu_s"]["min"], 2)
+        # What N idle cores would give: the command's start-up (imports, building the chain) is
+        # serial, the rest of the N-worker run's CPU is spread over N cores (Amdahl), against the
+        # one-worker run's CPU. "asymptotic" leaves the start-up out: an input long enough.
+        cpu1, cpu_n, start = one["cpu_s"]["min"], many["cpu_s"]["min"], startup_cpu
+        out["cpu_overhead"] = round(cpu_n / cpu1, 3)
+        out["idle_speedup_estimate"] = round(cpu1 / (start + (cpu_n - start) / w), 2)
+        out["asymptotic_speedup_estimate"] = round(w * (cpu1 - start) / (cpu_n - start), 2)
     return out
 
 
@@ -133,11 +190,16 @@ def run(lines: int = 30000, workers: int | None = None, runs: int = 3, big: int 
                     "compiled": _compiled(python), "runs": runs}
     with tempfile.TemporaryDirectory(prefix="signalos-workers-") as tmp_name:
         tmp = Path(tmp_name)
+        one_line = tmp / "one.jsonl"
+        write_input(one_line, texts("examples"), 1)
+        startup = [run_once(python, one_line, 1, tmp)["cpu_s"] for _ in range(runs)]
+        report["startup_cpu_s"] = round(min(startup), 3)  # the command on a one-line input
         sources = ["examples"] + (["corpus"] if corpus and CORPUS.is_dir() else [])
         for source in sources:
             path = tmp / f"{source}.jsonl"
             write_input(path, texts(source), lines)
-            report[source] = measure(python, path, lines, counts, runs, tmp)
+            report[source] = measure(python, path, lines, counts, runs, tmp, report["startup_cpu_s"])
+            report[source]["pool_cost"] = pool_cost(python, path, workers, runs)
             path.unlink()
         if big:
             path = tmp / "big.jsonl"
@@ -173,8 +235,18 @@ def human(report: dict) -> None:
                   f"  peak RSS parent {v['peak_parent_mb']:.0f} MB{worker}")
         if "speedup_wall" in r:
             print(f"    speedup (wall) {r['speedup_wall']['min']}x min, {r['speedup_wall']['median']}x median; "
-                  f"CPU of {report['workers']} workers / 1: {r['cpu_overhead']}x, so {r['cpu_bound_speedup']}x "
-                  f"on {report['workers']} idle cores")
+                  f"CPU of {report['workers']} workers / 1: {r['cpu_overhead']}x; on {report['workers']} idle "
+                  f"cores that gives {r['idle_speedup_estimate']}x with the {report['startup_cpu_s']} s start-up, "
+                  f"{r['asymptotic_speedup_estimate']}x on a long input")
+        if "pool_cost" in r:
+            c = r["pool_cost"]
+            line = (f"    started host, CPU: in process {c['in_process_cpu_s']} s, pool of 1 {c['pool_1_cpu_s']} s "
+                    f"(pool overhead {100 * c['pool_overhead']:+.1f}%)")
+            if "concurrency_cost" in c:
+                n = report["workers"]
+                line += (f", pool of {n} {c[f'pool_{n}_cpu_s']} s "
+                         f"({100 * c['concurrency_cost']:+.1f}% for running at once on these cores)")
+            print(line)
     if "big" in report:
         b = report["big"]
         print(f"  {b['lines']:,} lines, {b['workers']} workers: wall {b['wall_s']} s, CPU {b['cpu_s']} s, "
