@@ -73,8 +73,8 @@ class Fields:
     def scan(self) -> Fields:
         toks, n = self.toks, len(self.toks)
         # bound once: this loop runs on every token of every message
-        token_ids, currency_words = self.symbols.token_ids, self.lex.symbols.currency_words
-        fillers, emoji_labels, negators = self.lex.fillers, self.lex.emoji_labels, self.lex.negators
+        token_ids = self.symbols.token_ids
+        emoji_labels, prose_info = self.lex.emoji_labels, self.lex.prose_info
         current: str | None = None  # the open field
         label_line = 0
         filled = 0
@@ -128,13 +128,13 @@ class Fields:
                         self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
-                if cat == "sym" or i in token_ids or tok.text.upper() in currency_words:  # is_currency(tok)
+                currency, passed, ends = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
+                if cat == "sym" or i in token_ids or currency:
                     entry_ok = entry_ok or current is None
                     continue
-                low = tok.text.lower()
-                if low in PLACEHOLDERS or low in fillers:
+                if passed:
                     continue
-                if len(tok.text) >= 3 or low in negators or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
+                if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         current, filled = None, 0
@@ -417,6 +417,21 @@ class Fields:
         self.values["entry"] = [(first_val, first_tok)]
         self.values["stop_loss"] = stops
         self.values["take_profit"] = targets
+
+
+def _prose_info(word: str, lex: Lexicon) -> tuple[bool, bool, bool]:
+    """What ``Fields.scan`` asks of a plain word, remembered per lexicon (channels reuse their
+    words): whether it is a currency ("USD"), a placeholder or filler passed over ("open",
+    "please"), and whether it is prose that ends an open field (three letters or more, or a
+    negator)."""
+    low = word.lower()
+    info = (word.upper() in lex.symbols.currency_words, low in PLACEHOLDERS or low in lex.fillers,
+            len(word) >= 3 or low in lex.negators)
+    cache = lex.prose_info
+    if len(cache) > 50_000:
+        cache.clear()
+    cache[word] = info
+    return info
 
 
 def _unspaced(ch: str) -> bool:

@@ -105,6 +105,8 @@ class Lexicon:
         # what the tokenizer learned of each word it met (``tokens._word_info``): channels reuse
         # a small vocabulary, so most words are looked up once
         self.word_info: dict[str, tuple[str, tuple[str, str] | None, bool, int]] = {}
+        # what the field scanner learned of each plain word (``fields._prose_info``), likewise
+        self.prose_info: dict[str, tuple[bool, bool, bool]] = {}
 
     def _add_section(self, section: dict[str, list[str]], category: str) -> None:
         for value, entries in section.items():
