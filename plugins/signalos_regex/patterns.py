@@ -457,8 +457,12 @@ class PatternSet:
                 by_words, met_by_words = 0, 0
                 for word in words:
                     hit = cache.get(word) or self._learn_word(word)
-                    by_words |= hit[0]
-                    met_by_words |= hit[1]
+                    # most words choose no pattern and meet no clause: OR-ing their zeros into
+                    # masks hundreds of bits wide would copy those masks for nothing
+                    if hit[0]:
+                        by_words |= hit[0]
+                    if hit[1]:
+                        met_by_words |= hit[1]
                 known = (by_words, met_by_words)
                 if isinstance(words, frozenset):
                     _remember(self._words_cache, words, known)
