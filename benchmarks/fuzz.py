@@ -6,8 +6,9 @@
 A case is one text, one line or one record: ``Host.parse`` and ``Host.parse_many`` get texts,
 ``signalos parse --input`` and ``eval --data`` files of JSON lines, ``data import`` files in each
 format (JSON Lines, CSV, plain text, a Telegram ``result.json``), ``data review import`` and
-``data feedback --corrections`` files of JSON lines. The commands run in-process, each on its
-own workspace. What must hold, whatever the input:
+``data feedback --corrections`` files of JSON lines, and ``signalos serve``'s ``POST /v1/parse`` and
+``/v1/parse/batch`` texts (in-process, with the ``serve`` extra; skipped and said so without it).
+The commands run in-process, each on its own workspace. What must hold, whatever the input:
 
 - no exception escapes (a whole file that cannot be read is one ``Error:`` line and exit 1);
 - every input line (record, Telegram message) comes out once: a parse, a stored message or a
@@ -607,6 +608,82 @@ def run_feedback(drawn: tuple[list[tuple[str, bool | None]], bool], tmp: Path) -
     return len(lines)
 
 
+_SERVE: dict[str, Any] = {}
+
+
+def serve_client():
+    """One in-process client of ``signalos serve``'s HTTP API (the FastAPI app on a host of its
+    own, its parse log in a temporary workspace), started on first use and closed at exit."""
+    if "client" not in _SERVE:
+        import atexit
+
+        from fastapi.testclient import TestClient
+
+        from signalos.serve.api import create_app
+        from signalos.serve.service import ServeSettings, Service
+
+        import signalos_eval
+        import signalos_regex
+
+        from signalos.testing import make_host
+
+        _SERVE["dir"] = tempfile.TemporaryDirectory(prefix="fuzz-serve-")
+        h = make_host(signalos_regex, signalos_eval, config={"workspace": str(Path(_SERVE["dir"].name) / "ws")})
+        client = TestClient(create_app(Service(h, ServeSettings.resolve(h.config))), raise_server_exceptions=False)
+        client.__enter__()  # runs the app's start-up: the service starts, its parse log opens
+        _SERVE["client"] = client
+        atexit.register(lambda: (client.__exit__(None, None, None), _SERVE["dir"].cleanup()))
+    return _SERVE["client"]
+
+
+def _post(path: str, body: bytes) -> tuple[int, Any, str]:
+    """Status, strictly read JSON body and raw text of one POST; a 5xx or a body that is not
+    strict JSON is a finding."""
+    r = serve_client().post(path, content=body, headers={"content-type": "application/json"})
+    if r.status_code >= 500:
+        raise Finding("crash", f"POST {path} {body[:120]!r}: {r.status_code} {r.text[:600]}")
+    try:
+        obj = strict_loads(r.text)
+    except ValueError as exc:
+        raise Finding("not-json", f"POST {path} {body[:120]!r}: {exc}: {r.text[:300]!r}") from None
+    if r.status_code != 200 and not (isinstance(obj, dict) and isinstance(obj.get("error"), str) and obj["error"]):
+        raise Finding("wrong", f"POST {path} {body[:120]!r}: {r.status_code} without an error message: {r.text[:300]}")
+    return r.status_code, obj, r.text
+
+
+def run_serve(drawn: tuple[list[str], bool], tmp: Path) -> int:
+    """Each text alone through ``POST /v1/parse``, then all of them through ``POST
+    /v1/parse/batch``: every answer a result of its kind, or a 4xx naming why; the batch answers
+    every message once, in order, and is refused only when one of its messages is."""
+    texts, utf8 = drawn
+    # ensure_ascii=False with a lone surrogate writes bytes that are not UTF-8: a 4xx, never a 5xx
+    encode = (lambda obj: json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")) if utf8 \
+        else (lambda obj: json.dumps(obj).encode("ascii"))
+    refused = 0
+    for i, text in enumerate(texts):
+        status, obj, _ = _post("/v1/parse", encode({"text": text, "id": i}))
+        if status != 200:
+            refused += 1
+        elif obj.get("kind") not in ("signal", "update", "noise"):
+            raise Finding("wrong", f"POST /v1/parse {text[:80]!r}: no kind: {obj!r:.300}")
+    status, obj, _ = _post("/v1/parse/batch", encode({"messages": [{"text": t, "id": i} for i, t in enumerate(texts)]}))
+    if status != 200:
+        if not refused:
+            raise Finding("lost", f"a batch of {len(texts)} refused ({obj['error'][:200]}) though each message "
+                                  "alone was answered", len(texts))
+        return len(texts)
+    results = obj.get("results")
+    ids = [r.get("id") for r in results] if isinstance(results, list) else None
+    if ids != list(range(len(texts))) or obj.get("count") != len(texts):
+        raise Finding("lost", f"a batch of {len(texts)}: ids {ids} count {obj.get('count')}",
+                      abs(len(texts) - len(results if isinstance(results, list) else [])))
+    if refused:
+        raise Finding("wrong", f"{refused} messages refused alone but answered in a batch")
+    if any(r.get("kind") not in ("signal", "update", "noise") for r in results):
+        raise Finding("wrong", f"a batch answer without a kind: {obj!r:.300}")
+    return len(texts)
+
+
 def _lines_and_bom(hostile: bool) -> st.SearchStrategy:
     return st.tuples(jsonl_lines(hostile), st.just(False) | (st.booleans() if hostile else st.just(False)))
 
@@ -629,7 +706,20 @@ def targets(hostile: bool = False) -> dict[str, tuple[st.SearchStrategy, Callabl
         "eval": (st.tuples(eval_lines(hostile), st.booleans() if hostile else st.just(False)), run_eval, 6),
         "review": (_lines_and_bom(hostile), run_review, 3),
         "feedback": (_lines_and_bom(hostile), run_feedback, 3),
+        # the HTTP API of signalos serve; needs the serve extra (see available())
+        "serve": (st.tuples(texts, st.booleans() if hostile else st.just(False)), run_serve, 5),
     }
+
+
+def available(name: str) -> str | None:
+    """Why target ``name`` cannot run here (a missing extra), or None."""
+    import importlib.util
+
+    if name == "serve":
+        missing = [m for m in ("fastapi", "httpx") if importlib.util.find_spec(m) is None]
+        if missing:
+            return f"{', '.join(missing)} not installed: pip install 'signalos[serve,test]'"
+    return None
 
 
 def run_one(name: str, run: Callable[[Any, Path], int], value: Any) -> int:
@@ -683,9 +773,13 @@ def run_all(cases: int = 100_000, only: list[str] | None = None, base_seed: int 
             hostile: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     chosen = {k: v for k, v in targets(hostile).items() if not only or k in only}
-    total_share = sum(share for _, _, share in chosen.values())
     report: dict[str, Any] = {"benchmark": "fuzz", "cases_asked": cases, "seed": base_seed, "hostile": hostile,
                               "targets": {}}
+    for name in [n for n in chosen if available(n)]:
+        report.setdefault("skipped", {})[name] = available(name)
+        print(f"fuzz {name}: skipped, {available(name)}", file=sys.stderr, flush=True)
+        del chosen[name]
+    total_share = sum(share for _, _, share in chosen.values())
     for name, (strategy, run, share) in chosen.items():
         n = max(1, round(cases * share / total_share))
         print(f"fuzz {name}: {n:,} cases ...", file=sys.stderr, flush=True)

@@ -32,7 +32,7 @@ FUZZ = _load_fuzz()
 # Inputs per target: each input holds up to a dozen lines (twenty texts for the API targets), so
 # the file runs several hundred cases in all. The commands run in-process on one shared host.
 EXAMPLES = {"parse": 40, "parse-many": 20, "parse-cli": 20, "import-jsonl": 20, "import-csv": 15,
-            "import-text": 10, "import-telegram": 15, "eval": 12, "review": 10, "feedback": 10}
+            "import-text": 10, "import-telegram": 15, "eval": 12, "review": 10, "feedback": 10, "serve": 15}
 # Hostile shapes that still break a reader: reason by target. Empty when the readers hold.
 KNOWN_HOSTILE_FAILURES: dict[str, str] = {}
 
@@ -46,6 +46,8 @@ def ci_settings(n: int):
 
 
 def fuzz(name: str, hostile: bool) -> None:
+    if FUZZ.available(name):
+        pytest.skip(FUZZ.available(name))
     strategy, run, _ = FUZZ.targets(hostile)[name]
 
     @ci_settings(EXAMPLES[name])
@@ -111,3 +113,20 @@ def test_a_file_that_is_one_json_list_is_counted_by_its_items():
     assert FUZZ.run_one("import-jsonl", FUZZ.run_import_jsonl, ([("[]", False)], False)) == 1
     lines = [('[{"text": "GOLD BUY 2350"}, 5, {"id": 1}]', False)]
     assert FUZZ.run_one("import-jsonl", FUZZ.run_import_jsonl, (lines, False)) == 3
+
+
+def test_a_batch_answer_that_drops_a_message_is_a_finding(monkeypatch):
+    if FUZZ.available("serve"):
+        pytest.skip(FUZZ.available("serve"))
+    from signalos.serve.service import Service
+
+    real = Service.parse_batch
+
+    def drops_the_last(self, items, **kw):
+        return real(self, items, **kw)[:-1]
+
+    FUZZ.serve_client()
+    monkeypatch.setattr(Service, "parse_batch", drops_the_last)
+    with pytest.raises(FUZZ.Finding) as info:
+        FUZZ.run_one("serve", FUZZ.run_serve, (["EURUSD BUY 1.0850", "hello"], False))
+    assert info.value.kind == "lost" and info.value.lines == 1
