@@ -1,6 +1,6 @@
 """Fuzz every parse entry point and every reader of files with hypothesis-generated input.
 
-    python benchmarks/fuzz.py                      # 100,000 cases over every target: minutes
+    python benchmarks/fuzz.py                      # 100,000 cases over every target: an hour or two on 2 cores
     python benchmarks/fuzz.py --cases 5000 --only parse,import-jsonl --seed 3 --json
 
 A case is one text, one line or one record: ``Host.parse`` and ``Host.parse_many`` get texts,
