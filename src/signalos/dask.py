@@ -50,13 +50,18 @@ EVAL_BATCH = 32  # Chain.parse_many batches, as signalos eval uses
 FORMATS = ("jsonl", "parquet")
 
 
-def require_dask() -> None:
-    """Raise MissingDependencyError naming the extra when dask or distributed is missing."""
-    for module in ("dask", "dask.bag", "distributed"):
+def require_modules(modules: tuple[str, ...]) -> None:
+    """Raise MissingDependencyError naming the ``dask`` extra when one of ``modules`` is missing."""
+    for module in modules:
         try:
             __import__(module)
         except ImportError:
             raise MissingDependencyError(module.split(".")[0], "dask") from None
+
+
+def require_dask() -> None:
+    """Raise MissingDependencyError naming the extra when dask or distributed is missing."""
+    require_modules(("dask", "dask.bag", "distributed"))
 
 
 # the worker side ------------------------------------------------------------------------------

@@ -13,18 +13,14 @@ import json
 from collections import Counter
 from typing import Any
 
-from signalos.dask import BAD_LINES_KEPT, _run, _task, archive_files, worker_host
+from signalos.dask import BAD_LINES_KEPT, _run, _task, archive_files, require_modules, worker_host
 from signalos.errors import InputError, MissingDependencyError
 from signalos.workers import HostRecipe
 
 
 def require_parquet() -> None:
     """Raise MissingDependencyError naming the extra when pandas, pyarrow or dask.dataframe is missing."""
-    for module in ("pyarrow", "pandas", "dask.dataframe"):
-        try:
-            __import__(module)
-        except ImportError:
-            raise MissingDependencyError(module.split(".")[0], "dask") from None
+    require_modules(("pyarrow", "pandas", "dask.dataframe"))
 
 
 # The answer's columns in a Parquet partition; nested values (spans, actions) are JSON text.
