@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from signalos.dask import BAD_LINES_KEPT, _run, _task, archive_files, require_modules, worker_host
-from signalos.errors import InputError, MissingDependencyError
+from signalos.errors import InputError
 from signalos.workers import HostRecipe
 
 
