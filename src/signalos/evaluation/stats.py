@@ -1,11 +1,14 @@
 """Small statistics for evaluation: bootstrap intervals, McNemar's exact test, P/R/F1, percentiles.
 
-Bootstraps are seeded so the same data and seed give the same interval on every machine.
+The bootstrap is scipy's and McNemar's test statsmodels'; bootstraps are seeded so the same data
+and seed give the same interval on every machine.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import warnings
 
 import numpy as np
 
@@ -20,37 +23,48 @@ def prf(correct: int, incorrect: int, missed: int, spurious: int) -> dict[str, f
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
 
 
+def _percentile_bootstrap(data: tuple[np.ndarray, ...], statistic, *, n_resamples: int, seed: int,
+                          confidence: float, paired: bool = False) -> list[float]:
+    """scipy's percentile bootstrap, in batches that keep memory near 16 MB whatever the size."""
+    from scipy.stats import DegenerateDataWarning, bootstrap
+
+    n = len(data[0])
+    if n == 1:
+        # scipy needs two observations; every resample of one is that observation.
+        value = float(np.asarray(statistic(*(d[None, :] for d in data), axis=-1)).ravel()[0])
+        return [round(value, 4), round(value, 4)]
+    with warnings.catch_warnings():
+        # A sample with one value (all right, all wrong) has a degenerate distribution; its
+        # percentile interval is that value, which is the answer wanted here.
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        res = bootstrap(data, statistic, n_resamples=n_resamples, batch=max(1, 2_000_000 // (n * len(data))),
+                        vectorized=True, paired=paired, confidence_level=confidence, method="percentile",
+                        rng=np.random.default_rng(seed))
+    ci = res.confidence_interval
+    return [round(float(ci.low), 4), round(float(ci.high), 4)]
+
+
 def proportion_ci(successes: int, n: int, *, confidence: float = 0.95, n_resamples: int = 10000,
                   seed: int = 0) -> list[float]:
-    """Percentile bootstrap interval of a proportion.
+    """Percentile bootstrap interval of a proportion (``scipy.stats.bootstrap`` on the n outcomes).
 
-    Resampling n booleans with replacement and counting the successes is exactly a draw from
-    Binomial(n, successes/n), so the bootstrap needs no index arrays even for a million messages.
+    It costs n × ``n_resamples`` draws: about 0.7 s for 10,000 messages and 10,000 resamples.
     """
     if n == 0:
         return [0.0, 0.0]
-    rng = np.random.default_rng(seed)
-    draws = rng.binomial(n, successes / n, size=n_resamples) / n
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(draws, [alpha, 1 - alpha])
-    return [round(float(lo), 4), round(float(hi), 4)]
+    outcomes = np.zeros(n, dtype=np.float64)
+    outcomes[:successes] = 1.0  # the order of the outcomes does not matter to their mean
+    return _percentile_bootstrap((outcomes,), _mean, n_resamples=n_resamples, seed=seed, confidence=confidence)
 
 
-def bootstrap_weights(n: int, n_resamples: int, seed: int, chunk: int = 256):
-    """Yield (chunk × n) matrices of resampling weights: how often each row was drawn."""
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < n_resamples:
-        b = min(chunk, n_resamples - done)
-        idx = rng.integers(0, n, size=(b, n))
-        offsets = (np.arange(b) * n)[:, None]
-        yield np.bincount((idx + offsets).ravel(), minlength=b * n).reshape(b, n)
-        done += b
+def _mean(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return x.mean(axis=axis)
 
 
 def paired_bootstrap(columns: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], *,
                      n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> list[float]:
-    """Percentile interval of ``statistic`` over messages resampled together (paired).
+    """Percentile interval of ``statistic`` over messages resampled together (paired), by
+    ``scipy.stats.bootstrap``.
 
     ``columns`` is an (n × k) array of per-message counts; ``statistic`` maps an (b × k) array of
     resampled column sums to b values (e.g. the F1 of run B minus that of run A).
@@ -58,23 +72,26 @@ def paired_bootstrap(columns: np.ndarray, statistic: Callable[[np.ndarray], np.n
     n = columns.shape[0]
     if n == 0:
         return [0.0, 0.0]
-    values = [statistic(w @ columns) for w in bootstrap_weights(n, n_resamples, seed)]
-    dist = np.concatenate(values)
-    alpha = (1 - confidence) / 2
-    lo, hi = np.nanquantile(dist, [alpha, 1 - alpha])
-    return [round(float(lo), 4), round(float(hi), 4)]
+
+    def on_sums(*resampled: np.ndarray, axis: int = -1) -> np.ndarray:
+        # Each of the k columns arrives resampled as a (b × n) array, the same rows in all of them.
+        sums = np.stack([c.sum(axis=axis) for c in resampled], axis=-1)
+        return statistic(sums.reshape(-1, len(resampled))).reshape(sums.shape[:-1])
+
+    return _percentile_bootstrap(tuple(np.asarray(columns, float).T), on_sums, n_resamples=n_resamples,
+                                 seed=seed, confidence=confidence, paired=True)
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> dict[str, Any]:
-    """McNemar's exact test on the discordant pairs of two paired binary outcomes.
+    """McNemar's exact test on the discordant pairs of two paired binary outcomes (statsmodels').
 
     ``only_a``: messages A gets right and B wrong; ``only_b`` the reverse. Under the null
     hypothesis each discordant pair is a fair coin, so the p-value is a two-sided binomial test.
     """
-    from scipy.stats import binomtest
+    from statsmodels.stats.contingency_tables import mcnemar
 
     discordant = only_a + only_b
-    p = 1.0 if discordant == 0 else float(binomtest(only_b, discordant, 0.5).pvalue)
+    p = 1.0 if discordant == 0 else float(mcnemar([[0, only_a], [only_b, 0]], exact=True).pvalue)
     return {"only_a": only_a, "only_b": only_b, "discordant": discordant,
             "p_value": round(p, 6), "test": "McNemar exact (two-sided binomial on discordant pairs)"}
 

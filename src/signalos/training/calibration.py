@@ -2,8 +2,8 @@
 
 A model's raw score (a class probability, a mean token probability) is not the chance that its
 answer is right. Isotonic regression of "the answer matched the label" on the raw score, fitted
-on the validation split, gives a monotone map the chain's threshold can trust. It is stored as
-JSON breakpoints in the manifest, so loading needs no fitting library and no pickle.
+on the validation split, gives a monotone map the chain's threshold can trust. scipy fits it; it
+is stored as JSON breakpoints in the manifest, so loading needs no fitting library and no pickle.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 
 @attrs.frozen
@@ -39,21 +40,25 @@ class Calibration:
 
 
 def fit(raw: Sequence[float], correct: Sequence[bool], prior: float = 1.0) -> Calibration:
-    """Pool-adjacent-violators on (raw score, correct) pairs. ``prior`` pseudo-counts pull each
-    block towards the overall accuracy, so a block of two messages does not claim 100%."""
+    """Isotonic regression (``scipy.optimize.isotonic_regression``, pool-adjacent-violators) of
+    "correct" on the raw score. ``prior`` pseudo-counts pull each block towards the overall
+    accuracy, so a block of two messages does not claim 100%."""
+    from scipy.optimize import isotonic_regression
+
     if not raw:
         return Calibration()
-    pairs = sorted(zip(raw, (1.0 if c else 0.0 for c in correct)))
-    base = sum(c for _, c in pairs) / len(pairs)
-    blocks: list[list[float]] = []  # [lower raw, sum correct, count]
-    for r, c in pairs:
-        blocks.append([r, c, 1.0])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            last = blocks.pop()
-            blocks[-1][1] += last[1]
-            blocks[-1][2] += last[2]
-    values = [(s + prior * base) / (n + prior) for _, s, n in blocks]
+    scores = np.asarray(raw, dtype=float)
+    right = np.fromiter((1.0 if c else 0.0 for c in correct), dtype=float, count=len(scores))
+    # Sorted by score, and among equal scores wrong before right, so that blocks split the same
+    # way on every run whatever the input order.
+    order = np.lexsort((right, scores))
+    scores, right = scores[order], right[order]
+    starts = isotonic_regression(right, increasing=True).blocks[:-1]
+    sums = np.add.reduceat(right, starts)
+    counts = np.diff(np.append(starts, len(right)))
+    base = right.mean()
+    values = ((sums + prior * base) / (counts + prior)).tolist()
     for i in range(1, len(values)):
         values[i] = max(values[i], values[i - 1])  # the prior may break monotony slightly
-    thresholds = [-1e30] + [b[0] for b in blocks[1:]]
-    return Calibration(tuple(thresholds), tuple(round(v, 4) for v in values), len(pairs))
+    thresholds = [-1e30] + scores[starts[1:]].tolist()
+    return Calibration(tuple(thresholds), tuple(round(v, 4) for v in values), len(scores))
