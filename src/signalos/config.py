@@ -32,8 +32,8 @@ from typing import Any
 import attrs
 
 from signalos.errors import ConfigError
-from signalos.options import (read_toml, as_float, as_tuple, check_component_options, check_sections, from_table, number,
-                              one_of, texts, whole)
+from signalos.options import (SECTIONS, as_float, as_tuple, check_component_options, check_sections, from_table,
+                              name_of, number, one_of, optional, read_toml, table, tables, texts, whole)
 
 ON_ERROR = ("continue", "raise")
 FALLBACKS = ("first", "vote")
@@ -56,6 +56,48 @@ class PipelineConfig:
     @classmethod
     def from_table(cls, name: str, table: dict[str, Any]) -> PipelineConfig:
         return from_table(cls, table, f"pipelines.{name}", name=name)
+
+
+@attrs.frozen
+class TopLevel:
+    """The top level of signalos.toml: its two values, and the tables whose shape is known here
+    (each component kind and ``pipelines``/``providers`` hold named tables; the sections read
+    by other modules are tables). A wrong type is a ConfigError naming the key."""
+
+    default_pipeline: str = attrs.field(default="default", validator=name_of("a pipeline name"))
+    workspace: str | None = attrs.field(default=None, validator=optional(name_of("a directory")))
+    pipelines: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    providers: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    parsers: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    augmenters: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    evaluators: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    routers: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    deployers: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    monitor: dict[str, Any] = attrs.field(factory=dict, validator=table)
+    serve: dict[str, Any] = attrs.field(factory=dict, validator=table)
+    parse: dict[str, Any] = attrs.field(factory=dict, validator=table)
+    webhooks: dict[str, Any] = attrs.field(factory=dict, validator=table)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> TopLevel:
+        """The known keys of ``data`` checked; any other key must be a table (a section some
+        plugin reads), else it is a misspelt key."""
+        known = {f.name for f in attrs.fields(cls)}
+        for key, value in data.items():
+            if key not in known and not isinstance(value, dict):
+                raise ConfigError(f"unknown top-level key {key!r}; known: {', '.join(TOP_LEVEL_VALUES)} "
+                                  "and tables such as [pipelines.NAME] or [parsers.NAME]")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@attrs.frozen
+class ProviderRoute:
+    """``[providers."NAME"]``: the pipeline that parses this provider's messages."""
+
+    pipeline: str = attrs.field(validator=name_of("a pipeline name"))
+
+
+assert set(SECTIONS) <= {f.name for f in attrs.fields(TopLevel)}, "a section of options.SECTIONS lacks its type here"
 
 
 @attrs.frozen
@@ -110,25 +152,14 @@ class Config:
         if not isinstance(data, dict):
             raise ConfigError(f"the configuration must be a table, got {type(data).__name__}")
         base_dir = base_dir or Path.cwd()
-        for key, value in data.items():
-            if not isinstance(value, dict) and key not in TOP_LEVEL_VALUES:
-                raise ConfigError(f"unknown top-level key {key!r}; known: {', '.join(TOP_LEVEL_VALUES)} "
-                                  "and tables such as [pipelines.NAME] or [parsers.NAME]")
-        default_pipeline = data.get("default_pipeline", "default")
-        if not isinstance(default_pipeline, str) or not default_pipeline:
-            raise ConfigError(f"default_pipeline: expected a pipeline name, got {default_pipeline!r}")
-        workspace = data.get("workspace")
-        if workspace is not None and (not isinstance(workspace, str) or not workspace.strip()):
-            raise ConfigError(f"workspace: expected a directory, got {workspace!r}")
-        pipes_table = data.get("pipelines", {})
-        if not isinstance(pipes_table, dict):
-            raise ConfigError("'pipelines' must be a table of named pipelines")
-        pipelines = {name: PipelineConfig.from_table(name, t) for name, t in pipes_table.items()}
+        top = TopLevel.read(data)
+        default_pipeline, workspace = top.default_pipeline, top.workspace
+        pipelines = {name: PipelineConfig.from_table(name, t) for name, t in top.pipelines.items()}
         components = {kind: data[kind] for kind in COMPONENT_KINDS if kind in data}
-        for kind, tables in components.items():
-            for name, options in tables.items():
+        for kind, named in components.items():
+            for name, options in named.items():
                 check_component_options(kind, name, options, base_dir)
-        provider_pipelines = _provider_pipelines(data.get("providers", {}), pipelines)
+        provider_pipelines = _provider_pipelines(top.providers, pipelines)
         cfg = cls(
             pipelines=pipelines, default_pipeline=default_pipeline,
             components=components, workspace=Path(workspace) if workspace else None,
@@ -170,12 +201,9 @@ class Config:
         return cls.load(value)
 
 
-def _provider_pipelines(routes: Any, pipelines: dict[str, PipelineConfig]) -> dict[str, str]:
+def _provider_pipelines(routes: dict[str, Any], pipelines: dict[str, PipelineConfig]) -> dict[str, str]:
     """``[providers."NAME"] pipeline = "P"``: provider -> pipeline, each pipeline configured."""
-    if not isinstance(routes, dict) or not all(isinstance(t, dict) and isinstance(t.get("pipeline"), str)
-                                               for t in routes.values()):
-        raise ConfigError("[providers]: expected a table per provider, each with pipeline = \"NAME\"")
-    out = {name: t["pipeline"] for name, t in routes.items()}
+    out = {name: from_table(ProviderRoute, t, f"providers.{name}").pipeline for name, t in routes.items()}
     for name, pipe in out.items():
         if pipe not in pipelines and pipe != "default":
             raise ConfigError(f"[providers.{name!r}] pipeline: unknown pipeline {pipe!r}; configured: "

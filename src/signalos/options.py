@@ -94,6 +94,29 @@ def text(_: Any, attribute: attrs.Attribute, value: Any) -> None:
         _fail(attribute, "a non-empty string", value)
 
 
+def name_of(what: str) -> Validator:
+    """A non-empty string naming ``what`` (a pipeline, a directory)."""
+    def check(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            _fail(attribute, what, value)
+    return check
+
+
+def table(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, dict):
+        _fail(attribute, "a table", value)
+
+
+def tables(_: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """A table of named tables (``[pipelines.NAME]``, ``[parsers.NAME]``): the entry that is not
+    a table is named."""
+    if not isinstance(value, dict):
+        _fail(attribute, "a table of named tables", value)
+    for name, entry in value.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key_of(attribute)}.{name}: expected a table, got {entry!r}")
+
+
 def optional(check: Validator) -> Validator:
     def optional_check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
         if value is not None:

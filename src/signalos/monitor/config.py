@@ -41,7 +41,8 @@ from typing import Any
 import attrs
 
 from signalos.errors import ConfigError
-from signalos.options import as_float, as_tuple, flag, from_table, key_of, number, one_of, optional, texts, whole
+from signalos.options import (as_float, as_tuple, flag, from_table, key_of, number, one_of, optional, table, tables,
+                              texts, whole)
 
 SEVERITIES = ("warning", "critical")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
@@ -211,6 +212,16 @@ def _bad(attribute: attrs.Attribute, expected: str, value: Any) -> None:
 
 
 @attrs.frozen
+class _Nested:
+    """The sub-tables of ``[monitor]``, checked for shape before they are read."""
+
+    thresholds: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    providers: dict[str, Any] = attrs.field(factory=dict, validator=tables)
+    templates: dict[str, Any] = attrs.field(factory=dict, validator=table)
+    retrain: dict[str, Any] = attrs.field(factory=dict, validator=table)
+
+
+@attrs.frozen
 class MonitorConfig:
     """Everything the monitor reads from ``[monitor]``; ``MonitorConfig()`` is the defaults."""
 
@@ -243,12 +254,13 @@ class MonitorConfig:
             raise ConfigError(f"[monitor]: expected a table, got {table!r}")
         table = dict(table or {})
         nested = {k: table.pop(k) for k in ("thresholds", "providers", "templates", "retrain") if k in table}
+        shape = from_table(_Nested, nested, "monitor")
         metrics = dict(DEFAULT_METRICS)
-        for name, sub in _tables(nested.get("thresholds"), "monitor.thresholds").items():
+        for name, sub in shape.thresholds.items():
             _metric(name, "monitor.thresholds")
             metrics[name] = metrics[name].with_table(sub, f"monitor.thresholds.{name}")
         providers: dict[str, dict[str, MetricSpec]] = {}
-        for provider, sub in _tables(nested.get("providers"), "monitor.providers").items():
+        for provider, sub in shape.providers.items():
             where = f"monitor.providers.{provider}"
             providers[provider] = {name: metrics[_metric(name, where)].with_table(t, f"{where}.{name}")
                                    for name, t in _tables(sub, where).items()}
@@ -265,11 +277,11 @@ class MonitorConfig:
         return from_table(cls, table, "monitor", **given)
 
 
-def _tables(value: Any, where: str) -> dict[str, dict[str, Any]]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise ConfigError(f"[{where}]: expected a table of tables")
+def _tables(value: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    """A provider's table of metric tables; the entry that is not a table is named."""
+    for name, entry in value.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"[{where}] {name}: expected a table, got {entry!r}")
     return value
 
 
