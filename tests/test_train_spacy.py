@@ -30,6 +30,11 @@ def trained(tmp_path_factory):
                    "--synthetic", "0", "--patience", "0", "--json", "--alias", "production",
                    "--write-splits", str(root / "splits")], signalos_spacy)
     assert res.exit_code == 0, res.output
+    # stderr is no terminal here: plain progress lines and one table row per epoch, no ANSI codes
+    lines = res.stderr.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:1] == ["epoch"])
+    assert len([x for x in lines[head + 2:] if x.split()[:1] and x.split()[0].isdigit()]) >= 1
+    assert "training spacy-ner: done in" in res.stderr and "\x1b[" not in res.stderr
     return ws, json.loads(res.stdout), root / "splits"
 
 

@@ -8,7 +8,7 @@ trained on.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -69,28 +69,12 @@ def _load_data(data, workspace, holdout, augmented, synth_rows, synthetic, limit
     return ws, td
 
 
-class _Bar:
-    """Progress on stderr: one bar per epoch (or per optimiser step) and a line per epoch."""
+def _progress(total: int, label: str):
+    """Progress on stderr (stdout keeps the summary or its JSON): a bar on a terminal, plain
+    lines otherwise, each epoch a row of a table (``signalos.progress``)."""
+    from signalos.progress import TrainingProgress
 
-    def __init__(self, total: int, label: str, quiet: bool):
-        self.progress = common.progress_bar(show=not quiet, transient=False)
-        self.task = self.progress.add_task(label, total=total)
-        self.quiet = quiet
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
-
-    def __call__(self, event: str, step: int, figures: dict[str, Any]) -> None:
-        if event in ("epoch", "step"):
-            self.progress.update(self.task, completed=step)
-        if event == "epoch" and not self.quiet:
-            shown = {k: v for k, v in figures.items() if k in ("exact", "ents_f", "kind_acc", "valid_json", "loss",
-                                                                 "eval_loss", "seconds")}
-            self.progress.console.print(f"epoch {figures.get('epoch', step)}: {shown}")
+    return TrainingProgress(total, label)
 
 
 def _finish(ref, ws, td, as_json: bool) -> None:
@@ -141,7 +125,7 @@ def spacy_command(
                         write_splits)
     hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
                        lang=lang, width=width, depth=depth)
-    with _Bar(epochs, "training spacy-ner", as_json) as bar:
+    with _progress(epochs, "training spacy-ner") as bar:
         ref = train(td, ModelStore(ws), hyper=hyper, name=name or "spacy-ner", version=version, alias=alias,
                     progress=bar)
     _finish(ref, ws, td, as_json)
@@ -180,7 +164,7 @@ def transformer_command(
                         write_splits)
     hyper = EncoderHyper(epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed,
                          patience=patience)
-    with _Bar(epochs, "training transformer", as_json) as bar:
+    with _progress(epochs, "training transformer") as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "transformer", version=version,
                     alias=alias, progress=bar)
     _finish(ref, ws, td, as_json)
@@ -237,7 +221,7 @@ def llm_command(
                      lora_alpha=lora_alpha, lora_dropout=lora_dropout, lora_layers=lora_layers, seed=seed,
                      validate_n=validate_n, patience=patience, bf16=bf16)
     total = max_steps or epochs * max(1, -(-len(td.train) // batch_size))
-    with _Bar(total, "training llm (steps)", as_json) as bar:
+    with _progress(total, "training llm (steps)") as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "llm", version=version, alias=alias,
                     progress=bar)
     _finish(ref, ws, td, as_json)
