@@ -291,7 +291,7 @@ class Decider:
             return None
         patterns = getattr(self.full, entry.section)
         source = entry.value[3:] if entry.value.startswith("re:") else regex.escape(entry.value)
-        at = [i for i, item in enumerate(patterns.entries) if item[1] == entry.path[1] and item[2].pattern == source]
+        at = [i for i, item in enumerate(patterns.entries) if item[1] == entry.path[1] and patterns.sources[i] == source]
         if len(at) != 1:
             return None
         try:

@@ -79,7 +79,7 @@ def test_skipped_patterns_would_not_have_matched():
         kept = set(patterns.candidates(lowered))
         for i in patterns.candidates(lowered, check_needs=False):
             if i not in kept:
-                assert patterns.entries[i][2].search(lowered) is None, (patterns.entries[i][2].pattern, text)
+                assert patterns.compiled(i).search(lowered) is None, (patterns.sources[i], text)
 
 
 def test_a_small_index_searched_in_the_text_chooses_like_the_words():
@@ -97,10 +97,28 @@ def test_built_in_patterns_are_vetted_and_a_users_are_not(tmp_path):
     extra = tmp_path / "kw.toml"
     extra.write_text('[updates]\nclose = ["re:\\\\bshut\\\\s+it\\\\b"]\n', encoding="utf-8")
     lex = build_lexicon([extra])
-    vetted = {entry[2].pattern: entry[4] for entry in lex.updates.entries}
+    vetted = {source: entry[4] for source, entry in zip(lex.updates.sources, lex.updates.entries)}
     assert vetted[r"\bshut\s+it\b"] is False  # a user's pattern keeps its timeout
     assert all(v for p, v in vetted.items() if p != r"\bshut\s+it\b")
     assert all(p.startswith("re:") for p in builtin_patterns())
+
+
+def test_built_in_patterns_are_compiled_on_first_use_and_a_users_at_load(tmp_path):
+    extra = tmp_path / "kw.toml"
+    extra.write_text('[updates]\nclose = ["re:\\\\bshut\\\\s+it\\\\b"]\n', encoding="utf-8")
+    lex = build_lexicon([extra])
+    updates = lex.updates
+    compiled = {source: entry[2] is not None for source, entry in zip(updates.sources, updates.entries)}
+    assert compiled.pop(r"\bshut\s+it\b") is True  # a user's pattern: its mistakes show when the file loads
+    assert not any(compiled.values())  # start-up compiles none of the built-in ones
+    plan = updates.candidates("sl moved to entry")
+    assert plan and [m.group() for _, _, m in updates.matches("sl moved to entry", "sl moved to entry")]
+    assert all(updates.entries[i][2] is not None for i in plan)  # those that ran are compiled, and kept
+    assert sum(entry[2] is not None for entry in updates.entries) < len(updates.entries) // 4
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[updates]\nclose = ["re:(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"'re:\(unclosed' \(for 'close'\) is not a valid regular expression"):
+        build_lexicon([bad])
 
 
 def test_only_vetted_patterns_are_skipped_for_missing_strings():

@@ -311,7 +311,12 @@ class PatternSet:
 
     def __init__(self, entries: list[tuple[str, str, str]], vetted: Collection[str] = (),
                  own: Collection[str] = (), shared_words: Collection[str] = ()):
-        self.entries: list[tuple[str, str, Any, Any, bool]] = []  # ..., vetted
+        # (category, value, pattern, the same matching any case, vetted): a built-in pattern is
+        # compiled on first use (``compiled``), since most never run in a short-lived process and
+        # compiling all of them was half the parser's start-up; a user's pattern is compiled here,
+        # so a mistake in a keywords file is reported when the file is loaded
+        self.entries: list[tuple[str, str, Any, Any, bool]] = []
+        self.sources: list[str] = []  # each entry's regular expression
         self.index: dict[str, list[int]] = {}
         self.always: list[int] = []
         # Clauses of needed strings, numbered; a pattern runs only when the text meets all of its
@@ -329,10 +334,15 @@ class PatternSet:
         self._relevant: dict[int, int] = {}  # patterns → the clauses they need
         for i, (category, value, pattern) in enumerate(entries):
             source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
-            lower = regex.compile(source, regex.MULTILINE | regex.V0)
-            anycase: Any = None  # compiled on first use: only a text whose lower-casing changes its length needs it
             is_vetted = pattern in vetted
+            try:
+                lower = None if is_vetted else regex.compile(source, regex.MULTILINE | regex.V0)
+            except regex.error as e:
+                raise ValueError(f"keyword pattern {pattern!r} (for {value!r}) is not a valid regular expression: "
+                                 f"{e}") from e
+            anycase: Any = None  # compiled on first use: only a text whose lower-casing changes its length needs it
             self.entries.append((category, value, lower, anycase, is_vetted))
+            self.sources.append(source)
             self._needs.append(self._register_needs(source) if is_vetted else 0)
             words = _literals(source)
             # (a group holding a one-letter word cannot index: a lookup reads two letters or more)
@@ -414,6 +424,14 @@ class PatternSet:
                     self._whole_words[word] = self._whole_words.get(word, 0) | (1 << cid)
             mask |= 1 << self._clause_ids[key]
         return mask
+
+    def compiled(self, i: int) -> Any:
+        """Entry ``i``'s pattern, compiled (case-sensitive, for lowered text) on first use."""
+        category, value, lower, anycase, vetted = self.entries[i]
+        if lower is None:
+            lower = regex.compile(self.sources[i], regex.MULTILINE | regex.V0)
+            self.entries[i] = (category, value, lower, anycase, vetted)  # one tuple replaced whole: thread-safe
+        return lower
 
     def _learn_word(self, word: str) -> tuple[int, int]:
         """The patterns indexed under a prefix of ``word`` and the word clauses it meets."""
@@ -508,6 +526,8 @@ class PatternSet:
         entries = self.entries
         for i in plan:
             category, value, lower, anycase, vetted = entries[i]
+            if lower is None:
+                lower = self.compiled(i)
             if not use_lower and anycase is None:
                 anycase = regex.compile(lower.pattern, regex.IGNORECASE | regex.MULTILINE | regex.V0)
                 entries[i] = (category, value, lower, anycase, vetted)
