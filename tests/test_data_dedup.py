@@ -149,3 +149,21 @@ def test_the_speed_benchmark_runs_on_a_small_sample(tmp_path):
     api = report["api"]
     assert api["import"]["added"] == 300 and api["split"]["counts"]["train"] > 0
     assert set(api["seconds"]) == {"import", "dedup", "split"} and api["db_mb"] > 0  # its size: the benchmark's
+
+
+def test_canonical_text_is_the_whitespace_runs_collapsed_as_re_reads_them():
+    # canonical_text joins str.split()'s parts instead of substituting r"\s+": the hashes stored
+    # in every database must not change, so the two are compared on every kind of space
+    import re
+    import sys
+
+    from signalos.dataset.keys import canonical_text, text_hash
+    from signalos.normalize import normalize_text
+
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert re.fullmatch(r"\s+", spaces)
+    texts = [f"{a}BUY{b}gold{c}@ 2342{a}{b}" for a, b, c in zip(spaces, spaces[1:] + spaces[:1], spaces[2:] + spaces[:2])]
+    texts += ["", " ", "\u200bzero\u200bwidth", "TP1 ２３５０ hit", "Ｓｅｌｌ\u3000EURUSD\n\n1.0850 "]
+    for text in texts:
+        assert canonical_text(text) == re.sub(r"\s+", " ", normalize_text(text).casefold()).strip(), repr(text)
+    assert text_hash(" Buy\tGOLD \n") == text_hash("buy gold")

@@ -296,3 +296,30 @@ def test_rules_parse_on_the_event_loop_and_a_slow_parser_in_a_worker_thread(tmp_
     assert seen["fast"][1:] == ["signalos-serve"] * 4  # measured cheap: on the server's event loop
     assert "signalos-serve" not in seen["slow"]
     assert ready["parse_ms"]["slow"] >= 1.0 > ready["parse_ms"]["auto"]
+
+
+def test_the_server_freezes_its_start_up_heap_before_it_serves(tmp_path, monkeypatch):
+    # a speed trick (runner.freeze_startup_heap): the collector no longer walks the tables,
+    # patterns and app on every full collection of a long-running server
+    import gc
+
+    from signalos.serve import runner
+    from signalos.serve.service import ServeSettings, Service
+
+    host = toy_host(tmp_path)
+    service = Service(host, ServeSettings.resolve(host.config))
+    service.start()
+    seen: dict[str, int] = {}
+
+    class Server:  # stands in for uvicorn's, which would listen and block
+        def run(self, sockets=None):
+            seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(runner, "_server", lambda config, on_started: Server())
+    gc.unfreeze()
+    try:
+        runner.run(service)
+    finally:
+        gc.unfreeze()  # the test process's objects go back to the collector
+        service.close()
+    assert seen["frozen"] > 1000
