@@ -11,10 +11,23 @@ from signalos.validate import infer_direction
 
 class LatencyEvaluator:
     """Per-message chain latency (p50/p95/p99, mean, max), throughput over the run's wall time,
-    per-parser attempt latency, and a histogram. Options: ``bins`` (20)."""
+    per-parser attempt latency, and a histogram. ``batched_parsers`` names the chain's parsers that
+    answer a batch in one call (``parse_many``): each of their messages carries an even share of its
+    batch's time, so their latencies are shares, not single-message times. Options: ``bins`` (20)."""
 
     def __init__(self, host, options: dict[str, Any]):
+        self.host = host
         self.bins = int(options.get("bins", 20))
+
+    def _batched(self, parsers) -> list[str]:
+        out = []
+        for name in parsers:
+            try:
+                if callable(getattr(self.host.parser(name), "parse_many", None)):
+                    out.append(name)
+            except Exception:  # a parser that cannot be built made no batch either
+                continue
+        return out
 
     def evaluate(self, run) -> dict[str, Any]:
         lat = [it.latency_ms for it in run.items]
@@ -36,6 +49,7 @@ class LatencyEvaluator:
             "per_parser": {p: {"attempts": len(v), **percentiles(v), "accepted": outcomes[p]["accepted"],
                                "errors": outcomes[p]["error"]} for p, v in sorted(per_parser.items())},
             "histogram": histogram(lat, self.bins),
+            "batched_parsers": self._batched(run.parsers),
         }
 
 
@@ -108,7 +122,8 @@ class ErrorsEvaluator:
             if not it.predicted.accepted:
                 cats.append(("not_accepted", "; ".join(it.predicted.warnings) or "no parser accepted it"))
             failures.append({"id": it.row.id, "line": it.row.line, "kind": score.kind, "pred_kind": score.pred_kind,
-                             "categories": sorted({c for c, _ in cats}), "text": _short(it.row.text)})
+                             "categories": sorted({c for c, _ in cats}), "text": _short(it.row.text),
+                             "problems": [{"category": c, "detail": d} for c, d in cats]})
             for cat, detail in cats:
                 counts[cat] += 1
                 if len(examples[cat]) < self.examples:

@@ -1,96 +1,124 @@
-"""Inline SVG charts for the HTML report: drawn in Python, no library, no network.
+"""The evaluation report's charts as Vega-Lite specifications (drawn by the browser, offline).
 
-Every mark carries ``data-*`` attributes with the figure it draws, so a test (or a reader's
-tooling) can check the picture against the JSON.
+Each function returns a plain dict, embedded in the page as JSON; the data rides inside the spec
+(``data.values``), so a test can read what a chart draws without a browser. Shares are 0-1 and
+shown as percent; latency is in milliseconds.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+from typing import Any
 
-BAR = "#3b6ea5"
-GRID = "#d9dee5"
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.3f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
-
-
-def hbar_chart(items: Sequence[tuple[str, float]], *, title: str, max_value: float = 1.0,
-               kind: str = "f1") -> str:
-    """Horizontal bars, one per (label, value), values in [0, max_value]."""
-    row_h, label_w, bar_w, pad = 24, 140, 360, 8
-    height = pad * 2 + row_h * max(len(items), 1) + 20
-    width = label_w + bar_w + 70
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" data-chart="{escape(kind)}" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>']
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        x = label_w + bar_w * tick
-        parts.append(f'<line x1="{x:.1f}" y1="{pad}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="10" text-anchor="middle">'
-                     f'{_fmt(tick * max_value)}</text>')
-    for i, (label, value) in enumerate(items):
-        y = pad + i * row_h
-        w = bar_w * (min(max(value, 0.0), max_value) / max_value if max_value else 0.0)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" font-size="12" text-anchor="end">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{BAR}" '
-                     f'data-label="{escape(label)}" data-value="{value}"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 16}" font-size="11">{value:.4f}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only: nothing is fetched
+BLUE, RED, GREEN, GREY = "#3b6ea5", "#c0463c", "#2f8a4a", "#8a94a0"
+CONFIG = {"font": "system-ui, sans-serif", "view": {"stroke": None},
+          "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal", "gridColor": "#e6e9ee"},
+          "title": {"fontSize": 13, "fontWeight": "normal", "anchor": "start"}}
 
 
-def matrix_chart(rows: Sequence[str], cols: Sequence[str], matrix: dict[str, dict[str, int]], *,
-                 title: str) -> str:
-    """A confusion matrix: rows labelled, columns predicted, cells shaded by row share."""
-    cell, left, top = 64, 80, 50
-    width, height = left + cell * len(cols) + 10, top + cell * len(rows) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" data-chart="confusion" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-             f'<text x="{left + cell * len(cols) / 2:.0f}" y="14" font-size="11" text-anchor="middle">predicted</text>']
-    for j, c in enumerate(cols):
-        parts.append(f'<text x="{left + j * cell + cell / 2:.0f}" y="{top - 8}" font-size="12" '
-                     f'text-anchor="middle">{escape(c)}</text>')
-    for i, r in enumerate(rows):
-        total = sum(matrix.get(r, {}).values()) or 1
-        parts.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4:.0f}" font-size="12" '
-                     f'text-anchor="end">{escape(r)}</text>')
-        for j, c in enumerate(cols):
+def _spec(title: str, width: int, height: int | str, **rest: Any) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "title": title, "width": width, "height": height, "config": CONFIG, **rest}
+
+
+def field_f1(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """F1 per labelled field as horizontal bars (percent axis), precision, recall and support in the
+    tooltip. Fields nobody labelled or predicted are left out: they have no F1."""
+    rows = [{"field": f, "f1": v["f1"], "precision": v["precision"], "recall": v["recall"],
+             "support": v["support"], "correct": v["correct"], "wrong": v["incorrect"], "missed": v["missed"],
+             "spurious": v["spurious"]}
+            for f, v in fields.items() if v.get("support") or v.get("spurious")]
+    return _spec("F1 per field", 320, {"step": 22}, data={"values": rows}, mark={"type": "bar", "color": BLUE},
+                 encoding={
+                     "y": {"field": "field", "type": "nominal", "sort": None, "title": None},
+                     "x": {"field": "f1", "type": "quantitative", "title": "F1", "scale": {"domain": [0, 1]},
+                           "axis": {"format": ".0%", "tickCount": 5}},
+                     "tooltip": [{"field": "field"}, {"field": "f1", "title": "F1", "format": ".1%"},
+                                 {"field": "precision", "format": ".1%"}, {"field": "recall", "format": ".1%"},
+                                 {"field": "support", "title": "labelled"}, {"field": "correct"},
+                                 {"field": "wrong"}, {"field": "missed"}, {"field": "spurious"}]})
+
+
+def confusion(labels: Sequence[str], columns: Sequence[str], matrix: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """The kind confusion matrix: rows labelled, columns predicted, cells shaded by the row's share
+    (right answers blue, wrong ones red), the count written in each cell."""
+    rows = []
+    for r in labels:
+        total = sum(matrix.get(r, {}).values())
+        for c in columns:
             n = int(matrix.get(r, {}).get(c, 0))
-            share = n / total
-            colour = f"rgba(59,110,165,{0.08 + 0.85 * share:.3f})" if r == c else f"rgba(200,70,60,{0.05 + 0.8 * share:.3f})"
-            x, y = left + j * cell, top + i * cell
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}" '
-                         f'data-row="{escape(r)}" data-col="{escape(c)}" data-value="{n}"/>')
-            parts.append(f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" font-size="13" '
-                         f'text-anchor="middle">{n}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+            rows.append({"labelled": r, "predicted": c, "n": n, "share": n / total if total else 0.0,
+                         "right": r == c})
+    base = {"x": {"field": "predicted", "type": "nominal", "sort": list(columns), "axis": {"orient": "top", "labelAngle": 0}},
+            "y": {"field": "labelled", "type": "nominal", "sort": list(labels)}}
+    tooltip = [{"field": "labelled"}, {"field": "predicted"}, {"field": "n", "title": "messages"},
+               {"field": "share", "title": "share of the labelled kind", "format": ".1%"}]
+    return _spec("kinds: rows labelled, columns predicted", 70 * len(columns), 46 * len(labels),
+                 data={"values": rows}, layer=[
+                     {"mark": {"type": "rect", "stroke": "white"},
+                      "encoding": {**base, "tooltip": tooltip,
+                                   "color": {"condition": {"test": "datum.right", "value": BLUE}, "value": RED},
+                                   "opacity": {"field": "share", "type": "quantitative", "legend": None,
+                                               "scale": {"domain": [0, 1], "range": [0.08, 0.9]}}}},
+                     {"mark": {"type": "text", "fontSize": 13},
+                      "encoding": {**base, "text": {"field": "n"}, "tooltip": tooltip}}])
 
 
-def histogram_chart(edges: Sequence[float], counts: Sequence[int], *, title: str, unit: str = "ms") -> str:
-    """Vertical bars over equal-width bins."""
-    width, height, left, bottom, top = 520, 220, 44, 34, 10
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    peak = max(counts) if counts else 0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" data-chart="latency" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#555"/>']
-    n = len(counts)
-    for i, c in enumerate(counts):
-        w = plot_w / n
-        h = plot_h * (c / peak) if peak else 0
-        x, y = left + i * w, top + plot_h - h
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w - 1, 1):.1f}" height="{h:.1f}" fill="{BAR}" '
-                     f'data-bin="{i}" data-lo="{edges[i]}" data-hi="{edges[i + 1]}" data-value="{c}">'
-                     f'<title>{edges[i]:g}–{edges[i + 1]:g} {unit}: {c}</title></rect>')
-    if n:
-        for frac in (0, 0.5, 1.0):
-            x = left + plot_w * frac
-            v = edges[0] + (edges[-1] - edges[0]) * frac
-            parts.append(f'<text x="{x:.0f}" y="{height - 16}" font-size="10" text-anchor="middle">{v:.3g}</text>')
-        parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 3}" font-size="10" text-anchor="middle">'
-                     f'latency per message ({unit})</text>')
-        parts.append(f'<text x="{left - 4}" y="{top + 8}" font-size="10" text-anchor="end">{peak}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def latency_histogram(edges: Sequence[float], counts: Sequence[int], *, batched: Sequence[str] = ()) -> dict[str, Any]:
+    """Messages per latency bin (ms). Empty bins at either end are trimmed, so the bars fill the
+    chart. With ``batched`` parsers the latencies are each message's even share of its batch's
+    time, and the title and axis say so."""
+    bins = [{"lo": edges[i], "hi": edges[i + 1], "n": int(c)} for i, c in enumerate(counts)]
+    nonzero = [i for i, b in enumerate(bins) if b["n"]]
+    if nonzero:
+        bins = bins[nonzero[0]:nonzero[-1] + 1]
+    if batched:
+        title = f"per-message share of each batch's time ({', '.join(batched)} parse a batch in one call)"
+        axis = "batch time ÷ messages in the batch (ms)"
+    else:
+        title, axis = "latency per message", "latency per message (ms)"
+    lo = bins[0]["lo"] if bins else 0
+    return _spec(title, 420, 200, data={"values": bins}, mark={"type": "bar", "color": BLUE, "binSpacing": 1},
+                 encoding={
+                     "x": {"field": "lo", "type": "quantitative", "bin": {"binned": True}, "title": axis,
+                           "scale": {"domain": [lo, bins[-1]["hi"] if bins else 1], "nice": False},
+                           "axis": {"tickCount": 6}},
+                     "x2": {"field": "hi"},
+                     "y": {"field": "n", "type": "quantitative", "title": "messages",
+                           "axis": {"tickMinStep": 1, "format": "d"}},
+                     "tooltip": [{"field": "lo", "title": "from (ms)", "format": ",.4~g"},
+                                 {"field": "hi", "title": "to (ms)", "format": ",.4~g"},
+                                 {"field": "n", "title": "messages"}]})
+
+
+def categories(cats: dict[str, int]) -> dict[str, Any]:
+    """How many mistakes of each category the failing messages hold (a message can hold several)."""
+    rows = [{"category": c.replace("_", " "), "n": n} for c, n in cats.items()]
+    return _spec("mistakes per category", 320, {"step": 20}, data={"values": rows},
+                 mark={"type": "bar", "color": RED},
+                 encoding={"y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
+                           "x": {"field": "n", "type": "quantitative", "title": "mistakes",
+                                 "axis": {"tickMinStep": 1, "format": "d"}},
+                           "tooltip": [{"field": "category"}, {"field": "n", "title": "mistakes"}]})
+
+
+def field_deltas(fields: dict[str, dict[str, Any]], a: str, b: str) -> dict[str, Any]:
+    """F1 of b minus F1 of a per field, in percentage points, with the paired-bootstrap 95% interval
+    as a whisker; right of zero is better in b."""
+    rows = [{"field": f, "delta": v["f1_delta"], "lo": v["f1_delta_ci"][0], "hi": v["f1_delta_ci"][1],
+             "f1_a": v["f1_a"], "f1_b": v["f1_b"]} for f, v in fields.items()]
+    y = {"field": "field", "type": "nominal", "sort": None, "title": None}
+    tooltip = [{"field": "field"}, {"field": "f1_a", "title": f"F1 {a}", "format": ".1%"},
+               {"field": "f1_b", "title": f"F1 {b}", "format": ".1%"},
+               {"field": "delta", "title": "ΔF1 (b − a)", "format": "+.1%"},
+               {"field": "lo", "title": "95% from", "format": "+.1%"}, {"field": "hi", "title": "95% to", "format": "+.1%"}]
+    x = {"type": "quantitative", "title": f"F1 of {b} minus F1 of {a}", "axis": {"format": "+.0%", "tickCount": 6}}
+    return _spec("ΔF1 per field, with its 95% interval", 360, {"step": 24}, data={"values": rows}, layer=[
+        {"mark": {"type": "rule", "color": GREY}, "data": {"values": [{"zero": 0}]},
+         "encoding": {"x": {"field": "zero", **x}}},
+        {"mark": {"type": "rule", "strokeWidth": 1.5},
+         "encoding": {"y": y, "x": {"field": "lo", **x}, "x2": {"field": "hi"}, "tooltip": tooltip,
+                      "color": {"value": GREY}}},
+        {"mark": {"type": "point", "filled": True, "size": 70},
+         "encoding": {"y": y, "x": {"field": "delta", **x}, "tooltip": tooltip,
+                      "color": {"condition": [{"test": "datum.delta > 0", "value": GREEN},
+                                              {"test": "datum.delta < 0", "value": RED}], "value": GREY}}}])

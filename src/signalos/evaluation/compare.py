@@ -96,3 +96,42 @@ def compare_runs(a, b, *, n_resamples: int = 1000, seed: int = 0, max_examples: 
         "disagreements": {"count": len(disagreements), "examples": disagreements[:max_examples]},
         "bootstrap": {"n_resamples": n_resamples, "seed": seed, "confidence": 0.95},
     }
+
+
+# The report's side of a comparison ------------------------------------------------------------
+
+DIFF_FIELDS = ("kind",) + SIGNAL_FIELDS + ("actions",)
+
+
+def message_diff(label: dict[str, Any], a: dict[str, Any], b: dict[str, Any],
+                 tolerance: Tolerance | None = None) -> list[dict[str, Any]]:
+    """One message's fields side by side, for the report's diff of two runs: each field that the
+    label or either run sets, with whether each run has the labelled value (``a_ok``, ``b_ok``, by
+    the scoring rules and ``tolerance``) and whether the two runs differ (``changed``)."""
+    tol = tolerance or Tolerance()
+    rows = []
+    for f in DIFF_FIELDS:
+        values = (label.get(f), a.get(f), b.get(f))
+        if not any(present(v) for v in values):
+            continue
+        rows.append({"field": f, "label": values[0], "a": values[1], "b": values[2],
+                     "a_ok": _same(f, label, a, tol), "b_ok": _same(f, label, b, tol),
+                     "changed": not _same(f, a, b, tol)})
+    return rows
+
+
+def _same(field: str, x: dict[str, Any], y: dict[str, Any], tol: Tolerance) -> bool:
+    if field in SIGNAL_FIELDS:
+        if x.get("kind") != y.get("kind"):  # a field of a message of the wrong kind is wrong
+            return not present(x.get(field)) and not present(y.get(field))
+        return field_ok(field, x, y, tol)
+    if field == "actions":
+        key = lambda acts: sorted(json_key(act) for act in acts or () if isinstance(act, dict))  # noqa: E731
+        return key(x.get(field)) == key(y.get(field))
+    return x.get(field) == y.get(field)
+
+
+def json_key(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)

@@ -1,26 +1,31 @@
-"""``signalos monitor report --html``: one self-contained page (inline CSS and SVG, no network).
+"""``signalos monitor report --html``: one self-contained page (``templates/monitor_report.html.j2``).
 
-One chart per metric: a line per provider and one for all providers, the warning and critical
-levels as dashed lines, and every alert of the period as a shaded band from the window it opened
-to the window it resolved (still open: to the right edge). Marks carry ``data-*`` attributes with
-the figures they draw, and the page re-checks its figures against the embedded JSON as the
-evaluation report does.
+One Vega-Lite chart per metric: a line per provider and one for all providers, the warning and
+critical levels as dashed rules, and every alert of the period as a shaded band from the window it
+opened to the window it resolved (still open: to the right edge). The value axis fits the data:
+a level far outside it (a 5,000 ms latency level over latencies near 3 ms) is named above the
+chart instead of stretching the axis until the data is a flat line. Shares are in percent,
+latency in ms, time in UTC.
 """
 from __future__ import annotations
 
-import json
-from html import escape
 from typing import Any
 
-from signalos.evaluation.report import CSS, SCRIPT, js_json
+from signalos.evaluation.charts import CONFIG, SCHEMA
 from signalos.monitor.alerts import _fmt
 from signalos.monitor.metrics import ALL
 from signalos.monitor.timeutil import epoch
+from signalos.reporting import render
 
 PALETTE = ("#3b6ea5", "#d07b2a", "#3f9a5b", "#8a5aa8", "#b8434a", "#4f9fb0", "#a38b2b", "#6b6b6b")
 ALL_COLOUR = "#1d2733"
-SEVERITY = {"warning": "rgba(230,160,40,0.18)", "critical": "rgba(200,60,50,0.20)"}
-EXTRA_CSS = ".legend span{display:inline-block;margin-right:14px;font-size:12px}.legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px}.card b span{font-size:22px}"
+SEVERITY = {"warning": "#e6a028", "critical": "#c8463c"}
+LEVEL_COLOUR = {"warning": "#d08a1e", "critical": "#c0392b"}
+# A level is drawn when it lies within this many times the data's largest value; further out it is
+# named in the subtitle, so the axis stays on the data.
+LEVEL_REACH = 1.5
+COUNTS = ("new_templates",)
+UTC_TIME = {"format": "%b %d %H:%M", "formatType": "utc"}
 
 
 def _scope_name(scope: str) -> str:
@@ -38,172 +43,119 @@ def _colours(scopes: list[str]) -> dict[str, str]:
     return out
 
 
-def _fmt_value(v: float, unit: str) -> str:
-    if unit == "ms":
-        return f"{v:.0f}"
-    return f"{v:.2f}" if abs(v) < 10 else f"{v:.0f}"
+def is_share(metric: str, info: dict[str, Any]) -> bool:
+    """Whether a metric is a share (0-1, shown in percent) rather than ms or a count."""
+    return not info.get("unit") and metric not in COUNTS
 
 
-def line_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], colours: dict[str, str]) -> str:
-    """Time series of one metric for every scope, with levels and alert bands."""
-    width, height, left, right, top, bottom = 960, 260, 56, 12, 12, 34
-    pw, ph = width - left - right, height - top - bottom
-    t0, t1 = epoch(payload["from"]), epoch(payload["to"])
-    span = max(t1 - t0, 1)
-    values = [p[1] for per in payload["series"].values() for p in per.get(metric, []) if p[1] is not None]
-    levels = {lv for sc in payload["levels"].values() for k, lv in (sc.get(metric) or {}).items()
-              if k in ("warning", "critical") and lv is not None}
-    rate = metric.endswith("_rate") or metric in ("mean_confidence", "new_template_share")
-    lo = 0.0
-    hi = 1.0 if rate else max([*values, *levels, 1.0]) * 1.1
-    def x(t: int) -> float:
-        return left + pw * (t - t0) / span
+def _level_text(name: str, value: float, unit: str, share: bool) -> str:
+    if share:
+        return f"{name} {100 * value:.3g}%"
+    return f"{name} {value:,.0f} ms" if unit == "ms" else f"{name} {value:g}"
 
-    def y(v: float) -> float:
-        return top + ph * (1 - (min(max(v, lo), hi) - lo) / ((hi - lo) or 1))
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" data-chart="{escape(metric)}" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{escape(info["label"])} over time</title>']
-    for alert in payload["alerts"]:
-        a0 = max(epoch(alert["opened_window"]), t0)
-        a1 = epoch(alert["closed_window"]) + payload["window_s"] if alert["closed_window"] else t1
-        a1 = min(a1, t1)
-        if a1 <= a0:
-            continue
-        on_metric = metric in alert["metrics"]
-        parts.append(f'<rect x="{x(a0):.1f}" y="{top}" width="{x(a1) - x(a0):.1f}" height="{ph}" '
-                     f'fill="{SEVERITY.get(alert["severity"], SEVERITY["warning"]) if on_metric else "rgba(120,120,120,0.07)"}" '
-                     f'data-alert="{escape(alert["key"])}" data-provider="{escape(str(alert["provider"]))}" '
-                     f'data-severity="{escape(alert["severity"])}" data-on-metric="{int(on_metric)}">'
-                     f'<title>{escape(alert["severity"])} alert on {escape(_scope_name(alert["provider"] or ALL))} '
-                     f'from {escape(alert["opened_window"])}</title></rect>')
-    for i in range(5):
-        v = lo + (hi - lo) * i / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#d9dee5"/>'
-                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{_fmt_value(v, info["unit"])}</text>')
-    ticks = 6
-    for i in range(ticks + 1):
-        t = t0 + span * i // ticks
-        label = payload["_tick"](t)
-        anchor = "start" if i == 0 else "end" if i == ticks else "middle"  # the edge labels stay inside
-        parts.append(f'<text x="{x(t):.1f}" y="{height - 12}" font-size="10" text-anchor="{anchor}">{escape(label)}</text>')
-    for name, dash in (("warning", "6 4"), ("critical", "2 3")):
-        drawn = set()
-        for scope, per in payload["levels"].items():
-            lv = (per.get(metric) or {}).get(name)
-            if lv is None or lv in drawn:
-                continue
-            drawn.add(lv)
-            parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(lv):.1f}" y2="{y(lv):.1f}" '
-                         f'stroke="{"#d08a1e" if name == "warning" else "#c0392b"}" stroke-dasharray="{dash}" '
-                         f'data-level="{name}" data-value="{lv}"><title>{name} {lv}</title></line>')
-    w = payload["window_s"]
+def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
+    """The Vega-Lite specification of one metric's chart over the report's period."""
+    w_ms = payload["window_s"] * 1000
+    t0, t1 = epoch(payload["from"]) * 1000, epoch(payload["to"]) * 1000
+    share, unit = is_share(metric, info), info.get("unit") or ""
+    points: list[dict[str, Any]] = []
     for scope in payload["scopes"]:
-        points = payload["series"][scope].get(metric, [])
-        colour = colours[scope]
-        # A window with no parses breaks the line instead of drawing across the gap.
-        segments: list[list[tuple[float, float]]] = []
         prev = None
-        for at, v, _n in points:
-            if v is None:
-                prev = None
-                continue
-            t = epoch(at)
-            if prev is None or t - prev > w:
-                segments.append([])
-            segments[-1].append((x(t + w / 2), y(v)))
+        for at, v, n in payload["series"][scope].get(metric, []):
+            t = epoch(at) * 1000
+            if prev is not None and t - prev > w_ms:  # a window with no row: break the line
+                points.append({"scope": _scope_name(scope), "t": prev + w_ms, "v": None, "n": 0})
+            points.append({"scope": _scope_name(scope), "t": t + w_ms // 2, "v": v, "n": n})
             prev = t
-        for seg in segments:
-            if len(seg) == 1:
-                parts.append(f'<circle cx="{seg[0][0]:.1f}" cy="{seg[0][1]:.1f}" r="2" fill="{colour}"/>')
-            else:
-                d = " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(seg))
-                parts.append(f'<path d="{d}" fill="none" stroke="{colour}" '
-                             f'stroke-width="{2.2 if scope == ALL else 1.5}" data-scope="{escape(scope)}" '
-                             f'data-points="{len(seg)}"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    values = [p["v"] for p in points if p["v"] is not None]
+    top = max(values, default=0.0)
+    levels, far = [], []
+    for name in ("warning", "critical"):
+        for lv in sorted({(per.get(metric) or {}).get(name) for per in payload["levels"].values()} - {None}):
+            near = share or (top > 0 and lv <= LEVEL_REACH * top)
+            (levels if near else far).append({"level": name, "value": lv, "text": _level_text(name, lv, unit, share)})
+    if share:
+        y_scale: dict[str, Any] = {"domain": [0, 1]}
+        y_axis: dict[str, Any] = {"format": ".0%", "tickCount": 5}
+    else:
+        hi = max([top, *(lv["value"] for lv in levels)]) or 1.0
+        y_scale = {"domain": [0, hi * 1.1], "nice": True, "zero": True}
+        y_axis = {"tickCount": 5, "format": ",d" if metric in COUNTS else ",.3~f", "tickMinStep": 1 if metric in COUNTS else None}
+        y_axis = {k: v for k, v in y_axis.items() if v is not None}
+    y_title = info["label"] + (f" ({unit})" if unit else "")
+    value_format = ".1%" if share else (",d" if metric in COUNTS else ",.2f")
+    bands = []
+    for alert in payload["alerts"]:
+        a0 = max(epoch(alert["opened_window"]) * 1000, t0)
+        a1 = min(epoch(alert["closed_window"]) * 1000 + w_ms if alert["closed_window"] else t1, t1)
+        if a1 > a0:
+            on = metric in alert["metrics"]
+            bands.append({"key": alert["key"], "t": a0, "t_end": a1, "severity": alert["severity"],
+                          "on_metric": on, "scope": _scope_name(alert["provider"] or ALL), "status": alert["status"],
+                          "colour": SEVERITY.get(alert["severity"], SEVERITY["warning"]) if on else "#8a94a0"})
+    x = {"field": "t", "type": "temporal", "title": "UTC",
+         "scale": {"type": "utc", "domainMin": t0, "domainMax": t1},  # (a domain array clashes with the bands' x2)
+         "axis": {"format": "%b %d %H:%M" if payload["from"][:10] != payload["to"][:10] else "%H:%M",
+                  "tickCount": 8, "labelOverlap": True}}
+    y = {"field": "v", "type": "quantitative", "title": y_title, "scale": y_scale, "axis": y_axis}
+    layers: list[dict[str, Any]] = []
+    if bands:
+        layers.append({"data": {"values": bands}, "mark": {"type": "rect", "opacity": 0.18},
+                       "encoding": {"x": x, "x2": {"field": "t_end"},
+                                    "color": {"field": "colour", "type": "nominal", "scale": None},
+                                    "tooltip": [{"field": "severity", "title": "alert"}, {"field": "scope"},
+                                                {"field": "status"},
+                                                {"field": "t", "type": "temporal", "title": "from (UTC)", **UTC_TIME},
+                                                {"field": "t_end", "type": "temporal", "title": "to (UTC)", **UTC_TIME}]}})
+    if levels:
+        level_y = {**y, "field": "value"}  # the same scale and axis as the lines, or the axis is lost
+        layers.append({"data": {"values": levels}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.2},
+                       "encoding": {"y": level_y, "color": {"field": "level", "type": "nominal", "legend": None,
+                                                            "scale": {"domain": list(LEVEL_COLOUR), "range": list(LEVEL_COLOUR.values())}},
+                                    "tooltip": [{"field": "text", "title": "level"}]}})
+        layers.append({"data": {"values": levels}, "mark": {"type": "text", "align": "right", "dy": -5, "fontSize": 10},
+                       "encoding": {"y": level_y, "x": {"value": 1000}, "text": {"field": "text"},
+                                    "color": {"field": "level", "type": "nominal", "legend": None,
+                                              "scale": {"domain": list(LEVEL_COLOUR), "range": list(LEVEL_COLOUR.values())}}}})
+    scopes = [_scope_name(s) for s in payload["scopes"]]
+    tooltip = [{"field": "scope"}, {"field": "t", "type": "temporal", "title": "window middle (UTC)", **UTC_TIME},
+               {"field": "v", "type": "quantitative", "title": y_title, "format": value_format},
+               {"field": "n", "type": "quantitative", "title": "parses"}]
+    layers.append({"data": {"values": points},
+                   "mark": {"type": "line", "invalid": "break-paths-show-domains", "point": False, "interpolate": "linear"},
+                   "encoding": {"x": x, "y": y,
+                                "color": {"field": "scope", "type": "nominal", "legend": None,
+                                          "scale": {"domain": scopes, "range": [colours[s] for s in payload["scopes"]]}},
+                                "strokeWidth": {"condition": {"test": "datum.scope === 'all providers'", "value": 2.4}, "value": 1.5},
+                                "tooltip": tooltip}})
+    # invisible points under the lines give every window a tooltip target
+    layers.append({"data": {"values": [p for p in points if p["v"] is not None]},
+                   "mark": {"type": "point", "opacity": 0, "size": 60},
+                   "encoding": {"x": x, "y": y, "tooltip": tooltip}})
+    return {"$schema": SCHEMA, "width": 1000, "height": 200, "config": CONFIG,
+            "resolve": {"scale": {"color": "independent"}}, "layer": layers,
+            "usermeta": {"metric": metric, "levels_drawn": levels, "levels_named": far, "alerts": bands}}
 
 
 def render_html(payload: dict[str, Any]) -> str:
     """The report page of one ``Monitor.series()`` payload."""
-    payload = dict(payload)
-    multi_day = payload["from"][:10] != payload["to"][:10]
-    payload["_tick"] = (lambda t: _time_label(t, multi_day))
     colours = _colours(payload["scopes"])
-    keys: list[str] = []
-
-    def fig(path: str, value: Any) -> str:
-        keys.append(path)
-        return f'<span data-figure="{escape(path)}">{escape(js_json(value))}</span>'
-
-    parts = [f"<h1>signalos monitor</h1><p class=\"meta\">{escape(payload['workspace'])} · "
-             f"{escape(payload['from'])} to {escape(payload['to'])} · windows of {payload['window_s'] // 60} min · "
-             f"alerts after {payload['consecutive']} windows in a row, windows under {payload['min_sample']} parses "
-             f"decide nothing · generated {escape(payload['generated_at'])}</p>"]
-    n_alerts = len(payload["alerts"])
-    cards = [("alerts in the period", fig("alerts.length", n_alerts)),  # checked by the page script
-             ("open now", str(sum(a["status"] == "open" for a in payload["alerts"]))),
-             ("providers", str(sum(s != ALL for s in payload["scopes"]))),
-             ("new templates", str(len(payload["new_templates"]))),
-             ("retraining runs", str(len(payload["retrain_runs"])))]
-    parts.append('<div class="cards">' + "".join(f'<div class="card"><b>{v}</b><span>{escape(k)}</span></div>'
-                                                 for k, v in cards) + "</div>")
-    parts.append('<p class="legend">' + "".join(
-        f'<span><i style="background:{c}"></i>{escape(_scope_name(s))}</span>' for s, c in colours.items())
-        + '<span><i style="background:rgba(230,160,40,0.5)"></i>warning alert</span>'
-          '<span><i style="background:rgba(200,60,50,0.5)"></i>critical alert</span></p>')
-    if payload["alerts"]:
-        parts.append("<h2>Alerts</h2>")
-        rows = []
-        for i, a in enumerate(payload["alerts"]):
-            metrics = ", ".join(f"{v.get('label', m)} {_fmt(v.get('worst', v.get('value')), v.get('unit', ''))}"
-                                for m, v in a["metrics"].items())
-            rows.append([escape(a["key"]), escape(_scope_name(a["provider"] or ALL)),
-                         f'<span class="{"bad" if a["severity"] == "critical" else ""}">{escape(a["severity"])}</span>',
-                         escape(a["status"]), escape(a["opened_window"]), escape(a["closed_window"] or "-"),
-                         escape(metrics)])
-        parts.append(_table(["alert", "scope", "severity", "status", "opened (window)", "resolved (window)",
-                             "worst figures"], rows).replace("<td>", '<td style="text-align:left">'))
+    specs = {}
+    charts = []
     for metric, info in payload["metrics"].items():
         if not any(metric in per for per in payload["series"].values()):
             continue
-        parts.append(f"<h2>{escape(info['label'])}</h2>")
-        parts.append(line_chart(metric, info, payload, colours))
-    if payload["new_templates"]:
-        parts.append("<h2>Templates new to their provider</h2>")
-        parts.append(_table(["provider", "first seen", "seen", "example"],
-                            [[escape(t["provider"] or "(none)"), escape(t["first_seen_at"]), str(t["count"]),
-                              f'<span class="msg">{escape(t["example"] or "")}</span>'] for t in payload["new_templates"]]))
-    if payload["retrain_runs"]:
-        parts.append("<h2>Retraining runs</h2>")
-        parts.append(_table(["run", "at", "status", "model", "version", "alias", "seconds"],
-                            [[str(r["id"]), escape(r["created_at"]), escape(r["status"]), escape(str(r["model"] or "-")),
-                              escape(str(r["model_version"] or "-")), escape(str(r["alias"] or "-")),
-                              escape(js_json(r["duration_s"]))] for r in payload["retrain_runs"]]))
-    parts.append('<h2>Figures</h2><p id="js-status" class="meta">the page script did not run</p>'
-                 '<details><summary>figures read from the embedded JSON</summary>'
-                 '<table id="js-figures"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody></tbody></table></details>')
-    data = {k: v for k, v in payload.items() if not k.startswith("_")}
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>signalos monitor</title>"
-            f"<meta name=\"viewport\" content=\"width=device-width\"><style>{CSS}{EXTRA_CSS}</style></head><body>"
-            + "".join(parts) + _json_script("signalos-data", data) + _json_script("signalos-keys", keys)
-            + f"<script>{SCRIPT}</script></body></html>\n")
-
-
-def _time_label(t: int, multi_day: bool) -> str:
-    from signalos.monitor.timeutil import iso
-
-    s = iso(t)
-    return f"{s[5:10]} {s[11:16]}" if multi_day else s[11:16]
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _json_script(element_id: str, value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f'<script type="application/json" id="{element_id}">{text}</script>'
+        specs[f"chart-{metric}"] = metric_chart(metric, info, payload, colours)
+        far = specs[f"chart-{metric}"]["usermeta"]["levels_named"]
+        charts.append({"id": f"chart-{metric}", "metric": metric, "label": info["label"],
+                       "far": " and ".join(f["text"] for f in far)})
+    alerts = []
+    for a in payload["alerts"]:
+        figures = [f"{v.get('label', m)} {_fmt(v.get('worst', v.get('value')), v.get('unit', ''))}"
+                   for m, v in a["metrics"].items()]
+        alerts.append({**a, "scope": _scope_name(a["provider"] or ALL), "figures": figures})
+    return render("monitor_report.html.j2", title="signalos monitor", charts=specs, p=payload, chart_list=charts,
+                  alerts=alerts, legend=[(_scope_name(s), c) for s, c in colours.items()],
+                  open_now=sum(a["status"] == "open" for a in payload["alerts"]),
+                  providers=sum(s != ALL for s in payload["scopes"]), severity=SEVERITY)
