@@ -179,7 +179,7 @@ def test_parse_jsonl_human_table(toy_plugin):
 def test_plugins_command(toy_plugin):
     result = cli(["plugins", "--json"], toy_plugin)
     assert result.exit_code == 0, result.output
-    names = {p["name"]: p for p in json.loads(result.stdout)}
+    names = {p["name"]: p for p in json.loads(result.stdout)["plugins"]}
     assert names["toy_plugin"]["components"] == {"parsers": ["toy"]}
     table = cli(["plugins"], toy_plugin).stdout
     assert "toy_plugin" in table and "parsers: toy" in table

@@ -22,7 +22,9 @@ def build_app(host_factory=None) -> typer.Typer:
     from signalos.cli import (ab_cmd, archive_cmd, channel_cmd, common, data_cmd, eval_cmd, models_cmd, monitor_cmd, parse,
                               plugins_cmd, serve_cmd, train_cmd)
 
-    app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=False,
+    _help_width()
+    # add_completion: `signalos --install-completion` / `--show-completion` for bash, zsh, fish, PowerShell
+    app = typer.Typer(name="signalos", no_args_is_help=True, add_completion=True,
                       help="Trading-signal messages in, validated structured orders out.",
                       context_settings={"obj": common.CliState(host_factory=host_factory)})
     app.callback()(common.root_callback)
@@ -39,7 +41,38 @@ def build_app(host_factory=None) -> typer.Typer:
             except Exception as exc:
                 common.warn(f"plugin {impl.plugin_name!r} failed in register_commands: "
                             f"{type(exc).__name__}: {exc}")
+    _no_flag_placeholders()
     return app
+
+
+def _help_width() -> None:
+    """--help written to a file or a pipe is not cut at rich's default of 80 columns; typer reads
+    its width from ``TERMINAL_WIDTH`` once, at import, so it is set here when that is unset."""
+    from typer import rich_utils
+
+    from signalos.cli.common import HELP_WIDTH
+
+    if not sys.stdout.isatty() and not os.environ.get("TERMINAL_WIDTH") and not os.environ.get("COLUMNS"):
+        rich_utils.MAX_WIDTH = HELP_WIDTH
+
+
+def _no_flag_placeholders() -> None:
+    """An on/off flag (``--json``, ``--help``) takes no value, so its help shows no ``<bool>``.
+    Typer draws one for every boolean option and offers no setting, so its help-only method is
+    wrapped once per process; parsing is untouched."""
+    from typer.core import TyperOption
+
+    drawn = TyperOption.display_type_rich
+    if getattr(drawn, "_signalos_flags", False):
+        return
+
+    def display_type_rich(self, ctx):
+        if self.is_flag and self.metavar is None:
+            return None
+        return drawn(self, ctx)
+
+    display_type_rich._signalos_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:

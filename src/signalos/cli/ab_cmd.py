@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 
 from signalos.cli import common
 from signalos.errors import SignalosError
@@ -167,7 +166,7 @@ def status_command(
             table.add_row(e["name"], e["status"], e["mode"], e["unit"], e["layer"],
                           f"{e['bucket_start']}-{e['bucket_end']}", f"{e['ramp']:g} %",
                           ", ".join(f"{v['name']}={v['target']}" for v in e["variants"]), e["winner"] or "")
-        Console().print(table)
+        common.console().print(table)
         return
     report = api.check(host, name, record=record, auto_promote=auto_promote, workspace=workspace)
     if as_json:
@@ -186,7 +185,7 @@ def _p(x: float | None) -> str:
 
 def _show(report: dict[str, Any]) -> None:
     exp = report["experiment"]
-    console = Console()
+    console = common.console()
     table = common.table(
         title=f"{exp['name']} ({exp['status']}, {exp['mode']}, by {exp['unit']}, ramp {exp['ramp']:g} %)")
     for col in ("variant", "target", "units", "parses", "outcomes", "success", "warnings", "p50 ms", "p95 ms"):

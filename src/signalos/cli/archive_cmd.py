@@ -138,9 +138,8 @@ def _progress(as_json: bool):
 
 
 def _show(report: dict[str, Any], headline: str, counts: dict[str, int]) -> None:
-    from rich.console import Console
 
-    console = Console()
+    console = common.console()
     console.print(headline)
     table = common.table("kind", "messages")
     for kind, n in sorted(counts.items()):

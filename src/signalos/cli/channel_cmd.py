@@ -43,9 +43,8 @@ class Progress:
     stderr: one when a stage starts, one at its end and at most one every ``every_s`` between."""
 
     def __init__(self, quiet: bool = False, every_s: float = 2.0):
-        from rich.console import Console
 
-        self.console = Console(stderr=True)
+        self.console = common.console(stderr=True)
         self.quiet = quiet
         self.tty = self.console.is_terminal
         self.every_s = every_s

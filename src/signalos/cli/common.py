@@ -148,6 +148,24 @@ def progress_task(progress: Any, description: str, total: int | None) -> Callabl
     return lambda k: progress.advance(task, k)
 
 
+# Written to a file or a pipe, output is not wrapped at rich's default of 80 columns: tables take
+# the width they need (they never expand), so a log or a `| less` shows every column whole.
+WIDE = 1000
+# --help written to a file or a pipe: wide enough that no option name, type or help is cut.
+HELP_WIDTH = 120
+
+
+def console(*, stderr: bool = False) -> Any:
+    """A rich console for the CLI's tables and text: the terminal's width on a terminal (or
+    ``COLUMNS`` when set), else ``WIDE``."""
+    from rich.console import Console
+
+    out = Console(stderr=stderr)
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        out = Console(stderr=stderr, width=WIDE)
+    return out
+
+
 def table(*columns: str, title: str | None = None, **options: Any) -> Any:
     """The CLI's table style: a rule under the head and no vertical rules (readable in 80
     columns), a bold title on the left."""

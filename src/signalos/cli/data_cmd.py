@@ -90,7 +90,7 @@ def import_command(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     ws, ds = _dataset(workspace)
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     total = None
     if err.is_terminal and file.is_file():
         total = count_records(file, detect_format(file) if fmt == "auto" else fmt)
@@ -132,7 +132,7 @@ def export_command(
     from signalos.dataset.export import export_dataset
 
     ws, ds = _dataset(workspace)
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     total = ds.count(split=None if split == "all" else split, only_labelled=not include_unlabelled,
                      include_duplicates=keep_duplicates) if err.is_terminal else None
     progress, advance = _progress(err, f"exporting {fmt}", total, enabled=bool(total and total > _PROGRESS_MIN))
@@ -230,7 +230,7 @@ def feedback_command(
         table.add_column("example")
         for t in report["top_templates"]:
             table.add_row(str(t["failures"]), t["example"].replace("\n", " ⏎ "))
-        Console().print(table)
+        common.console().print(table)
     typer.echo("next: signalos data review export --where queue --out review.jsonl")
     exit_if_skipped(len(report["problems"]))
 
@@ -247,7 +247,7 @@ def stats_command(
     if as_json:
         common.print_json({"workspace": str(ws.path), **s})
         return
-    console = Console()
+    console = common.console()
     typer.echo(f"{s['messages']} messages in {ws.path}: {s['labelled']} labelled, {s['verified']} verified "
                f"({s['verified_rate']:.0%}), {s['uncertain']} uncertain, {s['duplicates_removed']} duplicates "
                f"removed, {s['augmented']} augmented, {s['synthetic']} synthetic")

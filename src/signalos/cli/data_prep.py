@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from signalos.cli import common
 
@@ -56,7 +55,7 @@ def align_command(
     from signalos.dataset.align import align_dataset
 
     ws, ds = _dataset(workspace)
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     total = ds.db.execute("SELECT count(DISTINCT message_id) FROM labels").fetchone()[0]
     with common.progress_bar(err) as progress:
         task = progress.add_task("aligning labels", total=total)
@@ -74,7 +73,7 @@ def align_command(
             table.add_column(col, justify="left" if col == "field" else "right")
         for field, c in sorted(report.per_field.items()):
             table.add_row(field, str(c["aligned"]), str(c["missing"]))
-        Console().print(table)
+        common.console().print(table)
     if report.unaligned and show:
         typer.echo(f"not aligned ({len(report.unaligned)} messages):")
         for u in report.unaligned[:show]:
@@ -105,7 +104,7 @@ def dedup_command(
     from signalos.dataset.dedup import dedup_dataset
 
     ws, ds = _dataset(workspace)
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     with common.progress_bar(err, bar=False) as progress:
         task = progress.add_task("dedup")
         report = dedup_dataset(ds, threshold=threshold, num_perm=num_perm, biggest=top,
@@ -125,7 +124,7 @@ def dedup_command(
         for c in report.biggest:
             table.add_row(str(c["cluster_id"]), c["kind"], str(c["size"]), str(c["templates"]),
                           c["example"].replace("\n", " ⏎ ")[:70])
-        Console().print(table)
+        common.console().print(table)
 
 
 def split_command(
@@ -151,7 +150,7 @@ def split_command(
     keys = [k.strip() for k in stratify.split(",") if k.strip()]
     parsed = parse_ratios(ratios)
     ws, ds = _dataset(workspace)
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     with common.progress_bar(err, bar=False) as progress:
         progress.add_task("splitting")
         report = split_dataset(ds, seed=seed, ratios=parsed, stratify=keys)

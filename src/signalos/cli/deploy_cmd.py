@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 
 from signalos.cli import common
 
@@ -136,7 +135,7 @@ def history_command(
             why = "; ".join(r.get("reasons") or []) or r.get("reason") or ""
             table.add_row(str(r["id"]), r["started_at"] or "", r["action"] or "", r["name"], r["alias"],
                           r["version"] or "-", r["previous"] or "-", r["status"], r["actor"] or "", why)
-        Console().print(table)
+        common.console().print(table)
         return
     rows = dep.history(name, alias=alias, workspace=workspace)
     if as_json:
@@ -152,4 +151,4 @@ def history_command(
         moved = (r["moved_at"] or "").replace("T", " ")[:19]
         table.add_row(str(r["id"]), moved, *([] if name else [r["name"]]), r["alias"], r["previous"] or "-",
                       r["version"], r.get("gate") or "-", r.get("actor") or "", r.get("reason") or "")
-    Console().print(table)
+    common.console().print(table)

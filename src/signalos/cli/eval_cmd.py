@@ -185,7 +185,7 @@ def history_command(
     for r in runs:
         table.add_row(str(r["id"]), r["created_at"][5:16].replace("T", " "), r["chain"], Path(r["data_path"]).name,
                       r["data_sha256"][:8], str(r["n"]), _pct(r["exact_match"]), _pct(r["kind_accuracy"]))
-    Console().print(table)
+    common.console().print(table)
 
 
 def show_command(
@@ -208,8 +208,8 @@ def show_command(
     table = common.table(title=f"evaluation run {run_id}", show_header=False)
     for k, v in row.items():
         table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
-    Console().print(table)
-    _show_evaluators(Console(), metrics)
+    common.console().print(table)
+    _show_evaluators(common.console(), metrics)
 
 
 def diff_command(
@@ -228,12 +228,12 @@ def diff_command(
         common.print_json(out)
         return
     e, m = out["exact_match"], out["exact_match"]["mcnemar"]
-    Console().print(
+    common.console().print(
         f"run {run_a} ({out['a']['chain']}) → run {run_b} ({out['b']['chain']}) on {out['n']} messages: "
         f"exact match {_pct(e['a'])} → {_pct(e['b'])} ({100 * e['delta']:+.1f} pts); McNemar p = {m['p_value']:.4g} "
         f"(only {run_a} right: {m['only_a']}, only {run_b} right: {m['only_b']})")
     for d in out["disagreements"]["examples"]:
-        Console().print(f"  {d['id']}: right in {run_a if d['right_in'] == 'a' else run_b} "
+        common.console().print(f"  {d['id']}: right in {run_a if d['right_in'] == 'a' else run_b} "
                         f"(labelled {d['kind']}; predicted {d['a_pred_kind']} / {d['b_pred_kind']})")
 
 
@@ -244,7 +244,7 @@ def _pct(v: Any) -> str:
 
 
 def _show(payload: dict[str, Any]) -> None:
-    console = Console()
+    console = common.console()
     s, d, c = payload["summary"], payload["data"], payload["chain"]
     console.print(f"[bold]{c['spec']}[/] ({', '.join(c['parsers']) or 'predictions file'}) on {d['path']}: "
                   f"{s['n']} messages, {d['skipped_uncertain']} uncertain skipped, "

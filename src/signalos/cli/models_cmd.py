@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from signalos.cli import common
@@ -73,7 +72,7 @@ def list_command(
             # one hand-edited manifest must not hide every other model
             cells = ["[red]damaged[/red]", "", "", "", "", escape(f"manifest.json: {type(exc).__name__}: {exc}")]
         table.add_row(escape(r["name"]), escape(r["version"]), *cells)
-    Console().print(table)
+    common.console().print(table)
 
 
 def _cells(r: dict) -> list[str]:
@@ -109,7 +108,7 @@ def show_command(
         common.print_json(data)
         return
     m = ref.manifest
-    console = Console()
+    console = common.console()
     console.print(f"[bold]{ref.spec}[/bold]  ({m.kind})  {ref.path}")
     console.print(f"created {m.created_at}; {_size(m.size_bytes)} in {len(m.files)} files"
                   + (f"; trained in {m.training_seconds:.1f} s" if m.training_seconds else "")

@@ -70,7 +70,7 @@ def status_command(
     if as_json:
         common.print_json(out)
         return
-    console = Console()
+    console = common.console()
     if not out["scopes"]:
         console.print(f"no parses logged in {out['workspace']}")
         return
@@ -132,14 +132,14 @@ def check_command(
       signalos monitor check
       signalos monitor check --retrain --json
     """
-    err = Console(stderr=True)
+    err = common.console(stderr=True)
     with err.status("checking the parse log", spinner="dots") if err.is_terminal else _Null() as status:
         out = _monitor(workspace).check(now=now, retrain=retrain,
                                         progress=(lambda text: status.update(text)) if status else None)
     if as_json:
         common.print_json(out)
         return
-    console = Console()
+    console = common.console()
     ev = out["evaluated"]
     console.print(f"checked {ev['windows']} windows with parses from {ev['from'][:16]} to {ev['to'][:16]} UTC: "
                   f"{out['opened']} alerts opened, {out['escalated']} escalated, {out['resolved']} resolved")

@@ -295,7 +295,6 @@ def _actions(result: ParseResult) -> str:
 
 
 def _show_one(outcome: ChainOutcome, attempts: bool) -> None:
-    from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -323,7 +322,7 @@ def _show_one(outcome: ChainOutcome, attempts: bool) -> None:
     for key, value in rows:
         table.add_row(key, Text(value))  # Text: a '[' in a warning is not markup
     title = " ".join(p for p in (r.kind, r.symbol, r.direction) if p)
-    console = Console()
+    console = common.console()
     console.print(Panel(table, title=title, expand=False, border_style="green" if r.accepted else "yellow"))
     if attempts:
         att = common.table("parser", "plugin", "outcome", "kind", "conf.", "ms", title="attempts")
@@ -355,7 +354,6 @@ def parsed_rows(host, lines: Iterable[str], provider: str | None, pipeline: str 
 
 
 def _show_many(rows: Iterable[tuple], path: str) -> Counter:
-    from rich.console import Console
     from rich.markup import escape
     from rich.progress import Progress
 
@@ -363,7 +361,7 @@ def _show_many(rows: Iterable[tuple], path: str) -> Counter:
     counts: Counter = Counter()
     show_progress = sys.stdout.isatty()
     start = time.perf_counter()
-    with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
+    with Progress(console=common.console(stderr=True), transient=True, disable=not show_progress) as progress:
         task = progress.add_task("parsing", total=_count_lines(path) if show_progress else None)
         for lineno, carried_id, error, r in rows:
             progress.update(task, completed=lineno)
@@ -383,7 +381,7 @@ def _show_many(rows: Iterable[tuple], path: str) -> Counter:
                 escape(levels), escape(r.parser or "-"), f"{r.confidence:.2f}",
             )
     elapsed = time.perf_counter() - start
-    console = Console()
+    console = common.console()
     console.print(table)
     total = sum(counts.values())
     summary = ", ".join(f"{n} {k}" for k, n in counts.most_common())
