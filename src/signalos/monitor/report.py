@@ -66,7 +66,8 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
             t = epoch(at) * 1000
             if prev is not None and t - prev > w_ms:  # a window with no row: break the line
                 points.append({"scope": _scope_name(scope), "t": prev + w_ms, "v": None, "n": 0})
-            points.append({"scope": _scope_name(scope), "t": t + w_ms // 2, "v": v, "n": n})
+            points.append({"scope": _scope_name(scope), "t": t + w_ms // 2,
+                           "v": v if v is None else round(v, 6), "n": n})
             prev = t
     values = [p["v"] for p in points if p["v"] is not None]
     top = max(values, default=0.0)
@@ -122,7 +123,7 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
     tooltip = [{"field": "scope"}, {"field": "t", "type": "temporal", "title": "window middle (UTC)", **UTC_TIME},
                {"field": "v", "type": "quantitative", "title": y_title, "format": value_format},
                {"field": "n", "type": "quantitative", "title": "parses"}]
-    layers.append({"data": {"values": points},
+    layers.append({"data": {"name": "points"},
                    "mark": {"type": "line", "invalid": "break-paths-show-domains", "point": False, "interpolate": "linear"},
                    "encoding": {"x": x, "y": y,
                                 "color": {"field": "scope", "type": "nominal", "legend": None,
@@ -130,10 +131,11 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
                                 "strokeWidth": {"condition": {"test": "datum.scope === 'all providers'", "value": 2.4}, "value": 1.5},
                                 "tooltip": tooltip}})
     # invisible points under the lines give every window a tooltip target
-    layers.append({"data": {"values": [p for p in points if p["v"] is not None]},
+    layers.append({"data": {"name": "points"}, "transform": [{"filter": "isValid(datum.v)"}],
                    "mark": {"type": "point", "opacity": 0, "size": 60},
                    "encoding": {"x": x, "y": y, "tooltip": tooltip}})
-    return {"$schema": SCHEMA, "width": 1000, "height": 200, "config": CONFIG,
+    # The points are named once and drawn twice (a line, and invisible points for the tooltips).
+    return {"$schema": SCHEMA, "datasets": {"points": points}, "width": 1000, "height": 200, "config": CONFIG,
             "resolve": {"scale": {"color": "independent"}}, "layer": layers,
             "usermeta": {"metric": metric, "levels_drawn": levels, "levels_named": far, "alerts": bands}}
 
