@@ -19,8 +19,8 @@ def build_app(host_factory=None) -> typer.Typer:
     ``host_factory(config_path)`` replaces ``Host(config_path)`` for the commands and for
     ``register_commands``: tests pass ``lambda cfg: signalos.testing.make_host(plugin)``.
     """
-    from signalos.cli import (ab_cmd, archive_cmd, channel_cmd, common, data_cmd, eval_cmd, models_cmd, monitor_cmd, parse,
-                              plugins_cmd, serve_cmd, train_cmd)
+    from signalos.cli import (ab_cmd, archive_cmd, channel_cmd, common, data_cmd, eval_cmd, models_cmd, monitor_cmd,
+                              new_plugin_cmd, parse, plugins_cmd, serve_cmd, train_cmd)
 
     _help_width()
     # add_completion: `signalos --install-completion` / `--show-completion` for bash, zsh, fish, PowerShell
@@ -29,7 +29,7 @@ def build_app(host_factory=None) -> typer.Typer:
                       context_settings={"obj": common.CliState(host_factory=host_factory)})
     app.callback()(common.root_callback)
     for module in (parse, plugins_cmd, eval_cmd, data_cmd, models_cmd, train_cmd, ab_cmd, monitor_cmd, channel_cmd,
-                   serve_cmd, archive_cmd):
+                   serve_cmd, archive_cmd, new_plugin_cmd):
         module.register(app)
     host = common.plugin_host_for_commands(host_factory)
     if host is not None:
