@@ -33,8 +33,6 @@ _WORKSPACE = typer.Option(None, "--workspace", "-w", metavar="DIR",
                           help="Workspace directory (default: $SIGNALOS_WORKSPACE, the config's, ./.signalos).")
 _HOLDOUT = typer.Option(None, "--holdout-provider", metavar="PROVIDER",
                         help="Leave every row of this provider out of training (evaluate on it later).")
-_AUGMENTED = typer.Option(False, "--augmented", help="Add the dataset's augmented rows to the train split.")
-_SYNTH_ROWS = typer.Option(False, "--synthetic-rows", help="Add the dataset's synthetic rows to the train split.")
 _SYNTHETIC = typer.Option(0, "--synthetic", min=0, metavar="N", help="Generate N synthetic messages into the train split.")
 # The encoders train on the dataset's augmented and synthetic rows, and on generated messages up
 # to TOP_UP train rows, unless told otherwise: their documented figures were measured so, and

@@ -11,6 +11,9 @@
 - **Augmented rows** (origin ``augmented`` or ``augmented_from`` set) never decide a split: they go
   to train when what they were made from is in train (or unknown), and to no split when it was held
   out, since a copy of a test message in train would leak it.
+- **Generated rows** (those ``signalos data synth`` made) go to train: a generated message never
+  scores a model, and the trainers use them only there. Imported rows marked synthetic (written
+  by hand as examples) are split like any other.
 - **Reproducible**: the order depends only on natural keys, the seed and the ratios, never on row
   ids or import order; ``split_hash`` (sha256 of the sorted ``natural_key<TAB>split`` lines) says
   whether two splits are the same.
@@ -60,6 +63,7 @@ class Member:
     group: str                 # cluster id or the message's own key
     augmented: bool = False
     source: int | None = None  # augmented_from
+    generated: bool = False    # made by `signalos data synth`: always train
 
 
 def split_hash(assignment: dict[str, str | None]) -> str:
@@ -75,7 +79,7 @@ def assign(members: Sequence[Member], seed: int = 13,
     """The split of every member: a pure function of the members (not of their order), the seed
     and the ratios. See the module docstring for the rules."""
     ratios = parse_ratios(list(ratios))
-    originals = [m for m in members if not m.augmented]
+    originals = [m for m in members if not m.augmented and not m.generated]
     groups: dict[str, list[Member]] = defaultdict(list)
     for m in originals:
         groups[m.group].append(m)
@@ -107,7 +111,9 @@ def assign(members: Sequence[Member], seed: int = 13,
 
     by_id = {m.id: m for m in members}
     for m in members:
-        if m.augmented:
+        if m.generated and not m.augmented:
+            out[m.id] = "train"
+        elif m.augmented:
             root = _root(m, by_id)
             held_out = root is not None and out.get(root) not in (None, "train")
             out[m.id] = None if held_out else "train"
@@ -150,16 +156,17 @@ def load_members(dataset, stratify: Sequence[str] = DEFAULT_STRATIFY) -> list[Me
     sql = """
     SELECT m.id, m.natural_key, m.provider, m.language, m.origin, m.cluster_id, m.augmented_from,
            (SELECT json_extract(l.label, '$.kind') FROM labels l WHERE l.message_id = m.id
-            ORDER BY l.id DESC LIMIT 1) AS kind
+            ORDER BY l.id DESC LIMIT 1) AS kind,
+           coalesce((SELECT b.format = 'synth' FROM batches b WHERE b.id = m.batch_id), 0) AS generated
     FROM messages m
     """
     out = []
-    for mid, key, provider, language, origin, cluster, source, kind in dataset.db.execute(sql):
+    for mid, key, provider, language, origin, cluster, source, kind, generated in dataset.db.execute(sql):
         values = {"provider": provider, "language": language, "origin": origin, "kind": kind or "unlabelled"}
         out.append(Member(
             id=mid, natural_key=key, stratum=tuple(str(values[k] or "?") for k in stratify),
             group=f"c{cluster}" if cluster is not None else f"k{key}",
-            augmented=source is not None or origin == "augmented", source=source))
+            augmented=source is not None or origin == "augmented", source=source, generated=bool(generated)))
     return out
 
 
@@ -182,8 +189,8 @@ def split_dataset(dataset, *, seed: int = 13, ratios: Sequence[float] | str = DE
         run_id = dataset.record_split_run(seed, list(ratios), list(stratify), digest, counts) if record else None
     return SplitReport(
         run_id=run_id, seed=seed, ratios=ratios, stratify=tuple(stratify), split_hash=digest, counts=counts,
-        strata=len({m.stratum for m in members if not m.augmented}),
-        groups=len({m.group for m in members if not m.augmented}), augmented_held_out=held_out,
+        strata=len({m.stratum for m in members if not m.augmented and not m.generated}),
+        groups=len({m.group for m in members if not m.augmented and not m.generated}), augmented_held_out=held_out,
         proportions={s: round(c / total, 4) for s, c in counts.items()},
         clustered_messages=sum(1 for m in members if m.group.startswith("c")))
 

@@ -475,7 +475,8 @@ def import_synth(ds: Any, n: int, seed: int = 7, languages: Sequence[str] | None
             kinds[kind] = kinds.get(kind, 0) + 1
             yield {"text": rec["text"], "provider": rec["provider"], "language": rec["language"],
                    "origin": "synthetic", "label": rec["label"], "spans": rec["spans"] or None,
-                   "label_source": "synth", "extra": {"id": rec["id"]}}
+                   # generated rows only ever train a model (signalos.dataset.split says why)
+                   "split": "train", "label_source": "synth", "extra": {"id": rec["id"]}}
 
     added, skipped = ds.add_messages(rows(), batch_id, chunk_size=chunk_size, progress=progress)
     ds.finish_batch(batch_id)

@@ -178,7 +178,12 @@ def read_workspace(workspace: Any, *, include_augmented: bool = False, include_s
                 buckets[target].append(ex)
     if not any(buckets.values()):
         raise SignalosError("the workspace dataset has no labelled rows with a split: run `signalos data split`")
-    return _finish(buckets, f"workspace:{getattr(ds, 'path', workspace)}", seed, holdout_provider)
+    data = _finish(buckets, f"workspace:{getattr(ds, 'path', workspace)}", seed, holdout_provider)
+    # The manifest names the split by the hash `signalos data split` printed and recorded, so the
+    # two can be compared; rows added to train since (augmented, synthetic) do not change it.
+    runs = ds.db.execute("SELECT split_hash FROM split_runs ORDER BY id DESC LIMIT 1").fetchall() \
+        if "split_runs" in ds.db.table_names() else []
+    return attrs.evolve(data, split_hash=runs[0][0]) if runs else data
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
