@@ -67,15 +67,10 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def minhash_signatures(keys: list[str], num_perm: int = NUM_PERM, seed: int = 1,
-                       chunk: int = 250_000) -> np.ndarray:
-    """MinHash signatures (``len(keys)`` × ``num_perm``, uint32) of the shingle sets of ``keys``.
-
-    datasketch's ``affine32`` scheme (the hash pre-mixed by fmix32, then ``a·h + b`` wrapping in
-    32 bits, ``a`` odd), computed for every shingle of every key at once with numpy: datasketch
-    hashes one set at a time, which was most of the time of a 100,000-message dedup. A shingle is
-    ``SHINGLE`` consecutive tokens; a key with fewer tokens is padded to one shingle.
-    """
+def shingle_hashes(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit hash of every shingle of every key, before datasketch's fmix32 pre-mix, and the
+    index of the key each belongs to (in key order). A shingle is ``SHINGLE`` consecutive tokens;
+    a key with fewer tokens is padded to one shingle."""
     # a token's id is a hash of its text, so a key's signature does not depend on the other keys
     vocab: dict[str, int] = {"": 0}
     ids: list[int] = []
@@ -92,16 +87,33 @@ def minhash_signatures(keys: list[str], num_perm: int = NUM_PERM, seed: int = 1,
     tok = np.asarray(ids, dtype=np.uint32)
     owner = np.asarray(owners, dtype=np.int64)
     # one 32-bit hash per window of SHINGLE tokens that lies inside one key
+    n = len(tok) - SHINGLE + 1
     mixed = _fmix32(tok)
-    window = mixed[:len(tok) - SHINGLE + 1].copy()
+    raw, window = tok[:n].copy(), mixed[:n].copy()
     for k in range(1, SHINGLE):
-        window = _fmix32(window * np.uint32(0x9E3779B1) ^ mixed[k:len(tok) - SHINGLE + 1 + k])
-    valid = owner[:len(window)] == owner[SHINGLE - 1:]
-    values, shingle_owner = window[valid], owner[:len(window)][valid]
+        raw = window * np.uint32(0x9E3779B1) ^ mixed[k:n + k]
+        window = _fmix32(raw)
+    valid = owner[:n] == owner[SHINGLE - 1:]
+    return raw[valid], owner[:n][valid]
 
+
+def minhash_signatures(keys: list[str], num_perm: int = NUM_PERM, seed: int = 1,
+                       chunk: int = 250_000) -> np.ndarray:
+    """MinHash signatures (``len(keys)`` × ``num_perm``, uint32) of the shingle sets of ``keys``.
+
+    Exactly datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` fed the hashes of
+    ``shingle_hashes`` (the hash pre-mixed by fmix32, then ``a·h + b`` wrapping in 32 bits with
+    datasketch's ``a`` and ``b``; a test pins the two equal), but computed for every shingle of
+    every key at once with numpy. It stays hand-written for speed: datasketch hashes one set at a
+    time in Python, which was most of the time of a 100,000-message dedup; its ``MinHashLSH``
+    does the banding.
+    """
+    raw, shingle_owner = shingle_hashes(keys)
+    values = _fmix32(raw)
+    # datasketch's affine32 permutations (MinHash._init_permutations): a odd, b any, in 32 bits
     rng = np.random.RandomState(seed)
-    a = rng.randint(0, 1 << 32, size=num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
-    b = rng.randint(0, 1 << 32, size=num_perm, dtype=np.uint64).astype(np.uint32)
+    a = rng.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = rng.randint(0, 1 << 32, num_perm, dtype=np.uint32)
     out = np.empty((len(keys), num_perm), dtype=np.uint32)
     lo = 0
     while lo < len(values):
