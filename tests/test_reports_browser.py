@@ -75,7 +75,9 @@ class Opened:
         self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         tip = self.page.locator("#vg-tooltip-element")
         tip.wait_for(state="visible", timeout=5_000)
-        return tip.inner_text()
+        text = tip.inner_text()
+        assert "NaN" not in text and "undefined" not in text, text
+        return text
 
     def visible_ids(self, table: str) -> list[str]:
         return self.page.eval_on_selector_all(f"#{table} > tbody > tr:not([hidden])",
@@ -91,6 +93,7 @@ def test_evaluation_report_with_a_comparison(browser, tmp_path):
     report, payload = eval_report(tmp_path)
     opened = Opened(browser, report)
     opened.check()
+    opened.screenshot(tmp_path / "eval-compare.png")  # as it opens, before it is sorted and filtered
     assert set(opened.page.eval_on_selector_all("div[data-chart]", "ds => ds.map(d => d.id)")) == {
         "chart-f1", "chart-kinds", "chart-latency", "chart-categories", "chart-deltas"}
     assert "F1" in opened.tooltip_on("#chart-f1 .mark-rect path")
@@ -114,7 +117,6 @@ def test_evaluation_report_with_a_comparison(browser, tmp_path):
     assert opened.visible_ids("disagreements") == [
         d["id"] for d in payload["comparison"]["disagreements"]["examples"] if d["b_exact"]]
     assert opened.page.title() == "signalos eval · fixture-oracle"  # the hostile text did not run
-    opened.screenshot(tmp_path / "eval-compare.png")
     opened.check()  # nothing went wrong while it was used
 
 
@@ -145,7 +147,7 @@ def test_monitor_report(browser, tmp_path):
     shares = opened.page.get_attribute("#chart-success_rate svg [aria-label^='Y-axis']", "aria-label")
     assert "100%" in shares and "success rate" in shares
     tip = opened.tooltip_on("#chart-success_rate .mark-symbol path")
-    assert "parses" in tip and "%" in tip
+    assert "parses" in tip and "%" in tip and re.search(r"\d\d:\d\d–\d\d:\d\d", tip), tip
     opened.screenshot(tmp_path / "monitor.png")
     opened.check()
 

@@ -20,7 +20,9 @@ class LatencyEvaluator:
         self.bins = int(options.get("bins", 20))
 
     def _batched(self, parsers) -> list[str]:
-        out = []
+        out: list[str] = []
+        if self.host is None:  # figures given without a host (a test, a run read back): no parser to ask
+            return out
         for name in parsers:
             try:
                 if callable(getattr(self.host.parser(name), "parse_many", None)):
@@ -49,7 +51,7 @@ class LatencyEvaluator:
             "per_parser": {p: {"attempts": len(v), **percentiles(v), "accepted": outcomes[p]["accepted"],
                                "errors": outcomes[p]["error"]} for p, v in sorted(per_parser.items())},
             "histogram": histogram(lat, self.bins),
-            "batched_parsers": self._batched(run.parsers),
+            "batched_parsers": self._batched(getattr(run, "parsers", ()) or ()),
         }
 
 

@@ -59,21 +59,23 @@ def pts(value: Any, digits: int = 1) -> str:
 
 
 def ms(value: Any) -> str:
-    """Milliseconds with the precision that matters at their size: ``0.132 ms``, ``41.5 ms``, ``5,200 ms``."""
+    """Milliseconds to three significant digits (``0.132 ms``, ``41.5 ms``), whole from 1,000 ms on
+    (``5,200 ms``)."""
     if not _finite(value):
         return "–"
     v = float(value)
-    return f"{v:.3f} ms" if abs(v) < 10 else f"{v:.1f} ms" if abs(v) < 1000 else f"{v:,.0f} ms"
+    return f"{v:,.0f} ms" if abs(v) >= 1000 else f"{v:.3g} ms"
 
 
 def num(value: Any) -> str:
-    """A count with thousands separators, a float to 4 significant digits."""
+    """A count with thousands separators; a float to 4 significant digits, whole from 1,000 on."""
     if isinstance(value, bool) or value is None:
         return "–" if value is None else str(value)
     if isinstance(value, int):
         return f"{value:,}"
     if _finite(value):
-        return f"{float(value):,.4g}"
+        v = float(value)
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
     return str(value)
 
 
@@ -86,7 +88,21 @@ def show(value: Any) -> str:
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _plain(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, dict) and "type" in v for v in value):
+        return ", ".join(_action(v) for v in value)  # an update's actions: "close_partial 50%, move_sl @2350"
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _action(action: dict[str, Any]) -> str:
+    parts = [str(action["type"])]
+    if action.get("price") is not None:
+        parts.append(f"@{_plain(action['price'])}")
+    if action.get("percent") is not None:
+        parts.append(f"{_plain(action['percent'])}%")
+    if action.get("tp") is not None:
+        parts.append(f"TP{_plain(action['tp'])}")
+    parts += [f"{k}={_plain(v)}" for k, v in action.items() if k not in ("type", "price", "percent", "tp") and v is not None]
+    return " ".join(parts)
 
 
 def _plain(v: Any) -> str:

@@ -25,7 +25,6 @@ LEVEL_COLOUR = {"warning": "#d08a1e", "critical": "#c0392b"}
 # named in the subtitle, so the axis stays on the data.
 LEVEL_REACH = 1.5
 COUNTS = ("new_templates",)
-UTC_TIME = {"format": "%b %d %H:%M", "formatType": "utc"}
 
 
 def _scope_name(scope: str) -> str:
@@ -54,6 +53,18 @@ def _level_text(name: str, value: float, unit: str, share: bool) -> str:
     return f"{name} {value:,.0f} ms" if unit == "ms" else f"{name} {value:g}"
 
 
+def _clock(t_ms: int) -> str:
+    from signalos.monitor.timeutil import iso
+
+    return iso(t_ms // 1000)[:16].replace("T", " ")
+
+
+def _window(at: str, w_ms: int) -> str:
+    # tooltips show the window as text: Vega-Lite's UTC time formats gave NaN in a tooltip
+    start = epoch(at) * 1000
+    return f"{_clock(start)}–{_clock(start + w_ms)[11:]}"
+
+
 def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], colours: dict[str, str]) -> dict[str, Any]:
     """The Vega-Lite specification of one metric's chart over the report's period."""
     w_ms = payload["window_s"] * 1000
@@ -65,8 +76,8 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
         for at, v, n in payload["series"][scope].get(metric, []):
             t = epoch(at) * 1000
             if prev is not None and t - prev > w_ms:  # a window with no row: break the line
-                points.append({"scope": _scope_name(scope), "t": prev + w_ms, "v": None, "n": 0})
-            points.append({"scope": _scope_name(scope), "t": t + w_ms // 2,
+                points.append({"scope": _scope_name(scope), "t": prev + w_ms, "window": "", "v": None, "n": 0})
+            points.append({"scope": _scope_name(scope), "t": t + w_ms // 2, "window": _window(at, w_ms),
                            "v": v if v is None else round(v, 6), "n": n})
             prev = t
     values = [p["v"] for p in points if p["v"] is not None]
@@ -94,6 +105,7 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
             on = metric in alert["metrics"]
             bands.append({"key": alert["key"], "t": a0, "t_end": a1, "severity": alert["severity"],
                           "on_metric": on, "scope": _scope_name(alert["provider"] or ALL), "status": alert["status"],
+                          "from": _clock(a0), "to": _clock(a1) if alert["closed_window"] else "still open",
                           "colour": SEVERITY.get(alert["severity"], SEVERITY["warning"]) if on else "#8a94a0"})
     x = {"field": "t", "type": "temporal", "title": "UTC",
          "scale": {"type": "utc", "domainMin": t0, "domainMax": t1},  # (a domain array clashes with the bands' x2)
@@ -107,8 +119,7 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
                                     "color": {"field": "colour", "type": "nominal", "scale": None},
                                     "tooltip": [{"field": "severity", "title": "alert"}, {"field": "scope"},
                                                 {"field": "status"},
-                                                {"field": "t", "type": "temporal", "title": "from (UTC)", **UTC_TIME},
-                                                {"field": "t_end", "type": "temporal", "title": "to (UTC)", **UTC_TIME}]}})
+                                                {"field": "from", "title": "from (UTC)"}, {"field": "to", "title": "to (UTC)"}]}})
     if levels:
         level_y = {**y, "field": "value"}  # the same scale and axis as the lines, or the axis is lost
         layers.append({"data": {"values": levels}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.2},
@@ -120,7 +131,7 @@ def metric_chart(metric: str, info: dict[str, Any], payload: dict[str, Any], col
                                     "color": {"field": "level", "type": "nominal", "legend": None,
                                               "scale": {"domain": list(LEVEL_COLOUR), "range": list(LEVEL_COLOUR.values())}}}})
     scopes = [_scope_name(s) for s in payload["scopes"]]
-    tooltip = [{"field": "scope"}, {"field": "t", "type": "temporal", "title": "window middle (UTC)", **UTC_TIME},
+    tooltip = [{"field": "scope"}, {"field": "window", "title": "window (UTC)"},
                {"field": "v", "type": "quantitative", "title": y_title, "format": value_format},
                {"field": "n", "type": "quantitative", "title": "parses"}]
     layers.append({"data": {"name": "points"},
