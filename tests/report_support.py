@@ -13,6 +13,7 @@ from typing import Any
 
 import eval_support as fx
 import signalos_eval
+
 from signalos.cli.exitcodes import LINES_SKIPPED
 from signalos.hookspecs import hookimpl
 from signalos.models import ParseResult

@@ -8,11 +8,11 @@ import re
 from importlib import resources
 from pathlib import Path
 
-import pytest
-
 import eval_support as fx
+import pytest
 import signalos_regex
 from report_support import HOSTILE, Page, batched_report, eval_report, lookup, run_eval
+
 from signalos.evaluation.report import render_html
 from signalos.testing import run_cli
 

@@ -14,7 +14,6 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from report_support import batched_report, eval_report, monitor_report
 
 CHROMIUM = os.environ.get("SIGNALOS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

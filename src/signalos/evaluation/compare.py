@@ -1,6 +1,7 @@
 """Comparing two runs on the same messages: paired tests, per-field deltas, disagreements."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -8,6 +9,7 @@ import numpy as np
 from signalos.errors import SignalosError
 from signalos.evaluation.scoring import SIGNAL_FIELDS, Tolerance, field_ok, present
 from signalos.evaluation.stats import mcnemar_exact, paired_bootstrap, proportion_ci
+
 
 def _field_counts(item, field: str, tol: Tolerance) -> tuple[int, int, int, int, int]:
     """(correct, incorrect, missed, spurious, right) of one field of one message, where ``right``
@@ -126,12 +128,11 @@ def _same(field: str, x: dict[str, Any], y: dict[str, Any], tol: Tolerance) -> b
             return not present(x.get(field)) and not present(y.get(field))
         return field_ok(field, x, y, tol)
     if field == "actions":
-        key = lambda acts: sorted(json_key(act) for act in acts or () if isinstance(act, dict))  # noqa: E731
-        return key(x.get(field)) == key(y.get(field))
+        return _actions_key(x.get(field)) == _actions_key(y.get(field))
     return x.get(field) == y.get(field)
 
 
-def json_key(value: Any) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+def _actions_key(actions: Any) -> list[str]:
+    """An update's actions in a comparable form: the same actions in any order are the same."""
+    return sorted(json.dumps(a, sort_keys=True, ensure_ascii=False, default=str)
+                  for a in actions or () if isinstance(a, dict))
