@@ -41,3 +41,19 @@ def test_quiet_prints_nothing():
     with TrainingProgress(5, "x", stream=out, quiet=True) as progress:
         progress("epoch", 1, {"loss": 1.0})
     assert out.getvalue() == ""
+
+
+def test_what_libraries_write_to_a_plain_stderr_loses_its_colour_codes(monkeypatch):
+    import logging
+    import sys
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with TrainingProgress(1, "x") as progress:
+        handler = logging.StreamHandler()  # made as a library makes its own, on sys.stderr
+        handler.stream.write("\x1b[1mBertModel LOAD REPORT\x1b[0m from: here\n")
+        progress("epoch", 1, {"loss": 1.0})
+    assert sys.stderr is err
+    handler.stream.write("\x1b[31mlater\x1b[0m\n")
+    text = err.getvalue()
+    assert "BertModel LOAD REPORT from: here" in text and "later" in text and "\x1b" not in text

@@ -5,14 +5,19 @@ the optimiser steps (or epochs) done, ``"epoch"`` with that epoch's figures. ``T
 is that callback for the CLI. On a terminal it draws a rich bar on stderr and prints each epoch
 as a row of a table above it; when stderr is a file or a pipe (``nohup``, CI, ``2>log``) it
 prints plain lines instead, as ``spacy train`` does: a line at each tenth of the work and the
-same epoch table, so a 20-minute run is never silent and its log reads without ANSI codes.
+same epoch table, so a 20-minute run is never silent and its log reads without ANSI codes:
+while it runs, what libraries write to a stderr that is no terminal (Hugging Face's load report
+colours its heading whatever the stream) passes through ``PlainStderr``.
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Sequence
 from typing import IO, Any
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # The figures shown, in this order, when an epoch reports them: (key, heading, width).
 EPOCH_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -73,9 +78,13 @@ class TrainingProgress:
         self._shown_tenth = 0
         self._progress = None
         self._task = None
+        self._stderr: Any = None
 
     def __enter__(self) -> TrainingProgress:
         self.started = time.monotonic()
+        if not self.terminal and self.stream is sys.stderr:
+            self._stderr, sys.stderr = sys.stderr, PlainStderr(sys.stderr)
+            self.stream = sys.stderr
         if self.quiet:
             return self
         if self.terminal:
@@ -97,6 +106,8 @@ class TrainingProgress:
             self._progress = None
         elif not self.quiet and exc[0] is None:
             self._line(f"{self.label}: done in {_clock(time.monotonic() - self.started)}")
+        if self._stderr is not None:
+            sys.stderr, self._stderr = self._stderr, None
 
     def __call__(self, event: str, step: int, figures: dict[str, Any]) -> None:
         if self.quiet:
@@ -128,6 +139,24 @@ class TrainingProgress:
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+class PlainStderr:
+    """A text stream that drops ANSI escape codes before writing to ``target``. A logging
+    handler made while it stands in for ``sys.stderr`` keeps it, and keeps writing plain text."""
+
+    def __init__(self, target: IO[str]):
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(_ANSI.sub("", text))
+        return len(text)
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
 
 
 def _is_terminal(stream: IO[str]) -> bool:
