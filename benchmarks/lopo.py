@@ -82,11 +82,31 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
         scored = tc.score_chain(host, held, name)
         out[name] = scored["exact_match"]
         out[f"{name}_kind_accuracy"] = scored["kind_accuracy"]
+    out["chain_vs_regex"] = differences(host, td.holdout)
     out["peak_rss_mb"] = _peak_rss_mb()
     print(f"{provider} ({out['messages']} msgs): regex {out['regex']:.3f} spacy-ner {out['spacy-ner']:.3f} "
           f"chain {out['chain']:.3f} (train {wall:.0f} s wall, {cpu:.0f} s CPU, best epoch {out['best_epoch']})",
           file=sys.stderr, flush=True)
     return out
+
+
+def differences(host, rows) -> dict:
+    """The messages the chain reads otherwise than regex alone: gained (chain right, regex wrong)
+    and lost, each by how the chain chose: spaCy's answer accepted (sure enough, or a majority),
+    or no answer accepted and the chain's best unaccepted one returned (the most confident sound
+    answer: a sound spaCy answer beats an invalid regex one)."""
+    from signalos.training.metrics import exact_flags
+
+    texts, labels = [r.text for r in rows], [r.label for r in rows]
+    regex = exact_flags(labels, [o.result for o in host.parse_many(texts, pipeline="regex")])
+    outcomes = host.parse_many(texts, pipeline="chain")
+    chain = exact_flags(labels, [o.result for o in outcomes])
+    out = {"gained": Counter(), "lost": Counter()}
+    for r_ok, c_ok, o in zip(regex, chain, outcomes):
+        if r_ok != c_ok:
+            how = ("accepted " if o.result.accepted else "none accepted, ") + (o.result.parser or "?")
+            out["gained" if c_ok else "lost"][how] += 1
+    return {k: dict(v) for k, v in out.items()}
 
 
 def summary(folds: list[dict]) -> dict:
@@ -98,6 +118,11 @@ def summary(folds: list[dict]) -> dict:
         out[name] = {"mean": round(statistics.fmean(vals), 4), "median": round(statistics.median(vals), 4),
                      "min": round(min(vals), 4),
                      "pooled": round(sum(f[name] * f["messages"] for f in folds) / n, 4)}
+    for side in ("gained", "lost"):
+        total: Counter = Counter()
+        for f in folds:
+            total.update(f.get("chain_vs_regex", {}).get(side, {}))
+        out[f"chain_{side}"] = dict(total)
     out["chain_minus_regex_points"] = round(100 * (out["chain"]["mean"] - out["regex"]["mean"]), 2)
     out["target_chain_plus_3"] = "meets target" if out["chain_minus_regex_points"] >= 3 else "BELOW TARGET"
     return out

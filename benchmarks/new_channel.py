@@ -13,6 +13,7 @@ scratch directory (``SIGNALOS_BENCH_DIR``).
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -150,6 +151,7 @@ def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, 
         chosen = [p for p in chosen if p in only]
     root = tc.SCRATCH / "new_channel"
     root.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
     base, general = train_general(small, root, synthetic, base_epochs)
     report = {**tc.header(), "date": time.strftime("%Y-%m-%d"), "files": list(FILES), "ks": ks, "order": order,
               "min_messages": min_messages, "general": general, "providers": {}}
@@ -157,6 +159,8 @@ def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, 
         others = [r for r in rows if r.get("provider") != p]
         report["providers"][p] = run_provider(p, by_provider[p], others, ks, root, base, order, synthetic=synthetic)
     report["summary"] = summary(report["providers"], ks)
+    report["wall_s"] = round(time.perf_counter() - t0, 1)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
 
@@ -182,7 +186,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus-dir", type=Path, default=tc.REPO_ROOT.parent / "shared" / "corpus")
     ap.add_argument("--k", type=int, nargs="+", default=[10, 20, 40])
-    ap.add_argument("--min-messages", type=int, default=40, help="certain messages a provider needs (default 40)")
+    ap.add_argument("--min-messages", type=int, default=25,
+                    help="certain messages a provider needs (default 25, the providers of benchmarks.lopo)")
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
     ap.add_argument("--base-epochs", type=int, default=8)

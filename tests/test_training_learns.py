@@ -36,8 +36,11 @@ def test_spacy_training_learns(tmp_path):
     from signalos_spacy.parser import SpacyParser
     from signalos_spacy.train import SpacyHyper, evaluate, train
 
-    train_rows = _generated(300, seed=11, languages=["en", "ru", "zh"])
-    held = _generated(60, seed=12, languages=["en", "ru", "zh"])  # other seed: other messages, prices and layouts
+    langs = ["en", "ru", "zh"]
+    # more updates than the generator's share, so their action values are learned in 6 epochs
+    train_rows = _generated(300, seed=11, languages=langs) + _updates(_generated(300, seed=13, languages=langs))
+    held = _generated(60, seed=12, languages=langs)  # other seed: other messages, prices and layouts
+    held_updates = _updates(_generated(400, seed=14, languages=langs))
     data = _data(train_rows, held)
     store = ModelStore(tmp_path / "ws")
     hyper = dict(epochs=6, patience=0, seed=0)
@@ -50,10 +53,46 @@ def test_spacy_training_learns(tmp_path):
         return evaluate(parser, held)[0]
 
     after, before = figures(learned), figures(untrained)
+    # an update's actions carry their price, percent and target number from the model's entities
+    values_after = action_values(learned, held_updates, tmp_path)
+    values_before = action_values(untrained, held_updates, tmp_path)
+    assert values_after[1] >= 30, values_after  # the held-back updates write values to read (seen: 60)
+    assert values_after[0] / values_after[1] >= 0.35, values_after  # seen: 30 of 60
+    assert values_after[0] / values_after[1] - values_before[0] / values_before[1] >= 0.3, (values_before, values_after)  # seen: 0 -> 30 of 60
     assert after["ents_f"] >= 0.8, after  # seen: 0.90
     assert after["ents_f"] - before["ents_f"] >= 0.5, (before, after)  # seen: 0.00 -> 0.90
     assert after["exact"] - before["exact"] >= 0.3, (before, after)  # seen: 0.15 -> 0.70
     assert after["kind_acc"] - before["kind_acc"] >= 0.2, (before, after)  # seen: 0.15 -> 0.95
+
+
+def _updates(rows: list[Example]) -> list[Example]:
+    return [r for r in rows if r.label.get("kind") == "update"]
+
+
+def action_values(ref, rows: list[Example], tmp_path) -> tuple[int, int]:
+    """(read right, written) over the price, percent and target number of every action of the
+    updates of ``rows`` that the message writes as a number ("close half" writes none), as the
+    spacy-ner model ``ref`` reads them; a value counts as read when the model gives an action of
+    its type that value."""
+    from signalos_spacy.parser import SpacyParser
+
+    parser = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "model": ref.version})
+    updates = [r for r in rows if r.label.get("kind") == "update"]
+    right = total = 0
+    for row, res in zip(updates, parser.parse_many([r.text for r in updates])):
+        got = [a.to_schema() for a in res.actions] if res is not None and res.kind == "update" else []
+        written = {lab for _, _, lab in row.entities}
+        for gold in row.label.get("actions") or []:
+            for key in ("price", "percent", "tp"):
+                if gold.get(key) is None or f"ACTION_{key.upper()}" not in written:
+                    continue
+                total += 1
+                hit = next((a for a in got if a["type"] == gold["type"] and a[key] is not None
+                            and abs(a[key] - gold[key]) < 1e-9), None)
+                if hit is not None:
+                    got.remove(hit)
+                    right += 1
+    return right, max(total, 1)
 
 
 def _templated(n: int, seed: int) -> list[Example]:

@@ -86,9 +86,13 @@ def adapt_pipeline(nlp, channel: Sequence[Example], general: Sequence[Example], 
 
 
 def _examples(nlp, rows: list[Example], classes: list[str]):
-    # a class the text classifier lacks is taught as its nearest known class (see the module doc)
+    # a class the text classifier lacks is taught as its nearest known class (see the module doc);
+    # an entity label a general model trained before it existed lacks (ACTION_TP) is not taught
     from spacy.training import Example as SpacyExample
 
+    labels = set(nlp.get_pipe("ner").labels)
+    rows = [r if all(e[2] in labels for e in r.entities) else
+            attrs.evolve(r, entities=tuple(e for e in r.entities if e[2] in labels)) for r in rows]
     examples, misaligned = to_spacy_examples(nlp, rows, classes)
     out = []
     for row, ex in zip(rows, examples):

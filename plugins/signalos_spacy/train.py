@@ -39,12 +39,15 @@ class SpacyHyper:
     lang: str = "xx"
     width: int = 96  # the NER's token-to-vector CNN (spaCy's default 96 x 4)
     depth: int = 4
+    window: int = 2  # tokens each side each CNN layer reads (receptive field window x depth: 8 tokens)
+    embed_size: int = 2000  # rows of each hashed embedding table
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
 
-def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 96, depth: int = 4):
+def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 96, depth: int = 4,
+                   window: int = 1, embed_size: int = 2000):
     _require_spacy()
     import spacy
 
@@ -52,7 +55,8 @@ def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", widt
 
     nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
     tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": width,
-               "depth": depth, "embed_size": 2000, "window_size": 1, "maxout_pieces": 3, "subword_features": True}
+               "depth": depth, "embed_size": embed_size, "window_size": window, "maxout_pieces": 3,
+               "subword_features": True}
     ner = nlp.add_pipe("ner", config={"model": {"tok2vec": tok2vec}})
     for label in labels:
         ner.add_label(label)
@@ -121,7 +125,8 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     fix_random_seed(hyper.seed)
     rng = random.Random(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
-    nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth)
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth, hyper.window,
+                         hyper.embed_size)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = hyper.lr

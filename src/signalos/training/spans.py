@@ -24,9 +24,13 @@ from signalos.validate import infer_direction
 FIELD_LABELS = {
     "symbol": "SYMBOL", "entry": "ENTRY", "stop_loss": "STOP_LOSS", "take_profits": "TAKE_PROFIT",
     "leverage": "LEVERAGE", "stop_loss_pips": "SL_PIPS", "take_profit_pips": "TP_PIPS",
+    "action_price": "ACTION_PRICE", "action_tp": "ACTION_TP", "action_percent": "ACTION_PERCENT",
 }
+# An update's actions carry a price (move the stop to 1.2345), a target number (TP2 hit) and a
+# percent (close 50%): each is an entity of its own, given to the actions by type (``_fill_actions``).
+ACTION_LABELS = ("ACTION_PRICE", "ACTION_TP", "ACTION_PERCENT")
 ENTITY_LABELS = ("SYMBOL", "BUY", "SELL", "ORDER_MARKET", "ORDER_LIMIT", "ORDER_STOP", "ENTRY", "STOP_LOSS",
-                 "TAKE_PROFIT", "LEVERAGE", "SL_PIPS", "TP_PIPS")
+                 "TAKE_PROFIT", "LEVERAGE", "SL_PIPS", "TP_PIPS", *ACTION_LABELS)
 Entity = tuple[int, int, str]  # start, end, label
 
 # A number as channels write it; the tokenisers split on the same boundaries.
@@ -171,10 +175,55 @@ def fallback_align(text: str, label: Mapping[str, Any]) -> dict[str, list[tuple[
     return spans
 
 
+# A target's number as an update writes it: a small integer right after a word ("TP2", "Hedef 3",
+# "target #1", "тейк 2"), not part of a price.
+_SMALL_INT = regex.compile(r"(?<![\p{Nd}.,])\d{1,2}(?![\p{Nd}]|[.,]\p{Nd})")
+_AFTER_WORD = regex.compile(r"\p{L}[\s#№:.\-]{0,2}$")
+_PERCENT = regex.compile(r"(?<![\p{Nd}.,])(\d+(?:[.,]\d+)?)\s*%")
+
+
+def action_spans(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequence]) -> dict[str, list[tuple[int, int]]]:
+    """Spans of an update's action values that ``spans`` lacks: prices by value (the dataset's
+    alignment, which generated rows may not carry), target numbers (a small integer written right
+    after a word) and percents (a number before ``%``), each value's first free occurrence."""
+    if label.get("kind") != "update":
+        return {}
+    actions = [a for a in label.get("actions") or [] if isinstance(a, Mapping)]
+    out: dict[str, list[tuple[int, int]]] = {}
+    if "action_price" not in spans and any(a.get("price") is not None for a in actions):
+        found = align(text, label).get("action_price")
+        if found:
+            out["action_price"] = list(found)
+    taken: set[int] = set()
+
+    def first(pattern, value: float, test) -> tuple[int, int] | None:
+        for m in pattern.finditer(text):
+            raw = m.group(1) if m.groups() else m.group()
+            v = parse_number(raw)
+            if m.start() not in taken and v is not None and abs(v - value) < 1e-9 and test(m):
+                taken.add(m.start())
+                return (m.start(), m.start() + len(raw))
+        return None
+
+    for field, key, pattern, test in (
+            ("action_tp", "tp", _SMALL_INT, lambda m: bool(_AFTER_WORD.search(text, 0, m.start()))),
+            ("action_percent", "percent", _PERCENT, lambda m: True)):
+        if field in spans:
+            continue
+        for a in actions:
+            if isinstance(a.get(key), (int, float)) and not isinstance(a.get(key), bool):
+                span = first(pattern, float(a[key]), test)
+                if span:
+                    out.setdefault(field, []).append(span)
+    return out
+
+
 def entities_for(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequence] | None = None) -> list[Entity]:
-    """The entities to train on: spans of the label's fields, sorted, overlaps dropped."""
+    """The entities to train on: spans of the label's fields (an update's action values too),
+    sorted, overlaps dropped."""
     if spans is None:
         spans = align(text, label)
+    spans = {**spans, **action_spans(text, label, spans)}
     out: list[Entity] = []
     for field, field_spans in spans.items():
         if field == "direction":
@@ -258,6 +307,69 @@ def _join_ranges(text: str, ents: list[Entity]) -> list[Entity]:
     return out
 
 
+# Which actions take a value, most likely first: a price goes to a stop or target being moved before
+# a target hit at a price; a target number to a hit or a changed target; a percent to a partial close.
+_ACTION_SLOTS = {
+    "ACTION_PRICE": ("price", (("move_sl", "modify_tp"), ("tp_hit", "sl_hit", "close", "other", "breakeven"),
+                               ("close_partial",))),
+    "ACTION_TP": ("tp", (("tp_hit", "modify_tp"), ("close_partial",), ("move_sl",))),
+    "ACTION_PERCENT": ("percent", (("close_partial",), ("close", "other"))),
+}
+
+
+def fill_actions(text: str, actions: list[Action], ents: Iterable[Entity]) -> list[Action]:
+    """The actions of an update's class with the values its action entities name, in reading
+    order: each value goes to the first action of the likeliest type that has none yet; a value
+    no action can take is dropped. A model that tagged an update's price as a signal's level
+    (the stop of "move the stop to 0.6650") gave it a price all the same: without an
+    ``ACTION_PRICE`` entity, those levels are the prices."""
+    ents = sorted(ents)
+    if not any(lab == "ACTION_PRICE" for _, _, lab in ents):
+        ents = [(s, e, "ACTION_PRICE" if lab in _PRICE_LABELS else lab) for s, e, lab in ents]
+    values: list[dict[str, Any]] = [{} for _ in actions]
+    for s, e, lab in ents:
+        slot = _ACTION_SLOTS.get(lab)
+        if slot is None or not actions:
+            continue
+        key, groups = slot
+        nums = _numbers_in(_LINE_BREAK_IN_NUMBER.sub("", text[s:e]))
+        if not nums:
+            continue
+        value: Any = nums[0][1]
+        if key == "tp":
+            if value != int(value) or not 0 < value < 100:
+                continue
+            value = int(value)
+        for group in groups:
+            i = next((i for i, a in enumerate(actions) if a.type in group and key not in values[i]), None)
+            if i is not None:
+                values[i][key] = value
+                break
+    return [Action(type=a.type, **v) if v else a for a, v in zip(actions, values)]
+
+
+def _one_stop(direction: str | None, stops: list[tuple[float, tuple[int, int]]], targets: list[float],
+              spans: dict[str, list[tuple[int, int]]]) -> tuple[float | None, list[float]]:
+    """A signal has one stop. When the model tags several prices as the stop and none as the
+    entry ("@ 1.2365" read like "SL 1.2410"), the one beyond the others on the losing side is the
+    stop and the rest are the entry, if the levels then make a trade (targets on the winning side
+    of the entry); otherwise the first stop is kept, as before."""
+    values = [v for v, _ in stops]
+    side = direction
+    if side is None and targets:
+        side = "buy" if min(targets) > max(values) else "sell" if max(targets) < min(values) else None
+    if side not in ("buy", "sell"):
+        return values[0], []
+    chosen = min(stops) if side == "buy" else max(stops)
+    entry = sorted({v for v, _ in stops if v != chosen[0]})
+    if not entry or (side == "buy" and targets and min(targets) <= max(entry)) \
+            or (side == "sell" and targets and max(targets) >= min(entry)):
+        return values[0], []
+    spans["stop_loss"] = [chosen[1]]
+    spans["entry"] = [sp for v, sp in stops if v != chosen[0]]
+    return chosen[0], entry
+
+
 def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *, parser: str,
                          confidence: float) -> ParseResult:
     """Build the schema result from a predicted kind class and entities (start, end, label)."""
@@ -287,14 +399,15 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
     if kind == "noise":
         return ParseResult.noise(parser=parser, confidence=confidence)
     if kind == "update":
-        return ParseResult(kind="update", symbol=symbol, actions=actions_of_class(kind_cls), parser=parser,
-                           confidence=confidence, spans={k: tuple(v) for k, v in spans.items()})
+        return ParseResult(kind="update", symbol=symbol, actions=fill_actions(text, actions_of_class(kind_cls), ents),
+                           parser=parser, confidence=confidence, spans={k: tuple(v) for k, v in spans.items()})
     direction = order_type = None
     entry: list[float] = []
     stop = None
     targets: list[float] = []
     leverage = sl_pips = None
     tp_pips: list[float] = []
+    stops: list[tuple[float, tuple[int, int]]] = []
     prev_full: str | None = None
     for s, e, lab in ents:
         chunk = text[s:e]
@@ -330,6 +443,7 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
             entry.extend(values)
             spans.setdefault("entry", []).append((s, e))
         elif lab == "STOP_LOSS":
+            stops.append((values[0], (s, e)))
             if stop is None:
                 stop = values[0]
                 spans["stop_loss"] = [(s, e)]
@@ -340,6 +454,8 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
             sl_pips = sl_pips if sl_pips is not None else values[0]
         elif lab == "TP_PIPS":
             tp_pips.extend(values)
+    if not entry and len(stops) > 1:
+        stop, entry = _one_stop(direction, stops, targets, spans)
     ref = sorted(entry)[len(entry) // 2] if entry else None
     if ref is not None:
         stop = None if stop is None else _fix_magnitude(stop, ref)
