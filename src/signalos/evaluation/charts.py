@@ -72,7 +72,8 @@ def latency_histogram(edges: Sequence[float], counts: Sequence[int], *, batched:
     if nonzero:
         bins = bins[nonzero[0]:nonzero[-1] + 1]
     if batched:
-        title = f"per-message share of each batch's time ({', '.join(batched)} parse a batch in one call)"
+        verb = "parses" if len(batched) == 1 else "parse"
+        title = f"per-message share of each batch's time ({', '.join(batched)} {verb} a batch in one call)"
         axis = "batch time ÷ messages in the batch (ms)"
     else:
         title, axis = "latency per message", "latency per message (ms)"
