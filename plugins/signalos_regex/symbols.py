@@ -32,7 +32,9 @@ class SymbolFinder:
     def scan(self) -> SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
         token_ids = self.token_ids
-        for i, tok in enumerate(toks):
+        # each token with the one after it, the last with _END, which follows nothing: whether a
+        # token is glued to the next is then one comparison, asked of every token
+        for i, (tok, nxt) in enumerate(zip(toks, [*toks[1:], _END])):
             # a name glued to what follows: a base with digits ("1000PEPE", "C98/USDT", "#LUNA2") or
             # a chart symbol after its exchange ("NASDAQ:QQQ"); looked at only where such a name can
             # start, and most tokens have a space after them
@@ -40,40 +42,35 @@ class SymbolFinder:
             # that skips a token some candidate already holds)
             kind = tok.kind
             if kind != "word":
-                if kind == "num":
-                    if i + 1 < n:
-                        nxt = toks[i + 1]
+                if nxt.start == tok.end:
+                    if kind == "num":
                         # "1000PEPE": a name of three letters or more in capitals ("10x", "4H" are not)
-                        if nxt.start == tok.end and nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower() \
-                                and i not in token_ids:
+                        if nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower() and i not in token_ids:
                             self._digit_base(i)
-                elif (tok.text == "#" or tok.text == "$") and i + 1 < n:
-                    nxt = toks[i + 1]
-                    if nxt.start == tok.end and (nxt.kind == "num" or nxt.kind == "word" and i + 2 < n
-                                                 and toks[i + 2].kind == "num" and toks[i + 2].start == nxt.end) \
-                            and i not in token_ids:
+                    elif (tok.text == "#" or tok.text == "$") and (
+                            nxt.kind == "num" or nxt.kind == "word" and i + 2 < n and toks[i + 2].kind == "num"
+                            and toks[i + 2].start == nxt.end) and i not in token_ids:
                         self._digit_base(i)  # "#1000SATS", "$LUNA2": a marked name that holds digits
                 continue
             if i in token_ids:
                 continue
-            if i + 1 < n:
-                nxt = toks[i + 1]
-                if nxt.start == tok.end:
-                    if nxt.kind == "num":
-                        if tok.cat is None and self._digit_base(i):
-                            continue  # "C98/USDT"
-                    elif nxt.text == ":" and i + 2 < n and toks[i + 2].start == nxt.end \
-                            and tok.text.upper() in symbols.exchange_prefixes and self._exchange_ticker(i + 2):
-                        continue  # "NASDAQ:QQQ"
-            if tok.cat in ("sym", "label", None):
+            if nxt.start == tok.end:
+                if nxt.kind == "num":
+                    if tok.cat is None and self._digit_base(i):
+                        continue  # "C98/USDT"
+                elif nxt.text == ":" and i + 2 < n and toks[i + 2].start == nxt.end \
+                        and tok.text.upper() in symbols.exchange_prefixes and self._exchange_ticker(i + 2):
+                    continue  # "NASDAQ:QQQ"
+            cat = tok.cat
+            if cat is None or cat == "sym" or cat == "label":
                 found = self.symbol_at(i)
                 if found:
                     self._offer(found[2], found[0], i, found[1])
                     continue
-            if tok.cat == "sym":
+            if cat == "sym":
                 self._offer(2, tok.val, i, i)
                 continue
-            if tok.cat == "label" and tok.val == "symbol":
+            if cat == "label" and tok.val == "symbol":
                 k = _next_word_index(toks, i + 1)
                 if k is not None and toks[k].cat in (None, "sym") and (toks[k].text.isupper() or toks[k].cat == "sym"):
                     found = self.symbol_at(k)
@@ -85,21 +82,23 @@ class SymbolFinder:
                         up = toks[k].text.upper()
                         self._offer(1, symbols.shorthands.get(up, up), k, k)
                 continue
-            if tok.cat is not None:
+            if cat is not None:
                 continue
             prev = toks[i - 1] if i else None
-            up = tok.text.upper()
             if prev is not None and prev.kind == "p" and prev.text in "#$" and prev.end == tok.start:
+                up = tok.text.upper()
                 if (tok.text.isupper() or prev.text == "$") and 2 <= len(up) <= 12 and up not in symbols.noise_tags \
                         and _TICKER.match(tok.text):
                     self._offer(3, symbols.canonical(up) or up, i, i)
                     continue
-            if up in symbols.shorthands and tok.text.isupper() and _opens_message(toks, i) \
-                    and (_next_word(toks, i + 1) or tok).cat == "dir":
+            if not tok.text.isupper():
+                continue  # most words: each case below is a word in capitals
+            up = tok.text.upper()
+            if up in symbols.shorthands and _opens_message(toks, i) and (_next_word(toks, i + 1) or tok).cat == "dir":
                 self._offer(2, symbols.shorthands[up], i, i)  # "GJ buy 190.20"
-            elif up in symbols.bases and tok.text.isupper():
+            elif up in symbols.bases:
                 self._offer(4, up, i, i)
-            elif tok.text.isupper() and _TICKER.match(tok.text) and up not in symbols.noise_tags:
+            elif _TICKER.match(tok.text) and up not in symbols.noise_tags:
                 after = toks[i + 1] if i + 1 < n else None
                 if any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
@@ -200,6 +199,8 @@ class SymbolFinder:
         return tok.text.upper() in self.lex.symbols.currency_words
 
 
+# the token after the last one: it starts nowhere, so no token is glued to it
+_END: Final = Tok("end", "", -1, -1)
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
 
 
