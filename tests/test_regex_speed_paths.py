@@ -251,3 +251,31 @@ def test_normalize_text_skips_only_text_with_nothing_to_map():
         assert normalize_text(text) == text.translate(_DIGIT_MAP)
     plain = "GOLD BUY 2350 ✅ Стоп"
     assert normalize_text(plain) is plain
+
+
+def test_words_of_ascii_text_are_the_letter_runs_re_finds():
+    # words_of splits ASCII text with str.translate and str.split instead of _PLAIN_WORDS.findall
+    every_ascii = "".join(map(chr, range(128)))
+    texts = [t.lower() for t in _texts() if t.isascii()] + [every_ascii, every_ascii.upper(), "", "  ", "a_b-c'd1e"]
+    for text in texts:
+        assert words_of(text) == frozenset(re.findall(r"[^\W\d_]+", text)), text
+
+
+def test_matches_read_from_the_first_match_on_as_from_the_start():
+    # PatternSet.matches runs finditer from the first match a search found (pos, not a slice):
+    # the same matches as finditer over the whole text, lookbehinds and \b included
+    lex = build_lexicon()
+    for text in _texts()[:600]:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            continue
+        for patterns in (lex.updates, lex.noise):
+            for i in patterns.candidates(lowered):
+                pattern = patterns.compiled(i)
+                first = pattern.search(lowered)
+                if first is not None:
+                    whole = [m.span() for m in pattern.finditer(lowered)]
+                    assert [m.span() for m in pattern.finditer(lowered, first.start())] == whole
+    every = PatternSet([("x", "a", r"re:(?<=b)a|\ba"), ("x", "b", r"re:(?m)^c")], vetted={r"re:(?<=b)a|\ba", r"re:(?m)^c"})
+    found = [(value, m.span()) for _, value, m in every.matches("xa ba a\nc c", "xa ba a\nc c")]
+    assert found == [("a", (4, 5)), ("a", (6, 7)), ("b", (8, 9))]

@@ -39,6 +39,7 @@ _UNSPACED: Final = re.compile(f"[{UNSPACED}]")
 # class, which the standard library scans fast
 _OTHER_LETTERS: Final = re.compile("[\u0370-\u1fff\u3040-\u9fff\ua000-\ud7ff\uf900-\ufaff\uff66-\uffdc]")
 _PLAIN_WORDS: Final = re.compile(r"[^\W\d_]+")
+_ASCII_NOT_LETTERS: Final = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
 _HAS_MARK: Final = re.compile(f"[{MARKS}]")
 _SPECIAL: Final = re.compile(f"[{MARKS}{UNSPACED}]")
 # either of the two above, in one scan: a text of Latin letters and emoji holds neither
@@ -255,8 +256,11 @@ def words_of(lowered: str) -> frozenset[str]:
     is cut to the MAX_PREFIX characters an index lookup reads: a long run costs linear time."""
     # the plain letter runs unless a combining mark is there to keep inside its word (one C scan
     # costs less than the mark-aware expression on every message)
-    if lowered.isascii():  # most messages: no scan
-        return frozenset(_PLAIN_WORDS.findall(lowered))
+    if lowered.isascii():
+        # ASCII text (a third of messages): its letters' runs are the parts left when every
+        # other character is a space (str.translate has a fast path for ASCII), the same words
+        # as _PLAIN_WORDS finds at two thirds of the cost
+        return frozenset(lowered.translate(_ASCII_NOT_LETTERS).split())
     if _SPECIAL_OR_OTHER.search(lowered) is None:
         # Latin letters and emoji: one scan answers _has_other_letters too, which the pattern
         # sets ask next of this same text
@@ -532,9 +536,16 @@ class PatternSet:
                 anycase = regex.compile(lower.pattern, regex.IGNORECASE | regex.MULTILINE | regex.V0)
                 entries[i] = (category, value, lower, anycase, vetted)
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
-            if vetted and pattern.search(target) is None:
-                continue  # most runs find nothing, and a search that fails costs less than finditer
-            for m in pattern.finditer(target) if vetted else pattern.finditer(target, timeout=timeout):
+            if vetted:
+                first = pattern.search(target)
+                if first is None:
+                    continue  # most runs find nothing, and a search that fails costs less than finditer
+                # the matches from the first one on: the text before it holds none and is not
+                # read again (lookbehinds and \b still see it: ``pos`` is not a slice)
+                these = pattern.finditer(target, first.start())
+            else:
+                these = pattern.finditer(target, timeout=timeout)
+            for m in these:
                 if m.end() > m.start():
                     found.append((m.start(), i, m.end(), category, value, m))
         found.sort()  # by start, then priority: no two matches share both
