@@ -44,7 +44,8 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int, seed: int = 0) -> dict:
+def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int, seed: int = 0,
+             textcat: str | None = None) -> dict:
     import shutil
 
     import attrs
@@ -66,7 +67,8 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
     store = ModelStore(ws)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     t0 = time.perf_counter()
-    ref = train(td, store, hyper=SpacyHyper(epochs=epochs, seed=seed))
+    hyper = SpacyHyper(epochs=epochs, seed=seed)
+    ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     store.close()
@@ -128,16 +130,17 @@ def summary(folds: list[dict]) -> dict:
     return out
 
 
-def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int) -> dict:
+def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int,
+        textcat: str | None = None) -> dict:
     chosen = providers(corpus, min_messages)
     if only:
         chosen = [(p, n) for p, n in chosen if p in only]
     root = tc.SCRATCH / "lopo"
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    folds = [run_fold(corpus, p, root, messages, epochs) for p, _ in chosen]
+    folds = [run_fold(corpus, p, root, messages, epochs, textcat=textcat) for p, _ in chosen]
     return {**tc.header(), "date": time.strftime("%Y-%m-%d"), "corpus": str(corpus), "min_messages": min_messages,
-            "messages": messages, "epochs": epochs, "threshold": THRESHOLD,
+            "messages": messages, "epochs": epochs, "textcat": textcat or "default", "threshold": THRESHOLD,
             "chain": "regex -> spacy-ner, fallback vote, regex doubt on",
             "note": "regex's tables were tuned on these files: its figures are after tuning",
             "wall_s": round(time.perf_counter() - t0, 1), "peak_rss_mb": _peak_rss_mb(),
@@ -153,9 +156,11 @@ def main(argv=None) -> int:
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--messages", type=int, default=1000, help="train rows per fold, topped up with synthetic ones")
     ap.add_argument("--epochs", type=int, default=11)
+    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    report = run(args.corpus or tc.default_corpus(), args.min_messages, args.provider, args.messages, args.epochs)
+    report = run(args.corpus or tc.default_corpus(), args.min_messages, args.provider, args.messages, args.epochs,
+                 args.textcat)
     tc.print_report(report, args.json)
     return 0
 

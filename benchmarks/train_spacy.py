@@ -1,7 +1,7 @@
 """Train the ``spacy-ner`` parser on the real corpus's train split (topped up with synthetic
 messages to ``--messages``, 1,000 by default) and measure: training time (target < 60 s), saved
 size (target < 20 MB), exact match and fields on the test split and a held-out provider, p50
-latency. ``python -m benchmarks.train_spacy [--messages 1000] [--json]``.
+latency. ``python -m benchmarks.train_spacy [--messages 1000] [--textcat bow|ensemble] [--window 2] [--json]``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from benchmarks import train_common as tc
 from benchmarks._util import verdict
 
 
-def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | None = None) -> dict:
+def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | None = None,
+        textcat: str = "bow", window: int = 2) -> dict:
     import attrs
 
     from signalos.modelstore import ModelStore
@@ -33,7 +34,7 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
     store = ModelStore(workspace)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     ref, wall = tc.train_or_load(store, model, lambda: train(
-        td, store, hyper=SpacyHyper(epochs=epochs),
+        td, store, hyper=SpacyHyper(epochs=epochs, textcat=textcat, window=window),
         progress=lambda e, n, r: print(r, file=sys.stderr, flush=True)))
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     parser = SpacyParser(None, {"workspace": str(workspace), "model": ref.version})
@@ -50,8 +51,10 @@ def main(argv=None) -> int:
     ap = tc.argument_parser(__doc__)
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=11)
+    ap.add_argument("--textcat", choices=("bow", "ensemble"), default="bow", help="the kind classifier")
+    ap.add_argument("--window", type=int, default=2, help="tokens each side each NER CNN layer reads")
     args = tc.parse_args(ap, argv)
-    report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model)
+    report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model, args.textcat, args.window)
     tc.print_report(report, args.json)
     return 0
 

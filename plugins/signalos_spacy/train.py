@@ -41,13 +41,14 @@ class SpacyHyper:
     depth: int = 4
     window: int = 2  # tokens each side each CNN layer reads (receptive field window x depth: 8 tokens)
     embed_size: int = 2000  # rows of each hashed embedding table
+    textcat: str = "bow"  # the kind classifier: "bow" (bag of words and bigrams) or "ensemble" (+ a CNN)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
 
 def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 96, depth: int = 4,
-                   window: int = 1, embed_size: int = 2000):
+                   window: int = 1, embed_size: int = 2000, textcat_model: str = "bow"):
     _require_spacy()
     import spacy
 
@@ -60,10 +61,16 @@ def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", widt
     ner = nlp.add_pipe("ner", config={"model": {"tok2vec": tok2vec}})
     for label in labels:
         ner.add_label(label)
-    textcat = nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatBOW.v3",
-                                                         "exclusive_classes": True, "ngram_size": 2,
-                                                         "length": 2 ** 15,  # 23 MB at the default 2**18
-                                                         "no_output_layer": False}})
+    bow = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 2,
+           "length": 2 ** 15,  # 23 MB at the default 2**18
+           "no_output_layer": False}
+    if textcat_model == "ensemble":  # the bag of words and a small CNN of its own, averaged by attention
+        cnn = {**tok2vec, "width": 64, "depth": 2}
+        model = {"@architectures": "spacy.TextCatEnsemble.v2", "tok2vec": cnn,
+                 "linear_model": {**bow, "no_output_layer": False}}
+    else:
+        model = bow
+    textcat = nlp.add_pipe("textcat", config={"model": model})
     for cls in classes:
         textcat.add_label(cls)
     return nlp
@@ -126,7 +133,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     rng = random.Random(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth, hyper.window,
-                         hyper.embed_size)
+                         hyper.embed_size, hyper.textcat)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = hyper.lr
