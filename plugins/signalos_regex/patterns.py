@@ -490,6 +490,8 @@ class PatternSet:
                     _remember(self._words_cache, words, known)
             chosen |= known[0]
             met |= known[1]
+        if not chosen:
+            return ()  # no pattern chosen (most texts, for the few "re:" labels): none to check
         if check_needs:
             for string, bits in self._text_masks:
                 if string in lowered:
