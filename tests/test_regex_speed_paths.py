@@ -279,3 +279,41 @@ def test_matches_read_from_the_first_match_on_as_from_the_start():
     every = PatternSet([("x", "a", r"re:(?<=b)a|\ba"), ("x", "b", r"re:(?m)^c")], vetted={r"re:(?<=b)a|\ba", r"re:(?m)^c"})
     found = [(value, m.span()) for _, value, m in every.matches("xa ba a\nc c", "xa ba a\nc c")]
     assert found == [("a", (4, 5)), ("a", (6, 7)), ("b", (8, 9))]
+
+
+def test_required_strings_hold_for_every_regex_match():
+    # required_strings reads a pattern with the standard library's private parser (re._parser);
+    # the patterns run on the regex module: every match regex finds must hold one string of each
+    # clause, for every built-in pattern on every test text (where a clause is wrong, a pattern
+    # would be skipped on a text it matches and an answer would change)
+    lex = build_lexicon()
+    lowered_texts = [t.lower() for t in _texts()[:400]]
+    checked = 0
+    for patterns in (lex.updates, lex.noise, lex.word_patterns):
+        # each pattern on the texts its index chooses it for (needs not checked): where it can match
+        chosen = [(lowered, patterns.candidates(lowered, check_needs=False)) for lowered in lowered_texts]
+        for i, source in enumerate(patterns.sources):
+            clauses = required_strings(source)
+            if not clauses:
+                continue
+            pattern = patterns.compiled(i)
+            for lowered, plan in chosen:
+                if i not in plan:
+                    continue
+                for m in pattern.finditer(lowered):
+                    checked += 1
+                    for clause in clauses:
+                        assert any(s in m.group() or s in lowered for s in clause), (source, clause, m.group())
+    assert checked > 100  # the test texts reach the patterns
+
+
+def test_without_the_private_parser_no_pattern_is_skipped_and_answers_stay(monkeypatch):
+    import signalos_regex.patterns as patterns_module
+
+    texts = _texts()
+    parser = RegexParser()
+    before = [parser.parse(t).to_dict() for t in texts]
+    monkeypatch.setattr(patterns_module, "sre_parse", None)
+    assert required_strings(r"\b(?:sl|stop)\s+to\s+be\b") == []
+    parser = RegexParser()
+    assert [parser.parse(t).to_dict() for t in texts] == before

@@ -22,6 +22,16 @@ import regex
 
 from signalos.normalize import MARKS, UNSPACED
 
+# Why a private module: reading which literal strings every match must contain needs a pattern's
+# parse tree, and neither ``re`` nor the ``regex`` module has a public API that gives one (``regex``
+# keeps its parser in ``regex._regex_core``, private too and less stable). The standard library's
+# parser has been ``re._parser`` since Python 3.11 (``sre_parse`` before, still an alias with a
+# warning). It reads patterns as ``re`` does, and the patterns run on ``regex``: where the two
+# could read a pattern differently (``regex``-only syntax, inline flags, sets ``re`` warns about),
+# ``required_strings`` says nothing and the pattern always runs. What it returns is pinned against
+# ``regex``'s own matching by tests/test_regex_speed_paths.py (``test_required_strings_hold_for_
+# every_regex_match``, ``test_skipped_patterns_would_not_have_matched``); without the module, no
+# pattern is skipped for its strings and the answers are the same, only slower.
 try:  # the standard library's own pattern parser: private, but there since Python 3.11
     import re._constants as sre  # type: ignore[import-not-found]
     import re._parser as sre_parse  # type: ignore[import-not-found]
