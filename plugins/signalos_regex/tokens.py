@@ -113,7 +113,7 @@ def tokenize(text: str) -> list[Tok]:
                 # one token: a letter's word, a number such as 2350 or 1.0850, one sign
                 kind = kinds.get(first) or _kind(first)
                 if plain:
-                    toks.append(Tok(kind, run, at, at + len(run)))
+                    toks.append(Tok(kind, run, at, end + base))  # end: in the line
                 else:
                     _add(toks, kind, run, at, urls, cjk)
                 continue
