@@ -18,7 +18,7 @@ one written for this (pre-encoded requests, responses read by Content-Length), s
   that falls behind shows it, instead of slowing the client down with it). CPU per request is
   the server process's user + system time over the requests answered. Afterwards the server is
   stopped with SIGTERM and every ``parse_uid`` answered must be in ``parse_log``.
-- **batch**: ``POST /v1/parse/batch`` with ``--batch-size`` messages a request, 4 connections;
+- **batch**: ``POST /v1/parse/batch`` with ``--batch-size`` messages a request, ``--batch-connections`` (4);
   messages/s and CPU per message.
 - **mixed** (``--mixed-s`` seconds, default 30; the issue's figure is 600): user-keyed single
   requests routed by a running A/B experiment (control: the regex chain; treatment: a spaCy
@@ -323,10 +323,11 @@ def bench_single_and_batch(work: Path, args, texts: list[str], parts: set[str]) 
             requests = [batch_request([texts[(i + j) % len(texts)] for j in range(size)])
                         for i in range(0, args.batch_messages, size)]
             tally, cpu0 = Tally(), server.cpu_seconds()
-            wall = run_async(closed_loop(server.port, requests, 4, tally))
+            wall = run_async(closed_loop(server.port, requests, args.batch_connections, tally))
             cpu = server.cpu_seconds() - cpu0
             messages = len(tally.uids)
-            out["batch"] = {"messages": messages, "batch_size": size, "connections": 4, "wall_s": round(wall, 2),
+            out["batch"] = {"messages": messages, "batch_size": size, "connections": args.batch_connections,
+                            "wall_s": round(wall, 2),
                             "messages_per_s": round(messages / wall, 1), **latency_summary(tally.latencies),
                             "server_cpu_us_per_message": round(cpu / max(messages, 1) * 1e6, 1),
                             "failed": tally.failed}
@@ -547,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=float(RPS_TARGET), help="open-loop requests/s")
     parser.add_argument("--batch-messages", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-connections", type=int, default=4,
+                        help="connections of the batch run (each worker process takes the ones it accepts)")
     parser.add_argument("--mixed-s", type=float, default=30.0, help="seconds of the mixed run (the issue's: 600)")
     parser.add_argument("--mixed-rate", type=float, default=300.0, help="requests/s of the mixed run")
     parser.add_argument("--kill-after-s", type=float, default=5.0)

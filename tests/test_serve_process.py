@@ -193,3 +193,39 @@ def test_workers_whose_supervisor_is_killed_stop_by_themselves_writing_their_par
         os.kill(int(pid), signal.SIGKILL)
     assert not left, "orphaned workers are still running"
     assert sorted(r["parse_uid"] for r in rows(tmp_path, "SELECT parse_uid FROM parse_log")) == sorted(uids)
+
+
+@pytest.mark.skipif(not hasattr(__import__("socket"), "SO_REUSEPORT"), reason="SO_REUSEPORT: Linux and the BSDs")
+def test_workers_listen_on_sockets_of_their_own_and_the_parent_only_holds_the_port():
+    # run_workers: the kernel spreads connections over the workers' sockets (SO_REUSEPORT); the
+    # parent's socket is bound, never listening, so no connection waits on it unanswered
+    import socket
+
+    from signalos.serve.runner import _listen
+
+    held = _listen("127.0.0.1", 0, reuse_port=True)
+    port = held.getsockname()[1]
+    probe = socket.socket()
+    try:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens yet
+        workers = [_listen("127.0.0.1", port, reuse_port=True, listen=True) for _ in range(2)]
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(32)]
+        for w in workers:
+            w.setblocking(False)
+        accepted = []
+        for w in workers:
+            n = 0
+            while True:
+                try:
+                    conn, _ = w.accept()
+                except BlockingIOError:
+                    break
+                conn.close()
+                n += 1
+            accepted.append(n)
+        assert sum(accepted) == 32 and min(accepted) > 0, accepted  # both workers were handed connections
+        for c in clients + workers:
+            c.close()
+    finally:
+        probe.close()
+        held.close()
