@@ -114,7 +114,6 @@ class _Reading:
         f = self.fields
         text = self.text
         live_dirs = [d for d in f.directions if not d[2]]
-        negated = any(d[2] for d in f.directions)
         has_levels = bool(f.stop or f.targets or f.stop_pips or f.target_pips)
         symbol = self.symbols.best[1] if self.symbols.best else None
         # a complete call: a side, a stop and targets; or, with no side, every level labelled as such
@@ -134,8 +133,10 @@ class _Reading:
             words = words_of(lowered)  # both pattern sets look up the same words
             updates = find_updates(text, self.lex, lowered, words)
             noise = noise_cues(text, self.lex, lowered, words)
-        reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")]
-        headline_update = any(u[1] < first_line for u in updates) and not _has_digit(text[:first_line])
+        # (most messages state no update: the generators below are not even started then)
+        reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")] if updates else updates
+        headline_update = bool(updates) and any(u[1] < first_line for u in updates) \
+            and not _has_digit(text[:first_line])
         if f.multi:
             self.warnings.append("message holds several signals: the first one is returned")
 
@@ -152,7 +153,7 @@ class _Reading:
             return self._noise(0.8)
         if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results"}:
             return self._signal(live_dirs)
-        if not live_dirs and symbol and not negated and (
+        if not live_dirs and symbol and not any(d[2] for d in f.directions) and (
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
             # levels alone make a call when labelled as such: the side follows from them
             return self._signal([])

@@ -506,7 +506,7 @@ class PatternSet:
             for string, bits in self._text_masks:
                 if string in lowered:
                     met |= bits
-            if self._script_masks and _has_other_letters(lowered):
+            if self._script_masks and not lowered.isascii() and _has_other_letters(lowered):
                 for string, bits in self._script_masks:
                     if string in lowered:
                         met |= bits
