@@ -61,7 +61,6 @@ _NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX: Final = 12
 MAX_FEW_KEYS: Final = 8
 MAX_SET_CLAUSE: Final = 8  # a set of at most this many characters is a clause of its own
-MAX_LEADS: Final = 8  # more leading strings than this cost more to look for than the search saves
 MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most selective first
 _REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
@@ -187,38 +186,6 @@ def required_strings(source: str) -> list[frozenset[str]]:
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return []
     return sorted(set(_clauses(parsed)), key=_score, reverse=True)
-
-
-def leading_strings(source: str) -> tuple[str, ...] | None:
-    """Strings one of which every case-sensitive match of ``source`` starts with (``\\b(?:tp|target)\\s``
-    → ("tp", "target")): zero-width assertions first are passed over, then a literal run or an
-    alternation whose every branch starts with one. None when that is not known."""
-    if sre_parse is None or _NOT_A_QUANTIFIER.search(source):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = sre_parse.parse(source)
-    except (re.error, OverflowError, RecursionError, FutureWarning, DeprecationWarning):
-        return None
-    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
-        return None
-    items = [item for item in _flat(parsed)]
-    while items and items[0][0] in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-        items = items[1:]  # \b, ^, lookarounds: they consume nothing
-    if not items:
-        return None
-    runs = {""}
-    for op, av in items:  # a literal run, then at most one alternation of literal starts
-        if op is sre.LITERAL:
-            runs = {r + chr(av) for r in runs}
-            continue
-        if op is sre.BRANCH:
-            leads = {_lead(alternative) for alternative in av[1]}
-            if all(leads) and len(runs) * len(leads) <= MAX_LEADS:
-                runs = {r + lead for r in runs for lead in leads}
-        break
-    return None if "" in runs else tuple(sorted(runs))
 
 
 # A group of plain alternatives with a word boundary on both sides: "\s+(?:au|à|sur)\s+", "\b(?:ke|di)\b"
@@ -370,9 +337,6 @@ class PatternSet:
         # own. Strings of letters are looked for in the text's words (one cached answer per word),
         # the few others in the whole text. Sets of patterns and of clauses are bit masks.
         self._needs: list[int] = []
-        # the strings every match of a vetted pattern starts with: its search starts at the first of
-        # them in the text (``pos``: what comes before is still seen by \\b and lookbehinds)
-        self._leads: list[tuple[str, ...] | None] = []
         self._clause_ids: dict[tuple[frozenset[str], frozenset[str]], int] = {}  # (in words, in text)
         self._word_clauses: list[tuple[int, frozenset[str]]] = []
         self._text_strings: dict[str, list[int]] = {}  # string → clauses it meets
@@ -394,8 +358,6 @@ class PatternSet:
             self.entries.append((category, value, lower, anycase, is_vetted))
             self.sources.append(source)
             self._needs.append(self._register_needs(source) if is_vetted else 0)
-            leads = leading_strings(source) if is_vetted else None
-            self._leads.append(leads if leads is not None and len(leads) <= MAX_LEADS else None)
             words = _literals(source)
             # (a group holding a one-letter word cannot index: a lookup reads two letters or more)
             groups: list[tuple[str, ...]] = [g for g in whole_word_groups(source) if min(map(len, g)) >= 2] if is_vetted else []
@@ -587,17 +549,7 @@ class PatternSet:
                 entries[i] = (category, value, lower, anycase, vetted)
             target, pattern = (lowered, lower) if use_lower else (text, anycase)
             if vetted:
-                leads = self._leads[i] if use_lower else None
-                start = 0
-                if leads is not None:
-                    start = -1
-                    for lead in leads:
-                        at = target.find(lead)
-                        if at >= 0 and (start < 0 or at < start):
-                            start = at
-                    if start < 0:
-                        continue  # no match can start anywhere
-                first = pattern.search(target, start)
+                first = pattern.search(target)
                 if first is None:
                     continue  # most runs find nothing, and a search that fails costs less than finditer
                 # the matches from the first one on: the text before it holds none and is not
