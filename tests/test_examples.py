@@ -47,6 +47,21 @@ def test_acme_answers_first_and_regex_answers_the_rest(acme):
     assert outcome.result.parser == "regex"
 
 
+def test_the_example_plugin_is_what_new_plugin_writes(tmp_path):
+    # one source: signalos new-plugin's templates; the example is their output for acme-channel
+    from signalos.scaffold import plugin_names, write_plugin
+
+    written = write_plugin(plugin_names("acme-channel", "ACME", "ACME Signals"), tmp_path / "out")
+    assert written
+    for path in written:
+        relative = path.relative_to(tmp_path / "out")
+        assert (PROVIDER / relative).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), relative
+    shipped = {p.relative_to(PROVIDER) for p in PROVIDER.rglob("*") if p.is_file()
+               and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)
+               and ".pytest_cache" not in p.parts}
+    assert shipped == {p.relative_to(tmp_path / "out") for p in written}
+
+
 def test_acme_declares_its_entry_point():
     import tomllib
 

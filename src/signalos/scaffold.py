@@ -1,6 +1,7 @@
 """``signalos new-plugin NAME``: a new provider-parser plugin package, with its tests.
 
-The package is the example of ``examples/provider-parser`` with every name derived from NAME:
+``examples/provider-parser`` is this command's output for ``acme-channel`` (marker ``ACME``, title
+"ACME Signals"; tests/test_examples.py keeps the two equal). Every name derives from NAME:
 the distribution ``signalos-NAME``, the module ``signalos_NAME``, the entry point and component
 ``NAME``, the parser class and the marker its format starts with. Its tests pass as generated,
 so a new channel starts from a green suite and changes the format and the tests together.

@@ -40,7 +40,7 @@ def test_close_update(host):
         {"type": "close", "price": None, "percent": None, "tp": None}]}
 
 
-def test_an_unsound_acme_signal_is_not_accepted(host):
+def test_an_unsound_acme_channel_signal_is_not_accepted(host):
     # A buy whose stop is above its entry: the chain's validator refuses it.
     result = host.parse("ACME ▲ EURUSD | in 1.0850 | stop 1.0900 | targets 1.0880").result
     assert not result.accepted and any("stop loss" in w for w in result.warnings)
