@@ -89,11 +89,10 @@ class TrainingProgress:
             return self
         if self.terminal:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            console = Console(file=self.stream, force_terminal=True)
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeRemainingColumn(), console=console, transient=False)
+            from signalos.cli.common import progress_bar  # the CLI's own bar: description, done/total, time left
+
+            self._progress = progress_bar(Console(file=self.stream, force_terminal=True), transient=False)
             self._progress.__enter__()
             self._task = self._progress.add_task(self.label, total=self.total)
         else:
