@@ -295,10 +295,23 @@ def test_unaccepted_the_sound_unsure_answer_beats_a_confident_invalid_one():
     outcome = host.parse(GOOD_TEXT)
     assert outcome.result.parser == "low" and outcome.result.stop_loss == 2340 and not outcome.result.accepted
     assert [a.reason.split(":")[0].split(" ")[0] for a in outcome.attempts] == ["confidence", "invalid", "error"]
-    # with only invalid answers, the most confident of them
+    # with only invalid answers, the first of them in pipeline order, though less confident
     worse = signal(stop_loss=2365, confidence=0.2)
     host = host_with(parser_plugin("worse", lambda m: worse), parser_plugin("invalid", lambda m: invalid))
-    assert host.parse(GOOD_TEXT).result.parser == "invalid"
+    assert host.parse(GOOD_TEXT).result.parser == "worse"
+
+
+def test_unaccepted_the_first_sound_answer_in_pipeline_order_wins_not_the_most_confident():
+    # the pipeline's order is the user's order of trust: an unsure later parser does not overrule
+    # an unsure earlier one, however confident it says it is
+    first = signal(confidence=0.3)
+    later = signal(stop_loss=2330, confidence=0.45)
+    host = host_with(parser_plugin("broken", raising_parse), parser_plugin("shy", lambda m: None),
+                     parser_plugin("rules", lambda m: first), parser_plugin("learned", lambda m: later))
+    for outcome in (host.parse(GOOD_TEXT), host.parse_many([GOOD_TEXT])[0]):
+        assert outcome.result.parser == "rules" and outcome.result.stop_loss == 2340
+        assert not outcome.result.accepted
+        assert [a.accepted for a in outcome.attempts] == [False] * 4
 
 
 # the record of attempts ------------------------------------------------------------------------

@@ -93,6 +93,27 @@ def test_without_a_majority_the_first_accepted_answer_still_wins():
     assert outcome.result.parser == "encoder" and outcome.result.accepted
 
 
+def test_without_a_majority_or_an_accepted_answer_the_first_sound_answer_is_returned_unaccepted():
+    # everyone unsure and no two agree: the rules' answer (first in the pipeline) stands, not the
+    # more confident learned ones; an invalid first answer gives way to the first sound one
+    plugins = (answering("rules", signal(0.5)), answering("encoder", signal(0.65, stop_loss=2330)),
+               answering("ner", signal(0.6, stop_loss=2335)))
+    host = vote_host(*plugins)
+    for outcome in (host.parse("x"), host.parse_many(["x"])[0]):
+        assert outcome.result.parser == "rules" and outcome.result.stop_loss == 2340
+        assert not outcome.result.accepted
+        assert [a.parser for a in outcome.attempts] == ["rules", "encoder", "ner"]
+    bad = signal(0.5, stop_loss=2400)  # a buy's stop above its entry
+    outcome = vote_host(answering("rules", bad), *plugins[1:]).parse("x")
+    assert outcome.result.parser == "encoder" and not outcome.result.accepted
+
+
+def test_a_quorum_still_beats_the_first_parser_when_nobody_is_sure():
+    outcome = vote_host(answering("rules", signal(0.5)), answering("encoder", signal(0.6, stop_loss=2330)),
+                        answering("ner", signal(0.55, stop_loss=2330))).parse("x")
+    assert outcome.result.parser == "encoder" and outcome.result.stop_loss == 2330 and outcome.result.accepted
+
+
 def test_first_fallback_is_unchanged():
     outcome = vote_host(answering("rules", signal(0.5)), answering("encoder", signal(0.95, stop_loss=2330)),
                         answering("ner", signal(0.5)), fallback="first").parse("x")

@@ -89,14 +89,14 @@ def test_unsound_result_is_rejected_with_its_problems():
     assert outcome.result.parser == "good"
 
 
-def test_nothing_accepted_returns_the_most_confident_sound_answer_marked_not_accepted():
+def test_nothing_accepted_returns_the_first_sound_answer_marked_not_accepted():
     low = ParseResult.noise(confidence=0.2)
     host = make_host(parser_plugin("unsound", answer(UNSOUND)), parser_plugin("low", answer(low)),
                      config=pipeline("unsound", "low"))
     result = host.parse("x").result
     # the answer that validates, though less confident than the one that does not
     assert result.parser == "low" and not result.accepted
-    # only unsound answers: the most confident, its problems in its warnings
+    # only unsound answers: the first, its problems in its warnings
     host = make_host(parser_plugin("unsound", answer(UNSOUND)), config=pipeline("unsound"))
     result = host.parse("x").result
     assert result.parser == "unsound" and not result.accepted

@@ -20,14 +20,15 @@ if TYPE_CHECKING:
 class _Tally:
     """One message's attempts so far, and what they add up to."""
 
-    __slots__ = ("attempts", "best", "best_sound", "accepted", "sound", "done")
+    __slots__ = ("attempts", "first", "first_sound", "accepted", "sound", "done")
 
     def __init__(self) -> None:
         self.attempts: list[ParseAttempt] = []
-        # the answer returned when none is accepted: the most confident that validates, else
-        # the most confident of all
-        self.best: ParseResult | None = None
-        self.best_sound = False
+        # the answer returned when none is accepted (and no vote reaches a quorum): the first, in
+        # pipeline order, that validates, else the first of all. The pipeline's order is the
+        # user's order of trust, so an unsure later parser does not overrule an unsure earlier one.
+        self.first: ParseResult | None = None
+        self.first_sound: ParseResult | None = None
         self.accepted: ParseResult | None = None
         self.sound: list[int] = []  # attempts whose answer validates, for a vote
         self.done = False
@@ -36,14 +37,16 @@ class _Tally:
 class Chain:
     """Runs one pipeline. For each parser: an exception is recorded and the next parser runs; a
     result is accepted when it validates and its confidence reaches the threshold. When none is
-    accepted the most confident result that validates (else the most confident of all) is
+    accepted, the first result in pipeline order that validates (else the first result of all) is
     returned with ``accepted=False`` and its problems in ``warnings`` (a bot must not trade it
-    blindly); with no result at all, noise.
+    blindly); with no result at all, noise. The pipeline's order is the user's order of trust:
+    confidences of different parsers are not compared, so an unsure learned parser placed after
+    the rules does not overrule their unsure answer.
 
     With ``fallback = "vote"`` the first answer still ends the parse when it is accepted; when it
     is not, every other parser answers, and the sound answer that at least ``quorum`` parsers
-    agree on wins (``signalos.vote``). Without such a majority the first accepted answer wins, as
-    with ``"first"``."""
+    agree on wins (``signalos.vote``), accepted. Without such a majority the first accepted answer
+    wins, as with ``"first"``; with none accepted, the first sound answer as above."""
 
     def __init__(self, host: Host, pipeline: PipelineConfig):
         self.host = host
@@ -144,9 +147,10 @@ class Chain:
         vote = self.pipeline.fallback == "vote"
         if vote and not problems:
             tally.sound.append(len(tally.attempts) - 1)
-        sound = not problems
-        if tally.best is None or (sound, result.confidence) > (tally.best_sound, tally.best.confidence):
-            tally.best, tally.best_sound = result, sound
+        if tally.first is None:
+            tally.first = result
+        if not problems and tally.first_sound is None:
+            tally.first_sound = result
         if ok and tally.accepted is None:
             tally.accepted = result
             # a vote asks everyone unless the first answer given was sure ("not mine" and errors
@@ -161,8 +165,9 @@ class Chain:
             accepted = self._vote(tally.attempts, tally.sound) or accepted
         if accepted is not None:
             final = accepted if accepted.accepted else attrs.evolve(accepted, accepted=True)
-        elif tally.best is not None:
-            final = attrs.evolve(tally.best, accepted=False)
+        elif tally.first is not None:
+            fallback = tally.first_sound if tally.first_sound is not None else tally.first
+            final = attrs.evolve(fallback, accepted=False)
         else:
             final = ParseResult.noise(parser=None, confidence=0.0, accepted=False,
                                       warnings=("no parser answered",))
