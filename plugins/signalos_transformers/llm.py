@@ -10,7 +10,9 @@ probability of the least sure choice the model made.
 
 Options (``[parsers.llm]``): ``model`` (version or alias), ``path`` (a model directory), ``name``
 (registry name, default ``llm``), ``workspace``, ``batch_size``, ``max_new_tokens``,
-``constrained`` (default true), ``bf16`` (the loaded model in bfloat16, default true where the CPU
+``constrained`` (default true), ``jump_forward`` (default true: the constrained answer is decoded
+by ``jump_decode``, forced tokens fed in one pass; false runs ``generate`` with the schema's logits
+processor, the reference it must agree with), ``bf16`` (the loaded model in bfloat16, default true where the CPU
 computes in it natively).
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ from signalos.training.calibration import Calibration
 from signalos.validate import ungrounded, validate
 
 from signalos_transformers.common import LoadsOnce
+from signalos_transformers.jump_decode import DecodeStats, decode_batch
 from signalos_transformers.schema_decode import OPENER, Candidates, Segmenter, Walker, answer_text, schema_processor
 
 NAME = "llm"
@@ -103,6 +106,8 @@ class LlmParser(LoadsOnce):
         self.max_new_tokens = int(self.options.get("max_new_tokens", 160))
         self.constrained = _flag(self.options.get("constrained", True))
         self.bf16 = _flag(self.options.get("bf16", True))
+        self.jump_forward = _flag(self.options.get("jump_forward", True))
+        self.last_stats: dict[str, int] = {}
         self.last_reasons: list[str] = []
         self._segmenter: Segmenter | None = None
 
@@ -115,12 +120,16 @@ class LlmParser(LoadsOnce):
 
     def _load_model(self, ref: ModelRef):
         model, tokenizer = load_llm(ref)
+        return self._prepare(model), tokenizer
+
+    def _prepare(self, model):
+        """The loaded (merged) model as the parser runs it: bfloat16 where the device computes in it."""
         if self.bf16 and (next(model.parameters()).device.type == "cuda" or _cpu_bf16()):
             import torch
 
             # converted once: autocast would cast every weight again for every generated token
             model = model.to(torch.bfloat16)
-        return model, tokenizer
+        return model
 
     def generate(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(answer, confidence) per text, generated greedily in batches of similar length."""
@@ -135,6 +144,8 @@ class LlmParser(LoadsOnce):
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out: list[tuple[str, float]] = [("", 0.0)] * len(texts)
         device = next(model.parameters()).device
+        stats = DecodeStats()
+        self.last_stats = stats.as_dict()
         for b in range(0, len(order), self.batch_size):
             batch = order[b:b + self.batch_size]
             width = max(len(ids[i]) for i in batch)
@@ -144,9 +155,18 @@ class LlmParser(LoadsOnce):
                        if self.constrained else None)
             extra: dict[str, Any] = ({"logits_processor": [schema_processor(walkers, width)]} if walkers else
                                      {"output_scores": True, "return_dict_in_generate": True})
-            with torch.inference_mode():
-                gen = model.generate(input_ids=input_ids, attention_mask=mask, max_new_tokens=self.max_new_tokens,
-                                     do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id, **extra)
+            if walkers and self.jump_forward:
+                decode_batch(model, [ids[i] for i in batch], walkers, pad, self.max_new_tokens, stats)
+            else:
+                with torch.inference_mode():
+                    gen = model.generate(input_ids=input_ids, attention_mask=mask, max_new_tokens=self.max_new_tokens,
+                                         do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id,
+                                         **extra)
+            if walkers and not self.jump_forward:
+                stats.rows += len(walkers)
+                stats.forward_passes += min(max(w.steps for w in walkers) + 1, self.max_new_tokens)  # one a token
+                stats.chosen_tokens += sum(len(w.choice_logps) for w in walkers)
+                stats.forced_tokens += sum(w.steps - len(w.choice_logps) for w in walkers)
             if walkers:
                 for i, w in zip(batch, walkers):
                     # a walker cut off by max_new_tokens or at a dead end leaves unfinished JSON: a miss
@@ -161,6 +181,7 @@ class LlmParser(LoadsOnce):
                 n = next((k + 1 for k, t in enumerate(row) if t in (tok.eos_token_id, pad)), len(row))
                 mean = float(chosen[j, :n].mean()) if n else -10.0
                 out[i] = (OPENER + tok.decode(row[:n], skip_special_tokens=True), math.exp(mean))
+        self.last_stats = stats.as_dict()
         return out
 
     def parse(self, message: Message | str) -> ParseResult | None:

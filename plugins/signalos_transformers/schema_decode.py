@@ -16,7 +16,9 @@ still run after it.
 Training and decoding tokenize each segment on its own (``Segmenter``), so the token sequences
 the model learns are exactly the ones the decoder allows. ``SchemaConstraint`` is a transformers
 ``LogitsProcessor``: per row it walks a trie of the current segment's token sequences and masks
-every other token; forced stretches (keys) cost one step each but no choice.
+every other token; forced stretches (keys) cost one step each but no choice. ``jump_decode`` is the
+faster decoder the parser uses: it feeds a forced stretch to the model in one pass and must write
+exactly what this processor lets ``generate`` write.
 """
 from __future__ import annotations
 
@@ -301,6 +303,7 @@ class Segmenter:
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._tries: dict[tuple[str, ...], dict[int, Any]] = {}
 
     def ids(self, strings: Sequence[str]) -> list[tuple[int, ...]]:
         missing = [s for s in dict.fromkeys(strings) if s not in self._cache]
@@ -319,7 +322,18 @@ class Segmenter:
         return [t for ids in self.ids(segs) for t in ids]
 
     def trie(self, options: Sequence[str]) -> dict[int, Any]:
-        """Token trie of ``options``; a leaf holds the option under key -1."""
+        """Token trie of ``options``; a leaf holds the option under key -1. Tries are read, never
+        changed, so one is built once per distinct set of options (keys and enums recur in every
+        answer) and shared."""
+        key = tuple(options)
+        found = self._tries.get(key)
+        if found is None:
+            found = self._tries[key] = self._build_trie(key)
+            if len(self._tries) > 20_000:
+                self._tries.clear()
+        return found
+
+    def _build_trie(self, options: Sequence[str]) -> dict[int, Any]:
         root: dict[int, Any] = {}
         for option, ids in zip(options, self.ids(options)):
             node = root
@@ -340,6 +354,7 @@ class Walker:
         self.done = False
         self.failed = False
         self.choice_logps: list[float] = []
+        self.steps = 0  # tokens read
         self._pending: dict[int, float] | None = None
         self._enter(next(self.grammar))
 
@@ -358,6 +373,7 @@ class Walker:
     def advance(self, token: int) -> None:
         if self.done:
             return
+        self.steps += 1
         if self._pending is not None and token in self._pending:
             self.choice_logps.append(self._pending[token])
         self._pending = None
