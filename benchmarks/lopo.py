@@ -10,6 +10,10 @@ its validation split (other providers only) picks the best epoch and calibrates 
 The held-out provider's rows never reach training. Uncertain rows are left out everywhere, as
 ``benchmarks/train_common.py`` does. The rule parser's tables were written while reading these
 files, so the regex column is regex *after tuning on them*, not regex on an unseen channel.
+
+Each fold also reports the chain's ceiling (``ceiling``): of regex's wrong messages, those it was
+unsure of (not accepted, so the chain asks spaCy) against those it was confidently wrong about (no
+parser after it is asked), and the points a perfect second parser would add (``max_points``).
 Workspaces go to ``$SIGNALOS_BENCH_DIR/lopo`` (outside the repository).
 """
 from __future__ import annotations
@@ -84,23 +88,34 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
         scored = tc.score_chain(host, held, name)
         out[name] = scored["exact_match"]
         out[f"{name}_kind_accuracy"] = scored["kind_accuracy"]
-    out["chain_vs_regex"] = differences(host, td.holdout)
+    out["chain_vs_regex"], out["ceiling"] = differences(host, td.holdout)
     out["peak_rss_mb"] = _peak_rss_mb()
+    c = out["ceiling"]
     print(f"{provider} ({out['messages']} msgs): regex {out['regex']:.3f} spacy-ner {out['spacy-ner']:.3f} "
-          f"chain {out['chain']:.3f} (train {wall:.0f} s wall, {cpu:.0f} s CPU, best epoch {out['best_epoch']})",
+          f"chain {out['chain']:.3f}; regex wrong {c['regex_wrong']} ({c['unsure_wrong']} unsure, "
+          f"{c['confident_wrong']} confident: at most +{c['max_points']:.1f} points) "
+          f"(train {wall:.0f} s wall, {cpu:.0f} s CPU, best epoch {out['best_epoch']})",
           file=sys.stderr, flush=True)
     return out
 
 
-def differences(host, rows) -> dict:
+def differences(host, rows) -> tuple[dict, dict]:
     """The messages the chain reads otherwise than regex alone: gained (chain right, regex wrong)
     and lost, each by how the chain chose: spaCy's answer accepted (sure enough, or a majority),
-    or no answer accepted and the chain's best unaccepted one returned (the most confident sound
-    answer: a sound spaCy answer beats an invalid regex one)."""
+    or no answer accepted and the chain's fallback returned (the first sound answer in pipeline
+    order: regex's when it validates, else spaCy's when that does).
+
+    And the ceiling of this chain on these messages: the chain asks spaCy only where regex's
+    answer is not accepted, so of regex's wrong messages only those it was unsure of (not
+    accepted: below the threshold or invalid) can be mended by any learned parser; the ones it
+    was confidently wrong about cannot. ``max_points`` is what a perfect second parser would add
+    to regex's exact match; ``unsure_right`` are regex's right answers the chain puts at risk
+    (spaCy, when accepted, overrules them)."""
     from signalos.training.metrics import exact_flags
 
     texts, labels = [r.text for r in rows], [r.label for r in rows]
-    regex = exact_flags(labels, [o.result for o in host.parse_many(texts, pipeline="regex")])
+    regex_out = host.parse_many(texts, pipeline="regex")
+    regex = exact_flags(labels, [o.result for o in regex_out])
     outcomes = host.parse_many(texts, pipeline="chain")
     chain = exact_flags(labels, [o.result for o in outcomes])
     out = {"gained": Counter(), "lost": Counter()}
@@ -108,7 +123,15 @@ def differences(host, rows) -> dict:
         if r_ok != c_ok:
             how = ("accepted " if o.result.accepted else "none accepted, ") + (o.result.parser or "?")
             out["gained" if c_ok else "lost"][how] += 1
-    return {k: dict(v) for k, v in out.items()}
+    sure = [o.result.accepted for o in regex_out]
+    n = len(rows)
+    ceiling = {"regex_wrong": sum(not ok for ok in regex),
+               "unsure_wrong": sum(not ok and not s for ok, s in zip(regex, sure)),
+               "confident_wrong": sum(not ok and s for ok, s in zip(regex, sure)),
+               "unsure_right": sum(ok and not s for ok, s in zip(regex, sure))}
+    ceiling["max_points"] = round(100 * ceiling["unsure_wrong"] / n, 2) if n else 0.0
+    ceiling["max_chain"] = round((sum(regex) + ceiling["unsure_wrong"]) / n, 4) if n else 0.0
+    return {k: dict(v) for k, v in out.items()}, ceiling
 
 
 def summary(folds: list[dict]) -> dict:
@@ -126,6 +149,15 @@ def summary(folds: list[dict]) -> dict:
             total.update(f.get("chain_vs_regex", {}).get(side, {}))
         out[f"chain_{side}"] = dict(total)
     out["chain_minus_regex_points"] = round(100 * (out["chain"]["mean"] - out["regex"]["mean"]), 2)
+    # the best any learned parser could do behind regex in this chain (see ``differences``)
+    ceil = [f["ceiling"] for f in folds if "ceiling" in f]
+    if ceil:
+        out["ceiling"] = {key: sum(c[key] for c in ceil)
+                          for key in ("regex_wrong", "unsure_wrong", "confident_wrong", "unsure_right")}
+        out["ceiling"]["max_points_mean"] = round(statistics.fmean(c["max_points"] for c in ceil), 2)
+        out["ceiling"]["max_points_pooled"] = round(100 * out["ceiling"]["unsure_wrong"] / n, 2)
+        out["ceiling"]["max_chain_mean"] = round(statistics.fmean(c["max_chain"] for c in ceil), 4)
+        out["ceiling"]["plus_3_reachable"] = out["ceiling"]["max_points_mean"] >= 3
     out["target_chain_plus_3"] = "meets target" if out["chain_minus_regex_points"] >= 3 else "BELOW TARGET"
     return out
 
