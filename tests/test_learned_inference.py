@@ -76,3 +76,62 @@ def test_the_fixture_exercises_choices_cut_offs_and_several_kinds(tiny_llm):
     assert len({a for a, _ in full}) >= 6
     assert any(a.endswith("…") for a, _ in cut) and any(not a.endswith("…") for a, _ in cut)
     assert len({round(c, 3) for _, c in full}) > 3
+
+
+# --- the encoder: batches by token length give the answers of arrival-order batches ----------
+
+@pytest.fixture(scope="module")
+def tiny_encoder_parser(tmp_path_factory):
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from signalos_transformers.encoder import EncoderParser, tag_names
+    from tiny_models import tiny_encoder
+
+    path = tiny_encoder(tmp_path_factory.mktemp("encoder") / "base")
+    names = tag_names(["noise", "signal", "update:close", "update:move_sl"])
+    torch.manual_seed(0)
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(path), num_labels=len(names), id2label=dict(enumerate(names)),
+        label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True).eval()
+    with torch.no_grad():  # a sharper random head: several kinds and many entities to compare
+        model.classifier.weight.normal_(0.0, 1.0)
+    return EncoderParser.from_model(model, AutoTokenizer.from_pretrained(str(path)), max_length=64)
+
+
+def _reference_raw(parser, texts, batch_size):
+    """The encoder's batching before length sorting: arrival order, padded per batch, tags
+    picked by ``decode`` from the full probability rows."""
+    import torch
+
+    from signalos_transformers.encoder import decode
+
+    id2label = {int(k): v for k, v in parser._model.config.id2label.items()}
+    out = []
+    for i in range(0, len(texts), batch_size):
+        chunk = list(texts[i:i + batch_size])
+        enc = parser._tokenizer(chunk, return_offsets_mapping=True, return_special_tokens_mask=True,
+                                truncation=True, max_length=parser.max_length, padding=True, return_tensors="pt")
+        offsets, special = enc.pop("offset_mapping").tolist(), enc.pop("special_tokens_mask").tolist()
+        with torch.inference_mode():
+            probs = torch.softmax(parser._model(**enc).logits, dim=-1).tolist()
+        for j in range(len(chunk)):
+            kind_cls, kind_p, ents, least = decode(probs[j], offsets[j], special[j], id2label)
+            out.append((kind_cls, min(kind_p, least), ents))
+    return out
+
+
+def test_encoder_batches_by_length_give_arrival_order_answers(tiny_encoder_parser):
+    parser = tiny_encoder_parser
+    # long and short messages interleaved, so sorting moves them and the padding differs
+    texts = [t if i % 3 else t + " " + " ".join(TEXTS[:4]) for i, t in enumerate(TEXTS * 3)]
+    parser.batch_size = 4
+    fast = parser.raw_many(texts)
+    ref = _reference_raw(parser, texts, 4)
+    assert [(k, e) for k, _, e in fast] == [(k, e) for k, _, e in ref]
+    assert [c for _, c, _ in fast] == pytest.approx([c for _, c, _ in ref], rel=1e-5)
+    assert len({tuple(e) for _, _, e in fast}) > 10 and sum(len(e) for _, _, e in fast) > len(texts)
+    # one at a time (no padding at all) agrees too
+    alone = [parser.raw_many([t])[0] for t in texts[:8]]
+    assert [(k, e) for k, _, e in alone] == [(k, e) for k, _, e in fast[:8]]
+    assert parser.raw_many([]) == []
