@@ -212,16 +212,33 @@ def llm_parser(workspace: Path | None, version: str | None, batch_size: int):
                     "lengths are the base model's, not a trained model's")
 
 
-def llm_extra(parser, texts: list[str]) -> dict[str, Any]:
-    """Tokens written per message and the decoder's own counters, from one more batched pass."""
-    wall, cpu, _ = timed(lambda: parser.parse_many(texts))
+def llm_extra(parser, texts: list[str], compare: bool) -> dict[str, Any]:
+    """Tokens written per message and the decoder's own counters, from one more batched pass;
+    with ``compare``, the reference decoder (``generate`` + the schema's logits processor) on the
+    same model and texts: its time, and how many answers the two decoders write alike."""
+    from signalos_transformers.llm import LlmParser
+
+    wall, cpu, answers = timed(lambda: parser.generate(texts))
     stats = dict(getattr(parser, "last_stats", {}) or {})
+    parser.parse_many(texts)
     tokens = stats.get("tokens", 0)
-    out = {"reasons": _count(parser.last_reasons), **stats}
+    out: dict[str, Any] = {"reasons": _count(parser.last_reasons), **stats}
     if tokens:
         out["tokens_per_msg"] = round(tokens / len(texts), 1)
         out["ms_per_token"] = round(1000 * wall / tokens, 2)
         out["cpu_ms_per_token"] = round(1000 * cpu / tokens, 2)
+    if compare and parser.jump_forward:
+        ref = LlmParser.from_model(parser._model, parser._tokenizer, calibration=parser.calibration,
+                                   batch_size=parser.batch_size, max_new_tokens=parser.max_new_tokens,
+                                   jump_forward=False)
+        load = load_now()
+        rwall, rcpu, ref_answers = timed(lambda: ref.generate(texts))
+        same = sum(a == b for (a, _), (b, _) in zip(answers, ref_answers))
+        out["reference"] = {"ms_per_msg": round(1000 * rwall / len(texts), 1),
+                            "cpu_ms_per_msg": round(1000 * rcpu / len(texts), 1), "load": load,
+                            "same_answers": same, "of": len(texts), **ref.last_stats,
+                            "max_confidence_diff": max(abs(a - b) for (_, a), (_, b) in zip(answers, ref_answers)),
+                            "differing": [[a, b] for (a, _), (b, _) in zip(answers, ref_answers) if a != b][:5]}
     return out
 
 
@@ -260,7 +277,7 @@ def run(args) -> dict[str, Any]:
         figures = measure(parser, texts, single, args.runs)
         figures.update(model=built, texts=source, torch_threads=torch.get_num_threads())
         if name == "llm":
-            figures.update(llm_extra(parser, texts), batch_size=parser.batch_size)
+            figures.update(llm_extra(parser, texts, args.llm_compare), batch_size=parser.batch_size)
         key, target, higher = TARGETS[name]
         value = figures[key]["max" if higher else "min"]
         figures["target"] = {"figure": key, "value": target, "verdict": verdict(value, target, higher)}
@@ -286,6 +303,12 @@ def human(report: dict[str, Any]) -> None:
             print(f"  {f['tokens_per_msg']} tokens a message, {f['ms_per_token']} ms a token "
                   f"(CPU {f['cpu_ms_per_token']}); decoder: { {k: v for k, v in f.items() if k in ('forward_passes', 'forced_tokens', 'chosen_tokens')} }; "
                   f"answers: {f['reasons']}")
+        if "reference" in f:
+            r = f["reference"]
+            print(f"  reference decoder (generate + logits processor): {r['ms_per_msg']} ms a message "
+                  f"(CPU {r['cpu_ms_per_msg']}, load {r['load']}, {r['forward_passes']} forward passes); "
+                  f"same answers {r['same_answers']} of {r['of']}, largest confidence difference "
+                  f"{r['max_confidence_diff']:.2g}")
         t = f["target"]
         print(f"  target {t['figure']} {'>=' if t['figure'] == 'msgs_per_s' else '<='} {t['value']}: {t['verdict']}")
     note = busy_note(m)
@@ -306,6 +329,8 @@ def main(argv=None) -> int:
     ap.add_argument("--llm-batch", type=int, default=16)
     ap.add_argument("--llm-workspace", type=Path, default=None, help="a workspace with a trained llm model")
     ap.add_argument("--llm-model", default=None, help="its version (default: the latest)")
+    ap.add_argument("--llm-compare", action="store_true",
+                    help="also run the reference decoder on the same texts: its time and how many answers agree")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: SIGNALOS_TORCH_THREADS or torch's)")
     args = ap.parse_args(argv)
     report = run(args)

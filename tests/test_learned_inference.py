@@ -135,3 +135,74 @@ def test_encoder_batches_by_length_give_arrival_order_answers(tiny_encoder_parse
     alone = [parser.raw_many([t])[0] for t in texts[:8]]
     assert [(k, e) for k, _, e in alone] == [(k, e) for k, _, e in fast[:8]]
     assert parser.raw_many([]) == []
+
+
+# --- spaCy: one pipeline per process, shared by threads; processes give the same answers -----
+
+def _register_spacy(ws):
+    """An initialised (untrained) pipeline of the trainer's shape, registered as spacy-ner."""
+    from spacy.training import Example as SpacyExample
+
+    from signalos.modelstore import Manifest, ModelStore
+    from signalos.training.spans import ENTITY_LABELS
+    from signalos_spacy.train import SINGLE_CLASSES, blank_pipeline
+
+    classes = sorted(SINGLE_CLASSES)
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes)
+    examples = []
+    for text, cls in (("gold buy 2300 sl 2290", "signal"), ("close all now", "update:close"), ("hello", "noise")):
+        doc = nlp.make_doc(text)
+        ref = doc.copy()
+        ref.cats = {c: float(c == cls) for c in classes}
+        examples.append(SpacyExample(doc, ref))
+    nlp.initialize(lambda: examples)
+    store = ModelStore(ws)
+    try:
+        staging = store.staging_dir("spacy-ner")
+        nlp.to_disk(staging / "pipeline")
+        return store.commit(staging, Manifest(name="spacy-ner", version="", kind="spacy-ner"))
+    finally:
+        store.close()
+
+
+def test_spacy_pipeline_loads_once_per_process_and_threads_share_it(tmp_path, monkeypatch):
+    pytest.importorskip("spacy")
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    import signalos_spacy.parser as sp
+
+    _register_spacy(tmp_path / "ws")
+    loads = []
+    real = sp.load_pipeline
+    monkeypatch.setattr(sp, "load_pipeline", lambda ref: loads.append(ref) or real(ref))
+    texts = TEXTS * 4
+    first = sp.SpacyParser(None, {"workspace": str(tmp_path / "ws")})
+    serial = [r.to_dict() if r else None for r in first.parse_many(texts)]
+    assert len(loads) == 1 and serial[TEXTS.index("")]["kind"] == "noise"  # an empty message in a batch
+
+    def work(_):
+        parser = sp.SpacyParser(None, {"workspace": str(tmp_path / "ws")})  # a parser per thread, as hosts make them
+        return parser, [r.to_dict() if r else None for r in parser.parse_many(texts)]
+
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(work, range(16)))
+    assert len(loads) == 1  # every parser got the one pipeline
+    assert len({id(p._nlp) for p, _ in done}) == 1
+    assert all(answers == serial for _, answers in done)
+    # held weakly: once no parser holds it, the next parser loads it again
+    del done, first
+    gc.collect()
+    sp.SpacyParser(None, {"workspace": str(tmp_path / "ws")}).parse("gold buy")
+    assert len(loads) == 2
+
+
+def test_spacy_processes_give_the_same_answers(tmp_path):
+    pytest.importorskip("spacy")
+    from signalos_spacy.parser import SpacyParser
+
+    _register_spacy(tmp_path / "ws")
+    texts = [f"{t} #{i}" for i, t in enumerate(TEXTS * 6)]
+    one = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "batch_size": 8}).parse_many(texts)
+    two = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "batch_size": 8, "processes": 2}).parse_many(texts)
+    assert [r.to_dict() if r else None for r in two] == [r.to_dict() if r else None for r in one]

@@ -3,7 +3,8 @@ the schema by the shared normaliser.
 
 Options (``[parsers.spacy-ner]``): ``model`` (a version or alias; ``spacy-ner@production`` in a
 pipeline sets it), ``path`` (a model directory, instead of the registry), ``name`` (the
-registry name, default ``spacy-ner``), ``workspace``.
+registry name, default ``spacy-ner``), ``workspace``, ``batch_size`` (messages a ``nlp.pipe`` batch, default
+256), ``processes`` (``parse_many`` spreads long inputs over this many processes, default 1).
 """
 from __future__ import annotations
 
@@ -81,7 +82,12 @@ class SpacyParser:
             ref = model_for_parser(self.host, NAME, self.options)
             if ref.manifest.kind != "spacy-ner":
                 raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not spacy-ner")
-            self._nlp = load_pipeline(ref)
+            from signalos.shared_models import shared_load
+
+            # once per process: every parser of every host and thread shares the pipeline
+            self._shared = shared_load(("spacy-ner", str(ref.path.resolve()), ref.manifest.version),
+                                       lambda: load_pipeline(ref))
+            self._nlp = self._shared.value
             self._ref = ref
             self.calibration = Calibration.from_dict(ref.manifest.calibration)
         except Exception as exc:
@@ -92,13 +98,31 @@ class SpacyParser:
     def parse(self, message: Message | str) -> ParseResult | None:
         return self.parse_many([message])[0]
 
-    def parse_many(self, messages: Sequence[Message | str], batch_size: int = 64) -> list[ParseResult | None]:
+    def parse_many(self, messages: Sequence[Message | str], batch_size: int | None = None) -> list[ParseResult | None]:
+        """Results in input order, from ``nlp.pipe`` in batches of ``batch_size`` (option, default
+        256). With the ``processes`` option above 1, a call with at least one batch per process
+        spreads the batches over that many forked processes (``nlp.pipe(n_process=...)``): it
+        pays a fork per call, so it suits long inputs, and it adds nothing under ``--workers``,
+        which already fills the cores."""
         nlp = self._load()
         texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
-        out = []
-        for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size)):
-            out.append(self._result(text, doc))
-        return out
+        batch_size = batch_size or int(self.options.get("batch_size", 256))
+        processes = int(self.options.get("processes", 1))
+        made = [nlp.make_doc(t) for t in texts]
+        # a message of no tokens in a batch with others breaks the text classifier's n-grams
+        # (thinc IndexError); alone in its batch it reads as noise, so those go separately
+        full = [i for i, d in enumerate(made) if len(d)]
+        empty = [i for i, d in enumerate(made) if not len(d)]
+        docs: list[Any] = [None] * len(texts)
+        if processes > 1 and len(full) >= batch_size * processes:
+            done = nlp.pipe([made[i] for i in full], batch_size=batch_size, n_process=processes)
+        else:
+            done = nlp.pipe([made[i] for i in full], batch_size=batch_size)
+        for i, doc in zip(full, done):
+            docs[i] = doc
+        for i, doc in zip(empty, nlp.pipe([made[i] for i in empty])):
+            docs[i] = doc
+        return [self._result(text, doc) for text, doc in zip(texts, docs)]
 
     def raw(self, doc) -> tuple[str, float, list[tuple[int, int, str]]]:
         cats = doc.cats or {"noise": 1.0}

@@ -121,7 +121,8 @@ def set_threads(threads: int | None) -> None:
 
 
 class LoadsOnce:
-    """A torch parser that loads its registered model on first use. A load failure is remembered
+    """A torch parser that loads its registered model on first use, once per process
+    (``shared_load``: parsers of several hosts or threads share it). A load failure is remembered
     and raised on every parse, so the chain records it and falls through without reading the
     files again. Subclasses set ``name``, ``kind``, ``needs_peft`` and ``_load_model(ref)``."""
 
@@ -151,6 +152,7 @@ class LoadsOnce:
             raise self._error
         try:
             from signalos.modelstore import ModelLoadError, model_for_parser
+            from signalos.shared_models import shared_load
             from signalos.training.calibration import Calibration
 
             require_transformers(peft=self.needs_peft)
@@ -158,7 +160,10 @@ class LoadsOnce:
             ref = model_for_parser(self.host, self.name, self.options)
             if ref.manifest.kind != self.kind:
                 raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not {self.kind}")
-            self._model, self._tokenizer = self._load_model(ref)
+            key = (self.kind, str(ref.path.resolve()), ref.manifest.version, *self._load_key())
+            self._shared = shared_load(key, lambda: self._load_model(ref))
+            self._model, self._tokenizer = self._shared.value
+            self._configure(ref)
             self._ref = ref
             self.calibration = Calibration.from_dict(ref.manifest.calibration)
         except Exception as exc:
@@ -167,3 +172,10 @@ class LoadsOnce:
 
     def _load_model(self, ref):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
+
+    def _load_key(self) -> tuple:
+        """Options that change the loaded object (two parsers differing in them load twice)."""
+        return ()
+
+    def _configure(self, ref) -> None:
+        """Settings read from the manifest, per parser (the loaded model itself is shared)."""

@@ -109,8 +109,10 @@ class EncoderParser(LoadsOnce):
         return parser
 
     def _load_model(self, ref: ModelRef):
-        self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
         return load_encoder(ref.path / "model", ref.spec)
+
+    def _configure(self, ref: ModelRef) -> None:
+        self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
 
     def parse(self, message: Message | str) -> ParseResult | None:
         return self.parse_many([message])[0]

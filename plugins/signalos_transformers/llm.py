@@ -122,6 +122,9 @@ class LlmParser(LoadsOnce):
         model, tokenizer = load_llm(ref)
         return self._prepare(model), tokenizer
 
+    def _load_key(self) -> tuple:
+        return (self.bf16,)
+
     def _prepare(self, model):
         """The loaded (merged) model as the parser runs it: bfloat16 where the device computes in it."""
         if self.bf16 and (next(model.parameters()).device.type == "cuda" or _cpu_bf16()):

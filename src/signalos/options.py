@@ -190,6 +190,10 @@ class LearnedOptions:
     workspace: str | None = attrs.field(default=None, validator=optional(text))
     batch_size: int | None = attrs.field(default=None, validator=optional(whole(1)))
     max_new_tokens: int | None = attrs.field(default=None, validator=optional(whole(1)))
+    processes: int | None = attrs.field(default=None, validator=optional(whole(1)))  # spacy-ner
+    constrained: bool | None = attrs.field(default=None, validator=optional(flag))  # llm
+    jump_forward: bool | None = attrs.field(default=None, validator=optional(flag))  # llm
+    bf16: bool | None = attrs.field(default=None, validator=optional(flag))  # llm
 
 
 @attrs.frozen
