@@ -110,7 +110,8 @@ def differences(host, rows) -> tuple[dict, dict]:
     accepted: below the threshold or invalid) can be mended by any learned parser; the ones it
     was confidently wrong about cannot. ``max_points`` is what a perfect second parser would add
     to regex's exact match; ``unsure_right`` are regex's right answers the chain puts at risk
-    (spaCy, when accepted, overrules them)."""
+    (spaCy, when accepted, overrules them). ``*_learned_right`` / ``*_learned_wrong``: how spaCy
+    alone reads those two groups (what a perfect threshold on its confidence could make of it)."""
     from signalos.training.metrics import exact_flags
 
     texts, labels = [r.text for r in rows], [r.label for r in rows]
@@ -123,12 +124,16 @@ def differences(host, rows) -> tuple[dict, dict]:
         if r_ok != c_ok:
             how = ("accepted " if o.result.accepted else "none accepted, ") + (o.result.parser or "?")
             out["gained" if c_ok else "lost"][how] += 1
+    learned = exact_flags(labels, [o.result for o in host.parse_many(texts, pipeline="spacy-ner")])
     sure = [o.result.accepted for o in regex_out]
     n = len(rows)
+    rows4 = list(zip(regex, sure, learned))
     ceiling = {"regex_wrong": sum(not ok for ok in regex),
-               "unsure_wrong": sum(not ok and not s for ok, s in zip(regex, sure)),
-               "confident_wrong": sum(not ok and s for ok, s in zip(regex, sure)),
-               "unsure_right": sum(ok and not s for ok, s in zip(regex, sure))}
+               "unsure_wrong": sum(not ok and not s for ok, s, _ in rows4),
+               "confident_wrong": sum(not ok and s for ok, s, _ in rows4),
+               "unsure_right": sum(ok and not s for ok, s, _ in rows4),
+               "unsure_wrong_learned_right": sum(not ok and not s and lr for ok, s, lr in rows4),
+               "unsure_right_learned_wrong": sum(ok and not s and not lr for ok, s, lr in rows4)}
     ceiling["max_points"] = round(100 * ceiling["unsure_wrong"] / n, 2) if n else 0.0
     ceiling["max_chain"] = round((sum(regex) + ceiling["unsure_wrong"]) / n, 4) if n else 0.0
     return {k: dict(v) for k, v in out.items()}, ceiling
@@ -153,7 +158,8 @@ def summary(folds: list[dict]) -> dict:
     ceil = [f["ceiling"] for f in folds if "ceiling" in f]
     if ceil:
         out["ceiling"] = {key: sum(c[key] for c in ceil)
-                          for key in ("regex_wrong", "unsure_wrong", "confident_wrong", "unsure_right")}
+                          for key in ("regex_wrong", "unsure_wrong", "confident_wrong", "unsure_right",
+                            "unsure_wrong_learned_right", "unsure_right_learned_wrong")}
         out["ceiling"]["max_points_mean"] = round(statistics.fmean(c["max_points"] for c in ceil), 2)
         out["ceiling"]["max_points_pooled"] = round(100 * out["ceiling"]["unsure_wrong"] / n, 2)
         out["ceiling"]["max_chain_mean"] = round(statistics.fmean(c["max_chain"] for c in ceil), 4)
