@@ -20,6 +20,7 @@ from signalos.models import Action, ParseResult
 from signalos.normalize import _DIGIT_MAP, normalize_text, parse_number
 from signalos_regex.lexicon import build_lexicon, builtin_patterns
 from signalos_regex.patterns import PatternSet, required_strings, words_of
+from signalos_regex import symbols as symbols_module
 from signalos_regex import tokens as tokens_module
 from signalos_regex.parser import RegexParser
 from signalos_regex.tokens import tokenize
@@ -317,3 +318,66 @@ def test_without_the_private_parser_no_pattern_is_skipped_and_answers_stay(monke
     assert required_strings(r"\b(?:sl|stop)\s+to\s+be\b") == []
     parser = RegexParser()
     assert [parser.parse(t).to_dict() for t in texts] == before
+
+
+# names glued to digits: looked for only where the tokenizer saw one ---------------------------------
+
+def _glued_in_tokens(toks) -> bool:
+    """What the symbol finder would look at, read from the tokens themselves."""
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if nxt.start != tok.end:
+            continue
+        if tok.kind == "num" and nxt.kind == "word":
+            return True
+        if tok.text in ("#", "$") and (nxt.kind == "num" or nxt.kind == "word" and i + 2 < len(toks)
+                                        and toks[i + 2].kind == "num" and toks[i + 2].start == nxt.end):
+            return True
+    return False
+
+
+def test_the_glued_name_flag_is_set_wherever_the_tokens_glue_one():
+    rng = random.Random(6)
+    alphabet = list("0123456789 #$aBX.,:/-\n✅中") + ["PEPE", "USDT", "1000", "LUNA", "2"]
+    texts = _texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20))) for _ in range(5000)]
+    texts += ["#1000SATS long", "$LUNA2 buy", "1000PEPEUSDT", "C98/USDT", "#XAUUSD buy 2345", "TP1 2350", "1.5x"]
+    flagged = 0
+    for text in texts:
+        toks, glued = tokens_module.tokenize_marking_glued(text)
+        expected = _glued_in_tokens(toks)
+        assert glued or not expected, text
+        if not ("/" in text or "www." in text or tokens_module._CJK.search(text)):
+            assert glued == expected, text  # links and spaceless scripts drop or split tokens later
+        flagged += glued
+    assert 0 < flagged < len(texts)
+
+
+def test_symbols_found_with_the_flag_are_those_found_looking_everywhere():
+    from signalos_regex.symbols import SymbolFinder
+    from signalos_regex.tokens import mark_keywords
+
+    lex = build_lexicon()
+    texts = _texts() + ["#1000SATS long 0.0003", "$LUNA2 buy 1.2", "1000PEPEUSDT long", "Buy C98/USDT 0.3",
+                        "NASDAQ:QQQ buy 430", "#XAUUSD buy 2345"]
+    for text in texts:
+        lowered = text.lower()
+        toks, glued = tokens_module.tokenize_marking_glued(text)
+        quick = SymbolFinder(mark_keywords(toks, lex, text, lowered), lex, glued).scan()
+        toks, _ = tokens_module.tokenize_marking_glued(text)
+        everywhere = SymbolFinder(mark_keywords(toks, lex, text, lowered), lex, True).scan()
+        assert (quick.best, quick.token_ids) == (everywhere.best, everywhere.token_ids), text
+    assert quick.best is not None and quick.best[1] == "XAUUSD"
+
+
+def test_symbol_at_reads_the_next_token_it_is_given_like_the_one_it_finds():
+    from signalos_regex.symbols import SymbolFinder
+    from signalos_regex.tokens import mark_keywords
+
+    lex = build_lexicon()
+    for text in _texts()[:400] + ["EUR USD buy", "BTC / USDT long", "US30 sell", "eth-usdt"]:
+        toks = mark_keywords(tokenize(text), lex, text, text.lower())
+        finder = SymbolFinder(toks, lex)
+        for i, tok in enumerate(toks):
+            if tok.kind == "word":
+                nxt = toks[i + 1] if i + 1 < len(toks) else symbols_module._END
+                assert finder.symbol_at(i, nxt) == finder.symbol_at(i), (text, i)

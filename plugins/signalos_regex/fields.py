@@ -83,6 +83,9 @@ class Fields:
         line = 0
         line_start = True
         line_has_label = False
+        # read before each call of the two second-signal checks: neither holds without a target
+        # (most lines are read before any), and a Python call costs more than the test
+        targets = self.values["take_profit"]
         for i, tok in enumerate(toks):
             kind = tok.kind
             if kind == "nl":
@@ -90,7 +93,7 @@ class Fields:
                 line_start, line_has_label = True, False
                 continue
             if kind == "word":
-                if line_start and line > 0 and self._starts_second_signal(i):
+                if line_start and line > 0 and targets and self._starts_second_signal(i):
                     self.multi = True
                     break
                 line_start = False
@@ -164,7 +167,7 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
-            if line_start and line > 0 and self._numbered_second_signal(i):
+            if line_start and line > 0 and targets and self._numbered_second_signal(i):
                 self.multi = True  # "2. SELL STOP = ...": the next call of a numbered list
                 break
             role, value = self._number_role(i, current)

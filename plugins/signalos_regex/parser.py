@@ -21,7 +21,7 @@ from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
-from signalos_regex.tokens import Tok, mark_keywords, tokenize
+from signalos_regex.tokens import Tok, mark_keywords, tokenize_marking_glued
 from signalos_regex.updates import find_updates, noise_cues
 
 NAME: Final = "regex"
@@ -71,7 +71,10 @@ class RegexParser:
             text = text[: self.max_chars]
             warnings.append(f"text longer than {self.max_chars} characters: parsed its beginning only")
         try:
-            return _Reading(_blank_markup(normalize_text(text)), self.lexicon_for(message.provider), warnings, self.doubt).result()
+            text = normalize_text(text)
+            if "<" in text or "@" in text:  # _blank_markup's own test, without a call on most messages
+                text = _blank_markup(text)
+            return _Reading(text, self.lexicon_for(message.provider), warnings, self.doubt).result()
         except TimeoutError:
             return ParseResult.noise(parser=NAME, confidence=0.0, warnings=(*warnings, "pattern timed out on this text"))
         # Any other exception is a bug: it goes up to the chain, which records it in host.errors
@@ -106,8 +109,9 @@ class _Reading:
         self.lex = lex
         self.warnings = warnings
         self.lowered = text.lower()
-        self.toks = toks = mark_keywords(tokenize(text), lex, text, self.lowered)
-        self.symbols = SymbolFinder(toks, lex).scan()
+        toks, glued_names = tokenize_marking_glued(text)
+        self.toks = toks = mark_keywords(toks, lex, text, self.lowered)
+        self.symbols = SymbolFinder(toks, lex, glued_names).scan()
         self.fields = Fields(text, toks, lex, self.symbols).scan()
 
     def result(self) -> ParseResult:

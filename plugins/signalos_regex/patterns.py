@@ -345,7 +345,10 @@ class PatternSet:
         # the same for a message's whole set of words: channels repeat their phrasing, numbers aside
         self._words_cache: dict[frozenset[str], tuple[int, int]] = {}
         self._plans: dict[tuple[int, int], tuple[int, ...]] = {}  # (patterns, clauses met) → patterns to run
-        self._relevant: dict[int, int] = {}  # patterns → the clauses they need
+        # patterns → the clauses they need, and the strings of those clauses looked for in the
+        # whole text (ASCII, other symbols, other scripts' letters): a text is searched only for
+        # the strings that can change its plan
+        self._relevant: dict[int, tuple[int, list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]] = {}
         for i, (category, value, pattern) in enumerate(entries):
             source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
             is_vetted = pattern in vetted
@@ -393,8 +396,11 @@ class PatternSet:
         # strings of letters of another script than Latin (止, 됨, に) are looked for only in a text
         # holding a letter of such a script: one scan instead of one per string on most messages
         self._script_masks: list[tuple[str, int]] = [(t, b) for t, b in self._text_masks if _OTHER_LETTERS.match(t)]
-        self._text_masks = [(t, b) for t, b in self._text_masks if not _OTHER_LETTERS.match(t)]
-        if few and not self._text_masks and not self._script_masks:
+        # the other strings that are not ASCII ("✅", "🛑") are looked for only in a text that is not
+        self._symbol_masks: list[tuple[str, int]] = [(t, b) for t, b in self._text_masks
+                                                     if not t.isascii() and not _OTHER_LETTERS.match(t)]
+        self._text_masks = [(t, b) for t, b in self._text_masks if t.isascii()]
+        if few and not self._text_masks and not self._symbol_masks and not self._script_masks:
             self._plans_without_keys = (tuple(i for i in self.always if self._needs[i] == 0), tuple(self.always))
         # word clauses by the first two letters of their strings: a new word is checked in a
         # time that grows with its length only (hostile text is full of new words)
@@ -502,21 +508,32 @@ class PatternSet:
             met |= known[1]
         if not chosen:
             return ()  # no pattern chosen (most texts, for the few "re:" labels): none to check
+        # the plan depends on the clauses of the chosen patterns only, which keeps the cache small
+        needed = self._relevant.get(chosen)
+        if needed is None:
+            wanted = _or_all(self._needs, chosen)
+            needed = (wanted, [m for m in self._text_masks if m[1] & wanted],
+                      [m for m in self._symbol_masks if m[1] & wanted], [m for m in self._script_masks if m[1] & wanted])
+            _remember(self._relevant, chosen, needed)
+        relevant, text_masks, symbol_masks, script_masks = needed
         if check_needs:
-            for string, bits in self._text_masks:
+            for string, bits in text_masks:
                 if string in lowered:
                     met |= bits
-            if self._script_masks and not lowered.isascii() and _has_other_letters(lowered):
-                for string, bits in self._script_masks:
+            if (symbol_masks or script_masks) and not lowered.isascii():  # (a flag of the string: no scan)
+                for string, bits in symbol_masks:
                     if string in lowered:
                         met |= bits
+                if script_masks:
+                    # _has_other_letters' remembered answer, read here: words_of left it for
+                    # this text, and a call costs more than the test
+                    seen = _SCRIPT_SEEN[0]
+                    if seen[1] if seen[0] is lowered else _has_other_letters(lowered):
+                        for string, bits in script_masks:
+                            if string in lowered:
+                                met |= bits
         else:
             met = -1  # every clause met
-        # the plan depends on the clauses of the chosen patterns only, which keeps the cache small
-        relevant = self._relevant.get(chosen)
-        if relevant is None:
-            relevant = _or_all(self._needs, chosen)
-            _remember(self._relevant, chosen, relevant)
         key = (chosen, met & relevant)
         plan = self._plans.get(key)
         if plan is None:

@@ -18,9 +18,11 @@ class SymbolFinder:
     earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
     field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
-    def __init__(self, toks: list[Tok], lex: Lexicon):
+    def __init__(self, toks: list[Tok], lex: Lexicon, glued_names: bool = True):
         self.toks = toks
         self.lex = lex
+        # False when no name with digits starts at a token not a word (``tokenize_marking_glued``)
+        self.glued_names = glued_names
         self.best: tuple[int, str | None, int, int] | None = None  # (priority, symbol, start, end)
         self.token_ids: set[int] = set()
 
@@ -32,6 +34,7 @@ class SymbolFinder:
     def scan(self) -> SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
         token_ids = self.token_ids
+        glued_names = self.glued_names
         # each token with the one after it, the last with _END, which follows nothing: whether a
         # token is glued to the next is then one comparison, asked of every token
         for i, (tok, nxt) in enumerate(zip(toks, [*toks[1:], _END])):
@@ -42,7 +45,7 @@ class SymbolFinder:
             # that skips a token some candidate already holds)
             kind = tok.kind
             if kind != "word":
-                if nxt.start == tok.end:
+                if glued_names and nxt.start == tok.end:
                     if kind == "num":
                         # "1000PEPE": a name of three letters or more in capitals ("10x", "4H" are not)
                         if nxt.kind == "word" and len(nxt.text) >= 3 and not nxt.text.islower() and i not in token_ids:
@@ -63,7 +66,7 @@ class SymbolFinder:
                     continue  # "NASDAQ:QQQ"
             cat = tok.cat
             if cat is None or cat == "sym" or cat == "label":
-                found = self.symbol_at(i)
+                found = self.symbol_at(i, nxt)
                 if found:
                     self._offer(found[2], found[0], i, found[1])
                     continue
@@ -105,34 +108,39 @@ class SymbolFinder:
                     self._offer(5, up, i, i)
         return self
 
-    def symbol_at(self, i: int) -> tuple[str, int, int] | None:
+    def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
         """A symbol starting at word token ``i``: written whole (EURUSD, XAUUSDm), split (EUR/USD,
-        BTC / USDT, XAU USD) or with digits (US30). Returns (symbol, last token index, priority)."""
-        toks, symbols = self.toks, self.lex.symbols
+        BTC / USDT, XAU USD) or with digits (US30). Returns (symbol, last token index, priority).
+        ``nxt``: the token after it (``_END`` after the last), when the caller has it."""
+        toks = self.toks
         tok = toks[i]
+        if nxt is None:
+            nxt = toks[i + 1] if i + 1 < len(toks) else _END
         word = tok.text
-        n = len(toks)
-        if i + 1 < n and toks[i + 1].kind == "num" and toks[i + 1].start == tok.end:
-            sym = symbols.canonical(word + toks[i + 1].text)
+        if nxt.start == tok.end and nxt.kind == "num":
+            sym = self.lex.symbols.canonical(word + nxt.text)
             if sym:
-                toks[i + 1].skip = True
+                nxt.skip = True
                 return sym, i + 1, 2
-        j = i + 1
-        if j < n and toks[j].kind == "p" and toks[j].text in "/-_." and j + 1 < n and toks[j + 1].kind == "word":
-            j += 1
-        # a pair in two words: written apart ("BTC / USDT", j > i + 1) or as two currencies of
-        # three letters ("EUR USD"); most words of prose are neither, and are not upper-cased here
-        if j < n and (j > i + 1 or len(word) == 3):
-            second = toks[j]
-            if second.kind == "word" and second.cat in (None, "sym", "label"):
-                quote = second.text.upper()
-                if j > i + 1 and quote in symbols.quote_set:
-                    base = word.upper()
-                    if base.isascii() and base.isalnum() and base not in symbols.noise_tags and second.start - tok.end <= 4:
-                        return symbols.base_codes.get(base, base) + quote, j, 2
-                if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and second.start - tok.end <= 3:
-                    return (word + quote).upper(), j, 2
+        # a pair in two words: written apart ("BTC / USDT") or as two currencies of three letters
+        # ("EUR USD"); most words of prose are neither, and are not upper-cased here
+        second: Tok | None = None
+        apart = nxt.kind == "p" and nxt.text in "/-_." and i + 2 < len(toks) and toks[i + 2].kind == "word"
+        if apart:
+            second = toks[i + 2]
+        elif len(word) == 3 and nxt is not _END:
+            second = nxt
+        if second is not None and second.kind == "word" and second.cat in (None, "sym", "label"):
+            symbols = self.lex.symbols
+            quote = second.text.upper()
+            if apart and quote in symbols.quote_set:
+                base = word.upper()
+                if base.isascii() and base.isalnum() and base not in symbols.noise_tags and second.start - tok.end <= 4:
+                    return symbols.base_codes.get(base, base) + quote, i + 2, 2
+            if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and second.start - tok.end <= 3:
+                return (word + quote).upper(), i + 2 if apart else i + 1, 2
         if tok.cat is None:
+            symbols = self.lex.symbols
             sym = symbols.canonical(word)
             if sym and (len(word) >= 5 or word.isupper() or symbols.is_pair(word)):
                 return sym, i, 2

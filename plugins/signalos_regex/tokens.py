@@ -87,6 +87,14 @@ class Tok:
 
 def tokenize(text: str) -> list[Tok]:
     """Split normalised text into tokens (spaces dropped, newlines kept)."""
+    return tokenize_marking_glued(text)[0]
+
+
+def tokenize_marking_glued(text: str) -> tuple[list[Tok], bool]:
+    """``tokenize``, and whether a name with digits may start at a token not a word: a word
+    glued after a number ("1000PEPE"), a number glued after a ``#`` or ``$`` or after a word
+    glued to one ("#1000SATS", "$LUNA2"). Without one the symbol finder passes every token not
+    a word over."""
     urls: list[tuple[int, int]] = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else []
     cjk = not text.isascii() and _CJK.search(text) is not None  # isascii() reads a flag: no scan
     toks: list[Tok] = []
@@ -97,7 +105,7 @@ def tokenize(text: str) -> list[Tok]:
     # are one word or one plain number; the others are split once and remembered, with whether
     # they hold a TIMESTAMP_HINT (which holds no space either: the text holds one when a run does).
     plain = not (urls or cjk)  # no token to drop or split: appended as found
-    hinted = False
+    hinted = glued = False
     base = 0
     lines = text.split("\n")
     last_line = len(lines) - 1
@@ -120,8 +128,9 @@ def tokenize(text: str) -> list[Tok]:
             known = _RUNS.get(run)
             if known is None:
                 known = _split_run(run)
-            pieces, hint = known
+            pieces, hint, glue = known
             hinted = hinted or hint
+            glued = glued or glue
             for word, offset in pieces:
                 kind = kinds.get(word[0]) or _kind(word[0])
                 if plain:
@@ -138,24 +147,34 @@ def tokenize(text: str) -> list[Tok]:
             for tok in toks:
                 if tok.kind == "num" and any(a <= tok.start < b for a, b in masked):
                     tok.skip = True  # dates, clock times and timestamps are never prices
-    return toks
+    return toks, glued
 
 
-# a run of non-space characters → its tokens with their offsets, and whether it holds a TIMESTAMP_HINT
-_RUNS: Final[dict[str, tuple[tuple[tuple[str, int], ...], bool]]] = {}
+# a run of non-space characters → its tokens with their offsets, whether it holds a
+# TIMESTAMP_HINT, and whether a token not a word is glued to one that may start a name with digits
+_RUNS: Final[dict[str, tuple[tuple[tuple[str, int], ...], bool, bool]]] = {}
 
 
-def _split_run(run: str) -> tuple[tuple[tuple[str, int], ...], bool]:
+def _split_run(run: str) -> tuple[tuple[tuple[str, int], ...], bool, bool]:
     """TOKEN's tokens of one run of non-space characters, with their offsets in it (they follow
-    each other without a gap), and whether the run holds a TIMESTAMP_HINT. Remembered (bounded):
-    channels reuse their "TP1:" and "#XAUUSD"."""
+    each other without a gap), whether the run holds a TIMESTAMP_HINT, and whether it glues a
+    word to a number or anything to a ``#`` or ``$`` (see ``tokenize_marking_glued``).
+    Remembered (bounded): channels reuse their "TP1:" and "#XAUUSD"."""
     out: list[tuple[str, int]] = []
     end = 0
     word: str
+    glued = False
+    # the kinds of the two tokens before, "#" for a "#" or "$"
+    before = before2 = ""
     for word in TOKEN.findall(run):
         out.append((word, end))
         end += len(word)
-    known = (tuple(out), TIMESTAMP_HINT.search(run) is not None)
+        kind = _kind(word[0])
+        # "1000PEPE", "#1000SATS", "$LUNA2" (tokens merged or split later stay inside their run)
+        glued = glued or kind == "word" and before == "num" or kind == "num" and (
+            before == "#" or before == "word" and before2 == "#")
+        before, before2 = "#" if word == "#" or word == "$" else kind, before
+    known = (tuple(out), TIMESTAMP_HINT.search(run) is not None, glued)
     if len(_RUNS) > 50_000:
         _RUNS.clear()
     _RUNS[run] = known
