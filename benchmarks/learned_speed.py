@@ -1,7 +1,7 @@
 """Inference speed of the learned parsers: batched throughput and one-at-a-time latency.
 
     python -m benchmarks.learned_speed [--json] [--runs 3] [--only spacy,transformer,llm]
-        [--llm-workspace DIR --llm-model VERSION] [--threads N]
+        [--llm-workspace DIR --llm-model VERSION] [--llm-compare] [--spacy-processes N] [--threads N]
 
 For each parser: messages/s through ``parse_many`` (the batched path) with the CPU milliseconds a
 message (``time.process_time``, every thread of the process), and the p50 of ``parse`` one
@@ -143,7 +143,7 @@ def encoder_parser():
     from signalos_transformers.train_encoder import EncoderHyper
 
     require_transformers()
-    set_threads(None)
+    set_threads(None, default=1)  # as a parser loading its model
     base = default_encoder()
     names = tag_names(["noise", "signal", "update:close", "update:move_sl", "update:breakeven", "update:tp_hit"])
     tok = AutoTokenizer.from_pretrained(str(base))
@@ -192,7 +192,7 @@ def llm_parser(workspace: Path | None, version: str | None, batch_size: int):
     from signalos_transformers.train_llm import LlmHyper, prepare_base
 
     require_transformers(peft=True)
-    set_threads(None)
+    set_threads(None, default=1)  # as a parser loading its model
     store = ModelStore(SCRATCH / "learned-speed-ws")
     try:
         base = prepare_base(None, store)  # de-quantised once into the scratch workspace
@@ -261,6 +261,8 @@ def run(args) -> dict[str, Any]:
         started = time.perf_counter()
         if name == "spacy":
             parser, built = spacy_parser()
+            parser.options["processes"] = args.spacy_processes
+            built += f", processes {args.spacy_processes}"
             texts, source = corpus_texts(args.spacy_messages)
         elif name == "transformer":
             parser, built = encoder_parser()
@@ -270,7 +272,7 @@ def run(args) -> dict[str, Any]:
             texts, source = corpus_texts(args.llm_messages)
         else:
             raise SystemExit(f"unknown parser {name!r}: one of {', '.join(PARSERS)}")
-        set_threads(None)
+        set_threads(None, default=1)
         import torch
 
         single = texts[: args.single if name != "llm" else args.llm_single]
@@ -322,6 +324,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default=",".join(PARSERS), help="comma-separated: spacy,transformer,llm")
     ap.add_argument("--spacy-messages", type=int, default=1000)
+    ap.add_argument("--spacy-processes", type=int, default=1, help="the spacy-ner 'processes' option")
     ap.add_argument("--encoder-messages", type=int, default=256)
     ap.add_argument("--llm-messages", type=int, default=32)
     ap.add_argument("--single", type=int, default=50, help="messages parsed one at a time (spaCy, encoder)")

@@ -115,7 +115,8 @@ class SpacyParser:
         empty = [i for i, d in enumerate(made) if not len(d)]
         docs: list[Any] = [None] * len(texts)
         if processes > 1 and len(full) >= batch_size * processes:
-            done = nlp.pipe([made[i] for i in full], batch_size=batch_size, n_process=processes)
+            # texts, not Docs: the workers tokenize again rather than receive pickled Docs
+            done = nlp.pipe([texts[i] for i in full], batch_size=batch_size, n_process=processes)
         else:
             done = nlp.pipe([made[i] for i in full], batch_size=batch_size)
         for i, doc in zip(full, done):

@@ -110,12 +110,13 @@ def quiet(trainer) -> None:
     trainer.remove_callback(ProgressCallback)
 
 
-def set_threads(threads: int | None) -> None:
+def set_threads(threads: int | None, default: int = 0) -> None:
     """Torch's CPU threads: on a busy or small machine one thread can be several times faster
-    than two fighting for the cores. ``SIGNALOS_TORCH_THREADS`` sets it when ``threads`` is None."""
+    than two fighting for the cores. ``SIGNALOS_TORCH_THREADS`` sets it when ``threads`` is None,
+    else ``default`` (0: torch's own choice)."""
     import torch
 
-    threads = threads or int(os.environ.get("SIGNALOS_TORCH_THREADS", "0") or 0)
+    threads = threads or int(os.environ.get("SIGNALOS_TORCH_THREADS", "0") or 0) or default
     if threads > 0:
         torch.set_num_threads(threads)
 
@@ -156,7 +157,10 @@ class LoadsOnce:
             from signalos.training.calibration import Calibration
 
             require_transformers(peft=self.needs_peft)
-            set_threads(None)
+            # one intra-op thread unless SIGNALOS_TORCH_THREADS says otherwise: parsing runs beside
+            # other work (workers, server threads, other jobs), and two threads on a busy 2-core
+            # machine took 420 ms of CPU for a message one thread reads in 9 ms (docs/training.md)
+            set_threads(None, default=1)
             ref = model_for_parser(self.host, self.name, self.options)
             if ref.manifest.kind != self.kind:
                 raise ModelLoadError(f"model {ref.spec} is a {ref.manifest.kind!r} model, not {self.kind}")

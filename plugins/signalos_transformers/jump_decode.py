@@ -32,6 +32,9 @@ from typing import Any
 from signalos_transformers.schema_decode import Walker
 
 
+FULL_HEAD = False  # experiment switch: the whole output head, then the allowed columns
+
+
 class DecodeStats:
     """Counters of one ``generate`` call, for benchmarks: forward passes, tokens forced and chosen."""
 
@@ -57,7 +60,10 @@ def _sliding_window(config) -> int | None:
 
 
 def _body(model):
-    """The transformer under the output head (``model.model`` for every causal LM used here)."""
+    """The transformer under the output head (``model.model`` for every causal LM used here); a
+    peft model (training scores its epochs unmerged) is unwrapped: its LoRA layers sit inside."""
+    if hasattr(model, "get_base_model"):
+        model = model.get_base_model()
     return getattr(model, "model", None) or model.get_decoder()
 
 
@@ -148,7 +154,7 @@ def allowed_logits(model, hidden, rows_allowed: list[list[int]]) -> list[tuple[l
     bias = head.bias[ids] if getattr(head, "bias", None) is not None else None
     with torch.inference_mode():
         # in the model's dtype, then float32: what generate hands the logits processor
-        logits = torch.nn.functional.linear(hidden, head.weight[ids], bias)
+        logits = (head(hidden)[:, ids] if FULL_HEAD else torch.nn.functional.linear(hidden, head.weight[ids], bias))
         cap = getattr(model.config, "final_logit_softcapping", None)
         if cap is not None:
             logits = torch.tanh(logits / cap) * cap
