@@ -32,9 +32,6 @@ from typing import Any
 from signalos_transformers.schema_decode import Walker
 
 
-FULL_HEAD = False  # experiment switch: the whole output head, then the allowed columns
-
-
 class DecodeStats:
     """Counters of one ``generate`` call, for benchmarks: forward passes, tokens forced and chosen."""
 
@@ -154,7 +151,8 @@ def allowed_logits(model, hidden, rows_allowed: list[list[int]]) -> list[tuple[l
     bias = head.bias[ids] if getattr(head, "bias", None) is not None else None
     with torch.inference_mode():
         # in the model's dtype, then float32: what generate hands the logits processor
-        logits = (head(hidden)[:, ids] if FULL_HEAD else torch.nn.functional.linear(hidden, head.weight[ids], bias))
+        # (the whole head, then these columns, chose the same tokens on 32 of 32 corpus messages)
+        logits = torch.nn.functional.linear(hidden, head.weight[ids], bias)
         cap = getattr(model.config, "final_logit_softcapping", None)
         if cap is not None:
             logits = torch.tanh(logits / cap) * cap
