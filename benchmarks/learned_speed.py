@@ -40,6 +40,7 @@ if __package__ in (None, ""):  # run as a file: make the benchmarks package impo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._util import REPO_ROOT, busy_note, emit, machine, percentile, verdict
+from signalos.errors import SignalosError
 
 TARGETS = {"spacy": ("msgs_per_s", 2000.0, True), "transformer": ("ms_per_msg", 15.0, False),
            "llm": ("ms_per_msg", 500.0, False)}
@@ -251,43 +252,54 @@ def _count(values: Sequence[str]) -> dict[str, int]:
 
 
 def run(args) -> dict[str, Any]:
-    from signalos_transformers.common import set_threads
-
     if args.threads:
         os.environ["SIGNALOS_TORCH_THREADS"] = str(args.threads)
     report: dict[str, Any] = {"machine": machine(), "runs": args.runs, "parsers": {}}
     only = [p.strip() for p in args.only.split(",") if p.strip()]
     for name in only:
-        started = time.perf_counter()
-        if name == "spacy":
-            parser, built = spacy_parser()
-            parser.options["processes"] = args.spacy_processes
-            built += f", processes {args.spacy_processes}"
-            texts, source = corpus_texts(args.spacy_messages)
-        elif name == "transformer":
-            parser, built = encoder_parser()
-            texts, source = corpus_texts(args.encoder_messages)
-        elif name == "llm":
-            parser, built = llm_parser(args.llm_workspace, args.llm_model, args.llm_batch)
-            texts, source = corpus_texts(args.llm_messages)
-        else:
+        if name not in PARSERS:
             raise SystemExit(f"unknown parser {name!r}: one of {', '.join(PARSERS)}")
-        set_threads(None, default=1)
-        import torch
-
-        single = texts[: args.single if name != "llm" else args.llm_single]
-        figures = measure(parser, texts, single, args.runs)
-        figures.update(model=built, texts=source, torch_threads=torch.get_num_threads())
-        if name == "llm":
-            figures.update(llm_extra(parser, texts, args.llm_compare), batch_size=parser.batch_size)
-        key, target, higher = TARGETS[name]
-        value = figures[key]["max" if higher else "min"]
-        figures["target"] = {"figure": key, "value": target, "verdict": verdict(value, target, higher)}
-        figures["seconds"] = round(time.perf_counter() - started, 1)
-        report["parsers"][name] = figures
-        print(f"  {name}: done in {figures['seconds']} s", file=sys.stderr)
+        try:
+            report["parsers"][name] = measure_parser(name, args)
+        except (ImportError, SignalosError) as exc:  # a missing extra or base model: say so, measure the rest
+            report["parsers"][name] = {"skipped": f"{type(exc).__name__}: {exc}"}
+        print(f"  {name}: done", file=sys.stderr)
     report["load_end"] = load_now()
     return report
+
+
+def measure_parser(name: str, args) -> dict[str, Any]:
+    """The figures of one parser (``spacy``, ``transformer`` or ``llm``)."""
+    started = time.perf_counter()
+    if name == "spacy":
+        parser, built = spacy_parser()
+        parser.options["processes"] = args.spacy_processes
+        built += f", processes {args.spacy_processes}"
+        texts, source = corpus_texts(args.spacy_messages)
+    elif name == "transformer":
+        parser, built = encoder_parser()
+        texts, source = corpus_texts(args.encoder_messages)
+    else:
+        parser, built = llm_parser(args.llm_workspace, args.llm_model, args.llm_batch)
+        texts, source = corpus_texts(args.llm_messages)
+    threads = None
+    if name != "spacy":
+        import torch
+
+        from signalos_transformers.common import set_threads
+
+        set_threads(None, default=1)  # as a parser loading its model
+        threads = torch.get_num_threads()
+    single = texts[: args.single if name != "llm" else args.llm_single]
+    figures = measure(parser, texts, single, args.runs)
+    figures.update(model=built, texts=source, torch_threads=threads)
+    if name == "llm":
+        figures.update(llm_extra(parser, texts, args.llm_compare), batch_size=parser.batch_size)
+    key, target, higher = TARGETS[name]
+    value = figures[key]["max" if higher else "min"]
+    figures["target"] = {"figure": key, "value": target, "verdict": verdict(value, target, higher)}
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    return figures
 
 
 def human(report: dict[str, Any]) -> None:
@@ -295,7 +307,11 @@ def human(report: dict[str, Any]) -> None:
     print(f"Learned parsers' inference ({m['cpus']} CPUs, load {m['load_1min']} at start, "
           f"{report['load_end']} at the end; min / median of {report['runs']} runs)")
     for name, f in report["parsers"].items():
-        print(f"\n{name}: {f['model']}; {f['messages']} messages from {f['texts']}; torch threads {f['torch_threads']}")
+        if "skipped" in f:
+            print(f"\n{name}: skipped ({f['skipped']})")
+            continue
+        threads = f"; torch threads {f['torch_threads']}" if f["torch_threads"] else ""
+        print(f"\n{name}: {f['model']}; {f['messages']} messages from {f['texts']}{threads}")
         print(f"  batched: {f['msgs_per_s']['max']} / {f['msgs_per_s']['median']} msgs/s, "
               f"{f['ms_per_msg']['min']} / {f['ms_per_msg']['median']} ms a message, "
               f"CPU {f['cpu_ms_per_msg']['min']} / {f['cpu_ms_per_msg']['median']} ms a message (loads {f['loads']})")
@@ -334,7 +350,7 @@ def main(argv=None) -> int:
     ap.add_argument("--llm-model", default=None, help="its version (default: the latest)")
     ap.add_argument("--llm-compare", action="store_true",
                     help="also run the reference decoder on the same texts: its time and how many answers agree")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: SIGNALOS_TORCH_THREADS or torch's)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: SIGNALOS_TORCH_THREADS, else 1, as the parsers)")
     args = ap.parse_args(argv)
     report = run(args)
     emit(report, args.json, human)
