@@ -1,4 +1,5 @@
-"""``signalos train spacy|transformer|llm``: train a learned parser and register a new version.
+"""``signalos train spacy|transformer|llm``: train a learned parser and register a new version;
+``signalos train words``: learn a channel's label and direction words for the regex parser.
 
 The training rows are the dataset's train split (``--data FILE`` reads a labelled JSON Lines file
 instead, split by its ``split`` keys or by a seeded hash of the ids); the validation split drives
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
     train_app.command("spacy")(spacy_command)
     train_app.command("transformer")(transformer_command)
     train_app.command("llm")(llm_command)
+    train_app.command("words")(words_command)
     app.add_typer(train_app, name="train")
 
 
@@ -242,3 +244,81 @@ def _one_file(files: Optional[list[Path]], tmp: Path) -> Optional[Path]:
                 raise InputError(f"cannot read {f}: {exc.strerror or exc}") from None
             out.write(text.rstrip("\n") + "\n")
     return joined
+
+
+def words_command(
+    data: Path = typer.Option(..., "--data", "-d", metavar="FILE.jsonl",
+                              help="The channel's labelled messages (JSON Lines with text and label)."),
+    provider: Optional[str] = typer.Option(None, "--provider", metavar="NAME",
+                                           help="Learn from this provider's rows only (default: every row of the file)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE.toml",
+                                       help="Where to write the table (default: tables/<provider>-words.toml)."),
+    min_messages: int = typer.Option(2, "--min-messages", min=1,
+                                     help="Labelled messages that must show a word before it is learned."),
+    as_json: bool = _JSON,
+) -> None:
+    """Learn a channel's own label and direction words from its labelled messages, for the regex
+    parser: the words it writes before its stops, targets and entries, and those only its buys or
+    only its sells hold. Writes a keywords table and prints the signalos.toml lines that use it
+    for that provider only.
+
+    \b
+      signalos train words --data acme-labelled.jsonl --provider acme-signals
+    """
+    import json
+    import re
+
+    from signalos.errors import InputError
+    from signalos.jsonlines import LineError, load_line
+    from signalos_regex.learn import learn_channel_words
+
+    examples, skipped = [], []
+    try:
+        handle = data.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read {data}: {exc.strerror or exc}") from exc
+    with handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = load_line(line)
+                if not isinstance(row, dict) or not isinstance(row.get("text"), str) \
+                        or not isinstance(row.get("label"), dict):
+                    raise LineError("not an object with a text and a label")
+            except LineError as exc:
+                skipped.append(f"line {n}: {exc}")
+                continue
+            if row.get("uncertain") or (provider is not None and row.get("provider") != provider):
+                continue
+            examples.append((row["text"], row["label"]))
+    for problem in skipped[:20]:
+        common.warn(f"{data}: {problem} (skipped)")
+    if not examples:
+        raise InputError(f"no labelled messages{f' of {provider!r}' if provider else ''} in {data}")
+    learned = learn_channel_words(examples, min_messages=min_messages)
+    name = provider or data.stem
+    path = out or Path("tables") / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + "-words.toml")
+    learned.write(path)
+    snippet = f'[parsers.regex.providers.{json.dumps(name)}]\nkeywords = [{json.dumps(str(path))}]\n'
+    report = {
+        "provider": name, "examples": learned.examples, "table": str(path), "skipped_lines": len(skipped),
+        "exact_before": round(learned.exact_before, 4), "exact_after": round(learned.exact_after, 4),
+        "words": [{"section": w.section, "field": w.field, "phrase": w.phrase, "messages": w.messages,
+                   "against": w.against} for w in learned.words],
+        "dropped": [w.phrase for w in learned.dropped], "config": snippet,
+    }
+    if as_json:
+        common.print_json(report)
+        return
+    con = common.console()
+    con.print(f"{learned.examples} labelled messages of {name}: exact {learned.exact_before:.1%} with the tables "
+              f"alone, {learned.exact_after:.1%} with the learned words (on these same messages)")
+    if learned.words:
+        tab = common.table("section", "field", "words", "messages", "before other numbers")
+        for w in learned.words:
+            tab.add_row(w.section, w.field, w.phrase, str(w.messages), str(w.against))
+        con.print(tab)
+    else:
+        con.print("no word learned: the tables already read these messages, or nothing was attested twice")
+    con.print(f"wrote {path}; add to signalos.toml:\n\n{snippet}", markup=False)

@@ -1,0 +1,256 @@
+"""A channel's own words, learned from a few of its labelled messages.
+
+A channel that writes its levels under labels no table knows ("Zarar kes 2335", "🧯 2335",
+"Objectif ①") reads as noise or with fields missing. Its labelled messages say which number is
+the stop, which the targets and which the entry; the words written just before those numbers
+(and the words that only its buys or only its sells hold) are the channel's vocabulary. This
+module finds them and writes them as a keywords file in the shape of ``keywords.toml``, which
+the regex parser merges for that provider only (``[parsers.regex.providers."NAME"] keywords``).
+
+What is learned is the channel's, from its own labels, and is checked on them: a word is kept
+when at least ``min_messages`` labelled messages show it before a number of one field (and it
+stands before numbers of other fields in at most one message in ten), and the learned table is
+kept only where it reads the labelled messages at least as well as the tables alone. Update
+phrases are not learned (their wording varies more than labels do; the tables' classes cover
+them).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from signalos.normalize import normalize_text, parse_number
+
+from signalos_regex.lexicon import Lexicon, build_lexicon
+from signalos_regex.tokens import Tok, mark_keywords, tokenize
+
+# the fields whose numbers a label opens, as keywords.toml names them
+_FIELDS = ("entry", "stop_loss", "take_profit")
+# signs written between a label and its number ("SL: 2335", "TP1 - 2350", "Entry @ 2345")
+_BETWEEN = frozenset(":-=@>→~|.#()[]*•·–—")
+MAX_PHRASE = 3  # words of a learned label
+MAX_INDEX = 20  # "Objetivo 2: ...": a small number between a label and its price is its index
+
+
+@attrs.frozen
+class LearnedWord:
+    """One entry of the learned table: ``phrase`` for ``field`` (a label, an emoji label or a
+    direction), seen in ``messages`` labelled messages, before other fields' numbers in ``against``."""
+
+    section: str  # "labels", "emoji_labels" or "direction"
+    field: str
+    phrase: str
+    messages: int
+    against: int = 0
+
+
+@attrs.frozen
+class ChannelWords:
+    """What ``learn_channel_words`` found, and what it is worth on the messages it learned from."""
+
+    words: tuple[LearnedWord, ...]
+    examples: int
+    exact_before: float  # the tables alone, on the labelled messages
+    exact_after: float  # with the learned words
+    dropped: tuple[LearnedWord, ...] = ()  # candidates left out because they read those messages worse
+
+    def table(self) -> dict[str, dict[str, list[str]]]:
+        """The learned words as a keywords table (the sections of ``keywords.toml``)."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for w in self.words:
+            out.setdefault(w.section, {}).setdefault(w.field, []).append(w.phrase)
+        return out
+
+    def toml(self) -> str:
+        lines = ["# Learned by `signalos train words` from this channel's labelled messages; edit freely.",
+                 f"# {self.examples} messages: exact {self.exact_before:.1%} with the tables alone, "
+                 f"{self.exact_after:.1%} with these words."]
+        for section, fields in self.table().items():
+            lines.append(f"\n[{section}]")
+            for field, phrases in fields.items():
+                quoted = ", ".join(_toml_string(p) for p in phrases)
+                lines.append(f"{field} = [{quoted}]")
+        return "\n".join(lines) + "\n"
+
+    def write(self, path: str | Path) -> Path:
+        """Write the table (atomically: a crash leaves the old file whole)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.toml(), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+
+def _toml_string(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _values(label: Mapping[str, Any]) -> dict[float, str]:
+    """Each price of a signal's label → its field (a price two fields share is left out)."""
+    found: dict[float, set[str]] = defaultdict(set)
+    for v in label.get("entry") or []:
+        found[float(v)].add("entry")
+    if label.get("stop_loss") is not None:
+        found[float(label["stop_loss"])].add("stop_loss")
+    for v in label.get("take_profits") or []:
+        found[float(v)].add("take_profit")
+    return {v: next(iter(f)) for v, f in found.items() if len(f) == 1}
+
+
+def _tokens(text: str, lex: Lexicon) -> list[Tok]:
+    text = normalize_text(text)
+    return mark_keywords(tokenize(text), lex, text, text.lower())
+
+
+def _label_before(toks: list[Tok], i: int) -> tuple[list[Tok], Tok | None]:
+    """The words written just before number token ``i`` (at most MAX_PHRASE, last first), on its
+    line or ending the line before, passing over signs and a label's index; or the emoji there."""
+    k = i - 1
+    passed_index = False
+    while k >= 0:
+        t = toks[k]
+        if t.kind == "p" and t.text in _BETWEEN:
+            k -= 1
+            continue
+        if t.kind == "num" and not passed_index and t.text.isdigit() and int(t.text) <= MAX_INDEX:
+            passed_index = True  # "Objetivo 2: 2360"
+            k -= 1
+            continue
+        break
+    if k >= 0 and toks[k].kind == "nl":
+        # a label on a line of its own, its numbers in a column below ("Targets\n2350\n2360"):
+        # the first of them is its number
+        while k >= 0 and toks[k].kind == "nl":
+            k -= 1
+        while k >= 0 and toks[k].kind == "p" and toks[k].text in _BETWEEN:
+            k -= 1
+        if k < 0 or toks[k].kind == "num":
+            return [], None
+    if k < 0 or toks[k].kind == "nl":
+        return [], None
+    if toks[k].kind == "p":
+        return [], toks[k]  # an emoji label ("🧯 2335")
+    words: list[Tok] = []
+    while k >= 0 and toks[k].kind == "word" and len(words) < MAX_PHRASE:
+        words.append(toks[k])
+        k -= 1
+    return words, None
+
+
+def _signals(examples: Iterable[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(t, lab) for t, lab in examples if lab.get("kind") == "signal"]
+
+
+def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
+                min_messages: int) -> list[LearnedWord]:
+    """Label and direction words with their evidence, best first."""
+    seen: dict[tuple[str, str, str], set[int]] = defaultdict(set)  # (section, phrase, field) → messages
+    before_numbers: dict[tuple[str, str], set[int]] = defaultdict(set)  # (section, phrase) → messages
+    dir_words: dict[str, Counter[str]] = {"buy": Counter(), "sell": Counter()}
+    directions: Counter[str] = Counter()
+    for m, (text, label) in enumerate(_signals(examples)):
+        toks = _tokens(text, lex)
+        values = _values(label)
+        for i, tok in enumerate(toks):
+            if tok.kind != "num" or tok.skip:
+                continue
+            words, sign = _label_before(toks, i)
+            value = parse_number(tok.text)
+            field = values.get(value) if value is not None else None
+            if sign is not None and not sign.text.isascii():
+                before_numbers[("emoji_labels", sign.text)].add(m)
+                if field:
+                    seen[("emoji_labels", sign.text, field)].add(m)
+            for n in range(1, len(words) + 1):
+                phrase_toks = words[:n][::-1]
+                if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
+                    break  # a word the tables know, or the symbol: its meaning is theirs
+                phrase = " ".join(t.text.lower() for t in phrase_toks)
+                before_numbers[("labels", phrase)].add(m)
+                if field:
+                    seen[("labels", phrase, field)].add(m)
+        side = label.get("direction")
+        if side in dir_words:
+            directions[side] += 1
+            for w in {t.text.lower() for t in toks if t.kind == "word" and t.cat is None and t.text.isalpha()}:
+                dir_words[side][w] += 1
+    out: list[LearnedWord] = []
+    for (section, phrase, field), msgs in seen.items():
+        if len(msgs) < min_messages:
+            continue
+        against = len(before_numbers[(section, phrase)] - msgs)
+        if against * 10 > len(before_numbers[(section, phrase)]):
+            continue  # as often before other numbers: not this field's label
+        out.append(LearnedWord(section, field, phrase, len(msgs), against))
+    # a direction word: in most of one side's signals and in none of the other's; learned only
+    # when the messages hold both sides (a channel seen buying only says nothing of "sell")
+    if directions["buy"] and directions["sell"]:
+        for side, other in (("buy", "sell"), ("sell", "buy")):
+            for w, count in dir_words[side].items():
+                if count >= max(min_messages, 0.8 * directions[side]) and dir_words[other][w] == 0 \
+                        and lex.symbols.canonical(w) is None:
+                    out.append(LearnedWord("direction", side, w, count))
+    # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
+    # direction word is not also a label (a side is written before the entry: "gorra 2345")
+    sides = {w.phrase for w in out if w.section == "direction"}
+    best: dict[tuple[str, str], LearnedWord] = {}
+    for w in sorted(out, key=lambda w: (-w.messages, w.against, len(w.phrase))):
+        if w.section == "labels" and w.phrase.split()[-1] in sides:
+            continue
+        best.setdefault((w.section, w.phrase), w)
+    return sorted(best.values(), key=lambda w: (-w.messages, w.against, len(w.phrase), w.phrase))
+
+
+def _exact(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
+    from signalos.evaluation.scoring import score_row
+
+    from signalos_regex.parser import RegexParser
+
+    parser = RegexParser()
+    parser.lexicon = lex
+    if not examples:
+        return 0.0
+    return sum(score_row(label, parser.parse(text).to_schema()).exact for text, label in examples) / len(examples)
+
+
+def _lexicon(words: Sequence[LearnedWord], keyword_files: Sequence[str | Path]) -> Lexicon:
+    if not words:
+        return build_lexicon(keyword_files)
+    import tempfile
+
+    table = ChannelWords(tuple(words), 0, 0.0, 0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = table.write(Path(tmp) / "words.toml")
+        return build_lexicon([*keyword_files, path])
+
+
+def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, min_messages: int = 2,
+                        keyword_files: Sequence[str | Path] = ()) -> ChannelWords:
+    """Learn a channel's label and direction words from ``(text, label)`` pairs (labels in the
+    schema's shape; only signals teach). ``keyword_files``: the user's tables the channel is
+    read with already. Each candidate that makes the labelled messages read worse is dropped;
+    when the rest still read worse than the tables alone, nothing is kept."""
+    examples = list(examples)
+    base = build_lexicon(keyword_files)
+    candidates = _candidates(examples, base, min_messages)
+    before = _exact(examples, base)
+    kept = list(candidates)
+    after = _exact(examples, _lexicon(kept, keyword_files)) if kept else before
+    dropped: list[LearnedWord] = []
+    for word in candidates:  # weakest evidence last; each one asked once
+        if word not in kept:
+            continue
+        trial = [w for w in kept if w is not word]
+        score = _exact(examples, _lexicon(trial, keyword_files)) if trial else before
+        if score > after:
+            kept, after = trial, score
+            dropped.append(word)
+    if after < before:
+        dropped.extend(kept)
+        kept, after = [], before
+    return ChannelWords(tuple(kept), len(examples), before, after, tuple(dropped))

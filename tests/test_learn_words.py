@@ -1,0 +1,101 @@
+"""A channel's own words learned from its labelled messages (plugins/signalos_regex/learn.py)."""
+from __future__ import annotations
+
+import json
+import random
+
+from typer.testing import CliRunner
+
+from signalos.cli import build_app
+from signalos.evaluation.scoring import score_row
+from signalos.models import Message
+from signalos_regex.learn import learn_channel_words
+from signalos_regex.parser import RegexParser
+
+# A channel that writes its levels under words no table knows: "zorp" for the stop, "kvel N" for
+# the targets, "gorra"/"vendix" for buy/sell (invented words, so no language file can know them).
+BUY, SELL, STOP, TARGET = "gorra", "vendix", "zorp", "kvel"
+
+
+def _channel(n: int, seed: int) -> list[tuple[str, dict]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        side = rng.choice(("buy", "sell"))
+        entry = round(1900 + rng.random() * 100, 1)
+        sign = -1 if side == "buy" else 1
+        stop, t1, t2 = round(entry + sign * 6, 1), round(entry - sign * 5, 1), round(entry - sign * 11, 1)
+        layout = rng.randrange(2)
+        word = BUY if side == "buy" else SELL
+        if layout == 0:
+            text = f"XAUUSD {word} {entry}\n{STOP} {stop}\n{TARGET} 1: {t1}\n{TARGET} 2: {t2}"
+        else:
+            text = f"{word.upper()} GOLD @ {entry}\n\n{STOP.capitalize()} - {stop}\n{TARGET.upper()}1 {t1}\n{TARGET.upper()}2 {t2}"
+        out.append((text, {"kind": "signal", "symbol": "XAUUSD", "direction": side, "order_type": "market",
+                           "entry": [entry], "stop_loss": stop, "take_profits": [t1, t2], "leverage": None,
+                           "stop_loss_pips": None, "take_profit_pips": []}))
+    return out
+
+
+def _exact(parser: RegexParser, examples, provider: str | None = None) -> float:
+    return sum(score_row(label, parser.parse(Message(text, provider=provider)).to_schema()).exact
+               for text, label in examples) / len(examples)
+
+
+def test_learned_words_read_the_channels_unseen_messages(tmp_path):
+    train, held = _channel(10, seed=1), _channel(40, seed=2)
+    learned = learn_channel_words(train)
+    phrases = {(w.section, w.field, w.phrase) for w in learned.words}
+    assert ("labels", "stop_loss", STOP) in phrases and ("labels", "take_profit", TARGET) in phrases
+    assert ("direction", "buy", BUY) in phrases and ("direction", "sell", SELL) in phrases
+    path = learned.write(tmp_path / "acme-words.toml")
+    plain = RegexParser()
+    tuned = RegexParser(options={"providers": {"acme": {"keywords": [str(path)]}}})
+    before, after = _exact(plain, held), _exact(tuned, held, provider="acme")
+    assert before < 0.2 and after >= 0.9, (before, after)
+    assert _exact(tuned, held) == before  # another provider's messages are read with the tables alone
+    assert learned.exact_after > learned.exact_before
+
+
+def test_a_word_one_message_shows_is_not_learned():
+    train = _channel(6, seed=3)
+    text, label = train[0]
+    train[0] = (text.replace(STOP, "blorft", 1).replace(STOP.capitalize(), "Blorft", 1), label)
+    learned = learn_channel_words(train)
+    assert "blorft" not in {w.phrase for w in learned.words}
+    assert STOP in {w.phrase for w in learned.words}
+
+
+def test_directions_are_not_learned_from_one_side_only():
+    train = [(t, lab) for t, lab in _channel(30, seed=4) if lab["direction"] == "buy"][:8]
+    learned = learn_channel_words(train)
+    assert not [w for w in learned.words if w.section == "direction"]
+
+
+def test_messages_the_tables_read_teach_nothing_and_lose_nothing():
+    train = []
+    for text, label in _channel(8, seed=5):
+        text = text.replace(STOP, "SL").replace(STOP.capitalize(), "SL").replace(TARGET.upper(), "TP") \
+            .replace(TARGET, "TP").replace(BUY.upper(), "BUY").replace(BUY, "buy").replace(SELL.upper(), "SELL") \
+            .replace(SELL, "sell")
+        train.append((text, label))
+    learned = learn_channel_words(train)
+    assert learned.exact_before == 1.0 and learned.exact_after == 1.0
+    assert learned.words == ()
+
+
+def test_train_words_command_writes_the_table_and_names_bad_lines(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lines = [json.dumps({"text": t, "label": lab, "provider": "acme"}) for t, lab in _channel(10, seed=6)]
+    lines.insert(3, "{not json")
+    lines.append(json.dumps({"text": "other channel", "label": {"kind": "noise"}, "provider": "else"}))
+    (tmp_path / "acme.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(build_app(), ["train", "words", "--data", "acme.jsonl", "--provider", "acme", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["examples"] == 10 and report["skipped_lines"] == 1
+    assert "line 4" in result.stderr
+    assert (tmp_path / report["table"]).is_file()
+    assert {w["phrase"] for w in report["words"]} >= {STOP, TARGET}
+    assert report["exact_after"] > report["exact_before"]
+    assert '[parsers.regex.providers."acme"]' in report["config"]
