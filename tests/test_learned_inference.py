@@ -206,3 +206,46 @@ def test_spacy_processes_give_the_same_answers(tmp_path):
     one = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "batch_size": 8}).parse_many(texts)
     two = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "batch_size": 8, "processes": 2}).parse_many(texts)
     assert [r.to_dict() if r else None for r in two] == [r.to_dict() if r else None for r in one]
+
+
+def test_torch_parsers_share_one_loaded_model_and_each_reads_its_manifest(tmp_path, monkeypatch):
+    import gc
+
+    from transformers import AutoTokenizer
+
+    import signalos_transformers.encoder as enc
+    from signalos.modelstore import Manifest, ModelStore
+    from signalos_transformers.common import register_trained
+
+    monkeypatch.delenv("SIGNALOS_TORCH_THREADS", raising=False)
+    from transformers import AutoModelForTokenClassification
+
+    from tiny_models import tiny_encoder
+
+    store = ModelStore(tmp_path / "ws")
+    try:
+        path = tiny_encoder(tmp_path / "base")
+        names = enc.tag_names(["noise", "signal"])
+        model = AutoModelForTokenClassification.from_pretrained(
+            str(path), num_labels=len(names), id2label=dict(enumerate(names)),
+            label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True)
+        register_trained(store, "transformer", "model", model, AutoTokenizer.from_pretrained(str(path)), alias=None,
+                         manifest=lambda: Manifest(name="transformer", version="", kind="transformer",
+                                                   hyperparameters={"max_length": 48}))
+    finally:
+        store.close()
+    loads = []
+    real = enc.load_encoder
+    monkeypatch.setattr(enc, "load_encoder", lambda *a: loads.append(a) or real(*a))
+    parsers = [enc.EncoderParser(None, {"workspace": str(tmp_path / "ws")}) for _ in range(3)]
+    answers = [p.parse_many(TEXTS) for p in parsers]
+    assert len(loads) == 1 and len({id(p._model) for p in parsers}) == 1
+    assert all(p.max_length == 48 for p in parsers)  # the manifest's setting, on every parser
+    assert answers[0] == answers[1] == answers[2]
+    import torch
+
+    assert torch.get_num_threads() == 1  # one intra-op thread unless SIGNALOS_TORCH_THREADS says otherwise
+    del parsers, answers
+    gc.collect()
+    enc.EncoderParser(None, {"workspace": str(tmp_path / "ws")}).parse("gold buy 2300")
+    assert len(loads) == 2  # no parser held it: freed, loaded again
