@@ -99,3 +99,51 @@ def test_train_words_command_writes_the_table_and_names_bad_lines(tmp_path, monk
     assert {w["phrase"] for w in report["words"]} >= {STOP, TARGET}
     assert report["exact_after"] > report["exact_before"]
     assert '[parsers.regex.providers."acme"]' in report["config"]
+
+
+def test_a_channel_learns_its_words_and_its_config_makes_the_regex_parser_use_them(tmp_path):
+    import signalos_regex
+
+    from signalos.onboarding import Channel
+    from signalos.testing import make_host
+    from signalos.training.data import Example
+
+    def examples(pairs, split):
+        return [Example(f"{split}{i}", text, label, (), split, "acme") for i, (text, label) in enumerate(pairs)]
+
+    ws = tmp_path / "ws"
+    host = make_host(signalos_regex, config={"workspace": str(ws)})
+    channel = Channel(host, "acme", ws)
+    held = _channel(30, seed=8)
+    words = channel.learn_words(examples(_channel(10, seed=7), "train"), examples(held, "test"))
+    assert words["table"] and words["rules_held_back"] < 0.2 <= 0.9 <= words["rules_with_words_held_back"], words
+    snippet = channel.config_snippet(["regex"], 0.5, words=words["table"])
+    assert '[parsers.regex.providers."acme"]' in snippet
+    config = tmp_path / "signalos.toml"
+    # the default pipeline, and the regex parser's table for the provider (the lines the snippet adds)
+    config.write_text(f'workspace = "{ws}"\n[pipelines.default]\nparsers = ["regex"]\n\n'
+                      + snippet[snippet.index("[parsers.regex"):], encoding="utf-8")
+    routed = make_host(signalos_regex, config=str(config))
+    text, label = held[0]
+    assert score_row(label, routed.parse(Message(text, provider="acme")).result.to_schema()).exact
+    assert routed.parse(Message(text, provider="someone else")).result.kind == "noise"
+
+
+def test_a_later_learn_adds_the_words_table_to_a_config_that_routes_the_channel(tmp_path):
+    import tomllib
+
+    import signalos_regex
+
+    from signalos.cli.channel_cmd import _append_config
+    from signalos.onboarding import Channel
+    from signalos.testing import make_host
+
+    channel = Channel(make_host(signalos_regex, config={"workspace": str(tmp_path / "ws")}), "acme", tmp_path / "ws")
+    config = tmp_path / "signalos.toml"
+    assert _append_config(config, channel.config_snippet(["regex"], 0.5)) == "appended"
+    with_words = channel.config_snippet(["regex"], 0.5, words="tables/acme.toml")
+    assert _append_config(config, with_words) == "appended"
+    assert _append_config(config, with_words) == "unchanged"
+    table = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert table["parsers"]["regex"]["providers"]["acme"]["keywords"] == ["tables/acme.toml"]
+    assert table["providers"]["acme"]["pipeline"] == channel.name

@@ -196,6 +196,11 @@ def learn_command(
     if "after" in ex:
         typer.echo(f"held back {report['held_back']}: exact {ex['before']:.1%} with the chain before, "
                    f"{ex['after']:.1%} after ({ex['model_alone']:.1%} the model alone)")
+    words = report.get("words") or {}
+    if words.get("learned"):
+        held = (f"; the regex parser on the held-back ones: {words['rules_held_back']:.1%} with the tables, "
+                f"{words['rules_with_words_held_back']:.1%} with these words" if "rules_held_back" in words else "")
+        typer.echo(f"its own words: {', '.join(words['learned'])} ({words['table']}){held}")
     typer.echo(f"pipeline for {provider}: {' -> '.join(report['pipeline'])}; tables in {report['config']}")
     typer.echo(f"next: {report['deploy']}")
 
@@ -205,7 +210,13 @@ def _append_config(path: Path, snippet: str) -> str:
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
     first = snippet.splitlines()[1]
     if first in current.splitlines():
-        return "unchanged"
+        # the routing is there; the regex parser's table of the channel's words may not be (an
+        # earlier learn found none)
+        at = snippet.find("\n# its own label and direction words")
+        words = snippet[at + 1:] if at >= 0 else ""
+        if not words or words.splitlines()[1] in current.splitlines():
+            return "unchanged"
+        snippet = words
     import tomllib
 
     try:

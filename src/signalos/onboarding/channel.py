@@ -203,6 +203,7 @@ class Channel:
         if not train_rows:
             train_rows, held = held, []
         train_ex, held_ex = _examples(train_rows), _examples(held)
+        words = self.learn_words(train_ex, held_ex)
         store = ModelStore(self.workspace)
         before = self.host.config.pipeline(self.host.config.pipeline_for(self.provider))
         base = self._base(store, options, progress)
@@ -226,7 +227,7 @@ class Channel:
         parsers = [self.name, *before.parsers] if channel_first else [*before.parsers, self.name]
         # evaluated by version: a host keeps the parser it built, and an earlier run built one
         this = [f"{p}@{ref.version}" if p == self.name else p for p in parsers]
-        config = self.config_snippet(parsers, before.threshold)
+        config = self.config_snippet(parsers, before.threshold, words=words.get("table"))
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "pipeline.toml").write_text(config, encoding="utf-8")
         golden = None
@@ -242,7 +243,7 @@ class Channel:
             "provider": self.provider, "model": ref.spec, "alias": options.alias, "base": base.spec,
             "labelled": len(labelled), "trained_on": len(train_ex), "held_back": len(held_ex),
             "general_rows": len(general), "pipeline": parsers, "evaluated_as": this, "channel_first": channel_first,
-            "exact": figures, "config": str(self.dir / "pipeline.toml"),
+            "exact": figures, "words": words, "config": str(self.dir / "pipeline.toml"),
             "golden": str(golden) if golden else None, "seconds": round(time.perf_counter() - start, 1),
             "deploy": f"signalos models deploy {self.name} {ref.version} --alias production"
                       + (f" --golden {golden}" if golden else " --golden FILE"),
@@ -320,14 +321,41 @@ class Channel:
         self.host.config = attrs.evolve(cfg, components={**cfg.components, "parsers": parsers})
         return self.host
 
-    def config_snippet(self, parsers: Sequence[str], threshold: float) -> str:
-        """The signalos.toml tables that route this provider to its pipeline."""
+    def config_snippet(self, parsers: Sequence[str], threshold: float, *, words: str | None = None) -> str:
+        """The signalos.toml tables that route this provider to its pipeline (and make the regex
+        parser read it with its learned words, when there are some)."""
         q = json.dumps
-        return (f"# The channel {self.provider}: its own model ({self.name}), then the chain it had.\n"
-                f"[pipelines.{q(self.name)}]\nparsers = [{', '.join(q(p) for p in parsers)}]\n"
-                f"threshold = {threshold}\n\n"
-                f"[parsers.{q(self.name)}]\ncomponent = \"spacy-ner\"\nname = {q(self.name)}\n\n"
-                f"[providers.{q(self.provider)}]\npipeline = {q(self.name)}\n")
+        out = (f"# The channel {self.provider}: its own model ({self.name}), then the chain it had.\n"
+               f"[pipelines.{q(self.name)}]\nparsers = [{', '.join(q(p) for p in parsers)}]\n"
+               f"threshold = {threshold}\n\n"
+               f"[parsers.{q(self.name)}]\ncomponent = \"spacy-ner\"\nname = {q(self.name)}\n\n"
+               f"[providers.{q(self.provider)}]\npipeline = {q(self.name)}\n")
+        if words:
+            out += (f"\n# its own label and direction words, learned from its labelled messages\n"
+                    f"[parsers.regex.providers.{q(self.provider)}]\nkeywords = [{q(words)}]\n")
+        return out
+
+    def learn_words(self, train: Sequence[Any], held: Sequence[Any]) -> dict[str, Any]:
+        """The channel's own words for the regex parser (``signalos_regex.learn``), learned from
+        ``train`` and written to ``words.toml`` in the channel's directory when there are some;
+        with the regex parser's exact on ``held`` without and with them."""
+        from signalos_regex.learn import _exact, _lexicon, learn_channel_words
+
+        options = self.host.config.options("parsers", "regex")
+        base = Path(getattr(self.host.config, "base_dir", ".") or ".")
+        files = [base / f for f in options.get("keywords", [])]
+        files += [base / f for f in (options.get("providers", {}) or {}).get(self.provider, {}).get("keywords", [])]
+        learned = learn_channel_words([(e.text, e.label) for e in train], keyword_files=files)
+        out: dict[str, Any] = {"learned": [f"{w.section}.{w.field}={w.phrase}" for w in learned.words],
+                               "table": None, "rules_on_train": round(learned.exact_before, 4),
+                               "rules_with_words_on_train": round(learned.exact_after, 4)}
+        if learned.words:
+            out["table"] = str(learned.write(self.dir / "words.toml"))
+        if held:
+            pairs = [(e.text, e.label) for e in held]
+            out["rules_held_back"] = round(_exact(pairs, _lexicon([], files)), 4)
+            out["rules_with_words_held_back"] = round(_exact(pairs, _lexicon(list(learned.words), files)), 4)
+        return out
 
     # deploy ----------------------------------------------------------------------------------
     def deploy(self, *, version: str | None = None, golden: str | Path | None = None, alias: str = "production",
