@@ -249,3 +249,15 @@ def test_torch_parsers_share_one_loaded_model_and_each_reads_its_manifest(tmp_pa
     gc.collect()
     enc.EncoderParser(None, {"workspace": str(tmp_path / "ws")}).parse("gold buy 2300")
     assert len(loads) == 2  # no parser held it: freed, loaded again
+
+
+def test_jump_forward_with_eager_attention_writes_the_same_answers(tiny_llm):
+    """The eager attention reads an additive float mask where sdpa reads a boolean one."""
+    model, tok, texts = tiny_llm
+    model.config._attn_implementation = "eager"
+    try:
+        ref, _ = _answers(model, tok, texts, batch_size=4, max_new_tokens=160, jump_forward=False)
+        fast, _ = _answers(model, tok, texts, batch_size=4, max_new_tokens=160)
+    finally:
+        model.config._attn_implementation = "sdpa"
+    assert [a for a, _ in fast] == [a for a, _ in ref]
