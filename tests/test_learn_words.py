@@ -147,3 +147,18 @@ def test_a_later_learn_adds_the_words_table_to_a_config_that_routes_the_channel(
     table = tomllib.loads(config.read_text(encoding="utf-8"))
     assert table["parsers"]["regex"]["providers"]["acme"]["keywords"] == ["tables/acme.toml"]
     assert table["providers"]["acme"]["pipeline"] == channel.name
+
+
+def test_hostile_texts_and_broken_labels_teach_nothing_and_raise_nothing():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "signalos_bench_messages", Path(__file__).resolve().parent.parent / "benchmarks" / "messages.py")
+    messages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(messages)
+    broken = [{"kind": "signal", "entry": ["x", None, float("nan")], "stop_loss": "2335", "take_profits": {"a": 1}},
+              {"kind": "signal", "entry": None, "stop_loss": True, "take_profits": None}, {"kind": "signal"}]
+    examples = [(text[:5000], broken[i % len(broken)]) for i, (_, text) in enumerate(messages.hostile_cases())]
+    learned = learn_channel_words(examples + _channel(4, seed=9))
+    assert learned.examples == len(examples) + 4

@@ -93,12 +93,12 @@ def _toml_string(s: str) -> str:
 def _values(label: Mapping[str, Any]) -> dict[float, str]:
     """Each price of a signal's label → its field (a price two fields share is left out)."""
     found: dict[float, set[str]] = defaultdict(set)
-    for v in label.get("entry") or []:
-        found[float(v)].add("entry")
-    if label.get("stop_loss") is not None:
-        found[float(label["stop_loss"])].add("stop_loss")
-    for v in label.get("take_profits") or []:
-        found[float(v)].add("take_profit")
+    stop = label.get("stop_loss")
+    for field, values in (("entry", label.get("entry")), ("stop_loss", [] if stop is None else [stop]),
+                          ("take_profit", label.get("take_profits"))):
+        for v in values if isinstance(values, list) else []:
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
+                found[float(v)].add(field)  # (a label's value that is not a number teaches nothing)
     return {v: next(iter(f)) for v, f in found.items() if len(f) == 1}
 
 
