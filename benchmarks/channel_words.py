@@ -12,8 +12,8 @@ tables alone and with the words learned from the k. Twice:
 - **unknown words**: the channel's label and direction words are replaced, consistently and in
   every message, by invented words no table holds (``stop loss`` → ``zorp lim``, ``tp`` →
   ``kv``, ``buy`` → ``gorra``...): a channel whose vocabulary nobody wrote down, with its real
-  layouts and numbers. Update phrases change too ("kv1 hit"), and no words are learned for them,
-  so updates stay unread: the figure is what the learned labels and sides recover.
+  layouts and numbers. Update phrases change too ("kv1 hit"): learned where the k messages show
+  one twice.
 """
 from __future__ import annotations
 

@@ -162,3 +162,42 @@ def test_hostile_texts_and_broken_labels_teach_nothing_and_raise_nothing():
     examples = [(text[:5000], broken[i % len(broken)]) for i, (_, text) in enumerate(messages.hostile_cases())]
     learned = learn_channel_words(examples + _channel(4, seed=9))
     assert learned.examples == len(examples) + 4
+
+
+def _updates(n: int, seed: int) -> list[tuple[str, dict]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        if rng.random() < 0.5:
+            k = rng.randrange(1, 4)
+            out.append((f"{TARGET} {k} dorvalled {rng.choice(['🚀', '', '+40 pips'])}",
+                        {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit", "price": None, "percent": None, "tp": k}]}))
+        else:
+            out.append((f"{rng.choice(['', 'XAUUSD '])}{STOP} squashed",
+                        {"kind": "update", "symbol": None, "actions": [{"type": "sl_hit", "price": None, "percent": None, "tp": None}]}))
+    return out
+
+
+def test_update_phrases_only_one_action_holds_are_learned_with_their_target_number():
+    train, held = _channel(8, seed=10) + _updates(10, seed=11), _updates(30, seed=12)
+    learned = learn_channel_words(train)
+    kinds = {(w.section, w.field) for w in learned.words}
+    assert ("updates", "tp_hit") in kinds and ("updates", "sl_hit") in kinds, learned.words
+    parser = RegexParser()
+    from signalos_regex.learn import _lexicon
+
+    parser.lexicon = _lexicon(list(learned.words), [])
+    assert _exact(RegexParser(), held) < 0.2
+    assert _exact(parser, held) >= 0.9
+
+
+def test_a_word_the_labelled_messages_read_as_well_without_is_not_kept():
+    train = []
+    for text, label in _channel(8, seed=13):
+        stop = label["stop_loss"]
+        train.append((f"XAUUSD {label['direction'].upper()} {label['entry'][0]}\nSL blip {stop}\n"
+                      f"TP1 {label['take_profits'][0]}\nTP2 {label['take_profits'][1]}", label))
+    learned = learn_channel_words(train)
+    assert learned.exact_before == 1.0
+    assert "blip" not in {w.phrase for w in learned.words}
+    assert "blip" in {w.phrase for w in learned.dropped}  # a candidate, left out

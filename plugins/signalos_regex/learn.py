@@ -9,10 +9,11 @@ the regex parser merges for that provider only (``[parsers.regex.providers."NAME
 
 What is learned is the channel's, from its own labels, and is checked on them: a word is kept
 when at least ``min_messages`` labelled messages show it before a number of one field (and it
-stands before numbers of other fields in at most one message in ten), and the learned table is
-kept only where it reads the labelled messages at least as well as the tables alone. Update
-phrases are not learned (their wording varies more than labels do; the tables' classes cover
-them).
+stands before numbers of other fields in at most one message in ten), and only when the labelled
+messages read worse without it: a word that changes nothing on them is a guess about the rest. Update
+phrases are learned from updates of one action: a phrase of one to three words (a target's index
+among them: "kv1 hit") that at least ``min_messages`` updates of that action hold and no other
+labelled message does, written as a pattern of the ``[updates]`` table.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from regex import escape as regex_escape
 
 from signalos.normalize import normalize_text, parse_number
 
@@ -117,7 +119,7 @@ def _label_before(toks: list[Tok], i: int) -> tuple[list[Tok], Tok | None]:
         if t.kind == "p" and t.text in _BETWEEN:
             k -= 1
             continue
-        if t.kind == "num" and not passed_index and t.text.isdigit() and int(t.text) <= MAX_INDEX:
+        if t.kind == "num" and not passed_index and len(t.text) <= 2 and t.text.isdigit() and int(t.text) <= MAX_INDEX:
             passed_index = True  # "Objetivo 2: 2360"
             k -= 1
             continue
@@ -195,6 +197,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
                 if count >= max(min_messages, 0.8 * directions[side]) and dir_words[other][w] == 0 \
                         and lex.symbols.canonical(w) is None:
                     out.append(LearnedWord("direction", side, w, count))
+    out += _update_candidates(examples, lex, min_messages)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
     # direction word is not also a label (a side is written before the entry: "gorra 2345")
     sides = {w.phrase for w in out if w.section == "direction"}
@@ -204,6 +207,80 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
             continue
         best.setdefault((w.section, w.phrase), w)
     return sorted(best.values(), key=lambda w: (-w.messages, w.against, len(w.phrase), w.phrase))
+
+
+def _units(toks: list[Tok]) -> list[str | None]:
+    """A message as the units an update phrase is made of: a word (lower case), an emoji, "#" for
+    a target's index (a number of one or two digits after a word), None where a phrase cannot
+    run on (a price, a line break, other signs)."""
+    out: list[str | None] = []
+    for k, t in enumerate(toks):
+        if t.kind == "word":
+            out.append(t.text.lower())
+        elif t.kind == "num" and k and toks[k - 1].kind == "word" and len(t.text) <= 2 and t.text.isdigit() \
+                and int(t.text) <= MAX_INDEX:
+            out.append("#")
+        elif t.kind == "p" and not t.text.isascii() and t.text.isprintable():
+            out.append(t.text)
+        else:
+            out.append(None)
+    return out
+
+
+def _update_pattern(units: tuple[str, ...]) -> str:
+    """``("kv", "#", "hit")`` → a pattern of the updates table: the words whole, the index as
+    its target number (``n``), any spaces between."""
+    parts = []
+    for k, u in enumerate(units):
+        nxt = units[k + 1] if k + 1 < len(units) else None
+        if u == "#":
+            parts.append(r"\s*#?\s*(?P<n>\d{1,2})\b")
+        elif u[:1].isalnum():
+            if parts:
+                parts.append(r"\s+" if units[k - 1] not in ("#",) and units[k - 1][:1].isalnum() else r"\s*")
+            parts.append(r"\b" + regex_escape(u) + ("" if nxt == "#" else r"\b"))
+        else:  # an emoji
+            parts.append((r"\s*" if parts else "") + regex_escape(u))
+    return "re:" + "".join(parts)
+
+
+def _update_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
+                       min_messages: int) -> list[LearnedWord]:
+    """Phrases of one or two to three units that only the channel's updates of one type hold
+    (in at least ``min_messages`` of them, in no other message), as patterns of the updates table."""
+    by_type: dict[tuple[str, ...], dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    anywhere: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    for m, (text, label) in enumerate(examples):
+        actions = label.get("actions") if label.get("kind") == "update" else None
+        types = {a.get("type") for a in actions if isinstance(a, dict)} if isinstance(actions, list) else set()
+        units = _units(_tokens(text, lex))
+        grams: set[tuple[str, ...]] = set()
+        for n in (1, 2, 3):
+            for k in range(len(units) - n + 1):
+                gram = units[k:k + n]
+                if None in gram or gram[0] == "#" or gram.count("#") > 1 or (n == 1 and len(gram[0]) < 4):
+                    continue
+                grams.add(tuple(gram))  # type: ignore[arg-type]
+        for gram in grams:
+            anywhere[gram].add(m)
+            if len(types) == 1:
+                by_type[gram][next(iter(types))].add(m)
+    out = []
+    for gram, per_type in by_type.items():
+        for typ, msgs in per_type.items():
+            if isinstance(typ, str) and len(msgs) >= min_messages and anywhere[gram] == msgs:
+                out.append(LearnedWord("updates", typ, _update_pattern(gram), len(msgs)))
+    # the shortest phrase of each type that its messages hold, not every longer one around it
+    out.sort(key=lambda w: (w.field, -w.messages, len(w.phrase)))
+    kept: list[LearnedWord] = []
+    for w in out:
+        if not any(k.field == w.field and k.messages >= w.messages and _contains(w.phrase, k.phrase) for k in kept):
+            kept.append(w)
+    return kept
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    return shorter[3:].replace(r"\b", "") in longer[3:].replace(r"\b", "")
 
 
 def _exact(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
@@ -233,8 +310,8 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
                         keyword_files: Sequence[str | Path] = ()) -> ChannelWords:
     """Learn a channel's label and direction words from ``(text, label)`` pairs (labels in the
     schema's shape; only signals teach). ``keyword_files``: the user's tables the channel is
-    read with already. Each candidate that makes the labelled messages read worse is dropped;
-    when the rest still read worse than the tables alone, nothing is kept."""
+    read with already. A candidate the labelled messages read as well (or better) without is
+    dropped; when the rest still read worse than the tables alone, nothing is kept."""
     examples = list(examples)
     base = build_lexicon(keyword_files)
     candidates = _candidates(examples, base, min_messages)
@@ -242,12 +319,12 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     kept = list(candidates)
     after = _exact(examples, _lexicon(kept, keyword_files)) if kept else before
     dropped: list[LearnedWord] = []
-    for word in candidates:  # weakest evidence last; each one asked once
-        if word not in kept:
-            continue
+    # each word must earn its place: left out when the labelled messages read as well without it
+    # (a word that changes nothing there is a guess about the rest); the weakest asked first
+    for word in reversed(candidates):
         trial = [w for w in kept if w is not word]
         score = _exact(examples, _lexicon(trial, keyword_files)) if trial else before
-        if score > after:
+        if score >= after:
             kept, after = trial, score
             dropped.append(word)
     if after < before:
