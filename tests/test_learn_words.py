@@ -201,3 +201,30 @@ def test_a_word_the_labelled_messages_read_as_well_without_is_not_kept():
     assert learned.exact_before == 1.0
     assert "blip" not in {w.phrase for w in learned.words}
     assert "blip" in {w.phrase for w in learned.dropped}  # a candidate, left out
+
+
+def test_the_channels_own_name_of_an_instrument_is_learned_as_its_alias(tmp_path):
+    def gold(n: int, seed: int) -> list[tuple[str, dict]]:
+        out = []
+        for text, label in _channel(n, seed):
+            side = "BUY" if label["direction"] == "buy" else "SELL"
+            out.append((f"Goldie {side} {label['entry'][0]}\nSL {label['stop_loss']}\nTP {label['take_profits'][0]}",
+                        {**label, "take_profits": label["take_profits"][:1]}))
+        return out
+
+    learned = learn_channel_words(gold(8, seed=14))
+    assert ("aliases", "XAUUSD", "goldie") in {(w.section, w.field, w.phrase) for w in learned.words}
+    path, names = learned.write(tmp_path / "acme-words.toml"), learned.write(tmp_path / "acme-symbols.toml", symbols=True)
+    tuned = RegexParser(options={"providers": {"acme": {"keywords": [str(path)], "symbols": [str(names)]}}})
+    held = gold(20, seed=15)
+    assert _exact(RegexParser(), held) < 0.2 and _exact(tuned, held, provider="acme") >= 0.9
+    # the tables pass the config's checks (a keywords file holds no [aliases], a symbols file only them)
+    import signalos_regex
+
+    from signalos.testing import make_host
+
+    config = tmp_path / "signalos.toml"
+    config.write_text(f'[parsers.regex.providers."acme"]\nkeywords = ["{path}"]\nsymbols = ["{names}"]\n', encoding="utf-8")
+    host = make_host(signalos_regex, config=str(config))
+    text, label = held[0]
+    assert score_row(label, host.parse(Message(text, provider="acme")).result.to_schema()).exact

@@ -4,8 +4,9 @@ A channel that writes its levels under labels no table knows ("Zarar kes 2335", 
 "Objectif ①") reads as noise or with fields missing. Its labelled messages say which number is
 the stop, which the targets and which the entry; the words written just before those numbers
 (and the words that only its buys or only its sells hold) are the channel's vocabulary. This
-module finds them and writes them as a keywords file in the shape of ``keywords.toml``, which
-the regex parser merges for that provider only (``[parsers.regex.providers."NAME"] keywords``).
+module finds them and writes them as a keywords file in the shape of ``keywords.toml`` (and its
+own names of instruments as a symbols file, ``[aliases]``), which the regex parser merges for that
+provider only (``[parsers.regex.providers."NAME"] keywords`` and ``symbols``).
 
 What is learned is the channel's, from its own labels, and is checked on them: a word is kept
 when at least ``min_messages`` labelled messages show it before a number of one field (and it
@@ -43,7 +44,7 @@ class LearnedWord:
     """One entry of the learned table: ``phrase`` for ``field`` (a label, an emoji label or a
     direction), seen in ``messages`` labelled messages, before other fields' numbers in ``against``."""
 
-    section: str  # "labels", "emoji_labels" or "direction"
+    section: str  # "labels", "emoji_labels", "direction", "updates" or "aliases" (of a symbol)
     field: str
     phrase: str
     messages: int
@@ -60,32 +61,39 @@ class ChannelWords:
     exact_after: float  # with the learned words
     dropped: tuple[LearnedWord, ...] = ()  # candidates left out because they read those messages worse
 
-    def table(self) -> dict[str, dict[str, list[str]]]:
-        """The learned words as a keywords table (the sections of ``keywords.toml``)."""
+    def table(self, symbols: bool = False) -> dict[str, dict[str, list[str]]]:
+        """The learned words as a keywords table (the sections of ``keywords.toml``), or with
+        ``symbols`` the instruments' names as a symbols table (``[aliases]``)."""
         out: dict[str, dict[str, list[str]]] = {}
         for w in self.words:
-            out.setdefault(w.section, {}).setdefault(w.field, []).append(w.phrase)
+            if (w.section == "aliases") == symbols:
+                out.setdefault(w.section, {}).setdefault(w.field, []).append(w.phrase)
         return out
 
-    def toml(self) -> str:
+    def toml(self, symbols: bool = False) -> str:
         lines = ["# Learned by `signalos train words` from this channel's labelled messages; edit freely.",
                  f"# {self.examples} messages: exact {self.exact_before:.1%} with the tables alone, "
                  f"{self.exact_after:.1%} with these words."]
-        for section, fields in self.table().items():
+        for section, fields in self.table(symbols).items():
             lines.append(f"\n[{section}]")
             for field, phrases in fields.items():
                 quoted = ", ".join(_toml_string(p) for p in phrases)
-                lines.append(f"{field} = [{quoted}]")
+                lines.append(f"{_toml_string(field)} = [{quoted}]")
         return "\n".join(lines) + "\n"
 
-    def write(self, path: str | Path) -> Path:
-        """Write the table (atomically: a crash leaves the old file whole)."""
+    def write(self, path: str | Path, symbols: bool = False) -> Path:
+        """Write the keywords table (or with ``symbols`` the symbols table) atomically: a crash
+        leaves the old file whole."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.toml(), encoding="utf-8")
+        tmp.write_text(self.toml(symbols), encoding="utf-8")
         tmp.replace(path)
         return path
+
+    @property
+    def has_aliases(self) -> bool:
+        return any(w.section == "aliases" for w in self.words)
 
 
 def _toml_string(s: str) -> str:
@@ -198,6 +206,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
                         and lex.symbols.canonical(w) is None:
                     out.append(LearnedWord("direction", side, w, count))
     out += _update_candidates(examples, lex, min_messages)
+    out += _alias_candidates(examples, lex, min_messages)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
     # direction word is not also a label (a side is written before the entry: "gorra 2345")
     sides = {w.phrase for w in out if w.section == "direction"}
@@ -279,6 +288,36 @@ def _update_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: L
     return kept
 
 
+def _alias_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
+                      min_messages: int) -> list[LearnedWord]:
+    """The channel's own names of its instruments ("Goldie" for XAUUSD): a word of the signals
+    whose symbol the tables miss, in at least ``min_messages`` messages of one symbol and in no
+    message labelled with another."""
+    from signalos_regex.parser import RegexParser
+
+    parser = RegexParser()
+    parser.lexicon = lex
+    with_symbol: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for m, (text, label) in enumerate(examples):
+        symbol = label.get("symbol")
+        if not isinstance(symbol, str) or not symbol:
+            continue
+        words = {t.text.lower() for t in _tokens(text, lex)
+                 if t.kind == "word" and t.cat is None and t.text.isalpha() and len(t.text) >= 2}
+        missed = label.get("kind") == "signal" and parser.parse(text).symbol != symbol
+        for w in words:
+            with_symbol[w][symbol if missed else "\x00" + symbol].add(m)
+    out = []
+    for w, per in with_symbol.items():
+        symbols = {s.lstrip("\x00") for s in per}
+        missed_in = [(s, msgs) for s, msgs in per.items() if not s.startswith("\x00")]
+        if len(symbols) == 1 and missed_in and lex.symbols.canonical(w) is None:
+            s, msgs = missed_in[0]
+            if len(msgs) >= min_messages:
+                out.append(LearnedWord("aliases", s, w, len(msgs)))
+    return out
+
+
 def _contains(longer: str, shorter: str) -> bool:
     return shorter[3:].replace(r"\b", "") in longer[3:].replace(r"\b", "")
 
@@ -303,7 +342,8 @@ def _lexicon(words: Sequence[LearnedWord], keyword_files: Sequence[str | Path]) 
     table = ChannelWords(tuple(words), 0, 0.0, 0.0)
     with tempfile.TemporaryDirectory() as tmp:
         path = table.write(Path(tmp) / "words.toml")
-        return build_lexicon([*keyword_files, path])
+        names = [table.write(Path(tmp) / "symbols.toml", symbols=True)] if table.has_aliases else []
+        return build_lexicon([*keyword_files, path], names)
 
 
 def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, min_messages: int = 2,

@@ -301,8 +301,13 @@ def words_command(
     path = out or Path("tables") / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + "-words.toml")
     learned.write(path)
     snippet = f'[parsers.regex.providers.{json.dumps(name)}]\nkeywords = [{json.dumps(str(path))}]\n'
+    names = None
+    if learned.has_aliases:  # the channel's own names of its instruments: a symbols table beside it
+        names = learned.write(path.with_name(path.stem + "-symbols.toml"), symbols=True)
+        snippet += f'symbols = [{json.dumps(str(names))}]\n'
     report = {
-        "provider": name, "examples": learned.examples, "table": str(path), "skipped_lines": len(skipped),
+        "provider": name, "examples": learned.examples, "table": str(path),
+        "symbols_table": str(names) if names else None, "skipped_lines": len(skipped),
         "exact_before": round(learned.exact_before, 4), "exact_after": round(learned.exact_after, 4),
         "words": [{"section": w.section, "field": w.field, "phrase": w.phrase, "messages": w.messages,
                    "against": w.against} for w in learned.words],
@@ -321,4 +326,4 @@ def words_command(
         con.print(tab)
     else:
         con.print("no word learned: the tables already read these messages, or nothing was attested twice")
-    con.print(f"wrote {path}; add to signalos.toml:\n\n{snippet}", markup=False)
+    con.print(f"wrote {path}{f' and {names}' if names else ''}; add to signalos.toml:\n\n{snippet}", markup=False)

@@ -227,7 +227,7 @@ class Channel:
         parsers = [self.name, *before.parsers] if channel_first else [*before.parsers, self.name]
         # evaluated by version: a host keeps the parser it built, and an earlier run built one
         this = [f"{p}@{ref.version}" if p == self.name else p for p in parsers]
-        config = self.config_snippet(parsers, before.threshold, words=words.get("table"))
+        config = self.config_snippet(parsers, before.threshold, words=words.get("table"), names=words.get("symbols_table"))
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "pipeline.toml").write_text(config, encoding="utf-8")
         golden = None
@@ -321,7 +321,8 @@ class Channel:
         self.host.config = attrs.evolve(cfg, components={**cfg.components, "parsers": parsers})
         return self.host
 
-    def config_snippet(self, parsers: Sequence[str], threshold: float, *, words: str | None = None) -> str:
+    def config_snippet(self, parsers: Sequence[str], threshold: float, *, words: str | None = None,
+                       names: str | None = None) -> str:
         """The signalos.toml tables that route this provider to its pipeline (and make the regex
         parser read it with its learned words, when there are some)."""
         q = json.dumps
@@ -332,7 +333,8 @@ class Channel:
                f"[providers.{q(self.provider)}]\npipeline = {q(self.name)}\n")
         if words:
             out += (f"\n# its own label and direction words, learned from its labelled messages\n"
-                    f"[parsers.regex.providers.{q(self.provider)}]\nkeywords = [{q(words)}]\n")
+                    f"[parsers.regex.providers.{q(self.provider)}]\nkeywords = [{q(words)}]\n"
+                    + (f"symbols = [{q(names)}]\n" if names else ""))
         return out
 
     def learn_words(self, train: Sequence[Any], held: Sequence[Any]) -> dict[str, Any]:
@@ -349,8 +351,11 @@ class Channel:
         out: dict[str, Any] = {"learned": [f"{w.section}.{w.field}={w.phrase}" for w in learned.words],
                                "table": None, "rules_on_train": round(learned.exact_before, 4),
                                "rules_with_words_on_train": round(learned.exact_after, 4)}
+        out["symbols_table"] = None
         if learned.words:
             out["table"] = str(learned.write(self.dir / "words.toml"))
+            if learned.has_aliases:
+                out["symbols_table"] = str(learned.write(self.dir / "symbols.toml", symbols=True))
         if held:
             pairs = [(e.text, e.label) for e in held]
             out["rules_held_back"] = round(_exact(pairs, _lexicon([], files)), 4)
