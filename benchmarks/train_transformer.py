@@ -4,6 +4,11 @@
 test split and a held-out provider: exact match, fields, exact on the non-English test rows (MiniLM
 is English and uncased, and maps emoji, CJK and most non-Latin letters to [UNK]), p50 latency,
 size, training time (target <= 6 min). ``python -m benchmarks.train_transformer [--json]``.
+
+On a machine other jobs share, ``SIGNALOS_TORCH_THREADS=1`` trains about three times faster than
+torch's default of one thread per core (2026-12-04, 2 cores, load 2-5: the defaults took 437.6 s
+on one thread, 1,307 s on two). The defaults do not fit 6 minutes there; ``--epochs 4 --lr 5e-4``
+does (299.5 s, 39.6% test exact against the defaults' 50.9%; docs/training.md).
 """
 from __future__ import annotations
 
