@@ -44,7 +44,9 @@ def _exact(parser: RegexParser, examples, provider: str | None = None) -> float:
 
 def test_learned_words_read_the_channels_unseen_messages(tmp_path):
     train, held = _channel(10, seed=1), _channel(40, seed=2)
-    learned = learn_channel_words(train)
+    calls: list[tuple[int, int]] = []
+    learned = learn_channel_words(train, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] >= len(learned.words)
     phrases = {(w.section, w.field, w.phrase) for w in learned.words}
     assert ("labels", "stop_loss", STOP) in phrases and ("labels", "take_profit", TARGET) in phrases
     assert ("direction", "buy", BUY) in phrases and ("direction", "sell", SELL) in phrases

@@ -19,7 +19,7 @@ labelled message does, written as a pattern of the ``[updates]`` table.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -346,27 +346,64 @@ def _lexicon(words: Sequence[LearnedWord], keyword_files: Sequence[str | Path]) 
         return build_lexicon([*keyword_files, path], names)
 
 
+def _flags(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> list[bool]:
+    """Per example: does the regex parser with ``lex`` read it exactly (shared/score.py rules)?"""
+    from signalos.evaluation.scoring import score_row
+
+    from signalos_regex.parser import RegexParser
+
+    parser = RegexParser()
+    parser.lexicon = lex
+    return [bool(score_row(label, parser.parse(text).to_schema()).exact) for text, label in examples]
+
+
+def _touches(word: LearnedWord, lowered: str) -> bool:
+    """Whether ``word`` can change how a text reads: a superset of where it occurs (its words'
+    letters in the text, or its pattern matching). Where it does not, the text reads the same
+    with or without it."""
+    if word.phrase.startswith("re:"):
+        import regex
+
+        return regex.search(word.phrase[3:], lowered) is not None
+    return all(part in lowered for part in word.phrase.lower().split())
+
+
 def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, min_messages: int = 2,
-                        keyword_files: Sequence[str | Path] = ()) -> ChannelWords:
+                        keyword_files: Sequence[str | Path] = (),
+                        progress: Callable[[int, int], None] | None = None) -> ChannelWords:
     """Learn a channel's label and direction words from ``(text, label)`` pairs (labels in the
     schema's shape; only signals teach). ``keyword_files``: the user's tables the channel is
     read with already. A candidate the labelled messages read as well (or better) without is
-    dropped; when the rest still read worse than the tables alone, nothing is kept."""
+    dropped; when the rest still read worse than the tables alone, nothing is kept.
+    ``progress(done, total)`` is called as the candidates are checked."""
     examples = list(examples)
     base = build_lexicon(keyword_files)
     candidates = _candidates(examples, base, min_messages)
-    before = _exact(examples, base)
+    before_flags = _flags(examples, base)
+    before = sum(before_flags) / len(examples) if examples else 0.0
     kept = list(candidates)
-    after = _exact(examples, _lexicon(kept, keyword_files)) if kept else before
+    flags = _flags(examples, _lexicon(kept, keyword_files)) if kept else list(before_flags)
+    lowered = [normalize_text(text).lower() for text, _ in examples]
     dropped: list[LearnedWord] = []
     # each word must earn its place: left out when the labelled messages read as well without it
-    # (a word that changes nothing there is a guess about the rest); the weakest asked first
-    for word in reversed(candidates):
+    # (a word that changes nothing there is a guess about the rest); the weakest asked first, and
+    # only the messages it can change are read again
+    for n, word in enumerate(reversed(candidates), 1):
         trial = [w for w in kept if w is not word]
-        score = _exact(examples, _lexicon(trial, keyword_files)) if trial else before
-        if score >= after:
-            kept, after = trial, score
+        touched = [i for i, low in enumerate(lowered) if _touches(word, low)]
+        if touched:
+            without = _flags([examples[i] for i in touched], _lexicon(trial, keyword_files)) if trial \
+                else [before_flags[i] for i in touched]
+        else:
+            without = []
+        if sum(without) >= sum(flags[i] for i in touched):
+            kept = trial
+            for i, ok in zip(touched, without):
+                flags[i] = ok
             dropped.append(word)
+        if progress is not None:
+            progress(n, len(candidates))
+    after = sum(flags) / len(examples) if examples else 0.0
     if after < before:
         dropped.extend(kept)
         kept, after = [], before

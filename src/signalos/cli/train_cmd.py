@@ -296,7 +296,15 @@ def words_command(
         common.warn(f"{data}: {problem} (skipped)")
     if not examples:
         raise InputError(f"no labelled messages{f' of {provider!r}' if provider else ''} in {data}")
-    learned = learn_channel_words(examples, min_messages=min_messages)
+    with common.progress_bar(show=not as_json) as bar:
+        task: list = []
+
+        def checked(done: int, total: int) -> None:  # the candidates, each read again where it occurs
+            if not task:
+                task.append(bar.add_task("checking learned words", total=total))
+            bar.update(task[0], completed=done)
+
+        learned = learn_channel_words(examples, min_messages=min_messages, progress=checked)
     name = provider or data.stem
     path = out or Path("tables") / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + "-words.toml")
     learned.write(path)
