@@ -47,3 +47,15 @@ def tiny_corpus(n: int = 48, seed: int = 0) -> list[dict]:
 def write_corpus(path: Path, n: int = 48, seed: int = 0) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in tiny_corpus(n, seed)), encoding="utf-8")
     return path
+
+
+# Messages written for the llm tests (signals, an update, chatter, Persian digits): the text a
+# tiny tokenizer is built on and the answers are compared over.
+LLM_TEXTS = [
+    "GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320\nTP2: 2330",
+    "EURUSD sell limit 1.0860 - 1.0870 stop 1.0900 targets 1.0820 / 1.0800",
+    "Close half of the BTC position now",
+    "Good morning traders, markets open in an hour",
+    "#ETH/USDT LONG x20 entry 3150-3170 SL 3080 TP 3250 3300 3400",
+    "طلا خرید ۲۳۱۰ حد ضرر ۲۳۰۰",
+]

@@ -11,17 +11,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from learned_support import tiny_corpus  # noqa: E402
+from learned_support import LLM_TEXTS, tiny_corpus  # noqa: E402
 from signalos_transformers.llm import LlmParser, compact_label, prompt  # noqa: E402
 from tiny_models import tiny_causal_lm  # noqa: E402
 
 TEXTS = [
-    "GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320\nTP2: 2330",
-    "EURUSD sell limit 1.0860 - 1.0870 stop 1.0900 targets 1.0820 / 1.0800",
-    "Close half of the BTC position now",
-    "Good morning traders, markets open in an hour",
-    "#ETH/USDT LONG x20 entry 3150-3170 SL 3080 TP 3250 3300 3400",
-    "طلا خرید ۲۳۱۰ حد ضرر ۲۳۰۰",
+    *LLM_TEXTS,
     "move stop to entry on gold",
     "XAUUSD sell 2401 2405 sl 2410 tp 2395 2390 2385 2380",
     "",

@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from learned_support import tiny_corpus  # noqa: E402
+from learned_support import LLM_TEXTS, tiny_corpus  # noqa: E402
 from signalos.models import ParseResult  # noqa: E402
 from signalos_transformers.llm import LlmParser, compact_label, prompt, to_result  # noqa: E402
 from signalos_transformers.schema_decode import (  # noqa: E402
@@ -21,14 +21,7 @@ from signalos_transformers.schema_decode import (  # noqa: E402
 )
 from tiny_models import tiny_causal_lm  # noqa: E402
 
-TEXTS = [
-    "GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320\nTP2: 2330",
-    "EURUSD sell limit 1.0860 - 1.0870 stop 1.0900 targets 1.0820 / 1.0800",
-    "Close half of the BTC position now",
-    "Good morning traders, markets open in an hour",
-    "#ETH/USDT LONG x20 entry 3150-3170 SL 3080 TP 3250 3300 3400",
-    "طلا خرید ۲۳۱۰ حد ضرر ۲۳۰۰",
-]
+TEXTS = LLM_TEXTS
 
 
 @pytest.fixture(scope="module")
