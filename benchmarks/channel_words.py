@@ -61,10 +61,10 @@ def _rows() -> dict[str, list[dict]]:
 
 
 def run(ks: list[int], min_messages: int, seed: int) -> dict:
-    from signalos_regex.learn import _exact, _lexicon, learn_channel_words
-    from signalos_regex.lexicon import build_lexicon
+    from signalos_regex.learn import Tables, exact_share, learn_channel_words
 
-    tables = build_lexicon()
+    builtin = Tables()
+    tables = builtin.lexicon()
     providers = {p: rs for p, rs in _rows().items() if len(rs) >= min_messages}
     out: dict = {"providers": {}, "k": ks, "seed": seed}
     start = time.perf_counter()
@@ -81,8 +81,8 @@ def run(ks: list[int], min_messages: int, seed: int) -> dict:
                 learn_seconds.append(time.perf_counter() - t0)
                 per[f"{mode}@{k}"] = {
                     "held_back": len(held),
-                    "tables": round(_exact(held, tables), 4),
-                    "learned": round(_exact(held, _lexicon(list(learned.words), [])), 4),
+                    "tables": round(exact_share(held, tables), 4),
+                    "learned": round(exact_share(held, builtin.lexicon(learned.words)), 4),
                     "words": [f"{w.section}.{w.field}={w.phrase}" for w in learned.words],
                 }
         out["providers"][provider] = per

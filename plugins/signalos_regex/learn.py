@@ -18,6 +18,7 @@ labelled message does, written as a pattern of the ``[updates]`` table.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,13 +27,18 @@ from typing import Any
 import attrs
 from regex import escape as regex_escape
 
-from signalos.normalize import normalize_text, parse_number
-
-from signalos_regex.lexicon import Lexicon, build_lexicon
+from signalos.models import ParseResult
+from signalos.normalize import (
+    SymbolTable,
+    load_tables,
+    merge_tables,
+    normalize_text,
+    parse_number,
+)
+from signalos.training.metrics import exact_flags
+from signalos_regex.lexicon import Lexicon, builtin_patterns
 from signalos_regex.tokens import Tok, mark_keywords, tokenize
 
-# the fields whose numbers a label opens, as keywords.toml names them
-_FIELDS = ("entry", "stop_loss", "take_profit")
 # signs written between a label and its number ("SL: 2335", "TP1 - 2350", "Entry @ 2345")
 _BETWEEN = frozenset(":-=@>→~|.#()[]*•·–—")
 MAX_PHRASE = 3  # words of a learned label
@@ -72,8 +78,8 @@ class ChannelWords:
 
     def toml(self, symbols: bool = False) -> str:
         lines = ["# Learned by `signalos train words` from this channel's labelled messages; edit freely.",
-                 f"# {self.examples} messages: exact {self.exact_before:.1%} with the tables alone, "
-                 f"{self.exact_after:.1%} with these words."]
+                 (f"# {self.examples} messages: exact {self.exact_before:.1%} with the tables alone, "
+                  f"{self.exact_after:.1%} with these words.")]
         for section, fields in self.table(symbols).items():
             lines.append(f"\n[{section}]")
             for field, phrases in fields.items():
@@ -107,7 +113,7 @@ def _values(label: Mapping[str, Any]) -> dict[float, str]:
     for field, values in (("entry", label.get("entry")), ("stop_loss", [] if stop is None else [stop]),
                           ("take_profit", label.get("take_profits"))):
         for v in values if isinstance(values, list) else []:
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
                 found[float(v)].add(field)  # (a label's value that is not a number teaches nothing)
     return {v: next(iter(f)) for v, f in found.items() if len(f) == 1}
 
@@ -157,8 +163,9 @@ def _signals(examples: Iterable[tuple[str, Mapping[str, Any]]]) -> list[tuple[st
 
 
 def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
-                min_messages: int) -> list[LearnedWord]:
-    """Label and direction words with their evidence, best first."""
+                min_messages: int, answers: Sequence[ParseResult]) -> list[LearnedWord]:
+    """Label, direction, update and instrument words with their evidence, best first;
+    ``answers``: the regex parser's to ``examples`` with the tables alone."""
     seen: dict[tuple[str, str, str], set[int]] = defaultdict(set)  # (section, phrase, field) → messages
     before_numbers: dict[tuple[str, str], set[int]] = defaultdict(set)  # (section, phrase) → messages
     dir_words: dict[str, Counter[str]] = {"buy": Counter(), "sell": Counter()}
@@ -206,7 +213,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
                         and lex.symbols.canonical(w) is None:
                     out.append(LearnedWord("direction", side, w, count))
     out += _update_candidates(examples, lex, min_messages)
-    out += _alias_candidates(examples, lex, min_messages)
+    out += _alias_candidates(examples, lex, min_messages, answers)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
     # direction word is not also a label (a side is written before the entry: "gorra 2345")
     sides = {w.phrase for w in out if w.section == "direction"}
@@ -274,29 +281,28 @@ def _update_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: L
             anywhere[gram].add(m)
             if len(types) == 1:
                 by_type[gram][next(iter(types))].add(m)
-    out = []
-    for gram, per_type in by_type.items():
-        for typ, msgs in per_type.items():
-            if isinstance(typ, str) and len(msgs) >= min_messages and anywhere[gram] == msgs:
-                out.append(LearnedWord("updates", typ, _update_pattern(gram), len(msgs)))
+    found = [(gram, typ, len(msgs)) for gram, per_type in by_type.items() for typ, msgs in per_type.items()
+             if isinstance(typ, str) and len(msgs) >= min_messages and anywhere[gram] == msgs]
     # the shortest phrase of each type that its messages hold, not every longer one around it
-    out.sort(key=lambda w: (w.field, -w.messages, len(w.phrase)))
-    kept: list[LearnedWord] = []
-    for w in out:
-        if not any(k.field == w.field and k.messages >= w.messages and _contains(w.phrase, k.phrase) for k in kept):
-            kept.append(w)
-    return kept
+    found.sort(key=lambda f: (f[1], -f[2], len(f[0])))
+    kept: list[tuple[tuple[str, ...], str, int]] = []
+    for gram, typ, count in found:
+        if not any(t == typ and c >= count and _inside(g, gram) for g, t, c in kept):
+            kept.append((gram, typ, count))
+    return [LearnedWord("updates", typ, _update_pattern(gram), count) for gram, typ, count in kept]
+
+
+def _inside(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether ``part`` is a run of ``whole`` ("hit" of "kv # hit")."""
+    n = len(part)
+    return any(whole[k:k + n] == part for k in range(len(whole) - n + 1))
 
 
 def _alias_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
-                      min_messages: int) -> list[LearnedWord]:
+                      min_messages: int, answers: Sequence[ParseResult]) -> list[LearnedWord]:
     """The channel's own names of its instruments ("Goldie" for XAUUSD): a word of the signals
     whose symbol the tables miss, in at least ``min_messages`` messages of one symbol and in no
     message labelled with another."""
-    from signalos_regex.parser import RegexParser
-
-    parser = RegexParser()
-    parser.lexicon = lex
     with_symbol: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for m, (text, label) in enumerate(examples):
         symbol = label.get("symbol")
@@ -304,7 +310,7 @@ def _alias_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Le
             continue
         words = {t.text.lower() for t in _tokens(text, lex)
                  if t.kind == "word" and t.cat is None and t.text.isalpha() and len(t.text) >= 2}
-        missed = label.get("kind") == "signal" and parser.parse(text).symbol != symbol
+        missed = label.get("kind") == "signal" and answers[m].symbol != symbol
         for w in words:
             with_symbol[w][symbol if missed else "\x00" + symbol].add(m)
     out = []
@@ -318,43 +324,40 @@ def _alias_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Le
     return out
 
 
-def _contains(longer: str, shorter: str) -> bool:
-    return shorter[3:].replace(r"\b", "") in longer[3:].replace(r"\b", "")
+class Tables:
+    """The tables a channel is read with already (the built-in ones and ``keyword_files``),
+    built into lexicons with learned words added. Read once, for every candidate set tried."""
+
+    def __init__(self, keyword_files: Sequence[str | Path] = ()):
+        self.keywords = load_tables("keywords", keyword_files)
+        self.symbols = load_tables("symbols")
+        self.vetted = builtin_patterns()
+
+    def lexicon(self, words: Sequence[LearnedWord] = ()) -> Lexicon:
+        """The lexicon of these tables with ``words`` merged in, as their files would merge."""
+        learned = ChannelWords(tuple(words), 0, 0.0, 0.0)
+        return Lexicon(merge_tables(self.keywords, learned.table()),
+                       SymbolTable(merge_tables(self.symbols, learned.table(symbols=True))), vetted=self.vetted)
 
 
-def _exact(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
-    from signalos.evaluation.scoring import score_row
-
+def answers_with(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> list[ParseResult]:
+    """The regex parser's answers to ``examples`` with ``lex``."""
     from signalos_regex.parser import RegexParser
 
     parser = RegexParser()
     parser.lexicon = lex
-    if not examples:
-        return 0.0
-    return sum(score_row(label, parser.parse(text).to_schema()).exact for text, label in examples) / len(examples)
+    return [parser.parse(text) for text, _ in examples]
 
 
-def _lexicon(words: Sequence[LearnedWord], keyword_files: Sequence[str | Path]) -> Lexicon:
-    if not words:
-        return build_lexicon(keyword_files)
-    import tempfile
-
-    table = ChannelWords(tuple(words), 0, 0.0, 0.0)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = table.write(Path(tmp) / "words.toml")
-        names = [table.write(Path(tmp) / "symbols.toml", symbols=True)] if table.has_aliases else []
-        return build_lexicon([*keyword_files, path], names)
-
-
-def _flags(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> list[bool]:
+def exact_flags_with(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
+                     results: Sequence[ParseResult] | None = None) -> list[bool]:
     """Per example: does the regex parser with ``lex`` read it exactly (shared/score.py rules)?"""
-    from signalos.evaluation.scoring import score_row
+    return exact_flags([label for _, label in examples], answers_with(examples, lex) if results is None else results)
 
-    from signalos_regex.parser import RegexParser
 
-    parser = RegexParser()
-    parser.lexicon = lex
-    return [bool(score_row(label, parser.parse(text).to_schema()).exact) for text, label in examples]
+def exact_share(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
+    flags = exact_flags_with(examples, lex)
+    return sum(flags) / len(flags) if flags else 0.0
 
 
 def _touches(word: LearnedWord, lowered: str) -> bool:
@@ -377,12 +380,14 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     dropped; when the rest still read worse than the tables alone, nothing is kept.
     ``progress(done, total)`` is called as the candidates are checked."""
     examples = list(examples)
-    base = build_lexicon(keyword_files)
-    candidates = _candidates(examples, base, min_messages)
-    before_flags = _flags(examples, base)
+    tables = Tables(keyword_files)
+    base = tables.lexicon()
+    answers = answers_with(examples, base)
+    candidates = _candidates(examples, base, min_messages, answers)
+    before_flags = exact_flags_with(examples, base, answers)
     before = sum(before_flags) / len(examples) if examples else 0.0
     kept = list(candidates)
-    flags = _flags(examples, _lexicon(kept, keyword_files)) if kept else list(before_flags)
+    flags = exact_flags_with(examples, tables.lexicon(kept)) if kept else list(before_flags)
     lowered = [normalize_text(text).lower() for text, _ in examples]
     dropped: list[LearnedWord] = []
     # each word must earn its place: left out when the labelled messages read as well without it
@@ -392,7 +397,7 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
         trial = [w for w in kept if w is not word]
         touched = [i for i, low in enumerate(lowered) if _touches(word, low)]
         if touched:
-            without = _flags([examples[i] for i in touched], _lexicon(trial, keyword_files)) if trial \
+            without = exact_flags_with([examples[i] for i in touched], tables.lexicon(trial)) if trial \
                 else [before_flags[i] for i in touched]
         else:
             without = []

@@ -341,7 +341,7 @@ class Channel:
         """The channel's own words for the regex parser (``signalos_regex.learn``), learned from
         ``train`` and written to ``words.toml`` in the channel's directory when there are some;
         with the regex parser's exact on ``held`` without and with them."""
-        from signalos_regex.learn import _exact, _lexicon, learn_channel_words
+        from signalos_regex.learn import Tables, exact_share, learn_channel_words
 
         options = self.host.config.options("parsers", "regex")
         base = Path(getattr(self.host.config, "base_dir", ".") or ".")
@@ -358,8 +358,9 @@ class Channel:
                 out["symbols_table"] = str(learned.write(self.dir / "symbols.toml", symbols=True))
         if held:
             pairs = [(e.text, e.label) for e in held]
-            out["rules_held_back"] = round(_exact(pairs, _lexicon([], files)), 4)
-            out["rules_with_words_held_back"] = round(_exact(pairs, _lexicon(list(learned.words), files)), 4)
+            tables = Tables(files)
+            out["rules_held_back"] = round(exact_share(pairs, tables.lexicon()), 4)
+            out["rules_with_words_held_back"] = round(exact_share(pairs, tables.lexicon(learned.words)), 4)
         return out
 
     # deploy ----------------------------------------------------------------------------------
