@@ -257,10 +257,10 @@ def words_command(
                                      help="Labelled messages that must show a word before it is learned."),
     as_json: bool = _JSON,
 ) -> None:
-    """Learn a channel's own label and direction words from its labelled messages, for the regex
-    parser: the words it writes before its stops, targets and entries, and those only its buys or
-    only its sells hold. Writes a keywords table and prints the signalos.toml lines that use it
-    for that provider only.
+    """Learn a channel's own words from its labelled messages, for the regex parser: those it
+    writes before its stops, targets and entries, those only its buys or only its sells hold, its
+    update phrases and its names of its instruments. Writes a keywords table (and a symbols table
+    for the names) and prints the signalos.toml lines that use them for that provider only.
 
     \b
       signalos train words --data acme-labelled.jsonl --provider acme-signals
@@ -269,31 +269,14 @@ def words_command(
     import re
 
     from signalos.errors import InputError
-    from signalos.jsonlines import LineError, load_line
+    from signalos.evaluation.data import load_labelled
     from signalos_regex.learn import learn_channel_words
 
-    examples, skipped = [], []
-    try:
-        handle = data.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read {data}: {exc.strerror or exc}") from exc
-    with handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = load_line(line)
-                if not isinstance(row, dict) or not isinstance(row.get("text"), str) \
-                        or not isinstance(row.get("label"), dict):
-                    raise LineError("not an object with a text and a label")
-            except LineError as exc:
-                skipped.append(f"line {n}: {exc}")
-                continue
-            if row.get("uncertain") or (provider is not None and row.get("provider") != provider):
-                continue
-            examples.append((row["text"], row["label"]))
-    for problem in skipped[:20]:
-        common.warn(f"{data}: {problem} (skipped)")
+    data_file = load_labelled(data)  # uncertain rows left out; a bad line is a problem naming it
+    for problem in data_file.problems[:20]:
+        common.warn(f"{data}: line {problem.line}: {problem.error} (skipped)")
+    examples = [(r.text, r.label) for r in data_file.rows if provider is None or r.provider == provider]
+    skipped = data_file.problems
     if not examples:
         raise InputError(f"no labelled messages{f' of {provider!r}' if provider else ''} in {data}")
     with common.progress_bar(show=not as_json) as bar:
