@@ -151,14 +151,14 @@ def tokenize_marking_glued(text: str) -> tuple[list[Tok], bool]:
 
 
 # a run of non-space characters → its tokens with their offsets, whether it holds a
-# TIMESTAMP_HINT, and whether a token not a word is glued to one that may start a name with digits
+# TIMESTAMP_HINT, and whether a name with digits may start in it at a token not a word
 _RUNS: Final[dict[str, tuple[tuple[tuple[str, int], ...], bool, bool]]] = {}
 
 
 def _split_run(run: str) -> tuple[tuple[tuple[str, int], ...], bool, bool]:
     """TOKEN's tokens of one run of non-space characters, with their offsets in it (they follow
-    each other without a gap), whether the run holds a TIMESTAMP_HINT, and whether it glues a
-    word to a number or anything to a ``#`` or ``$`` (see ``tokenize_marking_glued``).
+    each other without a gap), whether the run holds a TIMESTAMP_HINT, and whether a name with
+    digits may start in it at a token not a word (see ``tokenize_marking_glued``).
     Remembered (bounded): channels reuse their "TP1:" and "#XAUUSD"."""
     out: list[tuple[str, int]] = []
     end = 0
