@@ -206,17 +206,15 @@ def learn_command(
 
 
 def _append_config(path: Path, snippet: str) -> str:
-    # appended once: a second learn of the same channel only moves its model, not its routing
+    # each table of the snippet is appended once: a second learn of the same channel only moves
+    # its model, not its routing, and adds a table an earlier learn did not write (its words)
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
-    first = snippet.splitlines()[1]
-    if first in current.splitlines():
-        # the routing is there; the regex parser's table of the channel's words may not be (an
-        # earlier learn found none)
-        at = snippet.find("\n# its own label and direction words")
-        words = snippet[at + 1:] if at >= 0 else ""
-        if not words or words.splitlines()[1] in current.splitlines():
-            return "unchanged"
-        snippet = words
+    lines = set(current.splitlines())
+    blocks = [b for b in snippet.split("\n\n") if b.strip()]
+    new = [b for b in blocks if not any(line.startswith("[") and line in lines for line in b.splitlines())]
+    if not new:
+        return "unchanged"
+    snippet = "\n\n".join(b.strip("\n") for b in new) + "\n"
     import tomllib
 
     try:

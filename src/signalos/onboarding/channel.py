@@ -332,7 +332,7 @@ class Channel:
                f"[parsers.{q(self.name)}]\ncomponent = \"spacy-ner\"\nname = {q(self.name)}\n\n"
                f"[providers.{q(self.provider)}]\npipeline = {q(self.name)}\n")
         if words:
-            out += (f"\n# its own label and direction words, learned from its labelled messages\n"
+            out += (f"\n# its own words (labels, sides, updates, names), learned from its labelled messages\n"
                     f"[parsers.regex.providers.{q(self.provider)}]\nkeywords = [{q(words)}]\n"
                     + (f"symbols = [{q(names)}]\n" if names else ""))
         return out
