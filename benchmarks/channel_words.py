@@ -3,7 +3,7 @@
     python -m benchmarks.channel_words [--k 10 20] [--min-messages 25] [--seed 0] [--json]
 
 For every provider with at least ``--min-messages`` certain messages in ``../shared/corpus``
-(``real.jsonl`` + ``real-2.jsonl``, read at run time): k of its messages (seeded shuffle) are the
+(``real.jsonl`` + ``real-2.jsonl`` read at run time, or ``$SIGNALOS_CORPUS``): k of its messages (seeded shuffle) are the
 labelled ones, the rest are held back; the regex parser reads the held-back messages with the
 tables alone and with the words learned from the k. Twice:
 
@@ -30,9 +30,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._util import REPO_ROOT, emit
+from benchmarks._util import emit
+from benchmarks.train_common import default_corpus
 
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 # the vocabulary of a channel nobody wrote tables for: invented words, longest phrases first
 INVENTED = [
     (r"\bstop[\s-]*loss\b", "zorp lim"), (r"\bstoploss\b", "zorplim"), (r"\bsl\b", "zorp"),
@@ -48,15 +48,13 @@ def invent(text: str) -> str:
 
 
 def _rows() -> dict[str, list[dict]]:
-    from signalos.jsonlines import load_line
+    """The certain labelled rows of the corpus (``train_common.default_corpus``), by provider."""
+    from signalos.evaluation.data import load_labelled
 
     by: dict[str, list[dict]] = defaultdict(list)
-    for name in ("real.jsonl", "real-2.jsonl"):
-        for line in (CORPUS / name).open(encoding="utf-8"):
-            if line.strip():
-                row = load_line(line)
-                if not row.get("uncertain"):
-                    by[row["provider"]].append(row)
+    for row in load_labelled(default_corpus()).rows:  # uncertain rows left out
+        if row.provider:
+            by[row.provider].append({"text": row.text, "label": row.label})
     return by
 
 
@@ -108,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    if not (CORPUS / "real.jsonl").is_file():
-        print(f"no corpus at {CORPUS}: this benchmark reads real channel messages", file=sys.stderr)
+    if not default_corpus().is_file():
+        print(f"no corpus at {default_corpus()}: this benchmark reads real channel messages", file=sys.stderr)
         return 1
     report = run(args.k, args.min_messages, args.seed)
 
