@@ -28,10 +28,11 @@ def _tokens(name: str, text: str) -> list[str]:
     ("exit 2.5;TP 3", "2.5"),
 ])
 def test_v2_puts_the_price_on_its_own_token(text, price):
-    from signalos_spacy.tokenizer import TOKENIZER_NAME
+    from signalos_spacy.tokenizer import TOKENIZER_NAME, TOKENIZER_V2
 
-    assert TOKENIZER_NAME == "signalos.tokenizer.v2"
-    assert price in _tokens(TOKENIZER_NAME, text)
+    assert TOKENIZER_V2 == "signalos.tokenizer.v2"
+    assert price in _tokens(TOKENIZER_V2, text)
+    assert _tokens(TOKENIZER_NAME, text) == _tokens(TOKENIZER_V2, text)  # v3 splits as v2 does
 
 
 @pytest.mark.parametrize("text, number", [

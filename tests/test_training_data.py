@@ -78,6 +78,14 @@ def test_a_signal_without_a_tagged_symbol_takes_the_first_pair_the_message_names
     assert result_from_entities(bare, "signal", ents, parser="t", confidence=0.9).symbol is None
 
 
+def test_a_signal_of_which_no_field_reads_is_noise():
+    text = "\x00" * 10 + "🚀" * 20  # a model's "signal" class, and a "symbol" no table can name
+    result = result_from_entities(text, "signal", [(0, 10, "SYMBOL")], parser="t", confidence=0.9)
+    assert result.kind == "noise"
+    one_level = result_from_entities("sl 2300", "signal", [(3, 7, "STOP_LOSS")], parser="t", confidence=0.9)
+    assert one_level.kind == "signal" and one_level.stop_loss == 2300.0  # a field read: a signal to validate
+
+
 def test_kind_classes_carry_update_action_types():
     label = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit"}, {"type": "breakeven"}]}
     assert kind_class(label) == "update:tp_hit,breakeven"

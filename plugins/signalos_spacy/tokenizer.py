@@ -19,7 +19,8 @@ except ImportError as exc:  # the plugin registers its name anyway; it fails whe
     raise MissingDependencyError("spacy", "spacy") from exc
 
 TOKENIZER_V1 = "signalos.tokenizer.v1"
-TOKENIZER_NAME = "signalos.tokenizer.v2"  # what new pipelines use
+TOKENIZER_V2 = "signalos.tokenizer.v2"
+TOKENIZER_NAME = "signalos.tokenizer.v3"  # what new pipelines use: v2 and the tables' classes as NORM
 
 EXTRA_INFIXES = [
     r"(?<=[^\W\d_])(?=\d)",           # TP1, SL2300: letters then digits
@@ -81,6 +82,16 @@ def create_tokenizer():
     return make_tokenizer
 
 
-@spacy.registry.tokenizers(TOKENIZER_NAME)
+@spacy.registry.tokenizers(TOKENIZER_V2)
 def create_tokenizer_v2():
     return lambda nlp: make_tokenizer(nlp, v2=True)
+
+
+@spacy.registry.tokenizers(TOKENIZER_NAME)
+def create_tokenizer_v3():
+    """v2's rules; then every token inside a word the regex parser's tables know gets that word's
+    class as its NORM (``features.set_norms``), so what the model learns of a label word in one
+    language holds in every language of the tables."""
+    from signalos_spacy.features import LexiconTokenizer
+
+    return lambda nlp: LexiconTokenizer(make_tokenizer(nlp, v2=True))

@@ -41,20 +41,22 @@ class SpacyHyper:
     depth: int = 4
     window: int = 2  # tokens each side each CNN layer reads (receptive field window x depth: 8 tokens)
     embed_size: int = 2000  # rows of each hashed embedding table
-    textcat: str = "bow"  # the kind classifier: "bow" (bag of words and bigrams) or "ensemble" (+ a CNN)
+    lexicon_norms: bool = True  # tokenizer v3: the regex tables' word classes as NORM (features.py); else v2
+    textcat: str = "ensemble"  # the kind classifier: "ensemble" (a bag of words + a CNN that reads NORM) or "bow"
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
 
 def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 96, depth: int = 4,
-                   window: int = 1, embed_size: int = 2000, textcat_model: str = "bow"):
+                   window: int = 1, embed_size: int = 2000, textcat_model: str = "bow", lexicon_norms: bool = True):
     _require_spacy()
     import spacy
 
-    from signalos_spacy.tokenizer import TOKENIZER_NAME
+    from signalos_spacy.tokenizer import TOKENIZER_NAME, TOKENIZER_V2
 
-    nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
+    tokenizer = TOKENIZER_NAME if lexicon_norms else TOKENIZER_V2
+    nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})
     tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": width,
                "depth": depth, "embed_size": embed_size, "window_size": window, "maxout_pieces": 3,
                "subword_features": True}
@@ -133,7 +135,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     rng = random.Random(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth, hyper.window,
-                         hyper.embed_size, hyper.textcat)
+                         hyper.embed_size, hyper.textcat, hyper.lexicon_norms)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = hyper.lr

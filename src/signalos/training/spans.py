@@ -465,6 +465,10 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
         direction = infer_direction(entry, stop, targets)
         if direction:
             warnings.append("direction inferred from the levels")
+    if not (symbol or direction or entry or stop is not None or targets or sl_pips is not None or tp_pips):
+        # a "signal" of which no field could be read (the model's class from emoji, or a
+        # "symbol" the table cannot name) is no trade to validate: noise
+        return ParseResult.noise(parser=parser, confidence=confidence)
     return ParseResult(
         kind="signal", symbol=symbol, direction=direction, order_type=order_type,
         entry=sorted(set(entry)), stop_loss=stop, take_profits=targets, leverage=leverage,
