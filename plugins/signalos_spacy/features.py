@@ -6,48 +6,13 @@ gets one class as its NORM (``⟨label:stop_loss⟩``), and so does a word insid
 pattern (``⟨update:tp_hit⟩``) and the symbol the tables find (``⟨symbol⟩``). The NER's embedding
 reads NORM beside the word's prefix, suffix and shape, so what it learns of "SL 2335" in one
 language holds for "止损 2335" in another: a gazetteer feature, learned from, not a rule. The
-tables are the built-in ones of every language (``signalos_regex.lexicon.build_lexicon``), read
-once per process.
+classes come from ``signalos_regex.features``.
 """
 from __future__ import annotations
 
-import functools
-from typing import Any, Final
+from typing import Any
 
-from signalos.normalize import normalize_text
-
-MAX_CHARS: Final = 4096  # a longer text keeps spaCy's own norms past this (the parser reads no more)
-
-
-@functools.lru_cache(maxsize=1)
-def _lexicon():
-    from signalos_regex.lexicon import build_lexicon
-
-    return build_lexicon()
-
-
-def keyword_spans(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, class)`` of every keyword, pattern and symbol the regex tables find in
-    ``text`` (offsets of ``text``; normalising keeps the length), in text order."""
-    from signalos_regex.symbols import SymbolFinder
-    from signalos_regex.tokens import mark_keywords, tokenize_marking_glued
-
-    lex = _lexicon()
-    text = normalize_text(text[:MAX_CHARS])
-    lowered = text.lower()
-    try:
-        toks, glued = tokenize_marking_glued(text)
-        toks = mark_keywords(toks, lex, text, lowered)
-        spans = [(t.start, t.end, "⟨sym⟩" if t.cat == "sym" else f"⟨{t.cat}:{t.val}⟩") for t in toks if t.cat]
-        best = SymbolFinder(toks, lex, glued).scan().best
-        if best is not None:
-            spans.append((best[2], best[3], "⟨symbol⟩"))
-        for kind, table in (("update", lex.updates), ("noise", lex.noise)):
-            if table is not None:
-                spans.extend((m.start(), m.end(), f"⟨{kind}:{value}⟩") for _, value, m in table.matches(text, lowered, timeout=0.2))
-    except TimeoutError:  # a hostile text: the words found so far are all there is
-        return []
-    return sorted(spans, key=lambda s: s[0])  # stable: a pattern, then the symbol, outranks a word
+from signalos_regex.features import keyword_spans
 
 
 def set_norms(doc: Any) -> Any:

@@ -54,6 +54,32 @@ def token_tags(offsets: Sequence[tuple[int, int]], entities, special: Sequence[i
     return tags
 
 
+FEATURES_KEY = "signalos_features"  # the model config's list of token-type classes (index = type id)
+
+
+def token_features(text: str, offsets: Sequence[tuple[int, int]], special: Sequence[int],
+                   class_ids: dict[str, int]) -> list[int]:
+    """The token type of every sub-token: the id of the class the regex tables give the word it
+    lies in (``signalos_regex.features``), else 0; numbers and special tokens are 0. The encoder's
+    token-type embedding is widened to these classes (``train_encoder``), so a label word the
+    vocabulary maps to ``[UNK]`` (止损, حد ضرر) still tells the model what it is."""
+    from signalos_regex.features import keyword_spans
+
+    spans = keyword_spans(text)
+    types = [0] * len(offsets)
+    if not spans:
+        return types
+    for i, ((s, e), is_special) in enumerate(zip(offsets, special)):
+        if is_special or s == e or any(c.isdigit() for c in text[s:e]):
+            continue
+        for ss, se, cls in spans:
+            if ss > s:
+                break
+            if e <= se:
+                types[i] = class_ids.get(cls, 0)  # the last span holding it wins (see keyword_spans)
+    return types
+
+
 def decode(probs, offsets, special, id2label: dict[int, str]) -> tuple[str, float, list[tuple[int, int, str]], float]:
     """Kind class, its probability, entities (start, end, label) and the least sure entity
     token's probability, from one message's tag probabilities (a [tokens, labels] array)."""
@@ -135,6 +161,11 @@ class EncoderParser(LoadsOnce):
         tag_ids = [i for i, n in id2label.items() if not n.startswith(KIND_PREFIX)]
         enc = self._tokenizer(list(texts), return_offsets_mapping=True, return_special_tokens_mask=True,
                               truncation=True, max_length=self.max_length)
+        classes = getattr(self._model.config, FEATURES_KEY, None)
+        if classes:  # a model trained with the tables' classes as token types
+            class_ids = {c: i for i, c in enumerate(classes)}
+            enc["token_type_ids"] = [token_features(t, enc["offset_mapping"][i], enc["special_tokens_mask"][i], class_ids)
+                                     for i, t in enumerate(texts)]
         inputs = [k for k in self._tokenizer.model_input_names if k in enc]
         order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]))
         out: list[Any] = [None] * len(texts)

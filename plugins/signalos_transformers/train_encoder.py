@@ -25,7 +25,7 @@ from signalos.training.spans import result_from_entities
 from signalos_transformers.common import (
     default_encoder, quiet, register_trained, require_transformers, set_threads, weights_sha256,
 )
-from signalos_transformers.encoder import NAME, EncoderParser, tag_names, token_tags
+from signalos_transformers.encoder import FEATURES_KEY, NAME, EncoderParser, tag_names, token_features, token_tags
 
 
 @attrs.frozen
@@ -39,6 +39,7 @@ class EncoderHyper:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     kind_weight: float = 1.0  # the kind is one token of ~60: its loss is added again so it is learnt as fast
+    lexicon_features: bool = True  # the regex tables' word classes as token types (encoder.token_features)
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,14 +59,39 @@ class _Rows:
         return self.items[i]
 
 
-def encode(tokenizer, rows: list[Example], label2id: dict[str, int], max_length: int) -> list[dict[str, Any]]:
+def encode(tokenizer, rows: list[Example], label2id: dict[str, int], max_length: int,
+           class_ids: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The model's inputs and tags of each row; with ``class_ids``, its token types are the
+    tables' classes (``token_features``)."""
     out = []
     for row in rows:
         enc = tokenizer(row.text, return_offsets_mapping=True, return_special_tokens_mask=True,
                         truncation=True, max_length=max_length)
         labels = token_tags(enc["offset_mapping"], row.entities, enc["special_tokens_mask"], row.kind_class, label2id)
-        out.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})
+        item = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels}
+        if class_ids is not None:
+            item["token_type_ids"] = token_features(row.text, enc["offset_mapping"], enc["special_tokens_mask"], class_ids)
+        out.append(item)
     return out
+
+
+def widen_token_types(model, classes: list[str]) -> bool:
+    """Give ``model`` one token type per class of ``classes`` (each starting as type 0, so the
+    untrained model reads as before) and record the list in its config; False when the encoder
+    has no token-type embedding to widen (then it trains without the classes)."""
+    import torch
+
+    embeddings = getattr(model.base_model, "embeddings", None)
+    old = getattr(embeddings, "token_type_embeddings", None)
+    if old is None:
+        return False
+    new = torch.nn.Embedding(len(classes), old.embedding_dim)
+    with torch.no_grad():
+        new.weight[:] = old.weight[0]
+    embeddings.token_type_embeddings = new
+    model.config.type_vocab_size = len(classes)
+    setattr(model.config, FEATURES_KEY, list(classes))
+    return True
 
 
 def evaluate(parser: EncoderParser, rows: list[Example]) -> tuple[dict[str, float], list[float], list[bool]]:
@@ -100,7 +126,14 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForTokenClassification.from_pretrained(str(base), num_labels=len(names), id2label=id2label,
                                                             label2id=label2id, ignore_mismatched_sizes=True)
-    train_rows = _Rows(encode(tokenizer, list(data.train), label2id, hyper.max_length))
+    class_ids = None
+    if hyper.lexicon_features:
+        from signalos_regex.features import feature_classes
+
+        classes_of_words = feature_classes()
+        if widen_token_types(model, classes_of_words):
+            class_ids = {c: i for i, c in enumerate(classes_of_words)}
+    train_rows = _Rows(encode(tokenizer, list(data.train), label2id, hyper.max_length, class_ids))
     parser = EncoderParser.from_model(model, tokenizer, max_length=hyper.max_length)
     epochs: list[dict[str, Any]] = []
     best: dict[str, Any] = {"score": float("-inf"), "state": None, "epoch": 0}

@@ -1,0 +1,59 @@
+"""What the regex parser's tables know about a text's words, for the learned parsers to weigh.
+
+``keyword_spans(text)`` gives ``(start, end, class)`` of every label, direction and order word of
+any language of the tables (``⟨label:stop_loss⟩`` for "SL", "стоп" and "止损" alike), every word
+inside an update or noise pattern (``⟨update:tp_hit⟩``), every instrument alias (``⟨sym⟩``) and the
+symbol the tables pick (``⟨symbol⟩``). The spaCy parser reads the classes as its tokens' NORM
+(``signalos_spacy.features``), the encoder as token types (``signalos_transformers.encoder``): a
+feature each model learns to weigh, not a rule. The tables are the built-in ones of every
+language, read once per process.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Final
+
+from signalos.normalize import normalize_text
+
+from signalos_regex.lexicon import NOISE_ORDER, UPDATE_ORDER, Lexicon, build_lexicon
+from signalos_regex.symbols import SymbolFinder
+from signalos_regex.tokens import mark_keywords, tokenize_marking_glued
+
+MAX_CHARS: Final = 4096  # the learned parsers read no more of a message
+
+
+@functools.lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return build_lexicon()
+
+
+def keyword_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, class)`` of every keyword, pattern and symbol the tables find in ``text``
+    (offsets of ``text``: normalising keeps the length), by start; where spans overlap, a
+    pattern's class comes after the symbol's, which comes after a word's."""
+    lex = default_lexicon()
+    text = normalize_text(text[:MAX_CHARS])
+    lowered = text.lower()
+    try:
+        toks, glued = tokenize_marking_glued(text)
+        toks = mark_keywords(toks, lex, text, lowered)
+        spans = [(t.start, t.end, "⟨sym⟩" if t.cat == "sym" else f"⟨{t.cat}:{t.val}⟩") for t in toks if t.cat]
+        best = SymbolFinder(toks, lex, glued).scan().best
+        if best is not None:
+            spans.append((best[2], best[3], "⟨symbol⟩"))
+        for kind, table in (("update", lex.updates), ("noise", lex.noise)):
+            if table is not None:
+                spans.extend((m.start(), m.end(), f"⟨{kind}:{value}⟩") for _, value, m in table.matches(text, lowered, timeout=0.2))
+    except TimeoutError:  # a hostile text: no features rather than a slow parse
+        return []
+    return sorted(spans, key=lambda s: s[0])  # stable: the order of priority above is kept
+
+
+def feature_classes() -> list[str]:
+    """Every class ``keyword_spans`` can give with the built-in tables, sorted, after ``""`` (no
+    class): the encoder numbers its token types by this list and saves it with the model."""
+    lex = default_lexicon()
+    found = {f"⟨{cat}:{val}⟩" for cat, val in lex.words.values() if cat != "sym"}
+    found |= {f"⟨{cat}:{val}⟩" for cat, val, _ in lex.patterns}
+    found |= {f"⟨update:{t}⟩" for t in UPDATE_ORDER} | {f"⟨noise:{t}⟩" for t in NOISE_ORDER} | {"⟨sym⟩", "⟨symbol⟩"}
+    return ["", *sorted(found)]
