@@ -78,6 +78,20 @@ def test_a_signal_without_a_tagged_symbol_takes_the_first_pair_the_message_names
     assert result_from_entities(bare, "signal", ents, parser="t", confidence=0.9).symbol is None
 
 
+def test_a_target_is_never_read_as_shorthand_of_the_stop_before_it():
+    text = "GOLD SELL 2318 SL 2326.45 TP1 2310 TP2 2303"
+    at = text.index
+    ents = [(at("SELL"), at("SELL") + 4, "SELL"), (at("2318"), at("2318") + 4, "ENTRY"),
+            (at("2326.45"), at("2326.45") + 7, "STOP_LOSS"), (at("2310"), at("2310") + 4, "TAKE_PROFIT"),
+            (at("2303"), at("2303") + 4, "TAKE_PROFIT")]
+    result = result_from_entities(text, "signal", ents, parser="t", confidence=0.9)
+    assert result.take_profits == (2310.0, 2303.0) and result.stop_loss == 2326.45
+    # within one label a shortened second end is still read whole: "4785-90"
+    ranged = result_from_entities("buy 4785-90", "signal", [(0, 3, "BUY"), (4, 8, "ENTRY"), (9, 11, "ENTRY")],
+                                  parser="t", confidence=0.9)
+    assert ranged.entry == (4785.0, 4790.0)
+
+
 def test_a_signal_of_which_no_field_reads_is_noise():
     text = "\x00" * 10 + "🚀" * 20  # a model's "signal" class, and a "symbol" no table can name
     result = result_from_entities(text, "signal", [(0, 10, "SYMBOL")], parser="t", confidence=0.9)

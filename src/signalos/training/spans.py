@@ -408,7 +408,9 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
     leverage = sl_pips = None
     tp_pips: list[float] = []
     stops: list[tuple[float, tuple[int, int]]] = []
-    prev_full: str | None = None
+    # the last full price written under each label: "4785-90" shortens the second end of an
+    # entry's range, never a target after a stop ("SL 4726.56 TP1 4710 TP2 4703": 4703 is whole)
+    prev_of: dict[str, str] = {}
     for s, e, lab in ents:
         chunk = text[s:e]
         if lab in ("BUY", "SELL"):
@@ -429,6 +431,7 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
             spans["leverage"] = [(s, e)]
             continue
         values = []
+        prev_full = prev_of.get(lab)
         for raw, v in nums:
             if lab in ("ENTRY", "TAKE_PROFIT", "STOP_LOSS") and prev_full and raw.isdigit() \
                     and len(raw) < len(prev_full.replace(".", "").replace(",", "")):
@@ -439,6 +442,8 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
             values.append(v)
             if not (raw.isdigit() and prev_full and len(raw) < len(prev_full.replace(".", "")) - 1):
                 prev_full = raw
+        if prev_full is not None:
+            prev_of[lab] = prev_full
         if lab == "ENTRY":
             entry.extend(values)
             spans.setdefault("entry", []).append((s, e))
