@@ -138,7 +138,7 @@ def transformer_command(
     augmented: bool = _AUGMENTED_ON, synthetic_rows: bool = _SYNTH_ROWS_ON,
     synthetic: Optional[int] = _SYNTHETIC_TOP_UP,
     limit: Optional[int] = _LIMIT,
-    epochs: int = typer.Option(6, "--epochs", min=1),
+    epochs: int = typer.Option(12, "--epochs", min=1),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     lr: float = typer.Option(2e-4, "--lr"),
     max_length: int = typer.Option(128, "--max-length", min=16, help="Tokens per message; longer text is cut."),
