@@ -12,7 +12,6 @@ one thread, 1,307 s on two). Batching messages of about one length (``EncoderHyp
 cut an epoch from about 70 s to 27 s of one core, so 12 epochs train in 5.3 minutes
 (docs/training.md).
 """
-"""
 from __future__ import annotations
 
 import sys
