@@ -1,8 +1,9 @@
 """Leave one provider out: for every provider of the real corpus with at least ``--min-messages``
-certain messages, train the ``spacy-ner`` parser without that provider and score, on that
-provider's messages, regex alone, the spaCy parser alone and the chain ``regex -> spacy-ner``
-(threshold 0.7, ``fallback = "vote"``, regex flags its own doubt: the documented settings).
-``python -m benchmarks.lopo [--min-messages 25] [--provider NAME]... [--json]``.
+certain messages, train the ``spacy-ner`` parser (``--parser transformer``: the encoder) without
+that provider and score, on that provider's messages, regex alone, the learned parser alone and
+the chain ``regex -> spacy-ner`` (threshold 0.7, ``fallback = "vote"``, regex flags its own doubt:
+the documented settings).
+``python -m benchmarks.lopo [--parser spacy-ner|transformer] [--min-messages 25] [--provider NAME]... [--json]``.
 
 Each fold trains on every other provider's rows of the train and test splits (``--seed``, 0 by
 default; the test split scores nothing here) topped up with synthetic messages to ``--messages``;
@@ -31,8 +32,12 @@ if __package__ in (None, ""):
 from benchmarks import train_common as tc
 
 THRESHOLD = 0.7
-CHAINS = {"regex": (["regex"], "first"), "spacy-ner": (["spacy-ner"], "first"),
-          "chain": (["regex", "spacy-ner"], "vote")}
+LEARNED = ("spacy-ner", "transformer")  # the learned parser a run trains per fold (``--parser``)
+
+
+def chains(learned: str = "spacy-ner") -> dict[str, tuple[list[str], str]]:
+    """What each fold scores: regex alone, the learned parser alone, and the chain of both."""
+    return {"regex": (["regex"], "first"), learned: ([learned], "first"), "chain": (["regex", learned], "vote")}
 
 
 def providers(corpus: Path, min_messages: int) -> list[tuple[str, int]]:
@@ -48,8 +53,8 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int, seed: int = 0,
-             textcat: str | None = None) -> dict:
+def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int | None, seed: int = 0,
+             textcat: str | None = None, learned: str = "spacy-ner") -> dict:
     import shutil
 
     import attrs
@@ -71,27 +76,33 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
     store = ModelStore(ws)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     t0 = time.perf_counter()
-    hyper = SpacyHyper(epochs=epochs, seed=seed)
-    ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
+    if learned == "transformer":  # the trainer's defaults (12 epochs), as `signalos train transformer`
+        from signalos_transformers.train_encoder import EncoderHyper
+        from signalos_transformers.train_encoder import train as train_encoder
+
+        ref = train_encoder(td, store, hyper=EncoderHyper(seed=seed, **({"epochs": epochs} if epochs else {})))
+    else:
+        hyper = SpacyHyper(epochs=epochs or 11, seed=seed)
+        ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     store.close()
     host = Host({"pipelines": {"default": {"parsers": ["regex"]}}, "workspace": str(ws),
-                 "parsers": {"regex": {"doubt": True}, "spacy-ner": {"workspace": str(ws), "model": ref.version}}})
-    out = {"provider": provider, "messages": len(td.holdout), "train_rows": len(td.train), "real_train_rows": len(real),
+                 "parsers": {"regex": {"doubt": True}, learned: {"workspace": str(ws), "model": ref.version}}})
+    out = {"provider": provider, "learned": learned, "messages": len(td.holdout), "train_rows": len(td.train), "real_train_rows": len(real),
            "validation_rows": len(td.validation), "model": ref.spec, "train_wall_s": round(wall, 1),
            "train_cpu_s": round(cpu, 1), "epochs_run": len(ref.manifest.epochs),
            "best_epoch": ref.manifest.metrics.get("best_epoch"),
            "validation_exact": (ref.manifest.metrics.get("validation") or {}).get("exact")}
-    for name, (parsers, fallback) in CHAINS.items():
+    for name, (parsers, fallback) in chains(learned).items():
         host.use_pipeline(name, parsers, THRESHOLD, fallback=fallback)
         scored = tc.score_chain(host, held, name)
         out[name] = scored["exact_match"]
         out[f"{name}_kind_accuracy"] = scored["kind_accuracy"]
-    out["chain_vs_regex"], out["ceiling"] = differences(host, td.holdout)
+    out["chain_vs_regex"], out["ceiling"] = differences(host, td.holdout, learned)
     out["peak_rss_mb"] = _peak_rss_mb()
     c = out["ceiling"]
-    print(f"{provider} ({out['messages']} msgs): regex {out['regex']:.3f} spacy-ner {out['spacy-ner']:.3f} "
+    print(f"{provider} ({out['messages']} msgs): regex {out['regex']:.3f} {learned} {out[learned]:.3f} "
           f"chain {out['chain']:.3f}; regex wrong {c['regex_wrong']} ({c['unsure_wrong']} unsure, "
           f"{c['confident_wrong']} confident: at most +{c['max_points']:.1f} points) "
           f"(train {wall:.0f} s wall, {cpu:.0f} s CPU, best epoch {out['best_epoch']})",
@@ -99,7 +110,7 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
     return out
 
 
-def differences(host, rows) -> tuple[dict, dict]:
+def differences(host, rows, learned_parser: str = "spacy-ner") -> tuple[dict, dict]:
     """The messages the chain reads otherwise than regex alone: gained (chain right, regex wrong)
     and lost, each by how the chain chose: spaCy's answer accepted (sure enough, or a majority),
     or no answer accepted and the chain's fallback returned (the first sound answer in pipeline
@@ -124,7 +135,7 @@ def differences(host, rows) -> tuple[dict, dict]:
         if r_ok != c_ok:
             how = ("accepted " if o.result.accepted else "none accepted, ") + (o.result.parser or "?")
             out["gained" if c_ok else "lost"][how] += 1
-    learned = exact_flags(labels, [o.result for o in host.parse_many(texts, pipeline="spacy-ner")])
+    learned = exact_flags(labels, [o.result for o in host.parse_many(texts, pipeline=learned_parser)])
     sure = [o.result.accepted for o in regex_out]
     n = len(rows)
     rows4 = list(zip(regex, sure, learned))
@@ -143,7 +154,7 @@ def summary(folds: list[dict]) -> dict:
     """Mean (over providers, each counting once) and pooled (over messages) exact match."""
     n = sum(f["messages"] for f in folds)
     out = {"providers": len(folds), "messages": n}
-    for name in CHAINS:
+    for name in chains(folds[0].get("learned", "spacy-ner")):
         vals = [f[name] for f in folds]
         out[name] = {"mean": round(statistics.fmean(vals), 4), "median": round(statistics.median(vals), 4),
                      "min": round(min(vals), 4),
@@ -168,19 +179,19 @@ def summary(folds: list[dict]) -> dict:
     return out
 
 
-def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int,
-        textcat: str | None = None, seed: int = 0) -> dict:
+def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int | None,
+        textcat: str | None = None, seed: int = 0, learned: str = "spacy-ner") -> dict:
     chosen = providers(corpus, min_messages)
     if only:
         chosen = [(p, n) for p, n in chosen if p in only]
     root = tc.SCRATCH / "lopo"
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    folds = [run_fold(corpus, p, root, messages, epochs, seed=seed, textcat=textcat) for p, _ in chosen]
+    folds = [run_fold(corpus, p, root, messages, epochs, seed=seed, textcat=textcat, learned=learned) for p, _ in chosen]
     return {**tc.header(), "date": time.strftime("%Y-%m-%d"), "corpus": str(corpus), "min_messages": min_messages,
             "messages": messages, "epochs": epochs, "textcat": textcat or "default", "seed": seed,
             "threshold": THRESHOLD,
-            "chain": "regex -> spacy-ner, fallback vote, regex doubt on",
+            "learned": learned, "chain": f"regex -> {learned}, fallback vote, regex doubt on",
             "note": "regex's tables were tuned on these files: its figures are after tuning",
             "wall_s": round(time.perf_counter() - t0, 1), "peak_rss_mb": _peak_rss_mb(),
             "folds": folds, "summary": summary(folds) if folds else {}}
@@ -194,13 +205,14 @@ def main(argv=None) -> int:
     ap.add_argument("--min-messages", type=int, default=25)
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--messages", type=int, default=1000, help="train rows per fold, topped up with synthetic ones")
-    ap.add_argument("--epochs", type=int, default=11)
+    ap.add_argument("--parser", choices=LEARNED, default="spacy-ner", help="the learned parser to train per fold")
+    ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 11, transformer 12)")
     ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
     ap.add_argument("--seed", type=int, default=0, help="the split of the other providers, synthetic rows, training")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     report = run(args.corpus or tc.default_corpus(), args.min_messages, args.provider, args.messages, args.epochs,
-                 args.textcat, args.seed)
+                 args.textcat, args.seed, args.parser)
     tc.print_report(report, args.json)
     return 0
 
