@@ -409,7 +409,7 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
     tp_pips: list[float] = []
     stops: list[tuple[float, tuple[int, int]]] = []
     # the last full price written under each label: "4785-90" shortens the second end of an
-    # entry's range, never a target after a stop ("SL 4726.56 TP1 4710 TP2 4703": 4703 is whole)
+    # entry's range, never a target after a stop ("SL 2326.45 TP1 2310 TP2 2303": 2303 is whole)
     prev_of: dict[str, str] = {}
     for s, e, lab in ents:
         chunk = text[s:e]
