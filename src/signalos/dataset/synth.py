@@ -44,6 +44,14 @@ _LEVERAGE = (3, 5, 10, 20, 25, 50, 75, 100)
 # What channels put after a short post; none of it is a number or a trading word.
 _TAILS = ("", "", "", "", " 🔥", " 💰", " 🚀", " 👍", "!", " 💪", " 🙏", " 😎", " 📊", "\n\nStay tuned", " ⚡️")
 CHANNELS_PER_LANGUAGE = 20
+# An update that does two things ("TP1 hit ✅ move SL to BE"): this share of updates gets a second
+# sentence of its language, of another action type. Real channels write them often, and a model
+# that sees each pair of types only in the few hand-written two-action templates learns to read one
+# half. Drawn from a random stream of its own, so every other record of a seed is unchanged.
+COMPOUND_SHARE = 0.35
+_FIRSTS = frozenset({"tp_hit", "close_partial", "move_sl", "breakeven"})
+_SECONDS = frozenset({"breakeven", "move_sl", "close_partial", "close", "other"})
+_JOINERS = (" ", ", ", "\n", " | ", ". ", " + ", "\n\n")
 
 
 class _Text:
@@ -94,6 +102,7 @@ class _Style:
 class _Generator:
     def __init__(self, seed: int, languages: Sequence[str]):
         self.rng = random.Random(seed)
+        self.compound_rng = random.Random(f"compound-{seed}")  # COMPOUND_SHARE's own stream
         self.seed = seed
         self.languages = list(languages)
         self.language_weights = list(itertools.accumulate(LANGUAGE_WEIGHTS.get(lang, 1) for lang in self.languages))
@@ -377,6 +386,10 @@ class _Generator:
     def update(self, lang: str) -> tuple[str, dict[str, Any], dict[str, list[list[int]]]]:
         template, actions = _pick(self.rng, UPDATES[lang])
         p = self._params(lang)
+        second = self._second_update(lang, template, actions)
+        if second is not None:
+            joiner, more, more_actions = second
+            template, actions = template + joiner + more, (*actions, *more_actions)
         text = template.format(**p)
         out = []
         for typ, price, percent, tp in actions:
@@ -395,6 +408,21 @@ class _Generator:
             at = text.find(p["sym"])
             spans["symbol"] = [[at, at + len(p["sym"])]]
         return text + _pick(rng, _TAILS), {"kind": "update", "symbol": symbol, "actions": out}, spans
+
+    def _second_update(self, lang: str, template: str, actions: tuple) -> tuple[str, str, tuple] | None:
+        """(joiner, template, actions) of a second sentence for a one-action update, or None: one
+        of another type from the _SECONDS, naming no symbol and no second price or target number
+        (the record has one of each)."""
+        rng = self.compound_rng
+        if len(actions) != 1 or actions[0][0] not in _FIRSTS or rng.random() >= COMPOUND_SHARE:
+            return None
+        taken = {key for key in ("{price}", "{n}", "{pct}", "{sym}") if key in template}
+        options = [(t, a) for t, a in UPDATES[lang] if len(a) == 1 and a[0][0] in _SECONDS and a[0][0] != actions[0][0]
+                   and not any(key in t for key in taken | {"{sym}"})]
+        if not options:
+            return None
+        more, more_actions = _pick(rng, options)
+        return _pick(rng, _JOINERS), more, more_actions
 
     def noise(self, lang: str) -> tuple[str, dict[str, Any], dict[str, list[list[int]]]]:
         template = _pick(self.rng, NOISE[lang])
