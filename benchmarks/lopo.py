@@ -1,7 +1,7 @@
 """Leave one provider out: for every provider of the real corpus with at least ``--min-messages``
 certain messages, train the ``spacy-ner`` parser (``--parser transformer``: the encoder) without
 that provider and score, on that provider's messages, regex alone, the learned parser alone and
-the chain ``regex -> spacy-ner`` (threshold 0.7, ``fallback = "vote"``, regex flags its own doubt:
+the chain ``regex -> <learned>`` (threshold 0.7, ``fallback = "vote"``, regex flags its own doubt:
 the documented settings).
 ``python -m benchmarks.lopo [--parser spacy-ner|transformer] [--min-messages 25] [--provider NAME]... [--json]``.
 
@@ -150,11 +150,11 @@ def differences(host, rows, learned_parser: str = "spacy-ner") -> tuple[dict, di
     return {k: dict(v) for k, v in out.items()}, ceiling
 
 
-def summary(folds: list[dict]) -> dict:
+def summary(folds: list[dict], learned: str = "spacy-ner") -> dict:
     """Mean (over providers, each counting once) and pooled (over messages) exact match."""
     n = sum(f["messages"] for f in folds)
     out = {"providers": len(folds), "messages": n}
-    for name in chains(folds[0].get("learned", "spacy-ner")):
+    for name in chains(learned):
         vals = [f[name] for f in folds]
         out[name] = {"mean": round(statistics.fmean(vals), 4), "median": round(statistics.median(vals), 4),
                      "min": round(min(vals), 4),
@@ -194,7 +194,7 @@ def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, 
             "learned": learned, "chain": f"regex -> {learned}, fallback vote, regex doubt on",
             "note": "regex's tables were tuned on these files: its figures are after tuning",
             "wall_s": round(time.perf_counter() - t0, 1), "peak_rss_mb": _peak_rss_mb(),
-            "folds": folds, "summary": summary(folds) if folds else {}}
+            "folds": folds, "summary": summary(folds, learned) if folds else {}}
 
 
 def main(argv=None) -> int:

@@ -11,6 +11,7 @@ language, read once per process.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Final
 
 from signalos.normalize import normalize_text
@@ -47,6 +48,29 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     except TimeoutError:  # a hostile text: no features rather than a slow parse
         return []
     return sorted(spans, key=lambda s: s[0])  # stable: the order of priority above is kept
+
+
+def token_classes(text: str, offsets: Sequence[tuple[int, int]]) -> list[str | None]:
+    """The class of each token of ``text`` (its ``(start, end)`` offsets, in order): that of the
+    last span of ``keyword_spans`` holding it whole, else None; a token with a digit keeps none
+    (a pattern such as "TP1 hit at 2350" covers the price). The spaCy tokenizer and the encoder
+    both read their tokens' classes here."""
+    spans = keyword_spans(text)
+    out: list[str | None] = [None] * len(offsets)
+    if not spans:
+        return out
+    first = 0  # spans before this one ended before the current token (tokens come in order)
+    for i, (s, e) in enumerate(offsets):
+        while first < len(spans) and spans[first][1] <= s:
+            first += 1
+        if s >= e or any(c.isdigit() for c in text[s:e]):
+            continue
+        for ss, se, cls in spans[first:]:
+            if ss > s:
+                break
+            if e <= se:
+                out[i] = cls
+    return out
 
 
 def feature_classes() -> list[str]:

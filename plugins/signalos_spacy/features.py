@@ -12,27 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from signalos_regex.features import keyword_spans
+from signalos_regex.features import token_classes
 
 
 def set_norms(doc: Any) -> Any:
-    """Give each token of ``doc`` that lies inside a keyword span the span's class as its NORM
-    (numbers keep theirs: a pattern such as "TP1 hit at 2350" covers the price); returns ``doc``."""
-    spans = keyword_spans(doc.text)
-    if not spans:
-        return doc
-    k = 0
-    for tok in doc:
-        start = tok.idx
-        end = start + len(tok.text)
-        while k < len(spans) and spans[k][1] <= start:
-            k += 1
-        j = k
-        while j < len(spans) and spans[j][0] < end:
-            s, e, cls = spans[j]
-            if s <= start and end <= e and not tok.like_num:
-                tok.norm_ = cls  # the last (innermost-starting) class covering it wins
-            j += 1
+    """Give each token of ``doc`` inside a keyword span the span's class as its NORM (numbers keep
+    theirs; ``signalos_regex.features.token_classes``); returns ``doc``."""
+    offsets = [(tok.idx, tok.idx + len(tok.text)) for tok in doc]
+    for tok, cls in zip(doc, token_classes(doc.text, offsets)):
+        if cls is not None:
+            tok.norm_ = cls
     return doc
 
 

@@ -60,24 +60,13 @@ FEATURES_KEY = "signalos_features"  # the model config's list of token-type clas
 def token_features(text: str, offsets: Sequence[tuple[int, int]], special: Sequence[int],
                    class_ids: dict[str, int]) -> list[int]:
     """The token type of every sub-token: the id of the class the regex tables give the word it
-    lies in (``signalos_regex.features``), else 0; numbers and special tokens are 0. The encoder's
-    token-type embedding is widened to these classes (``train_encoder``), so a label word the
-    vocabulary maps to ``[UNK]`` (止损, حد ضرر) still tells the model what it is."""
-    from signalos_regex.features import keyword_spans
+    lies in (``signalos_regex.features.token_classes``), else 0; numbers and special tokens are 0.
+    The encoder's token-type embedding is widened to these classes (``train_encoder``), so a label
+    word the vocabulary maps to ``[UNK]`` (止损, حد ضرر) still tells the model what it is."""
+    from signalos_regex.features import token_classes
 
-    spans = keyword_spans(text)
-    types = [0] * len(offsets)
-    if not spans:
-        return types
-    for i, ((s, e), is_special) in enumerate(zip(offsets, special)):
-        if is_special or s == e or any(c.isdigit() for c in text[s:e]):
-            continue
-        for ss, se, cls in spans:
-            if ss > s:
-                break
-            if e <= se:
-                types[i] = class_ids.get(cls, 0)  # the last span holding it wins (see keyword_spans)
-    return types
+    classes = token_classes(text, [(0, 0) if is_special else se for se, is_special in zip(offsets, special)])
+    return [class_ids.get(cls, 0) if cls else 0 for cls in classes]
 
 
 def decode(probs, offsets, special, id2label: dict[int, str]) -> tuple[str, float, list[tuple[int, int, str]], float]:

@@ -416,9 +416,9 @@ class _Generator:
         rng = self.compound_rng
         if len(actions) != 1 or actions[0][0] not in _FIRSTS or rng.random() >= COMPOUND_SHARE:
             return None
-        taken = {key for key in ("{price}", "{n}", "{pct}", "{sym}") if key in template}
+        shut = {"{sym}", *(key for key in ("{price}", "{n}", "{pct}") if key in template)}
         options = [(t, a) for t, a in UPDATES[lang] if len(a) == 1 and a[0][0] in _SECONDS and a[0][0] != actions[0][0]
-                   and not any(key in t for key in taken | {"{sym}"})]
+                   and not any(key in t for key in shut)]
         if not options:
             return None
         more, more_actions = _pick(rng, options)
