@@ -123,7 +123,7 @@ def spacy_parser():
     h = SpacyHyper()
     classes = sorted(SINGLE_CLASSES)
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, h.lang, h.width, h.depth, h.window, h.embed_size, h.textcat,
-                         h.lexicon_norms)
+                         h.lexicon_norms, h.regex_reading)
     made_up = [("gold buy 2300 sl 2290 tp 2310", [(0, 4, "SYMBOL"), (5, 8, "DIRECTION")], "signal"),
                ("close all trades now", [], "update:close"), ("good morning everyone", [], "noise")]
     examples = []

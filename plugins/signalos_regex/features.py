@@ -7,6 +7,11 @@ symbol the tables pick (``⟨symbol⟩``). The spaCy parser reads the classes as
 (``signalos_spacy.features``), the encoder as token types (``signalos_transformers.encoder``): a
 feature each model learns to weigh, not a rule. The tables are the built-in ones of every
 language, read once per process.
+
+``reading_spans(text)`` gives what the regex parser itself read the numbers as
+(``⟨read:stop_loss⟩``, ``⟨read:action_price⟩``...): with it a learned model starts from the
+rules' reading and learns where a layout makes the rules wrong (stacking), which is what a
+channel's few labelled messages can teach.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import functools
 from collections.abc import Sequence
 from typing import Final
 
-from signalos.normalize import normalize_text
+from signalos.normalize import normalize_text, parse_number
 
 from signalos_regex.lexicon import NOISE_ORDER, UPDATE_ORDER, Lexicon, build_lexicon
 from signalos_regex.symbols import SymbolFinder
@@ -50,13 +55,58 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans, key=lambda s: s[0])  # stable: the order of priority above is kept
 
 
-def token_classes(text: str, offsets: Sequence[tuple[int, int]]) -> list[str | None]:
+# The fields of a signal the regex parser reads from numbers, by the class their numbers get.
+READ_FIELDS: Final = {"entry": "⟨read:entry⟩", "stop_loss": "⟨read:stop_loss⟩",
+                      "take_profits": "⟨read:take_profit⟩", "leverage": "⟨read:leverage⟩"}
+READ_ACTION_PRICE: Final = "⟨read:action_price⟩"
+
+
+@functools.lru_cache(maxsize=1)
+def _regex_parser():
+    from signalos_regex.parser import RegexParser
+
+    return RegexParser()  # the built-in tables, as keyword_spans
+
+
+def reading_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, class)`` of every number the regex parser (built-in tables) reads as a field
+    of ``text``: a signal's entry, stop, target or leverage (``READ_FIELDS``), an update's action
+    price (every number of that value: the parser keeps no span of it). By start."""
+    text = text[:MAX_CHARS]
+    result = _regex_parser().parse(text)
+    spans = [(a, b, cls) for field, cls in READ_FIELDS.items() for a, b in result.spans.get(field, ())]
+    prices = {a.price for a in result.actions if a.price is not None}
+    if prices:
+        toks, _ = tokenize_marking_glued(normalize_text(text))
+        spans.extend((t.start, t.end, READ_ACTION_PRICE) for t in toks
+                     if t.kind == "num" and parse_number(t.text) in prices)
+    return sorted(spans)
+
+
+def update_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, action type)`` of every match of the tables' update patterns (any language) in
+    ``text``, by start; the learned parsers' action words are trained on them (``signalos.training.spans``)."""
+    lex = default_lexicon()
+    text = normalize_text(text[:MAX_CHARS])
+    if lex.updates is None:
+        return []
+    try:
+        found = [(m.start(), m.end(), value) for _, value, m in lex.updates.matches(text, text.lower(), timeout=0.2)]
+    except TimeoutError:
+        return []
+    return sorted(found, key=lambda s: s[0])
+
+
+def token_classes(text: str, offsets: Sequence[tuple[int, int]], reading: bool = False) -> list[str | None]:
     """The class of each token of ``text`` (its ``(start, end)`` offsets, in order): that of the
     last span of ``keyword_spans`` holding it whole, else None; a token with a digit keeps none
-    (a pattern such as "TP1 hit at 2350" covers the price). The spaCy tokenizer and the encoder
-    both read their tokens' classes here."""
+    (a pattern such as "TP1 hit at 2350" covers the price) unless ``reading``, where it gets the
+    class of the ``reading_spans`` span holding it. The spaCy tokenizer and the encoder both read
+    their tokens' classes here."""
     spans = keyword_spans(text)
     out: list[str | None] = [None] * len(offsets)
+    if reading:
+        _read_numbers(text, offsets, out)
     if not spans:
         return out
     first = 0  # spans before this one ended before the current token (tokens come in order)
@@ -73,11 +123,24 @@ def token_classes(text: str, offsets: Sequence[tuple[int, int]]) -> list[str | N
     return out
 
 
-def feature_classes() -> list[str]:
-    """Every class ``keyword_spans`` can give with the built-in tables, sorted, after ``""`` (no
-    class): the encoder numbers its token types by this list and saves it with the model."""
+def _read_numbers(text: str, offsets: Sequence[tuple[int, int]], out: list[str | None]) -> None:
+    """Set ``out[i]`` to the reading class of each token with a digit inside a ``reading_spans`` span."""
+    spans = reading_spans(text)
+    if not spans:
+        return
+    for i, (s, e) in enumerate(offsets):
+        if s < e and any(c.isdigit() for c in text[s:e]):
+            out[i] = next((cls for ss, se, cls in spans if ss <= s and e <= se), None)
+
+
+def feature_classes(reading: bool = False) -> list[str]:
+    """Every class ``keyword_spans`` (and ``reading_spans`` when ``reading``) can give with the
+    built-in tables, sorted, after ``""`` (no class): the encoder numbers its token types by this
+    list and saves it with the model."""
     lex = default_lexicon()
     found = {f"⟨{cat}:{val}⟩" for cat, val in lex.words.values() if cat != "sym"}
     found |= {f"⟨{cat}:{val}⟩" for cat, val, _ in lex.patterns}
     found |= {f"⟨update:{t}⟩" for t in UPDATE_ORDER} | {f"⟨noise:{t}⟩" for t in NOISE_ORDER} | {"⟨sym⟩", "⟨symbol⟩"}
+    if reading:
+        found |= {*READ_FIELDS.values(), READ_ACTION_PRICE}
     return ["", *sorted(found)]

@@ -24,9 +24,10 @@ import attrs
 from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
 from signalos.training import calibration as calib
 from signalos.training.data import Example
+from signalos.training.spans import uses_action_words
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy, load_pipeline
-from signalos_spacy.train import SINGLE_CLASSES, evaluate, to_spacy_examples  # noqa: F401
+from signalos_spacy.train import SINGLE_CLASSES, decide_action_words, evaluate, to_spacy_examples  # noqa: F401
 
 
 @attrs.frozen
@@ -121,7 +122,10 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
     parser = SpacyParser.from_pipeline(nlp, name=name)
     figures: dict[str, Any] = {}
     calibration = calib.Calibration.from_dict(base.manifest.calibration)
+    action_words = (base.manifest.metrics or {}).get("action_words")  # the general model's choice, or the channel's
+    parser.action_words = uses_action_words(base.manifest.metrics)
     if validation:
+        action_words = decide_action_words(parser, list(validation))
         figures, raws, flags = evaluate(parser, list(validation))
         calibration = calib.fit(raws, flags)
     staging = store.staging_dir(name)
@@ -131,7 +135,8 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
             name=name, version=version or "", kind="spacy-ner", base_model=base.spec,
             base_sha256=None, split_hash=None,
             hyperparameters={**hyper.to_dict(), "adapted_from": base.spec}, epochs=done["epochs"],
-            metrics={"validation": figures}, calibration=calibration.to_dict(),
+            metrics={"validation": figures, **({"action_words": action_words} if action_words else {})},
+            calibration=calibration.to_dict(),
             training_seconds=round(time.perf_counter() - start, 2),
             data={"provider": provider, "channel_rows": len(channel), "general_rows": len(general),
                   "folded_classes": done["folded_classes"], "classes": list(nlp.get_pipe("textcat").labels),

@@ -7,6 +7,10 @@ pattern (``⟨update:tp_hit⟩``) and the symbol the tables find (``⟨symbol⟩
 reads NORM beside the word's prefix, suffix and shape, so what it learns of "SL 2335" in one
 language holds for "止损 2335" in another: a gazetteer feature, learned from, not a rule. The
 classes come from ``signalos_regex.features``.
+
+Tokenizer ``signalos.tokenizer.v4`` adds the regex parser's own reading of the numbers
+(``⟨read:stop_loss⟩`` as the NORM of the number it read as the stop): the model starts from the
+rules' answer and learns where a layout makes it wrong.
 """
 from __future__ import annotations
 
@@ -15,11 +19,12 @@ from typing import Any
 from signalos_regex.features import token_classes
 
 
-def set_norms(doc: Any) -> Any:
+def set_norms(doc: Any, reading: bool = False) -> Any:
     """Give each token of ``doc`` inside a keyword span the span's class as its NORM (numbers keep
-    theirs; ``signalos_regex.features.token_classes``); returns ``doc``."""
+    theirs unless ``reading``, where a number the regex parser read gets its reading;
+    ``signalos_regex.features.token_classes``); returns ``doc``."""
     offsets = [(tok.idx, tok.idx + len(tok.text)) for tok in doc]
-    for tok, cls in zip(doc, token_classes(doc.text, offsets)):
+    for tok, cls in zip(doc, token_classes(doc.text, offsets, reading)):
         if cls is not None:
             tok.norm_ = cls
     return doc
@@ -28,11 +33,12 @@ def set_norms(doc: Any) -> Any:
 class LexiconTokenizer:
     """A spaCy tokenizer, then ``set_norms`` on each doc; serialised as the tokenizer it wraps."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, reading: bool = False):
         self.inner = inner
+        self.reading = reading
 
     def __call__(self, text: str) -> Any:
-        return set_norms(self.inner(text))
+        return set_norms(self.inner(text), self.reading)
 
     def pipe(self, texts, batch_size: int = 1000):
         for text in texts:

@@ -14,7 +14,7 @@ from typing import Any
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
 from signalos.training.calibration import Calibration
-from signalos.training.spans import result_from_entities
+from signalos.training.spans import result_from_entities, uses_action_words
 from signalos.validate import grounded
 
 NAME = "spacy-ner"
@@ -55,6 +55,7 @@ class SpacyParser:
         self._ref: ModelRef | None = None
         self._error: Exception | None = None
         self.calibration = Calibration()
+        self.action_words = True  # an update's actions from its action words (the model's choice once loaded)
 
     @classmethod
     def from_pipeline(cls, nlp, calibration: Calibration | None = None, name: str = NAME) -> SpacyParser:
@@ -90,6 +91,7 @@ class SpacyParser:
             self._nlp = self._shared.value
             self._ref = ref
             self.calibration = Calibration.from_dict(ref.manifest.calibration)
+            self.action_words = uses_action_words(ref.manifest.metrics)
         except Exception as exc:
             self._error = exc
             raise
@@ -132,5 +134,5 @@ class SpacyParser:
 
     def _result(self, text: str, doc) -> ParseResult:
         kind_cls, score, ents = self.raw(doc)
-        return grounded(result_from_entities(text, kind_cls, ents, parser=self.name,
-                                             confidence=self.calibration(score)), text)
+        return grounded(result_from_entities(text, kind_cls, ents, parser=self.name, confidence=self.calibration(score),
+                                             action_words=self.action_words), text)

@@ -20,7 +20,8 @@ except ImportError as exc:  # the plugin registers its name anyway; it fails whe
 
 TOKENIZER_V1 = "signalos.tokenizer.v1"
 TOKENIZER_V2 = "signalos.tokenizer.v2"
-TOKENIZER_NAME = "signalos.tokenizer.v3"  # what new pipelines use: v2 and the tables' classes as NORM
+TOKENIZER_V3 = "signalos.tokenizer.v3"  # v2 and the tables' classes as NORM
+TOKENIZER_NAME = "signalos.tokenizer.v4"  # what new pipelines use: v3 and the regex parser's reading of the numbers
 
 EXTRA_INFIXES = [
     r"(?<=[^\W\d_])(?=\d)",           # TP1, SL2300: letters then digits
@@ -87,7 +88,7 @@ def create_tokenizer_v2():
     return lambda nlp: make_tokenizer(nlp, v2=True)
 
 
-@spacy.registry.tokenizers(TOKENIZER_NAME)
+@spacy.registry.tokenizers(TOKENIZER_V3)
 def create_tokenizer_v3():
     """v2's rules; then every token inside a word the regex parser's tables know gets that word's
     class as its NORM (``features.set_norms``), so what the model learns of a label word in one
@@ -95,3 +96,12 @@ def create_tokenizer_v3():
     from signalos_spacy.features import LexiconTokenizer
 
     return lambda nlp: LexiconTokenizer(make_tokenizer(nlp, v2=True))
+
+
+@spacy.registry.tokenizers(TOKENIZER_NAME)
+def create_tokenizer_v4():
+    """v3, and every number the regex parser reads as a field gets that reading as its NORM
+    (``⟨read:take_profit⟩``; ``signalos_regex.features.reading_spans``)."""
+    from signalos_spacy.features import LexiconTokenizer
+
+    return lambda nlp: LexiconTokenizer(make_tokenizer(nlp, v2=True), reading=True)

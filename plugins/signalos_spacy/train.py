@@ -19,6 +19,7 @@ from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
 from signalos.training import calibration as calib
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import EarlyStopping, entity_scores, exact_flags, result_scores
+from signalos.training.spans import choose_action_words
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy
 
@@ -42,6 +43,7 @@ class SpacyHyper:
     window: int = 2  # tokens each side each CNN layer reads (receptive field window x depth: 8 tokens)
     embed_size: int = 2000  # rows of each hashed embedding table
     lexicon_norms: bool = True  # tokenizer v3: the regex tables' word classes as NORM (features.py); else v2
+    regex_reading: bool = True  # tokenizer v4: v3 and the regex parser's reading of the numbers as their NORM
     textcat: str = "ensemble"  # the kind classifier: "ensemble" (a bag of words + a CNN that reads NORM) or "bow"
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,13 +51,14 @@ class SpacyHyper:
 
 
 def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 96, depth: int = 4,
-                   window: int = 1, embed_size: int = 2000, textcat_model: str = "bow", lexicon_norms: bool = True):
+                   window: int = 1, embed_size: int = 2000, textcat_model: str = "bow", lexicon_norms: bool = True,
+                   regex_reading: bool = False):
     _require_spacy()
     import spacy
 
-    from signalos_spacy.tokenizer import TOKENIZER_NAME, TOKENIZER_V2
+    from signalos_spacy.tokenizer import TOKENIZER_NAME, TOKENIZER_V2, TOKENIZER_V3
 
-    tokenizer = TOKENIZER_NAME if lexicon_norms else TOKENIZER_V2
+    tokenizer = (TOKENIZER_NAME if regex_reading else TOKENIZER_V3) if lexicon_norms else TOKENIZER_V2
     nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})
     tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": width,
                "depth": depth, "embed_size": embed_size, "window_size": window, "maxout_pieces": 3,
@@ -117,6 +120,18 @@ def evaluate(parser: SpacyParser, rows: list[Example]) -> tuple[dict[str, float]
     return figures, raws, exact_flags(labels, results)
 
 
+def decide_action_words(parser: SpacyParser, rows: list[Example]) -> dict[str, Any]:
+    """Decode updates from the action words or from the class, whichever reads ``rows`` (the
+    validation split) better (``signalos.training.spans.choose_action_words``); sets the parser."""
+    def exact_with(words: bool) -> float:
+        parser.action_words = words
+        return evaluate(parser, rows)[0].get("exact", 0.0)
+
+    choice = choose_action_words(exact_with)
+    parser.action_words = choice["used"]
+    return choice
+
+
 def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyper(), name: str = NAME,
           version: str | None = None, alias: str | None = None,
           progress: Callable[[str, int, dict[str, Any]], None] | None = None) -> ModelRef:
@@ -135,7 +150,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     rng = random.Random(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth, hyper.window,
-                         hyper.embed_size, hyper.textcat, hyper.lexicon_norms)
+                         hyper.embed_size, hyper.textcat, hyper.lexicon_norms, hyper.regex_reading)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = hyper.lr
@@ -163,6 +178,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
             break
     if best_bytes is not None:
         nlp.from_bytes(best_bytes)
+    action_words = decide_action_words(parser, list(data.validation))
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     train_seconds = round(time.perf_counter() - start, 2)
@@ -172,7 +188,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
         manifest = Manifest(
             name=name, version=version or "", kind="spacy-ner", base_model=f"spacy.blank({hyper.lang!r})",
             base_sha256=None, split_hash=data.split_hash, hyperparameters=hyper.to_dict(), epochs=epochs,
-            metrics={"validation": figures, "best_epoch": stopper.best_epoch},
+            metrics={"validation": figures, "best_epoch": stopper.best_epoch, "action_words": action_words},
             calibration=calibration.to_dict(), training_seconds=train_seconds,
             data={**data.describe(), "misaligned_spans": misaligned, "classes": classes,
                   "spacy_version": spacy.__version__},

@@ -17,7 +17,7 @@ from typing import Any
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef
 from signalos.training.calibration import Calibration
-from signalos.training.spans import ENTITY_LABELS, result_from_entities
+from signalos.training.spans import ENTITY_LABELS, result_from_entities, uses_action_words
 from signalos.validate import grounded
 
 from signalos_transformers.common import LoadsOnce
@@ -60,12 +60,14 @@ FEATURES_KEY = "signalos_features"  # the model config's list of token-type clas
 def token_features(text: str, offsets: Sequence[tuple[int, int]], special: Sequence[int],
                    class_ids: dict[str, int]) -> list[int]:
     """The token type of every sub-token: the id of the class the regex tables give the word it
-    lies in (``signalos_regex.features.token_classes``), else 0; numbers and special tokens are 0.
+    lies in (``signalos_regex.features.token_classes``), else 0; special tokens are 0, and numbers
+    too unless the classes hold the regex parser's readings (``⟨read:…⟩``), whose class they get.
     The encoder's token-type embedding is widened to these classes (``train_encoder``), so a label
     word the vocabulary maps to ``[UNK]`` (止损, حد ضرر) still tells the model what it is."""
-    from signalos_regex.features import token_classes
+    from signalos_regex.features import READ_ACTION_PRICE, token_classes
 
-    classes = token_classes(text, [(0, 0) if is_special else se for se, is_special in zip(offsets, special)])
+    reading = READ_ACTION_PRICE in class_ids
+    classes = token_classes(text, [(0, 0) if is_special else se for se, is_special in zip(offsets, special)], reading)
     return [class_ids.get(cls, 0) if cls else 0 for cls in classes]
 
 
@@ -114,6 +116,7 @@ class EncoderParser(LoadsOnce):
         self._init_state(host, options)
         self.batch_size = int(self.options.get("batch_size", 32))
         self.max_length = 256
+        self.action_words = True  # an update's actions from its action words (the model's choice once loaded)
 
     @classmethod
     def from_model(cls, model, tokenizer, calibration: Calibration | None = None, max_length: int = 256) -> EncoderParser:
@@ -128,6 +131,7 @@ class EncoderParser(LoadsOnce):
 
     def _configure(self, ref: ModelRef) -> None:
         self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
+        self.action_words = uses_action_words(ref.manifest.metrics)
 
     def parse(self, message: Message | str) -> ParseResult | None:
         return self.parse_many([message])[0]
@@ -176,7 +180,8 @@ class EncoderParser(LoadsOnce):
 
     def parse_many(self, messages: Sequence[Message | str]) -> list[ParseResult | None]:
         texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
-        return [grounded(result_from_entities(t, k, ents, parser=self.name, confidence=self.calibration(raw)), t)
+        return [grounded(result_from_entities(t, k, ents, parser=self.name, confidence=self.calibration(raw),
+                                              action_words=self.action_words), t)
                 for t, (k, raw, ents) in zip(texts, self.raw_many(texts))]
 
 

@@ -20,7 +20,7 @@ from signalos.modelstore import Manifest, ModelRef, ModelStore
 from signalos.training import calibration as calib
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import entity_scores, exact_flags, result_scores
-from signalos.training.spans import result_from_entities
+from signalos.training.spans import choose_action_words, result_from_entities
 
 from signalos_transformers.common import (
     default_encoder, quiet, register_trained, require_transformers, set_threads, weights_sha256,
@@ -40,6 +40,7 @@ class EncoderHyper:
     warmup_ratio: float = 0.1
     kind_weight: float = 1.0  # the kind is one token of ~60: its loss is added again so it is learnt as fast
     lexicon_features: bool = True  # the regex tables' word classes as token types (encoder.token_features)
+    regex_reading: bool = True  # and the regex parser's reading of the numbers (with lexicon_features only)
     group_by_length: bool = True  # batches of messages of about one length: far less padding to compute
 
 
@@ -112,7 +113,8 @@ def evaluate(parser: EncoderParser, rows: list[Example]) -> tuple[dict[str, floa
     if not rows:
         return {}, [], []
     raws = parser.raw_many([r.text for r in rows])
-    results = [result_from_entities(r.text, k, ents, parser=NAME, confidence=raw) for r, (k, raw, ents) in zip(rows, raws)]
+    results = [result_from_entities(r.text, k, ents, parser=NAME, confidence=raw, action_words=parser.action_words)
+               for r, (k, raw, ents) in zip(rows, raws)]
     labels = [r.label for r in rows]
     figures = {**entity_scores([r.entities for r in rows], [e for _, _, e in raws]), **result_scores(labels, results)}
     return figures, [raw for _, raw, _ in raws], exact_flags(labels, results)
@@ -144,7 +146,7 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     if hyper.lexicon_features:
         from signalos_regex.features import feature_classes
 
-        classes_of_words = feature_classes()
+        classes_of_words = feature_classes(reading=hyper.regex_reading)
         if widen_token_types(model, classes_of_words):
             class_ids = {c: i for i, c in enumerate(classes_of_words)}
     train_rows = _Rows(encode(tokenizer, list(data.train), label2id, hyper.max_length, class_ids))
@@ -203,13 +205,21 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     model.eval()
+
+    def exact_with(words: bool) -> float:
+        parser.action_words = words
+        return evaluate(parser, list(data.validation))[0].get("exact", 0.0)
+
+    action_words = choose_action_words(exact_with)
+    parser.action_words = action_words["used"]
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     return register_trained(store, name, "model", model, tokenizer, alias=alias, manifest=lambda: Manifest(
         name=name, version=version or "", kind="transformer", base_model=str(base),
         base_sha256=weights_sha256(base), split_hash=data.split_hash,
         hyperparameters=hyper.to_dict(), epochs=epochs,
-        metrics={"validation": figures, "best_epoch": best["epoch"]}, calibration=calibration.to_dict(),
+        metrics={"validation": figures, "best_epoch": best["epoch"], "action_words": action_words},
+        calibration=calibration.to_dict(),
         training_seconds=round(time.perf_counter() - start, 2),
         data={**data.describe(), "classes": classes},
     ))

@@ -3,17 +3,20 @@
 Training turns a label and its per-field character spans into entities (``ENTRY``, ``BUY`` ...);
 inference turns the entities a model found back into a :class:`ParseResult` through the shared
 normaliser, so every learned parser reads numbers and symbols exactly as the regex parser does.
-A message's kind (with the action types of an update) is one class, predicted beside the entities.
+A message's kind (with the action types of an update) is one class, predicted beside the entities;
+the words that say an update's action ("TP1 hit", "move SL to entry") are entities too
+(``ACT_TP_HIT``...), so an update that does two things reads as two actions even where the
+two-action class is rare in training.
 """
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import regex
 
-from signalos.models import Action, ParseResult
+from signalos.models import ACTION_TYPES, Action, ParseResult
 from signalos.normalize import (
     default_symbols, expand_shorthand, load_tables, normalize_text, parse_number, phrase_key,
 )
@@ -29,8 +32,11 @@ FIELD_LABELS = {
 # An update's actions carry a price (move the stop to 1.2345), a target number (TP2 hit) and a
 # percent (close 50%): each is an entity of its own, given to the actions by type (``_fill_actions``).
 ACTION_LABELS = ("ACTION_PRICE", "ACTION_TP", "ACTION_PERCENT")
+# The words of an action, one label a type: ACT_TP_HIT, ACT_MOVE_SL...
+ACTION_WORD_LABELS = {t: "ACT_" + t.upper() for t in ACTION_TYPES}
+ACTION_OF_WORD_LABEL = {v: k for k, v in ACTION_WORD_LABELS.items()}
 ENTITY_LABELS = ("SYMBOL", "BUY", "SELL", "ORDER_MARKET", "ORDER_LIMIT", "ORDER_STOP", "ENTRY", "STOP_LOSS",
-                 "TAKE_PROFIT", "LEVERAGE", "SL_PIPS", "TP_PIPS", *ACTION_LABELS)
+                 "TAKE_PROFIT", "LEVERAGE", "SL_PIPS", "TP_PIPS", *ACTION_LABELS, *ACTION_WORD_LABELS.values())
 Entity = tuple[int, int, str]  # start, end, label
 
 # A number as channels write it; the tokenisers split on the same boundaries.
@@ -218,9 +224,39 @@ def action_spans(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequen
     return out
 
 
+# The longest stretch of an action's words without a digit, from a letter to a letter ("TP1 hit"
+# -> "hit"): the digits are the action's values, entities of their own.
+_DIGIT_FREE = regex.compile(r"\p{L}(?:[^\d]*\p{L})?")
+
+
+def action_word_entities(text: str, label: Mapping[str, Any], taken: Sequence[Entity]) -> list[Entity]:
+    """The words that say each of an update's actions, as entities (``ACT_TYPE``): for each action
+    in order, the first match of the regex tables' update patterns of its type that is not used
+    yet, cut to its longest stretch without a digit, which overlaps no span in ``taken``. An action
+    the tables have no words for gets none (the kind class still carries it)."""
+    if label.get("kind") != "update":
+        return []
+    from signalos_regex.features import update_spans
+
+    free = []  # each match's longest stretch without a digit, where it overlaps no field's span
+    for s, e, t in update_spans(text):
+        words = max(_DIGIT_FREE.finditer(text, s, e), key=lambda m: len(m.group()), default=None)
+        if words is not None and not any(words.start() < te and ts < words.end() for ts, te, _ in taken):
+            free.append((words.start(), words.end(), t))
+    out: list[Entity] = []
+    for action in label.get("actions") or []:
+        kind = action.get("type") if isinstance(action, Mapping) else None
+        for k, (s, e, t) in enumerate(free):
+            if t == kind and not any(s < oe and os_ < e for os_, oe, _ in out):
+                out.append((s, e, ACTION_WORD_LABELS[kind]))
+                del free[k]
+                break
+    return out
+
+
 def entities_for(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequence] | None = None) -> list[Entity]:
-    """The entities to train on: spans of the label's fields (an update's action values too),
-    sorted, overlaps dropped."""
+    """The entities to train on: spans of the label's fields (an update's action values too) and
+    of the words that say its actions (``action_word_entities``), sorted, overlaps dropped."""
     if spans is None:
         spans = align(text, label)
     spans = {**spans, **action_spans(text, label, spans)}
@@ -243,6 +279,7 @@ def entities_for(text: str, label: Mapping[str, Any], spans: Mapping[str, Sequen
                 e -= 1
             if 0 <= s < e <= len(text):
                 out.append((s, e, name))
+    out.extend(action_word_entities(text, label, out))
     out.sort()
     kept: list[Entity] = []
     for ent in out:
@@ -317,6 +354,41 @@ _ACTION_SLOTS = {
 }
 
 
+def with_action_words(text: str, actions: list[Action], ents: Iterable[Entity]) -> list[Action]:
+    """The actions the model's action word entities say, in reading order, else the class's: the
+    class names one of the pairs seen in training, the words each action the message says (a
+    two-action update whose pair is rare in training still reads as two). Words of one type that
+    follow each other on a line with no digit or other entity between are one action (an encoder
+    tags "Take partials" as two pieces); "TP1 hit, TP2 hit" stays two. Chosen on the validation
+    split over the class's actions and over the class's with the words' added (docs/training.md)."""
+    said: list[Action] = []
+    last: Entity | None = None  # the previous entity, if it was an action word
+    for ent in sorted(ents):
+        kind = ACTION_OF_WORD_LABEL.get(ent[2])
+        if kind is None:
+            last = None
+            continue
+        gap = text[last[1]:ent[0]] if last is not None else ""
+        if not (last is not None and last[2] == ent[2] and "\n" not in gap and not any(c.isdigit() for c in gap)):
+            said.append(Action(type=kind))
+        last = ent
+    return said or actions
+
+
+def choose_action_words(exact_with: Callable[[bool], float]) -> dict[str, Any]:
+    """Whether a trained model's updates read better from its action words or from its class:
+    ``exact_with(action_words)`` is the validation exact match decoded each way. Saved as the
+    manifest's ``metrics["action_words"]``; the words win only when strictly better."""
+    words, by_class = exact_with(True), exact_with(False)
+    return {"used": words > by_class, "validation_exact": {"words": words, "class": by_class}}
+
+
+def uses_action_words(metrics: Mapping[str, Any] | None) -> bool:
+    """A model's choice (``choose_action_words``); models without one (trained before action
+    words, whose entities hold none) decode either way alike."""
+    return bool(((metrics or {}).get("action_words") or {}).get("used", True))
+
+
 def fill_actions(text: str, actions: list[Action], ents: Iterable[Entity]) -> list[Action]:
     """The actions of an update's class with the values its action entities name, in reading
     order: each value goes to the first action of the likeliest type that has none yet; a value
@@ -371,8 +443,10 @@ def _one_stop(direction: str | None, stops: list[tuple[float, tuple[int, int]]],
 
 
 def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *, parser: str,
-                         confidence: float) -> ParseResult:
-    """Build the schema result from a predicted kind class and entities (start, end, label)."""
+                         confidence: float, action_words: bool = True) -> ParseResult:
+    """Build the schema result from a predicted kind class and entities (start, end, label); an
+    update's actions from its action words where ``action_words`` (``with_action_words``), else
+    from the class."""
     ents = _join_ranges(text, _whole_numbers(text, sorted(entities)))
     spans: dict[str, list[tuple[int, int]]] = {}
     kind = kind_cls.partition(":")[0]
@@ -399,7 +473,10 @@ def result_from_entities(text: str, kind_cls: str, entities: Iterable[Entity], *
     if kind == "noise":
         return ParseResult.noise(parser=parser, confidence=confidence)
     if kind == "update":
-        return ParseResult(kind="update", symbol=symbol, actions=fill_actions(text, actions_of_class(kind_cls), ents),
+        actions = actions_of_class(kind_cls)
+        if action_words:
+            actions = with_action_words(text, actions, ents)
+        return ParseResult(kind="update", symbol=symbol, actions=fill_actions(text, actions, ents),
                            parser=parser, confidence=confidence, spans={k: tuple(v) for k, v in spans.items()})
     direction = order_type = None
     entry: list[float] = []
