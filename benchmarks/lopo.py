@@ -82,7 +82,7 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
 
         ref = train_encoder(td, store, hyper=EncoderHyper(seed=seed, **({"epochs": epochs} if epochs else {})))
     else:
-        hyper = SpacyHyper(epochs=epochs or 11, seed=seed)
+        hyper = SpacyHyper(epochs=epochs or SpacyHyper().epochs, seed=seed)
         ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--messages", type=int, default=1000, help="train rows per fold, topped up with synthetic ones")
     ap.add_argument("--parser", choices=LEARNED, default="spacy-ner", help="the learned parser to train per fold")
-    ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 11, transformer 12)")
+    ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 10, transformer 12)")
     ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
     ap.add_argument("--seed", type=int, default=0, help="the split of the other providers, synthetic rows, training")
     ap.add_argument("--json", action="store_true")

@@ -51,7 +51,7 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
 def main(argv=None) -> int:
     ap = tc.argument_parser(__doc__)
     ap.add_argument("--messages", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=11)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
     ap.add_argument("--window", type=int, default=2, help="tokens each side each NER CNN layer reads")
     args = tc.parse_args(ap, argv)

@@ -31,7 +31,7 @@ SINGLE_CLASSES = ("signal", "noise", *(f"update:{t}" for t in ACTION_TYPES))
 
 @attrs.frozen
 class SpacyHyper:
-    epochs: int = 11  # about 5 s each on 1,000 messages here; the best epoch is usually 6-11
+    epochs: int = 10  # 4-6 s each on 1,000 messages here; the best epoch is usually 6-10
     batch_size: int = 16
     lr: float = 0.001
     dropout: float = 0.2

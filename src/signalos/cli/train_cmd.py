@@ -99,7 +99,7 @@ def spacy_command(
     augmented: bool = _AUGMENTED_ON, synthetic_rows: bool = _SYNTH_ROWS_ON,
     synthetic: Optional[int] = _SYNTHETIC_TOP_UP,
     limit: Optional[int] = _LIMIT,
-    epochs: int = typer.Option(11, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
+    epochs: int = typer.Option(10, "--epochs", min=1, help="Most epochs (early stopping may end sooner)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     lr: float = typer.Option(0.001, "--lr", help="Adam learning rate."),
     dropout: float = typer.Option(0.2, "--dropout", min=0.0, max=0.9),
