@@ -15,10 +15,10 @@ def _named(text, ents):
 
 
 def test_each_action_of_an_update_gets_its_words_as_an_entity():
-    text = "GOLD TP1 hit! Move SL to entry"
+    text = "USDCHF TP1 done 🎯 stop loss to entry price"
     label = {"kind": "update", "actions": [{"type": "tp_hit", "tp": 1}, {"type": "breakeven"}]}
-    assert _named(text, entities_for(text, label)) == [("1", "ACTION_TP"), ("hit", "ACT_TP_HIT"),
-                                                       ("Move SL to entry", "ACT_BREAKEVEN")]
+    assert _named(text, entities_for(text, label)) == [("1", "ACTION_TP"), ("done", "ACT_TP_HIT"),
+                                                       ("stop loss to entry", "ACT_BREAKEVEN")]
     # words of another language of the tables, the price an entity of its own
     text = "Закрываем половину, стоп переносим на 2350"
     label = {"kind": "update", "actions": [{"type": "close_partial"}, {"type": "move_sl", "price": 2350}]}
@@ -35,13 +35,14 @@ def test_signals_and_noise_have_no_action_words():
 
 
 def test_the_words_say_the_actions_the_class_does_not_have():
-    text = "GOLD TP2 hit! Move SL to 2350"
+    text = "NZDUSD TP3 done, stop to 0.6120"
+
     def at(words, label):
         return (text.index(words), text.index(words) + len(words), label)
 
-    ents = [at("2", "ACTION_TP"), at("hit", "ACT_TP_HIT"), at("Move SL to", "ACT_MOVE_SL"), at("2350", "ACTION_PRICE")]
+    ents = [at("3", "ACTION_TP"), at("done", "ACT_TP_HIT"), at("stop to", "ACT_MOVE_SL"), at("0.6120", "ACTION_PRICE")]
     result = result_from_entities(text, "update:tp_hit", ents, parser="t", confidence=0.9)
-    assert [(a.type, a.tp, a.price) for a in result.actions] == [("tp_hit", 2, None), ("move_sl", None, 2350.0)]
+    assert [(a.type, a.tp, a.price) for a in result.actions] == [("tp_hit", 3, None), ("move_sl", None, 0.612)]
     # without action words, the class says the actions
     result = result_from_entities(text, "update:tp_hit", [e for e in ents if not e[2].startswith("ACT_")],
                                   parser="t", confidence=0.9)
@@ -54,8 +55,8 @@ def test_a_model_decodes_updates_the_way_that_validated_better():
     assert choose_action_words(lambda words: 0.7)["used"] is False  # a tie keeps the class
     assert uses_action_words({"action_words": {"used": False}}) is False
     assert uses_action_words({}) is True  # a model from before: no action words to read either way
-    text = "GOLD TP2 hit! Move SL to 2350"
-    ents = [(text.index("hit"), text.index("hit") + 3, "ACT_TP_HIT"), (14, 24, "ACT_MOVE_SL")]
+    text = "NZDUSD TP3 done, stop to 0.6120"
+    ents = [(text.index("done"), text.index("done") + 4, "ACT_TP_HIT"), (text.index("stop"), text.index("stop") + 7, "ACT_MOVE_SL")]
     by_class = result_from_entities(text, "update:close", ents, parser="t", confidence=1.0, action_words=False)
     assert [a.type for a in by_class.actions] == ["close"]
 

@@ -357,7 +357,10 @@ _ACTION_SLOTS = {
 def with_action_words(text: str, actions: list[Action], ents: Iterable[Entity]) -> list[Action]:
     """The actions the model's action word entities say, in reading order, else the class's: the
     class names one of the pairs seen in training, the words each action the message says (a
-    two-action update whose pair is rare in training still reads as two). Words of one type that
+    two-action update whose pair is rare in training still reads as two). An action whose words
+    no table holds is then lost when another action has words: adding the class's other actions
+    read worse on the validation split, the test split and the providers left out in turn
+    (docs/training.md). Words of one type that
     follow each other on a line with no digit or other entity between are one action (an encoder
     tags "Take partials" as two pieces); "TP1 hit, TP2 hit" stays two. Chosen on the validation
     split over the class's actions and over the class's with the words' added (docs/training.md)."""
