@@ -1,5 +1,5 @@
 """What the regex parser's tables know about a message's words, given to the spaCy model as the
-NORM of its tokens (tokenizer ``signalos.tokenizer.v3``).
+NORM of its tokens (tokenizers ``signalos.tokenizer.v3`` and ``v4``).
 
 A label, direction or order word of any language of the tables ("SL", "止损", "стоп", "حد ضرر")
 gets one class as its NORM (``⟨label:stop_loss⟩``), and so does a word inside an update or noise
