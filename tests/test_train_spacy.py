@@ -131,3 +131,15 @@ def test_missing_spacy_names_the_extra(monkeypatch, tmp_path):
     res = run_cli(["train", "spacy", "--data", str(write_corpus(tmp_path / "t.jsonl")), "--workspace",
                    str(tmp_path / "ws")], signalos_spacy)
     assert res.exit_code != 0
+
+
+def test_train_without_the_regex_reading(tmp_path):
+    """`--no-regex-reading` trains tokenizer v3 (the tables' word classes only), as the manifest says."""
+    ws = tmp_path / "ws"
+    res = run_cli(["train", "spacy", "--data", str(write_corpus(tmp_path / "t.jsonl", 48)), "--workspace", str(ws),
+                   "--epochs", "1", "--synthetic", "0", "--no-regex-reading", "--json"], signalos_spacy)
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((ws / "models" / "spacy-ner" / "0.1.0" / "manifest.json").read_text())
+    assert manifest["hyperparameters"]["regex_reading"] is False
+    config = (ws / "models" / "spacy-ner" / "0.1.0" / "pipeline" / "config.cfg").read_text()
+    assert "signalos.tokenizer.v3" in config

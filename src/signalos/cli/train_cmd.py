@@ -51,6 +51,9 @@ _NAME = typer.Option(None, "--name", help="Registry name (default: the parser's 
 _VERSION = typer.Option(None, "--version", metavar="X.Y.Z", help="Version to register (default: the next minor one).")
 _ALIAS = typer.Option(None, "--alias", metavar="ALIAS", help="Point this alias (production, staging, candidate) at the new version.")
 _JSON = typer.Option(False, "--json", help="Print a JSON summary.")
+_READING = typer.Option(True, "--regex-reading/--no-regex-reading",
+                        help="Give the model what the regex parser read each number as (better alone; "
+                             "behind regex in a chain it adds less: docs/training.md).")
 _SPLITS_OUT = typer.Option(None, "--write-splits", metavar="DIR",
                            help="Also write the test (and held-out) rows as labelled JSON Lines, for signalos eval --data.")
 
@@ -107,7 +110,7 @@ def spacy_command(
     lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
     width: int = typer.Option(96, "--width", min=8, help="Width of the NER's token-to-vector CNN."),
     depth: int = typer.Option(4, "--depth", min=1, help="Layers of the NER's token-to-vector CNN."),
-    seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
+    regex_reading: bool = _READING, seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
     """Train the spacy-ner parser (NER over the fields, message kind by text classification).
@@ -124,7 +127,7 @@ def spacy_command(
     ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
                         write_splits)
     hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
-                       lang=lang, width=width, depth=depth)
+                       lang=lang, width=width, depth=depth, regex_reading=regex_reading)
     with _progress(epochs, "training spacy-ner") as bar:
         ref = train(td, ModelStore(ws), hyper=hyper, name=name or "spacy-ner", version=version, alias=alias,
                     progress=bar)
@@ -143,7 +146,7 @@ def transformer_command(
     lr: float = typer.Option(2e-4, "--lr"),
     max_length: int = typer.Option(128, "--max-length", min=16, help="Tokens per message; longer text is cut."),
     patience: int = typer.Option(2, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
-    seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
+    regex_reading: bool = _READING, seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
     """Fine-tune an encoder for token classification (the transformer parser), with the HF Trainer.
@@ -163,7 +166,7 @@ def transformer_command(
     ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
                         write_splits)
     hyper = EncoderHyper(epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed,
-                         patience=patience)
+                         patience=patience, regex_reading=regex_reading)
     with _progress(epochs, "training transformer") as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "transformer", version=version,
                     alias=alias, progress=bar)
