@@ -83,20 +83,6 @@ def reading_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
-def update_spans(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, action type)`` of every match of the tables' update patterns (any language) in
-    ``text``, by start; the learned parsers' action words are trained on them (``signalos.training.spans``)."""
-    lex = default_lexicon()
-    text = normalize_text(text[:MAX_CHARS])
-    if lex.updates is None:
-        return []
-    try:
-        found = [(m.start(), m.end(), value) for _, value, m in lex.updates.matches(text, text.lower(), timeout=0.2)]
-    except TimeoutError:
-        return []
-    return sorted(found, key=lambda s: s[0])
-
-
 def token_classes(text: str, offsets: Sequence[tuple[int, int]], reading: bool = False) -> list[str | None]:
     """The class of each token of ``text`` (its ``(start, end)`` offsets, in order): that of the
     last span of ``keyword_spans`` holding it whole, else None; a token with a digit keeps none

@@ -236,10 +236,12 @@ def action_word_entities(text: str, label: Mapping[str, Any], taken: Sequence[En
     the tables have no words for gets none (the kind class still carries it)."""
     if label.get("kind") != "update":
         return []
-    from signalos_regex.features import update_spans
+    from signalos_regex.features import keyword_spans
 
+    prefix = "⟨update:"  # the update patterns' matches among the classes of the tables
+    matches = [(s, e, c[len(prefix):-1]) for s, e, c in keyword_spans(text) if c.startswith(prefix)]
     free = []  # each match's longest stretch without a digit, where it overlaps no field's span
-    for s, e, t in update_spans(text):
+    for s, e, t in matches:
         words = max(_DIGIT_FREE.finditer(text, s, e), key=lambda m: len(m.group()), default=None)
         if words is not None and not any(words.start() < te and ts < words.end() for ts, te, _ in taken):
             free.append((words.start(), words.end(), t))
