@@ -2,8 +2,10 @@
 certain messages, train the ``spacy-ner`` parser (``--parser transformer``: the encoder) without
 that provider and score, on that provider's messages, regex alone, the learned parser alone and
 the chain ``regex -> <learned>`` (threshold 0.7, ``fallback = "vote"``, regex flags its own doubt:
-the documented settings).
-``python -m benchmarks.lopo [--parser spacy-ner|transformer] [--min-messages 25] [--provider NAME]... [--json]``.
+the documented settings). ``--parser llm`` LoRA-tunes Gemma 3 270M per fold (``--llm-steps``
+steps; ``--llm-base DIR`` reuses a base already converted by an earlier run).
+``python -m benchmarks.lopo [--parser spacy-ner|transformer|llm] [--min-messages 25] [--provider NAME]... [--jobs N] [--json]``;
+``--jobs N`` runs N folds at once, each in its own process (one torch thread each).
 
 Each fold trains on every other provider's rows of the train and test splits (``--seed``, 0 by
 default; the test split scores nothing here) topped up with synthetic messages to ``--messages``;
@@ -32,7 +34,7 @@ if __package__ in (None, ""):
 from benchmarks import train_common as tc
 
 THRESHOLD = 0.7
-LEARNED = ("spacy-ner", "transformer")  # the learned parser a run trains per fold (``--parser``)
+LEARNED = ("spacy-ner", "transformer", "llm")  # the learned parser a run trains per fold (``--parser``)
 
 
 def chains(learned: str = "spacy-ner") -> dict[str, tuple[list[str], str]]:
@@ -54,7 +56,7 @@ def _peak_rss_mb() -> float:
 
 
 def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int | None, seed: int = 0,
-             textcat: str | None = None, learned: str = "spacy-ner") -> dict:
+             textcat: str | None = None, learned: str = "spacy-ner", llm: dict | None = None) -> dict:
     import shutil
 
     import attrs
@@ -81,18 +83,28 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
         from signalos_transformers.train_encoder import train as train_encoder
 
         ref = train_encoder(td, store, hyper=EncoderHyper(seed=seed, **({"epochs": epochs} if epochs else {})))
+    elif learned == "llm":
+        from signalos_transformers.train_llm import LlmHyper
+        from signalos_transformers.train_llm import train as train_llm
+
+        options = dict(llm or {})
+        base = options.pop("base", None)
+        ref = train_llm(td, store, base=base, hyper=LlmHyper(seed=seed, **options))
     else:
         hyper = SpacyHyper(epochs=epochs or SpacyHyper().epochs, seed=seed)
         ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     store.close()
+    options = {"workspace": str(ws), "model": ref.version}
+    if learned == "llm":  # the llm's answers come from batched generation
+        options["batch_size"] = 16
     host = Host({"pipelines": {"default": {"parsers": ["regex"]}}, "workspace": str(ws),
-                 "parsers": {"regex": {"doubt": True}, learned: {"workspace": str(ws), "model": ref.version}}})
+                 "parsers": {"regex": {"doubt": True}, learned: options}})
     out = {"provider": provider, "learned": learned, "messages": len(td.holdout), "train_rows": len(td.train), "real_train_rows": len(real),
            "validation_rows": len(td.validation), "model": ref.spec, "train_wall_s": round(wall, 1),
            "train_cpu_s": round(cpu, 1), "epochs_run": len(ref.manifest.epochs),
-           "best_epoch": ref.manifest.metrics.get("best_epoch"),
+           "best_epoch": ref.manifest.metrics.get("best_epoch", ref.manifest.metrics.get("best_step")),
            "validation_exact": (ref.manifest.metrics.get("validation") or {}).get("exact")}
     for name, (parsers, fallback) in chains(learned).items():
         host.use_pipeline(name, parsers, THRESHOLD, fallback=fallback)
@@ -101,6 +113,8 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
         out[f"{name}_kind_accuracy"] = scored["kind_accuracy"]
     out["chain_vs_regex"], out["ceiling"] = differences(host, td.holdout, learned)
     out["peak_rss_mb"] = _peak_rss_mb()
+    if learned == "llm":  # the base copied into this fold's workspace (1 GB) is not needed again
+        shutil.rmtree(ws / "models" / ".bases", ignore_errors=True)
     c = out["ceiling"]
     print(f"{provider} ({out['messages']} msgs): regex {out['regex']:.3f} {learned} {out[learned]:.3f} "
           f"chain {out['chain']:.3f}; regex wrong {c['regex_wrong']} ({c['unsure_wrong']} unsure, "
@@ -180,18 +194,28 @@ def summary(folds: list[dict], learned: str = "spacy-ner") -> dict:
 
 
 def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int | None,
-        textcat: str | None = None, seed: int = 0, learned: str = "spacy-ner") -> dict:
+        textcat: str | None = None, seed: int = 0, learned: str = "spacy-ner", jobs: int = 1,
+        llm: dict | None = None) -> dict:
     chosen = providers(corpus, min_messages)
     if only:
         chosen = [(p, n) for p, n in chosen if p in only]
     root = tc.SCRATCH / "lopo"
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    folds = [run_fold(corpus, p, root, messages, epochs, seed=seed, textcat=textcat, learned=learned) for p, _ in chosen]
+    args = [(corpus, p, root, messages, epochs, seed, textcat, learned, llm) for p, _ in chosen]
+    if jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fork of a process that loaded torch may hang in its thread pools
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            folds = list(pool.map(run_fold, *zip(*args)))
+    else:
+        folds = [run_fold(*a) for a in args]
     return {**tc.header(), "date": time.strftime("%Y-%m-%d"), "corpus": str(corpus), "min_messages": min_messages,
             "messages": messages, "epochs": epochs, "textcat": textcat or "default", "seed": seed,
             "threshold": THRESHOLD,
-            "learned": learned, "chain": f"regex -> {learned}, fallback vote, regex doubt on",
+            "learned": learned, "jobs": jobs, "llm": llm if learned == "llm" else None, "chain": f"regex -> {learned}, fallback vote, regex doubt on",
             "note": "regex's tables were tuned on these files: its figures are after tuning",
             "wall_s": round(time.perf_counter() - t0, 1), "peak_rss_mb": _peak_rss_mb(),
             "folds": folds, "summary": summary(folds, learned) if folds else {}}
@@ -209,10 +233,20 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 10, transformer 12)")
     ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
     ap.add_argument("--seed", type=int, default=0, help="the split of the other providers, synthetic rows, training")
+    ap.add_argument("--jobs", type=int, default=1, help="folds run at once, each in its own process")
+    ap.add_argument("--llm-base", default=None, help="llm: gemma3 (default), smollm2, a model directory or .gguf")
+    ap.add_argument("--llm-steps", type=int, default=60, help="llm: optimiser steps of 8 messages a fold")
+    ap.add_argument("--llm-lora-layers", type=int, default=6, help="llm: adapt only the top N layers")
+    ap.add_argument("--llm-max-length", type=int, default=256)
+    ap.add_argument("--llm-validate-n", type=int, default=16)
+    ap.add_argument("--no-regex-reading", dest="regex_reading", action="store_false",
+                    help="llm: train without the regex parser's draft in the prompt")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    llm = {"base": args.llm_base, "max_steps": args.llm_steps, "lora_layers": args.llm_lora_layers,
+           "max_length": args.llm_max_length, "validate_n": args.llm_validate_n, "regex_reading": args.regex_reading}
     report = run(args.corpus or tc.default_corpus(), args.min_messages, args.provider, args.messages, args.epochs,
-                 args.textcat, args.seed, args.parser)
+                 args.textcat, args.seed, args.parser, args.jobs, llm)
     tc.print_report(report, args.json)
     return 0
 

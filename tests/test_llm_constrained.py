@@ -103,6 +103,36 @@ def test_answer_format_round_trips_through_the_grammar():
     assert fmt(0.0000215) == "0.0000215" and fmt(2345.0) == "2345"
 
 
+def test_a_symbol_named_inside_a_run_of_chinese_is_offered_and_grounded():
+    from signalos.models import ParseResult
+    from signalos.validate import ungrounded
+
+    text = "大饼多单止损移到开仓价"  # BTC's nickname, glued to the rest of the sentence
+    cands = Candidates.of(text)
+    assert cands.symbols == ("BTC",)
+    label = {"kind": "update", "symbol": "BTC", "actions": [{"type": "breakeven"}]}
+    assert segments(label, cands) is not None
+    signal = ParseResult(kind="signal", symbol="BTC", direction="buy", entry=(65000.0,), stop_loss=64000.0,
+                         take_profits=(67000.0,))
+    assert not ungrounded(signal, "大饼多 65000 止损 64000 目标 67000")
+    assert ungrounded(signal, "以太多 65000 止损 64000 目标 67000")  # ETH's name: BTC is not written
+    # a message naming no symbol is never offered the symbol key: the grammar would lead nowhere
+    grammar = answer_grammar(Candidates.of("止损移到开仓价"))
+    assert next(grammar) == ('signal",', 'update",', 'noise"}')
+    assert grammar.send('update",') == ('"actions":[{',)
+
+
+def test_a_list_repeats_a_number_only_as_often_as_the_message_writes_it():
+    text = "EURUSD BUY\nENTRY 1.1000\nTP1 1.1200\nTP2 1.1200\nTP3 1.1300\nSL 1.0000"
+    label = {"kind": "signal", "symbol": "EURUSD", "direction": "buy", "entry": [1.1], "stop_loss": 1.0,
+             "take_profits": [1.12, 1.12, 1.13]}
+    cands = Candidates.of(text)
+    assert cands.times("1.12") == 2 and cands.times("1.13") == 1
+    assert "".join(segments(label, cands)).endswith('"take_profits":[1.12,1.12,1.13]}')
+    # written once, a number is offered once: greedy decoding cannot loop on it
+    assert segments({**label, "take_profits": [1.12, 1.13, 1.13]}, cands) is None
+
+
 def _field_score(parser, rows) -> float:
     """Fraction of the fields (kind, symbol, direction, entry, stop, targets, action types) read right."""
     got = [read for read, _ in parser.generate([r["text"] for r in rows])]

@@ -22,7 +22,9 @@ from signalos.errors import MissingDependencyError  # noqa: E402
 from signalos.modelstore import ModelStore, file_table, read_manifest, sha256_file  # noqa: E402
 from signalos.testing import make_host, parser_plugin, run_cli  # noqa: E402
 from signalos.validate import ungrounded, validate  # noqa: E402
-from signalos_transformers.llm import compact_label, prompt, read_answer, to_result  # noqa: E402
+from signalos_transformers.llm import (  # noqa: E402
+    DRAFT, LlmParser, compact_label, prompt, prompt_ids, read_answer, regex_draft, to_result,
+)
 from tiny_models import tiny_causal_lm  # noqa: E402
 
 TEXTS = ["GOLD BUY NOW @ 2310\nSL: 2300\nTP1: 2320", "Close all trades now", "hello"]
@@ -36,7 +38,7 @@ def trained(tmp_path_factory):
     torch.manual_seed(0)  # the random base: the same every run
     rows = tiny_corpus(32)
     data = write_corpus(root / "tiny.jsonl", 32)
-    base = tiny_causal_lm(root / "base", [prompt(r["text"]) + compact_label(r["label"]) for r in rows])
+    base = tiny_causal_lm(root / "base", [prompt(r["text"], reading=True) + compact_label(r["label"]) for r in rows])
     ws = root / "ws"
     res = run_cli(["train", "llm", "--base", str(base), "--data", str(data), "--workspace", str(ws),
                    "--max-steps", "4", "--batch-size", "4", "--lora-r", "4", "--lora-layers", "1", "--validate-n", "3", "--json"],
@@ -104,9 +106,10 @@ def test_parser_answers_each_text_of_a_batch_and_grounds_what_it_reads(trained, 
     out = parser.parse_many(TEXTS)
     assert len(out) == len(parser.last_reasons) == len(TEXTS)
     for text, result, why in zip(TEXTS, out, parser.last_reasons):
-        assert (result is None) == (why != "ok"), (text, why)
-        if result is not None:  # an answer is valid and names only what the text writes
-            assert result.parser == "llm" and not validate(result) and not ungrounded(result, text)
+        assert (result is None) == (why != "ok" and not why.startswith("invalid: ")), (text, why)
+        if result is not None:  # an answer names only what the text writes; an invalid one says so
+            assert result.parser == "llm" and not ungrounded(result, text)
+            assert (why == "ok") == (not validate(result)) == result.accepted
             assert 0.0 <= result.confidence <= 1.0
     # alone, a text is decoded without the batch's padding, so its answer may differ from the
     # batch's: the chain must act on the answer the parser gives that text alone
@@ -115,7 +118,7 @@ def test_parser_answers_each_text_of_a_batch_and_grounds_what_it_reads(trained, 
     first = outcome.attempts[0]
     assert first.parser == "llm" and first.error is None
     assert (first.result and first.result.to_schema()) == (alone and alone.to_schema())
-    assert first.accepted == (alone is not None and alone.confidence >= 0.5)
+    assert first.accepted == (alone is not None and alone.accepted and alone.confidence >= 0.5)
     assert outcome.result.parser == ("llm" if first.accepted else "fallback")
 
 
@@ -131,10 +134,43 @@ def test_an_answer_cut_short_is_a_miss_and_the_chain_falls_through(trained):
     assert outcome.result.parser == "fallback" and outcome.attempts[0].parser == "llm"
 
 
+def test_the_prompt_carries_the_regex_parsers_answer_as_a_draft_when_the_model_was_trained_so(trained, monkeypatch):
+    from transformers import AutoTokenizer
+
+    ws, base, _ = trained
+    text = TEXTS[0]
+    draft = regex_draft(text)
+    assert draft.startswith('{"kind":"signal","symbol":"XAUUSD","direction":"buy"') and '"stop_loss":2300' in draft
+    assert regex_draft("hello") == '{"kind":"noise"}'
+    assert DRAFT + draft in prompt(text, reading=True) and DRAFT not in prompt(text)
+    tok = AutoTokenizer.from_pretrained(str(base))
+    with_draft, without = prompt_ids(tok, text, reading=True), prompt_ids(tok, text)
+    assert tok.decode(with_draft) == prompt(text, reading=True) and tok.decode(without) == prompt(text)
+    # a long message is cut, never the draft or the tail that opens the answer
+    cut = prompt_ids(tok, text + "\n" + "word " * 400, max_tokens=120, reading=True)
+    assert len(cut) <= 120 and tok.decode(cut).endswith(DRAFT + draft + prompt("x")[len("Trading message:\nx"):])
+    # the CLI trains with the draft by default; the manifest says so and the parser follows it
+    manifest = read_manifest(ws / "models" / "llm" / "0.1.0")
+    assert manifest.extra["regex_reading"] is True and "{regex_draft}" in manifest.extra["prompt"]
+    monkeypatch.setenv("SIGNALOS_WORKSPACE", str(ws))
+    parser = make_host(signalos_transformers).parser("llm@latest")
+    assert parser.regex_reading is False  # not loaded yet
+    assert parser.version == "llm@0.1.0"  # loads the model
+    assert parser.regex_reading is True
+    # without the key (a model trained before the draft) a parser prompts without it
+    assert LlmParser(None, {}).regex_reading is False
+
+
 def test_answers_are_read_strictly():
     assert read_answer('junk {"kind":"noise"} tail') == {"kind": "noise"}
     assert to_result("not json", 0.9)[0] is None
-    assert to_result('{"kind":"signal","symbol":"XAUUSD","direction":"buy","entry":[2300],"stop_loss":2310}', 0.9)[0] is None
+    # a reading that fails validation comes back flagged, as the regex parser's: never accepted
+    wrong, why = to_result('{"kind":"signal","symbol":"XAUUSD","direction":"buy","entry":[2300],"stop_loss":2310}', 0.9)
+    assert why.startswith("invalid: ") and "not below entry" in why
+    assert wrong.stop_loss == 2310 and wrong.accepted is False and any("not below entry" in w for w in wrong.warnings)
+    # one that names a price the message does not write is no answer at all
+    assert to_result('{"kind":"signal","symbol":"XAUUSD","direction":"buy","entry":[2300],"stop_loss":2290,'
+                     '"take_profits":[2310]}', 0.9, text="GOLD BUY 2300 SL 2290 TP 2320")[1].startswith("ungrounded")
     ok, why = to_result('{"kind":"signal","symbol":"XAUUSD","direction":"buy","entry":[2300],"stop_loss":2290,'
                         '"take_profits":[2310]}', 0.9)
     assert why == "ok" and ok.take_profits == (2310.0,) and ok.leverage is None

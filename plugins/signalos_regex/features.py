@@ -68,6 +68,13 @@ def _regex_parser():
     return RegexParser()  # the built-in tables, as keyword_spans
 
 
+def regex_answer(text: str) -> dict | None:
+    """The regex parser's (built-in tables) answer for ``text`` as a schema object, or None when it
+    gives none: the draft the ``llm`` parser's prompt carries."""
+    result = _regex_parser().parse(text[:MAX_CHARS])
+    return result.to_schema() if result is not None else None
+
+
 def reading_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, class)`` of every number the regex parser (built-in tables) reads as a field
     of ``text``: a signal's entry, stop, target or leverage (``READ_FIELDS``), an update's action

@@ -1,10 +1,12 @@
 """The ``llm`` parser: a causal language model, LoRA-tuned to write the schema as JSON.
 
-The prompt is the message and ends with ``{"kind":"``; the answer is the rest of the SCHEMA.md
+The prompt is the message, then (for a model trained so, ``regex_reading`` in its manifest) the
+regex parser's own answer as a draft, and ends with ``{"kind":"``; the answer is the rest of the SCHEMA.md
 object, minified, with null and empty fields left out (``schema_decode.answer_text``). Decoding is
 greedy and constrained to the schema (``schema_decode``): every answer is schema JSON, and its
-numbers and symbols are ones the message writes. An answer that still fails validation or the
-grounding check is a miss (``None``): the chain moves on. Generation is batched (``parse_many``:
+numbers and symbols are ones the message writes. An answer that is not JSON or fails the
+grounding check is a miss (``None``); one that fails validation is returned with its problems as
+warnings, which a chain never accepts (``to_result``). Generation is batched (``parse_many``:
 left padding, KV cache, messages of similar length together); the confidence is the calibrated
 probability of the least sure choice the model made.
 
@@ -24,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef, base_dir, read_manifest
 from signalos.training.calibration import Calibration
@@ -35,24 +39,37 @@ from signalos_transformers.schema_decode import OPENER, Candidates, Segmenter, W
 
 NAME = "llm"
 HEAD = "Trading message:\n"
+DRAFT = "\nRules read: "
 TAIL = "\nSchema JSON:\n" + OPENER
-PROMPT = HEAD + "{text}" + TAIL.replace("{", "{{")
 MAX_PROMPT_CHARS = 1200
 MAX_PROMPT_TOKENS = 320
 
 
-def prompt(text: str) -> str:
-    return PROMPT.format(text=text[:MAX_PROMPT_CHARS].strip())
+def regex_draft(text: str) -> str:
+    """What the regex parser (built-in tables) reads in ``text``, as the compact answer the model
+    writes (``answer_text``), or ``none``. The model learns to copy what is right in it and mend
+    what is not (stacking, as the spaCy and encoder parsers read ``reading_spans``)."""
+    from signalos_regex.features import regex_answer
+
+    label = regex_answer(text[:MAX_PROMPT_CHARS])
+    return answer_text(label) if label else "none"
 
 
-def prompt_ids(tokenizer, text: str, max_tokens: int = MAX_PROMPT_TOKENS) -> list[int]:
-    """The prompt's token ids, the same in training and parsing: the message is cut to fit and the
-    tail (``...{"kind":"``) is always whole."""
-    head = tokenizer(HEAD + text[:MAX_PROMPT_CHARS].strip(), add_special_tokens=True)["input_ids"]
+def prompt(text: str, reading: bool = False) -> str:
+    text = text[:MAX_PROMPT_CHARS].strip()
+    return HEAD + text + (DRAFT + regex_draft(text) if reading else "") + TAIL
+
+
+def prompt_ids(tokenizer, text: str, max_tokens: int = MAX_PROMPT_TOKENS, reading: bool = False) -> list[int]:
+    """The prompt's token ids, the same in training and parsing: the message is cut to fit; the
+    draft (with ``reading``) and the tail (``...{"kind":"``) are always whole."""
+    text = text[:MAX_PROMPT_CHARS].strip()
+    head = tokenizer(HEAD + text, add_special_tokens=True)["input_ids"]
+    draft = tokenizer(DRAFT + regex_draft(text), add_special_tokens=False)["input_ids"] if reading else []
     tail = tokenizer(TAIL, add_special_tokens=False)["input_ids"]
     if head and head[-1] == tokenizer.eos_token_id:
         head = head[:-1]
-    return head[: max(1, max_tokens - len(tail))] + tail
+    return head[: max(1, max_tokens - len(tail) - len(draft))] + draft + tail
 
 
 def compact_label(label: dict[str, Any]) -> str:
@@ -74,8 +91,12 @@ def read_answer(answer: str) -> dict[str, Any] | None:
 
 def to_result(answer: str, confidence: float, parser: str = NAME,
               text: str | None = None) -> tuple[ParseResult | None, str]:
-    """(result or None, why): None when the answer is not JSON, breaks the schema, fails validation
-    or, given the message ``text``, names a symbol or price the message does not write."""
+    """(result or None, why): None when the answer is not JSON, breaks the schema or, given the
+    message ``text``, names a symbol or price the message does not write. An answer that reads the
+    message but fails validation (levels out of order, prices off the symbol's range: what the
+    message says all the same) is returned with its problems as warnings and why ``invalid: ...``,
+    as the regex parser returns its own: a chain never accepts it, and only falls back to it when
+    no parser gave a sound answer."""
     obj = read_answer(answer)
     if obj is None:
         return None, "invalid json"
@@ -83,12 +104,13 @@ def to_result(answer: str, confidence: float, parser: str = NAME,
         result = ParseResult.from_schema(obj, parser=parser, confidence=confidence)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return None, f"schema: {exc}"
-    problems = validate(result)
-    if problems:
-        return None, "invalid: " + "; ".join(problems)
     invented = ungrounded(result, text) if text is not None else []
     if invented:
         return None, "ungrounded: " + "; ".join(invented)
+    problems = validate(result)
+    if problems:
+        result = attrs.evolve(result, warnings=(*result.warnings, *problems), accepted=False)
+        return result, "invalid: " + "; ".join(problems)
     return result, "ok"
 
 
@@ -107,6 +129,8 @@ class LlmParser(LoadsOnce):
         self.constrained = _flag(self.options.get("constrained", True))
         self.bf16 = _flag(self.options.get("bf16", True))
         self.jump_forward = _flag(self.options.get("jump_forward", True))
+        # the regex parser's draft in the prompt: as the model was trained (its manifest) once loaded
+        self.regex_reading = _flag(self.options.get("regex_reading", False))
         self.last_stats: dict[str, int] = {}
         self.last_reasons: list[str] = []
         self._segmenter: Segmenter | None = None
@@ -124,6 +148,9 @@ class LlmParser(LoadsOnce):
 
     def _load_key(self) -> tuple:
         return (self.bf16,)
+
+    def _configure(self, ref) -> None:
+        self.regex_reading = bool(ref.manifest.extra.get("regex_reading", False))
 
     def _prepare(self, model):
         """The loaded (merged) model as the parser runs it: bfloat16 where the device computes in it."""
@@ -143,7 +170,7 @@ class LlmParser(LoadsOnce):
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
         if self._segmenter is None or self._segmenter.tokenizer is not tok:
             self._segmenter = Segmenter(tok)
-        ids = [prompt_ids(tok, t) for t in texts]
+        ids = [prompt_ids(tok, t, reading=self.regex_reading) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out: list[tuple[str, float]] = [("", 0.0)] * len(texts)
         device = next(model.parameters()).device

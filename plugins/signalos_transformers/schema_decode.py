@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Generator, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Final
@@ -32,6 +33,7 @@ from typing import Any, Final
 import attrs
 
 from signalos.normalize import default_symbols, expand_shorthand, normalize_text, parse_number
+from signalos.validate import unspaced_symbols
 
 OPENER: Final = '{"kind":"'
 SIGNAL_FIELDS: Final = ("symbol", "direction", "order_type", "entry", "stop_loss", "take_profits", "leverage",
@@ -114,6 +116,12 @@ class Candidates:
 
     numbers: tuple[str, ...]
     symbols: tuple[str, ...]
+    # how many times the message writes a number, where more than once ("TP1 1.12 TP2 1.12"):
+    # a list may hold it that many times, any other number once
+    repeats: tuple[tuple[str, int], ...] = ()
+
+    def times(self, number: str) -> int:
+        return dict(self.repeats).get(number, 1)
 
     @classmethod
     def of(cls, text: str) -> Candidates:
@@ -132,7 +140,7 @@ class Candidates:
                 nums.append(fmt(label[key]))
         for a in label.get("actions") or []:
             nums += [fmt(a[k]) for k in ("price", "percent") if a.get(k) is not None]
-        return Candidates(tuple(dict.fromkeys(nums)), tuple(dict.fromkeys(syms)))
+        return Candidates(tuple(dict.fromkeys(nums)), tuple(dict.fromkeys(syms)), self.repeats)
 
 
 @lru_cache(maxsize=4096)
@@ -165,7 +173,9 @@ def _candidates(text: str) -> Candidates:
         if joined is not None:
             values.append(joined)
     numbers = tuple(dict.fromkeys(fmt(v) for v in values if math.isfinite(v) and v >= 0))
-    return Candidates(numbers, _symbols(text))
+    written = Counter(fmt(v) for v in (parse_number(m.group()) for m in found)
+                      if v is not None and math.isfinite(v) and v >= 0)
+    return Candidates(numbers, _symbols(text), tuple((v, n) for v, n in written.items() if n > 1))
 
 
 def _symbols(text: str) -> tuple[str, ...]:
@@ -187,6 +197,8 @@ def _symbols(text: str) -> tuple[str, ...]:
             nxt = words[i + 1].upper() if i + 1 < len(words) else ""
             if nxt in table.quotes:  # "ENJ BTC", "B/USDT"
                 out.append(upper + nxt)
+    if not text.isascii():
+        out += unspaced_symbols(text)  # "大餅" inside a run of Chinese
     # a pair also offers its base ("BTCUSDT" names BTC, which a label may keep alone)
     out += [s[: -len(q)] for s in out for q in table.quotes if s.endswith(q) and len(s) > len(q)]
     return tuple(s for s in dict.fromkeys(out) if _SYMBOL.fullmatch(s))
@@ -213,7 +225,8 @@ def _values(values: Iterable[str], closers: Sequence[str]) -> tuple[str, ...]:
 
 
 def _signal(c: Candidates) -> Grammar:
-    key = yield ('"symbol":"', '"direction":"')
+    # no symbol key where the message names none: it would lead nowhere
+    key = yield ('"symbol":"', '"direction":"') if c.symbols else ('"direction":"',)
     if key == '"symbol":"':
         yield _values(c.symbols, ('",',))
         yield ('"direction":"',)
@@ -227,14 +240,14 @@ def _signal(c: Candidates) -> Grammar:
         if field == "order_type":
             end = yield _values(ORDER_TYPES, tuple('"' + t for t in closers))
         elif field in LIST_FIELDS:
-            # each number once per list: greedy decoding otherwise loops on one target until
-            # max_new_tokens (seen on 1 answer in 10 after 120 steps), and no label repeats one
-            used: set[str] = set()
+            # each number as many times as the message writes it: greedy decoding otherwise
+            # loops on one target until max_new_tokens (seen on 1 answer in 10 after 120 steps)
+            used: Counter[str] = Counter()
             for n in range(MAX_LIST):
-                left = [v for v in c.numbers if v not in used]
-                more = (",",) if n < MAX_LIST - 1 and len(left) > 1 else ()
+                left = [v for v in c.numbers if used[v] < c.times(v)]
+                more = (",",) if n < MAX_LIST - 1 and sum(c.times(v) - used[v] for v in left) > 1 else ()
                 end = yield _values(left, (*more, *("]" + t for t in closers)))
-                used.add(end.rstrip(",]}"))
+                used[end.rstrip(",]}")] += 1
                 if end.endswith("]" + closers[0]) or end.endswith("]}"):
                     break
         else:
@@ -250,7 +263,7 @@ def _field_of(key: str) -> str:
 
 
 def _update(c: Candidates) -> Grammar:
-    key = yield ('"symbol":"', '"actions":[{')
+    key = yield ('"symbol":"', '"actions":[{') if c.symbols else ('"actions":[{',)
     if key == '"symbol":"':
         yield _values(c.symbols, ('",',))
         yield ('"actions":[{',)

@@ -7,8 +7,11 @@ it, and the result is saved once as an ordinary safetensors model under the work
 without its quantisation entry and the weights copied in). Only the adapter is saved with each
 version; the manifest names the base directory and its hash.
 
-The answers are tokenized segment by segment exactly as the constrained decoder will allow them
-(``schema_decode.Segmenter``). The loss is on the answer tokens only, and the output head runs on
+The prompt carries the regex parser's answer as a draft (``LlmHyper.regex_reading``, default on;
+``llm.regex_draft``): the model learns to copy what the rules read right and to mend the rest, far
+sooner than to read a message from nothing (validation loss 0.04 after 100 steps of 8 with the
+draft, 0.17 after 120 without; docs/training.md). The answers are tokenized segment by segment
+exactly as the constrained decoder will allow them (``schema_decode.Segmenter``). The loss is on the answer tokens only, and the output head runs on
 those positions only: Gemma's head has 262k rows, and computing it for every prompt token would
 cost more than the rest of the model. On a CPU with native bfloat16 the step runs under bf16
 autocast (about twice as fast here); the LoRA weights stay float32.
@@ -37,7 +40,7 @@ from signalos.training.metrics import exact_flags, result_scores
 from signalos_transformers.common import (
     LLM_BASES, llm_base_file, quiet, register_trained, require_transformers, set_threads, weights_sha256,
 )
-from signalos_transformers.llm import NAME, LlmParser, _cpu_bf16, prompt, prompt_ids, to_result
+from signalos_transformers.llm import DRAFT, HEAD, NAME, TAIL, LlmParser, _cpu_bf16, prompt_ids, to_result
 from signalos_transformers.schema_decode import Segmenter
 
 DEFAULT_BASE = "gemma3"
@@ -58,6 +61,7 @@ class LlmHyper:
     seed: int = 0
     validate_n: int = 40
     patience: int = 2  # evaluations without a lower validation loss before stopping (0: never)
+    regex_reading: bool = True  # the regex parser's answer in the prompt as a draft (llm.regex_draft)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -131,7 +135,7 @@ def copy_base(base: Path, store: ModelStore) -> Path:
     return target
 
 
-def encode(tokenizer, rows: list[Example], max_length: int) -> list[dict[str, Any]]:
+def encode(tokenizer, rows: list[Example], max_length: int, reading: bool = False) -> list[dict[str, Any]]:
     """Prompt + answer ids per row, the loss on the answer only; a label the grammar cannot write
     (an action type it does not know, too many targets) is left out."""
     seg = Segmenter(tokenizer)
@@ -141,7 +145,7 @@ def encode(tokenizer, rows: list[Example], max_length: int) -> list[dict[str, An
         if a is None:
             continue
         a = a + [tokenizer.eos_token_id]
-        p = prompt_ids(tokenizer, row.text, max(8, max_length - len(a)))
+        p = prompt_ids(tokenizer, row.text, max(8, max_length - len(a)), reading=reading)
         ids = p + a
         out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": [-100] * len(p) + a})
     return out
@@ -168,14 +172,16 @@ def evaluate(parser: LlmParser, rows: list[Example]) -> tuple[dict[str, float], 
     if not rows:
         return {}, [], []
     answers = parser.generate([r.text for r in rows])
-    results, valid = [], 0
+    results, valid, sound = [], 0, 0
     for row, (answer, p) in zip(rows, answers):
         result, why = to_result(answer, p, text=row.text)
         results.append(result)
         valid += why != "invalid json" and not why.startswith("schema")
+        sound += why == "ok"
     labels = [r.label for r in rows]
+    # accepted: answers that pass validation (a chain may accept them); the rest still count in exact
     figures = {**result_scores(labels, results), "valid_json": round(valid / len(rows), 4),
-               "accepted": round(sum(r is not None for r in results) / len(rows), 4)}
+               "accepted": round(sound / len(rows), 4)}
     return figures, [p for _, p in answers], exact_flags(labels, results)
 
 
@@ -210,14 +216,15 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
                       target_modules=linear if layers else "all-linear", layers_to_transform=layers,
                       task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
-    rows = encode(tokenizer, list(data.train), hyper.max_length)
+    rows = encode(tokenizer, list(data.train), hyper.max_length, hyper.regex_reading)
     # the validation loss drives early stopping: a fixed sample keeps each evaluation cheap
-    val_rows = encode(tokenizer, list(data.validation), hyper.max_length)[: max(hyper.validate_n, 16)]
+    val_rows = encode(tokenizer, list(data.validation), hyper.max_length,
+                      hyper.regex_reading)[: max(hyper.validate_n, 16)]
     device = "cuda" if torch.cuda.is_available() else "cpu"
     bf16 = hyper.bf16 and (device == "cuda" or _cpu_bf16())
     steps_per_epoch = max(1, -(-len(rows) // hyper.batch_size))
     epochs: list[dict[str, Any]] = []
-    parser = LlmParser.from_model(model, tokenizer, bf16=hyper.bf16)
+    parser = LlmParser.from_model(model, tokenizer, bf16=hyper.bf16, regex_reading=hyper.regex_reading)
     rng = random.Random(hyper.seed)
     val_sample = list(data.validation)
     rng.shuffle(val_sample)
@@ -290,6 +297,8 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
         data={**data.describe(), "answers_written": len(rows)},
         # relative to models/: a copied workspace still finds its base (modelstore.base_dir)
         extra={"base_dir": base_dir.resolve().relative_to(store.root.resolve()).as_posix(),
-               "prompt": prompt("{text}"), "answer_format": "schema_decode v1",
+               "prompt": HEAD + "{text}" + (DRAFT + "{regex_draft}" if hyper.regex_reading else "") + TAIL,
+               "regex_reading": hyper.regex_reading,
+               "answer_format": "schema_decode v1",
                "bf16": bf16, "seconds_before_validation": train_seconds},
     ))

@@ -132,6 +132,25 @@ def _finite_or_none(value: float | None) -> bool:
 
 _WORDS: Final = re.compile(r"[^\W_]+")
 _NUMBERS: Final = re.compile(r"\d+(?:[.,]\d+)*")
+# scripts written without spaces (Chinese, Japanese kana, Korean): a name is any piece of a run
+_UNSPACED: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+_MAX_UNSPACED_NAME: Final = 6
+
+
+def unspaced_symbols(text: str) -> list[str]:
+    """Canonical symbols the symbol table's names give in the runs of a script written without
+    spaces ("大餅空遺憾止損" names BTC): a word-by-word lookup never sees them. In text order."""
+    table = default_symbols()
+    out: list[str] = []
+    for m in _UNSPACED.finditer(text):
+        run = m.group()
+        for i in range(len(run)):
+            for k in range(1, min(_MAX_UNSPACED_NAME, len(run) - i) + 1):
+                canon = table.canonical(run[i:i + k])
+                if canon:
+                    out.append(canon)
+    return list(dict.fromkeys(out))
+
 
 
 def ungrounded(result: ParseResult, text: str) -> list[str]:
@@ -182,4 +201,4 @@ def _names_symbol(text: str, symbol: str) -> bool:
             for written in (" ".join(chunk), "".join(chunk)):
                 if table.canonical(written) in (symbol, base):
                     return True
-    return False
+    return not text.isascii() and any(s in (symbol, base) for s in unspaced_symbols(text))

@@ -198,6 +198,9 @@ def llm_command(
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="bfloat16 autocast where the device has it natively."),
     validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated at the end to score and calibrate."),
     patience: int = typer.Option(2, "--patience", min=0, help="Evaluations without a lower validation loss before stopping (0: never)."),
+    regex_reading: bool = typer.Option(True, "--regex-reading/--no-regex-reading",
+                                       help="Give the model the regex parser's answer in the prompt as a draft to copy "
+                                            "or mend (docs/training.md)."),
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
@@ -222,7 +225,7 @@ def llm_command(
     hyper = LlmHyper(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, max_length=max_length,
                      lora_r=lora_r,
                      lora_alpha=lora_alpha, lora_dropout=lora_dropout, lora_layers=lora_layers, seed=seed,
-                     validate_n=validate_n, patience=patience, bf16=bf16)
+                     validate_n=validate_n, patience=patience, bf16=bf16, regex_reading=regex_reading)
     total = max_steps or epochs * max(1, -(-len(td.train) // batch_size))
     with _progress(total, "training llm (steps)") as bar:
         ref = train(td, ModelStore(ws), base=base, hyper=hyper, name=name or "llm", version=version, alias=alias,
