@@ -123,14 +123,14 @@ def test_a_symbol_named_inside_a_run_of_chinese_is_offered_and_grounded():
 
 
 def test_a_list_repeats_a_number_only_as_often_as_the_message_writes_it():
-    text = "EURUSD BUY\nENTRY 1.1000\nTP1 1.1200\nTP2 1.1200\nTP3 1.1300\nSL 1.0000"
-    label = {"kind": "signal", "symbol": "EURUSD", "direction": "buy", "entry": [1.1], "stop_loss": 1.0,
-             "take_profits": [1.12, 1.12, 1.13]}
+    text = "AUDUSD long at 0.6610, stop 0.6570, targets 0.6650 / 0.6650 / 0.6700"  # a channel's typo
+    label = {"kind": "signal", "symbol": "AUDUSD", "direction": "buy", "entry": [0.661], "stop_loss": 0.657,
+             "take_profits": [0.665, 0.665, 0.67]}
     cands = Candidates.of(text)
-    assert cands.times("1.12") == 2 and cands.times("1.13") == 1
-    assert "".join(segments(label, cands)).endswith('"take_profits":[1.12,1.12,1.13]}')
+    assert cands.times("0.665") == 2 and cands.times("0.67") == 1
+    assert "".join(segments(label, cands)).endswith('"take_profits":[0.665,0.665,0.67]}')
     # written once, a number is offered once: greedy decoding cannot loop on it
-    assert segments({**label, "take_profits": [1.12, 1.13, 1.13]}, cands) is None
+    assert segments({**label, "take_profits": [0.665, 0.67, 0.67]}, cands) is None
 
 
 def _field_score(parser, rows) -> float:

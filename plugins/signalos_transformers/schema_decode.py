@@ -116,7 +116,7 @@ class Candidates:
 
     numbers: tuple[str, ...]
     symbols: tuple[str, ...]
-    # how many times the message writes a number, where more than once ("TP1 1.12 TP2 1.12"):
+    # how many times the message writes a number, where more than once (two targets alike):
     # a list may hold it that many times, any other number once
     repeats: tuple[tuple[str, int], ...] = ()
 
