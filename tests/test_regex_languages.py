@@ -347,3 +347,36 @@ def test_a_glued_chinese_update_pattern_still_runs(host):
     r = host.parse("黄金平仓").result
     assert r.kind == "update" and [a.type for a in r.actions] == ["close"]
     assert r.symbol == "XAUUSD"
+
+
+# --- a ticker typed in lower case -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, symbol", [
+    ("ordi 空 | 进场位置：31.5-32 | 止损：33.4 | 目标：29.8", "ORDI"),   # Chinese: a ticker in any case
+    ("Jto  多\n入场 2.95-3.02\n止损 2.80\n目标 3.30", "JTO"),
+    ("ordi ショート 31.5 損切り 33.4 利確 29.8", "ORDI"),             # Japanese
+])
+def test_a_ticker_in_lower_case_is_read_where_the_script_has_no_case(host, text, symbol):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol) == ("signal", symbol), (r.kind, r.symbol, r.warnings)
+
+
+def test_a_lower_case_word_is_no_ticker_in_a_message_written_with_case(host):
+    r = host.parse("people buy 31.5 sl 30.2 tp 33").result
+    assert r.symbol != "PEOPLE"
+
+
+@pytest.mark.parametrize("text", [
+    "ORDI 多 （4小时）\n入场 31.5-32\n止损 30.2\n目标 33.5",
+    "ORDI 多 1-4小時\n進場 31.5-32\n止損 30.2\n目標 33.5",
+    "ORDI 롱 4시간봉\n진입 31.5-32\n손절 30.2\n목표 33.5",
+])
+def test_a_time_frame_in_an_unspaced_script_is_no_price(host, text):
+    r = host.parse(text).result
+    assert r.kind == "signal" and list(r.entry) == [31.5, 32.0], (r.kind, r.entry, r.warnings)
+    assert r.stop_loss == 30.2 and list(r.take_profits) == [33.5]
+
+
+def test_a_number_before_a_word_that_is_no_time_unit_is_still_a_price(host):
+    r = host.parse("ETH 多 3100分批进场 止损3050 目标3200").result  # 分批: "in batches", not minutes
+    assert (r.kind, list(r.entry), r.stop_loss) == ("signal", [3100.0], 3050.0)

@@ -23,7 +23,7 @@ from signalos.normalize import normalize_text, parse_number
 
 from signalos_regex.lexicon import NOISE_ORDER, UPDATE_ORDER, Lexicon, build_lexicon
 from signalos_regex.symbols import SymbolFinder
-from signalos_regex.tokens import mark_keywords, tokenize_marking_glued
+from signalos_regex.tokens import has_unspaced, mark_keywords, tokenize_marking_glued
 
 MAX_CHARS: Final = 4096  # the learned parsers read no more of a message
 
@@ -44,7 +44,7 @@ def keyword_spans(text: str) -> list[tuple[int, int, str]]:
         toks, glued = tokenize_marking_glued(text)
         toks = mark_keywords(toks, lex, text, lowered)
         spans = [(t.start, t.end, "⟨sym⟩" if t.cat == "sym" else f"⟨{t.cat}:{t.val}⟩") for t in toks if t.cat]
-        best = SymbolFinder(toks, lex, glued).scan().best
+        best = SymbolFinder(toks, lex, glued, has_unspaced(text)).scan().best
         if best is not None:
             spans.append((best[2], best[3], "⟨symbol⟩"))
         for kind, table in (("update", lex.updates), ("noise", lex.noise)):

@@ -18,6 +18,12 @@ from signalos_regex.tokens import Tok
 # lot_words, range_separators, negators), read from the keyword tables of every language.
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
+# Time units of the scripts written without spaces, whose words are one token a character: read in
+# the text from the character after the number ("4小时", "（4小時綫）", "1시간봉"). A number before
+# a date's 年/月/日 is no price either.
+UNSPACED_TIME_UNITS: Final = ("小时", "小時", "分钟", "分鐘", "分线", "分線", "天", "秒", "周线", "週線", "日线", "日線",
+                              "个月", "個月", "年", "月", "日", "時間", "分足", "日足", "週足", "시간", "분봉", "일봉",
+                              "주봉", "ชั่วโมง", "นาที", "วัน")
 # Units that make a number a duration, not a price ("1-2 hours", "4H", "30 min", "3 дня").
 TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs",
                                "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
@@ -25,7 +31,8 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
                                "недели", "недель", "hora", "horas", "minuto", "minutos", "dia", "dias", "día", "días",
                                "semana", "semanas", "stunde", "stunden", "tag", "tage", "heure", "heures", "jour",
                                "jours", "ora", "ore", "giorno", "giorni", "saat", "dakika", "gün", "jam", "menit",
-                               "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"})
+                               "hari", "giờ", "phút", "ngày", "ساعت", "دقیقه", "روز", "ساعة", "ساعات", "دقيقة", "يوم"}) \
+    | frozenset(UNSPACED_TIME_UNITS)
 # The first code point of the unspaced scripts (Thai): a word starting below it is of none of them.
 UNSPACED_FIRST: Final = 0x0E00
 # Words for "around" written after a price in Chinese (2350附近, 2350左右).
@@ -302,8 +309,17 @@ class Fields:
                 and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
             j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
         if j < n and (toks[j].kind == "word" or toks[j].kind == "p" and toks[j].text == "%"):
-            return toks[j].text.lower()
+            return self._word_at(j)
         return ""
+
+    def _word_at(self, j: int) -> str:
+        """The word token ``j`` lower-cased, or the time unit of an unspaced script that starts
+        there, whole (its characters are tokens each)."""
+        word = self.toks[j].text.lower()
+        if word and _unspaced(word[0]):
+            start = self.toks[j].start
+            return next((u for u in UNSPACED_TIME_UNITS if self.text.startswith(u, start)), word)
+        return word
 
     def _ratio_follows(self, i: int) -> bool:
         """"TP 151.10 RR 1:2": the ratio word labels the numbers after it, so the number before it
@@ -347,7 +363,7 @@ class Fields:
                 if unit in self.lex.pips_words:
                     return "pips", value
         elif nxt is not None and nxt.kind == "word":
-            low = nxt.text.lower()
+            low = self._word_at(i + 1)
             if low in TIME_UNITS or (low in RATIO_WORDS and not self._ratio_follows(i)):
                 return None, 0.0  # "2 hours", "0.56 R:R"
             if low in ("x", "х") and glued_next:

@@ -21,7 +21,7 @@ from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
-from signalos_regex.tokens import Tok, mark_keywords, tokenize_marking_glued
+from signalos_regex.tokens import Tok, has_unspaced, mark_keywords, tokenize_marking_glued
 from signalos_regex.updates import find_updates, noise_cues
 
 NAME: Final = "regex"
@@ -110,7 +110,7 @@ class _Reading:
         self.lowered = text.lower()
         toks, glued_names = tokenize_marking_glued(text)
         self.toks = toks = mark_keywords(toks, lex, text, self.lowered)
-        self.symbols = SymbolFinder(toks, lex, glued_names).scan()
+        self.symbols = SymbolFinder(toks, lex, glued_names, has_unspaced(text)).scan()
         self.fields = Fields(text, toks, lex, self.symbols).scan()
 
     def result(self) -> ParseResult:

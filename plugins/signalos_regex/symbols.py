@@ -18,9 +18,13 @@ class SymbolFinder:
     earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
     field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
-    def __init__(self, toks: list[Tok], lex: Lexicon, glued_names: bool = True):
+    def __init__(self, toks: list[Tok], lex: Lexicon, glued_names: bool = True, caseless: bool = False):
         self.toks = toks
         self.lex = lex
+        # True for a message written in a script without case (Chinese, Japanese, Korean, Thai):
+        # its writers type a ticker's Latin letters in any case ("cvx 多"), so a bare ticker
+        # beside a direction word need not be in capitals
+        self.caseless = caseless
         # False when no name with digits starts at a token not a word (``tokenize_marking_glued``)
         self.glued_names = glued_names
         self.best: tuple[int, str | None, int, int] | None = None  # (priority, symbol, start, end)
@@ -94,7 +98,7 @@ class SymbolFinder:
                         and _TICKER.match(tok.text):
                     self._offer(3, symbols.canonical(up) or up, i, i)
                     continue
-            if not tok.text.isupper():
+            if not tok.text.isupper() and not (self.caseless and tok.text.isascii() and tok.text.isalnum()):
                 continue  # most words: each case below is a word in capitals
             up = tok.text.upper()
             if up in symbols.shorthands and _opens_message(toks, i) and (_next_word(toks, i + 1) or tok).cat == "dir":

@@ -46,6 +46,11 @@ GLUE_LABELS: Final = frozenset({"entry", "stop_loss", "take_profit", "leverage"}
 _CJK: Final = re.compile(f"[{UNSPACED}]")
 
 
+def has_unspaced(text: str) -> bool:
+    """Whether ``text`` holds a letter of a script written without spaces (and without case)."""
+    return not text.isascii() and _CJK.search(text) is not None  # isascii() reads a flag: no scan
+
+
 def _kind(first: str) -> str:
     kind = _KIND_OF_FIRST.get(first)
     if kind is None:
@@ -96,7 +101,7 @@ def tokenize_marking_glued(text: str) -> tuple[list[Tok], bool]:
     glued to one ("#1000SATS", "$LUNA2"). Without one the symbol finder passes every token not
     a word over."""
     urls: list[tuple[int, int]] = [m.span() for m in URL.finditer(text)] if ("/" in text or "www." in text) else []
-    cjk = not text.isascii() and _CJK.search(text) is not None  # isascii() reads a flag: no scan
+    cjk = has_unspaced(text)
     toks: list[Tok] = []
     kinds = _KIND_OF_FIRST
     # No token holds a space and every other character is in one, and TOKEN looks at no

@@ -1,8 +1,8 @@
 """The ``llm`` parser: a causal language model, LoRA-tuned to write the schema as JSON.
 
 The prompt is the message, then (for a model trained so, ``regex_reading`` in its manifest) the
-regex parser's own answer as a draft, and ends with ``{"kind":"``; the answer is the rest of the SCHEMA.md
-object, minified, with null and empty fields left out (``schema_decode.answer_text``). Decoding is
+regex parser's own answer as a draft, and ends with ``{"kind":"``; the answer is the rest of the
+SCHEMA.md object, minified, with null and empty fields left out (``schema_decode.answer_text``). Decoding is
 greedy and constrained to the schema (``schema_decode``): every answer is schema JSON, and its
 numbers and symbols are ones the message writes. An answer that is not JSON or fails the
 grounding check is a miss (``None``); one that fails validation is returned with its problems as

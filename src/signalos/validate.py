@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from signalos.models import ParseResult
-from signalos.normalize import default_symbols, expand_shorthand, normalize_text, parse_number
+from signalos.normalize import UNSPACED, default_symbols, expand_shorthand, normalize_text, parse_number
 
 # A level further than this factor from the entry is a misread (a TP of 2 on gold at 2350,
 # a pip count taken for a price), not a bold target.
@@ -132,8 +132,8 @@ def _finite_or_none(value: float | None) -> bool:
 
 _WORDS: Final = re.compile(r"[^\W_]+")
 _NUMBERS: Final = re.compile(r"\d+(?:[.,]\d+)*")
-# scripts written without spaces (Chinese, Japanese kana, Korean): a name is any piece of a run
-_UNSPACED: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+# runs of a script written without spaces (Chinese, Japanese, Korean, Thai): a name is any piece
+_UNSPACED: Final = re.compile(f"[{UNSPACED}]+")
 _MAX_UNSPACED_NAME: Final = 6
 
 
