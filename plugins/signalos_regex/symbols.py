@@ -14,7 +14,8 @@ SYMBOL_LABEL_PUNCT: Final = "#$:-=()[]*|>\ufe0f"
 
 class SymbolFinder:
     """Candidates are ranked: a ``Pair:`` label (1), a pair, alias or index (2), a hashtag or
-    cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5). The best,
+    cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5), a bare ticker
+    alone on the message's first line (6). The best,
     earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
     field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
@@ -110,6 +111,9 @@ class SymbolFinder:
                 if any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer(5, up, i, i)
+                elif not up.isdigit() and _opens_message(toks, i) and _alone_on_line(toks, i + 1):
+                    # "JUO" heading the message, its levels below ("GJ": a desk's shorthand)
+                    self._offer(6, symbols.shorthands.get(up, up), i, i)
         return self
 
     def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
@@ -219,6 +223,17 @@ _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
 def _opens_message(toks: list[Tok], i: int) -> bool:
     """Whether token ``i`` is the first word of the message (markers and emoji before it aside)."""
     return all(t.kind == "p" or t.kind == "nl" for t in toks[:i])
+
+
+def _alone_on_line(toks: list[Tok], j: int) -> bool:
+    """Whether no other word of its own (keywords such as an order type aside) and no number
+    follows on the line from token ``j``: a ticker heading a message stands alone."""
+    for t in toks[j:]:
+        if t.kind == "nl":
+            return True
+        if t.kind == "num" or t.kind == "word" and t.cat is None:
+            return False
+    return False  # a message of one line is no heading
 
 
 def _next_word(toks: list[Tok], j: int) -> Tok | None:
