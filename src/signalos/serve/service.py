@@ -90,6 +90,7 @@ class Service:
         # moving average of a parse's CPU milliseconds, by what a request names: a pipeline, or
         # "auto" (the default, a provider's, an experiment's); see ``inline``
         self._latency: dict[str, float] = {}
+        self._parses: dict[str, int] = {}  # parses measured, by the same key
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         host.error_listeners.append(self.metrics.record_error)
@@ -190,8 +191,15 @@ class Service:
         # parse may wait milliseconds for a core, which says nothing of what it costs.
         ms = (time.thread_time() - started) * 1000.0
         previous = self._latency.get(key)
-        # a slow parse weighs in at once (a model), a single odd one fades (a hostile text)
-        self._latency[key] = ms if previous is None else previous + (0.3 if ms > previous else 0.02) * (ms - previous)
+        count = self._parses[key] = self._parses.get(key, 0) + 1
+        if previous is None or count == 2:
+            # the first parse carries what happens once (imports, a chain's start, a model's load):
+            # the second replaces it, so a cheap pipeline first measured on a busy core still goes
+            # to the loop
+            self._latency[key] = ms
+        else:
+            # a slow parse weighs in at once (a model), a single odd one fades (a hostile text)
+            self._latency[key] = previous + (0.3 if ms > previous else 0.02) * (ms - previous)
 
     def _pipeline(self, name: str | None) -> str | None:
         if name is None:
