@@ -243,9 +243,10 @@ def _signal(c: Candidates) -> Grammar:
             # each number as many times as the message writes it: greedy decoding otherwise
             # loops on one target until max_new_tokens (seen on 1 answer in 10 after 120 steps)
             used: Counter[str] = Counter()
+            times = dict(c.repeats)  # once a list: this runs at every step of every answer
             for n in range(MAX_LIST):
-                left = [v for v in c.numbers if used[v] < c.times(v)]
-                more = (",",) if n < MAX_LIST - 1 and sum(c.times(v) - used[v] for v in left) > 1 else ()
+                left = [v for v in c.numbers if used[v] < times.get(v, 1)]
+                more = (",",) if n < MAX_LIST - 1 and sum(times.get(v, 1) - used[v] for v in left) > 1 else ()
                 end = yield _values(left, (*more, *("]" + t for t in closers)))
                 used[end.rstrip(",]}")] += 1
                 if end.endswith("]" + closers[0]) or end.endswith("]}"):

@@ -52,8 +52,9 @@ _VERSION = typer.Option(None, "--version", metavar="X.Y.Z", help="Version to reg
 _ALIAS = typer.Option(None, "--alias", metavar="ALIAS", help="Point this alias (production, staging, candidate) at the new version.")
 _JSON = typer.Option(False, "--json", help="Print a JSON summary.")
 _READING = typer.Option(True, "--regex-reading/--no-regex-reading",
-                        help="Give the model what the regex parser read each number as (better alone; "
-                             "behind regex in a chain it adds less: docs/training.md).")
+                        help="Give the model what the regex parser read (spacy, transformer: each number's "
+                             "field; llm: its whole answer as a draft). Better alone; behind regex in a "
+                             "chain it adds less: docs/training.md.")
 _SPLITS_OUT = typer.Option(None, "--write-splits", metavar="DIR",
                            help="Also write the test (and held-out) rows as labelled JSON Lines, for signalos eval --data.")
 
@@ -198,9 +199,7 @@ def llm_command(
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="bfloat16 autocast where the device has it natively."),
     validate_n: int = typer.Option(40, "--validate-n", min=0, help="Validation messages generated at the end to score and calibrate."),
     patience: int = typer.Option(2, "--patience", min=0, help="Evaluations without a lower validation loss before stopping (0: never)."),
-    regex_reading: bool = typer.Option(True, "--regex-reading/--no-regex-reading",
-                                       help="Give the model the regex parser's answer in the prompt as a draft to copy "
-                                            "or mend (docs/training.md)."),
+    regex_reading: bool = _READING,
     seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
