@@ -143,3 +143,25 @@ def test_train_without_the_regex_reading(tmp_path):
     assert manifest["hyperparameters"]["regex_reading"] is False
     config = (ws / "models" / "spacy-ner" / "0.1.0" / "pipeline" / "config.cfg").read_text()
     assert "signalos.tokenizer.v3" in config
+    assert "kind_prior" not in manifest["metrics"]  # a model that does not read the rules keeps its own kind
+
+
+def test_the_weight_of_the_rules_kind_is_chosen_on_validation_and_loaded(trained, tmp_path, monkeypatch):
+    from signalos.training.kind_prior import WEIGHTS
+
+    ws, _, _ = trained
+    manifest = json.loads((ws / "models" / "spacy-ner" / "0.1.0" / "manifest.json").read_text())
+    prior = manifest["metrics"]["kind_prior"]
+    assert prior["used"] in WEIGHTS and set(prior["validation_exact"]) == {str(w) for w in WEIGHTS}
+    assert prior["validation_exact"][str(prior["used"])] == max(prior["validation_exact"].values())
+    # the parser takes the weight its manifest says (a copy of the model saying 0.4)
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    path = copy / "models" / "spacy-ner" / "0.1.0" / "manifest.json"
+    path.write_text(json.dumps({**manifest, "metrics": {**manifest["metrics"], "kind_prior": {"used": 0.4}}}))
+    monkeypatch.setenv("SIGNALOS_WORKSPACE", str(copy))
+    parser = make_host(signalos_spacy).parser("spacy-ner@production")
+    parser.parse("EURUSD TP1 hit")
+    assert parser.kind_prior == 0.4

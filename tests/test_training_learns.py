@@ -50,6 +50,7 @@ def test_spacy_training_learns(tmp_path):
     def figures(ref):
         parser = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "model": ref.version})
         parser._load()
+        parser.kind_prior = 0.0  # the model's own kind, not the rules' (signalos.training.kind_prior)
         return evaluate(parser, held)[0]
 
     after, before = figures(learned), figures(untrained)
@@ -77,6 +78,8 @@ def action_values(ref, rows: list[Example], tmp_path) -> tuple[int, int]:
     from signalos_spacy.parser import SpacyParser
 
     parser = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "model": ref.version})
+    parser._load()
+    parser.kind_prior = 0.0  # the model's own kind
     updates = [r for r in rows if r.label.get("kind") == "update"]
     right = total = 0
     for row, res in zip(updates, parser.parse_many([r.text for r in updates])):
@@ -123,6 +126,7 @@ def test_transformer_training_learns(tmp_path):
     def figures(ref):
         parser = EncoderParser(None, {"workspace": str(tmp_path / "ws"), "model": ref.version})
         parser._load()
+        parser.kind_prior = 0.0  # the model's own kind, not the rules' (signalos.training.kind_prior)
         return evaluate(parser, held)[0]
 
     after, before = figures(learned), figures(untrained)

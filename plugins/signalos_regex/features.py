@@ -11,7 +11,9 @@ language, read once per process.
 ``reading_spans(text)`` gives what the regex parser itself read the numbers as
 (``⟨read:stop_loss⟩``, ``⟨read:action_price⟩``...): with it a learned model starts from the
 rules' reading and learns where a layout makes the rules wrong (stacking), which is what a
-channel's few labelled messages can teach.
+channel's few labelled messages can teach. ``reading_class(text)`` is the rules' kind class of the
+message (``signal``, ``noise``, ``update:tp_hit``), the prior a learned parser's kind may lean on
+(``signalos.training.kind_prior``).
 """
 from __future__ import annotations
 
@@ -68,11 +70,27 @@ def _regex_parser():
     return RegexParser()  # the built-in tables, as keyword_spans
 
 
+@functools.lru_cache(maxsize=2048)
+def _read(text: str):
+    # the regex parser's (frozen) result, cached: a learned parser's tokenizer reads the numbers
+    # from it and its kind prior the class, a few calls apart for the same message
+    return _regex_parser().parse(text[:MAX_CHARS])
+
+
 def regex_answer(text: str) -> dict | None:
     """The regex parser's (built-in tables) answer for ``text`` as a schema object, or None when it
     gives none: the draft the ``llm`` parser's prompt carries."""
-    result = _regex_parser().parse(text[:MAX_CHARS])
+    result = _read(text)
     return result.to_schema() if result is not None else None
+
+
+def reading_class(text: str) -> str:
+    """The regex parser's kind class of ``text`` (``signalos.training.spans.kind_class``: ``signal``,
+    ``noise``, ``update:tp_hit,close``); ``noise`` when it gives no answer."""
+    from signalos.training.spans import kind_class
+
+    result = _read(text)
+    return kind_class(result.to_schema()) if result is not None else "noise"
 
 
 def reading_spans(text: str) -> list[tuple[int, int, str]]:
@@ -80,7 +98,7 @@ def reading_spans(text: str) -> list[tuple[int, int, str]]:
     of ``text``: a signal's entry, stop, target or leverage (``READ_FIELDS``), an update's action
     price (every number of that value: the parser keeps no span of it). By start."""
     text = text[:MAX_CHARS]
-    result = _regex_parser().parse(text)
+    result = _read(text)
     spans = [(a, b, cls) for field, cls in READ_FIELDS.items() for a, b in result.spans.get(field, ())]
     prices = {a.price for a in result.actions if a.price is not None}
     if prices:

@@ -23,11 +23,14 @@ import attrs
 
 from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
 from signalos.training import calibration as calib
+from signalos.training import kind_prior
 from signalos.training.data import Example
 from signalos.training.spans import uses_action_words
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy, load_pipeline
-from signalos_spacy.train import SINGLE_CLASSES, decide_action_words, evaluate, to_spacy_examples  # noqa: F401
+from signalos_spacy.train import (  # noqa: F401
+    SINGLE_CLASSES, decide_action_words, decide_kind_prior, evaluate, to_spacy_examples,
+)
 
 
 @attrs.frozen
@@ -124,8 +127,14 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
     calibration = calib.Calibration.from_dict(base.manifest.calibration)
     action_words = (base.manifest.metrics or {}).get("action_words")  # the general model's choice, or the channel's
     parser.action_words = uses_action_words(base.manifest.metrics)
+    # the weight of the rules' kind: the channel's own choice where it has rows to spare (a channel
+    # whose words the rules misread is taught to overrule them), else the general model's
+    prior = (base.manifest.metrics or {}).get("kind_prior")
+    parser.kind_prior = kind_prior.prior_weight(base.manifest.metrics)
     if validation:
         action_words = decide_action_words(parser, list(validation))
+        if prior:
+            prior = decide_kind_prior(parser, list(validation))
         figures, raws, flags = evaluate(parser, list(validation))
         calibration = calib.fit(raws, flags)
     staging = store.staging_dir(name)
@@ -135,7 +144,8 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
             name=name, version=version or "", kind="spacy-ner", base_model=base.spec,
             base_sha256=None, split_hash=None,
             hyperparameters={**hyper.to_dict(), "adapted_from": base.spec}, epochs=done["epochs"],
-            metrics={"validation": figures, **({"action_words": action_words} if action_words else {})},
+            metrics={"validation": figures, **({"action_words": action_words} if action_words else {}),
+                     **({"kind_prior": prior} if prior else {})},
             calibration=calibration.to_dict(),
             training_seconds=round(time.perf_counter() - start, 2),
             data={"provider": provider, "channel_rows": len(channel), "general_rows": len(general),

@@ -13,6 +13,7 @@ from typing import Any
 
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef, model_for_parser
+from signalos.training import kind_prior
 from signalos.training.calibration import Calibration
 from signalos.training.spans import result_from_entities, uses_action_words
 from signalos.validate import grounded
@@ -56,6 +57,7 @@ class SpacyParser:
         self._error: Exception | None = None
         self.calibration = Calibration()
         self.action_words = True  # an update's actions from its action words (the model's choice once loaded)
+        self.kind_prior = 0.0  # weight of the rules' kind class (signalos.training.kind_prior; the model's choice)
 
     @classmethod
     def from_pipeline(cls, nlp, calibration: Calibration | None = None, name: str = NAME) -> SpacyParser:
@@ -92,6 +94,7 @@ class SpacyParser:
             self._ref = ref
             self.calibration = Calibration.from_dict(ref.manifest.calibration)
             self.action_words = uses_action_words(ref.manifest.metrics)
+            self.kind_prior = kind_prior.prior_weight(ref.manifest.metrics)
         except Exception as exc:
             self._error = exc
             raise
@@ -128,9 +131,16 @@ class SpacyParser:
         return [self._result(text, doc) for text, doc in zip(texts, docs)]
 
     def raw(self, doc) -> tuple[str, float, list[tuple[int, int, str]]]:
+        """The kind class (the text classifier's, blended with the rules' class when the model
+        learned a ``kind_prior``), its score and the entities of a processed ``doc``."""
         cats = doc.cats or {"noise": 1.0}
-        kind_cls = max(cats, key=cats.get)
-        return kind_cls, float(cats[kind_cls]), [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        prior = None
+        if self.kind_prior:
+            from signalos_regex.features import reading_class
+
+            prior = reading_class(doc.text)
+        kind_cls, score = kind_prior.blend(cats, prior, self.kind_prior)
+        return kind_cls, score, [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
     def _result(self, text: str, doc) -> ParseResult:
         kind_cls, score, ents = self.raw(doc)

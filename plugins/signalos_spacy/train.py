@@ -17,6 +17,7 @@ import attrs
 from signalos.models import ACTION_TYPES
 from signalos.modelstore import Manifest, ModelRef, ModelStore, discard
 from signalos.training import calibration as calib
+from signalos.training import kind_prior
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import EarlyStopping, entity_scores, exact_flags, result_scores
 from signalos.training.spans import choose_action_words
@@ -132,6 +133,18 @@ def decide_action_words(parser: SpacyParser, rows: list[Example]) -> dict[str, A
     return choice
 
 
+def decide_kind_prior(parser: SpacyParser, rows: list[Example]) -> dict[str, Any]:
+    """The weight of the rules' kind class that reads ``rows`` (the validation split) best
+    (``signalos.training.kind_prior.choose``); sets the parser."""
+    def exact_with(weight: float) -> float:
+        parser.kind_prior = weight
+        return evaluate(parser, rows)[0].get("exact", 0.0)
+
+    choice = kind_prior.choose(exact_with)
+    parser.kind_prior = choice["used"]
+    return choice
+
+
 def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyper(), name: str = NAME,
           version: str | None = None, alias: str | None = None,
           progress: Callable[[str, int, dict[str, Any]], None] | None = None) -> ModelRef:
@@ -179,6 +192,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     if best_bytes is not None:
         nlp.from_bytes(best_bytes)
     action_words = decide_action_words(parser, list(data.validation))
+    prior = decide_kind_prior(parser, list(data.validation)) if hyper.regex_reading else None
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     train_seconds = round(time.perf_counter() - start, 2)
@@ -188,7 +202,8 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
         manifest = Manifest(
             name=name, version=version or "", kind="spacy-ner", base_model=f"spacy.blank({hyper.lang!r})",
             base_sha256=None, split_hash=data.split_hash, hyperparameters=hyper.to_dict(), epochs=epochs,
-            metrics={"validation": figures, "best_epoch": stopper.best_epoch, "action_words": action_words},
+            metrics={"validation": figures, "best_epoch": stopper.best_epoch, "action_words": action_words,
+                     **({"kind_prior": prior} if prior else {})},
             calibration=calibration.to_dict(), training_seconds=train_seconds,
             data={**data.describe(), "misaligned_spans": misaligned, "classes": classes,
                   "spacy_version": spacy.__version__},

@@ -16,6 +16,7 @@ from typing import Any
 
 from signalos.models import Message, ParseResult
 from signalos.modelstore import ModelLoadError, ModelRef
+from signalos.training import kind_prior
 from signalos.training.calibration import Calibration
 from signalos.training.spans import ENTITY_LABELS, result_from_entities, uses_action_words
 from signalos.validate import grounded
@@ -82,11 +83,14 @@ def decode(probs, offsets, special, id2label: dict[int, str]) -> tuple[str, floa
 
 
 def decode_picked(first, best, best_p, offsets, special, id2label: dict[int, str],
-                  kind_ids: Sequence[int]) -> tuple[str, float, list[tuple[int, int, str]], float]:
+                  kind_ids: Sequence[int], prior: str | None = None,
+                  weight: float = 0.0) -> tuple[str, float, list[tuple[int, int, str]], float]:
     """``decode`` from the first token's probabilities and each token's most likely entity tag
-    (``best``) with its probability (``best_p``), as ``raw_many`` picks them in one tensor op."""
-    kid = max(kind_ids, key=lambda i: first[i])
-    kind_cls, kind_p = id2label[kid][len(KIND_PREFIX):], float(first[kid] / max(sum(first[i] for i in kind_ids), 1e-9))
+    (``best``) with its probability (``best_p``), as ``raw_many`` picks them in one tensor op; the
+    kind class blended with the rules' class ``prior`` by ``weight`` (``signalos.training.kind_prior``)."""
+    total = max(sum(first[i] for i in kind_ids), 1e-9)
+    kind_cls, kind_p = kind_prior.blend({id2label[i][len(KIND_PREFIX):]: first[i] / total for i in kind_ids},
+                                        prior, weight)
     ents: list[list] = []
     least = 1.0
     for i in range(1, len(offsets)):
@@ -117,6 +121,7 @@ class EncoderParser(LoadsOnce):
         self.batch_size = int(self.options.get("batch_size", 32))
         self.max_length = 256
         self.action_words = True  # an update's actions from its action words (the model's choice once loaded)
+        self.kind_prior = 0.0  # weight of the rules' kind class (signalos.training.kind_prior; the model's choice)
 
     @classmethod
     def from_model(cls, model, tokenizer, calibration: Calibration | None = None, max_length: int = 256) -> EncoderParser:
@@ -132,6 +137,7 @@ class EncoderParser(LoadsOnce):
     def _configure(self, ref: ModelRef) -> None:
         self.max_length = int(ref.manifest.hyperparameters.get("max_length", 256))
         self.action_words = uses_action_words(ref.manifest.metrics)
+        self.kind_prior = kind_prior.prior_weight(ref.manifest.metrics)
 
     def parse(self, message: Message | str) -> ParseResult | None:
         return self.parse_many([message])[0]
@@ -161,6 +167,11 @@ class EncoderParser(LoadsOnce):
                                      for i, t in enumerate(texts)]
         inputs = [k for k in self._tokenizer.model_input_names if k in enc]
         order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]))
+        priors: list[str | None] = [None] * len(texts)
+        if self.kind_prior:
+            from signalos_regex.features import reading_class
+
+            priors = [reading_class(t) for t in texts]
         out: list[Any] = [None] * len(texts)
         tag_index = torch.tensor(tag_ids)
         for b in range(0, len(order), self.batch_size):
@@ -174,7 +185,8 @@ class EncoderParser(LoadsOnce):
             firsts, best_p, best = probs[:, 0, :].tolist(), best_p.tolist(), best.tolist()
             for j, i in enumerate(chunk):
                 kind_cls, kind_p, ents, least = decode_picked(firsts[j], best[j], best_p[j], enc["offset_mapping"][i],
-                                                              enc["special_tokens_mask"][i], id2label, kind_ids)
+                                                              enc["special_tokens_mask"][i], id2label, kind_ids,
+                                                              priors[i], self.kind_prior)
                 out[i] = (kind_cls, min(kind_p, least), ents)
         return out
 

@@ -18,6 +18,7 @@ import attrs
 
 from signalos.modelstore import Manifest, ModelRef, ModelStore
 from signalos.training import calibration as calib
+from signalos.training import kind_prior
 from signalos.training.data import Example, TrainingData
 from signalos.training.metrics import entity_scores, exact_flags, result_scores
 from signalos.training.spans import choose_action_words, result_from_entities
@@ -212,13 +213,23 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
 
     action_words = choose_action_words(exact_with)
     parser.action_words = action_words["used"]
+    prior = None
+    if hyper.lexicon_features and hyper.regex_reading:  # a model that reads the rules' answer leans on their kind
+
+        def exact_at(weight: float) -> float:
+            parser.kind_prior = weight
+            return evaluate(parser, list(data.validation))[0].get("exact", 0.0)
+
+        prior = kind_prior.choose(exact_at)
+        parser.kind_prior = prior["used"]
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     return register_trained(store, name, "model", model, tokenizer, alias=alias, manifest=lambda: Manifest(
         name=name, version=version or "", kind="transformer", base_model=str(base),
         base_sha256=weights_sha256(base), split_hash=data.split_hash,
         hyperparameters=hyper.to_dict(), epochs=epochs,
-        metrics={"validation": figures, "best_epoch": best["epoch"], "action_words": action_words},
+        metrics={"validation": figures, "best_epoch": best["epoch"], "action_words": action_words,
+                 **({"kind_prior": prior} if prior else {})},
         calibration=calibration.to_dict(),
         training_seconds=round(time.perf_counter() - start, 2),
         data={**data.describe(), "classes": classes},
