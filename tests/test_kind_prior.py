@@ -33,6 +33,17 @@ def test_the_weight_is_the_one_that_validates_best_and_the_lighter_on_a_tie():
     assert kind_prior.prior_weight({}) == 0.0 and kind_prior.prior_weight(None) == 0.0  # older models
 
 
+def test_the_weight_and_the_decoding_of_updates_are_chosen_together():
+    # the rules' class reads updates best from the class, the model's from its action words
+    exact = {(0.0, True): 0.86, (0.0, False): 0.81, (0.2, True): 0.86, (0.2, False): 0.82,
+             (0.4, True): 0.88, (0.4, False): 0.89, (1.0, True): 0.91, (1.0, False): 0.93}
+    prior, words = kind_prior.choose_with_action_words(lambda w, aw: exact[w, aw])
+    assert prior["used"] == 1.0 and prior["validation_exact"]["1.0"] == 0.93
+    assert words == {"used": False, "validation_exact": {"words": 0.91, "class": 0.93}}
+    # chosen one after the other, the words (better at weight 0) would have been kept
+    assert max((True, False), key=lambda aw: exact[0.0, aw]) is True
+
+
 def test_the_rules_class_of_a_message():
     from signalos_regex.features import reading_class
 

@@ -29,7 +29,7 @@ from signalos.training.spans import uses_action_words
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy, load_pipeline
 from signalos_spacy.train import (  # noqa: F401
-    SINGLE_CLASSES, decide_action_words, decide_kind_prior, evaluate, to_spacy_examples,
+    SINGLE_CLASSES, decide_action_words, decide_decoding, evaluate, to_spacy_examples,
 )
 
 
@@ -132,9 +132,10 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
     prior = (base.manifest.metrics or {}).get("kind_prior")
     parser.kind_prior = kind_prior.prior_weight(base.manifest.metrics)
     if validation:
-        action_words = decide_action_words(parser, list(validation))
         if prior:
-            prior = decide_kind_prior(parser, list(validation))
+            prior, action_words = decide_decoding(parser, list(validation))
+        else:
+            action_words = decide_action_words(parser, list(validation))
         figures, raws, flags = evaluate(parser, list(validation))
         calibration = calib.fit(raws, flags)
     staging = store.staging_dir(name)

@@ -133,16 +133,17 @@ def decide_action_words(parser: SpacyParser, rows: list[Example]) -> dict[str, A
     return choice
 
 
-def decide_kind_prior(parser: SpacyParser, rows: list[Example]) -> dict[str, Any]:
-    """The weight of the rules' kind class that reads ``rows`` (the validation split) best
-    (``signalos.training.kind_prior.choose``); sets the parser."""
-    def exact_with(weight: float) -> float:
-        parser.kind_prior = weight
+def decide_decoding(parser: SpacyParser, rows: list[Example]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weight of the rules' kind class and the decoding of updates that read ``rows`` (the
+    validation split) best together (``signalos.training.kind_prior.choose_with_action_words``);
+    sets the parser and returns the manifest's ``kind_prior`` and ``action_words``."""
+    def exact_with(weight: float, words: bool) -> float:
+        parser.kind_prior, parser.action_words = weight, words
         return evaluate(parser, rows)[0].get("exact", 0.0)
 
-    choice = kind_prior.choose(exact_with)
-    parser.kind_prior = choice["used"]
-    return choice
+    prior, words = kind_prior.choose_with_action_words(exact_with)
+    parser.kind_prior, parser.action_words = prior["used"], words["used"]
+    return prior, words
 
 
 def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyper(), name: str = NAME,
@@ -191,8 +192,10 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
             break
     if best_bytes is not None:
         nlp.from_bytes(best_bytes)
-    action_words = decide_action_words(parser, list(data.validation))
-    prior = decide_kind_prior(parser, list(data.validation)) if hyper.regex_reading else None
+    if hyper.regex_reading:  # a model that reads the rules' answer may lean on their kind
+        prior, action_words = decide_decoding(parser, list(data.validation))
+    else:
+        prior, action_words = None, decide_action_words(parser, list(data.validation))
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     train_seconds = round(time.perf_counter() - start, 2)

@@ -207,21 +207,17 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
         model.load_state_dict(best["state"])
     model.eval()
 
-    def exact_with(words: bool) -> float:
-        parser.action_words = words
+    def exact_with(weight: float, words: bool) -> float:
+        parser.kind_prior, parser.action_words = weight, words
         return evaluate(parser, list(data.validation))[0].get("exact", 0.0)
 
-    action_words = choose_action_words(exact_with)
-    parser.action_words = action_words["used"]
     prior = None
-    if hyper.lexicon_features and hyper.regex_reading:  # a model that reads the rules' answer leans on their kind
-
-        def exact_at(weight: float) -> float:
-            parser.kind_prior = weight
-            return evaluate(parser, list(data.validation))[0].get("exact", 0.0)
-
-        prior = kind_prior.choose(exact_at)
+    if hyper.lexicon_features and hyper.regex_reading:  # a model that reads the rules' answer may lean on their kind
+        prior, action_words = kind_prior.choose_with_action_words(exact_with)
         parser.kind_prior = prior["used"]
+    else:
+        action_words = choose_action_words(lambda words: exact_with(0.0, words))
+    parser.action_words = action_words["used"]
     figures, raws, flags = evaluate(parser, list(data.validation))
     calibration = calib.fit(raws, flags)
     return register_trained(store, name, "model", model, tokenizer, alias=alias, manifest=lambda: Manifest(

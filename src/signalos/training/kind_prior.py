@@ -43,6 +43,19 @@ def choose(exact_with: Callable[[float], float]) -> dict[str, Any]:
     return {"used": used, "validation_exact": {str(w): f for w, f in figures.items()}}
 
 
+def choose_with_action_words(exact_with: Callable[[float, bool], float]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weight and the decoding of updates (from the action words or from the class,
+    ``signalos.training.spans.choose_action_words``) that read the validation split best together:
+    ``exact_with(weight, action_words)`` is the exact match of each pair. How an update's actions
+    read best depends on whose class gives them, so the two are chosen at once; returns the
+    manifest's ``kind_prior`` and ``action_words`` entries."""
+    from signalos.training.spans import choose_action_words
+
+    table = {(w, words): exact_with(w, words) for w in WEIGHTS for words in (True, False)}
+    prior = choose(lambda w: max(table[w, True], table[w, False]))
+    return prior, choose_action_words(lambda words: table[prior["used"], words])
+
+
 def prior_weight(metrics: Mapping[str, Any] | None) -> float:
     """A model's weight (``choose``, saved as ``metrics["kind_prior"]``); 0 for a model without one."""
     return float(((metrics or {}).get("kind_prior") or {}).get("used", 0.0))
