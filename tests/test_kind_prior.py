@@ -12,7 +12,8 @@ def test_the_blend_weighs_the_rules_class_against_the_models():
     probs = {"signal": 0.55, "noise": 0.45}
     assert kind_prior.blend(probs, "noise", 0.0) == ("signal", 0.55)  # the model alone
     assert kind_prior.blend(probs, None, 1.0) == ("signal", 0.55)  # no rules' class: the model
-    assert kind_prior.blend(probs, "noise", 1.0)[0] == "noise"  # the rules decide
+    # the rules decide; the score is the model's probability of the class chosen (its doubt stays)
+    assert kind_prior.blend(probs, "noise", 1.0) == ("noise", 0.45)
     # a light prior tips a close call, and the model overrules it when it is sure
     assert kind_prior.blend(probs, "noise", 0.2)[0] == "noise"
     assert kind_prior.blend({"signal": 0.75, "noise": 0.25}, "noise", 0.2)[0] == "signal"
@@ -20,8 +21,8 @@ def test_the_blend_weighs_the_rules_class_against_the_models():
     assert kind_prior.blend({"signal": 0.9, "noise": 0.1}, "noise", 0.4)[0] == "signal"
     # a class the model lacks (a pair of actions it never saw) scores the weight alone
     cls, score = kind_prior.blend({"update:close": 0.7, "noise": 0.3}, "update:close,tp_hit", 0.4)
-    assert (cls, round(score, 2)) == ("update:close", 0.42)
-    assert kind_prior.blend({"update:close": 0.5, "noise": 0.5}, "update:close,tp_hit", 0.6) == ("update:close,tp_hit", 0.6)
+    assert (cls, score) == ("update:close", 0.7)
+    assert kind_prior.blend({"update:close": 0.5, "noise": 0.5}, "update:close,tp_hit", 0.6) == ("update:close,tp_hit", 0.0)
 
 
 def test_the_weight_is_the_one_that_validates_best_and_the_lighter_on_a_tie():
@@ -96,4 +97,4 @@ def test_the_encoder_decodes_the_kind_with_the_rules_class():
     assert decode_picked(*args, prior="signal", weight=0.2)[0] == "noise"  # the model is sure enough
     assert decode_picked(*args, prior="signal", weight=0.4)[0] == "signal"
     kind, score, ents, _ = decode_picked(*args, prior="signal", weight=1.0)
-    assert (kind, score, ents) == ("signal", 1.0, [(0, 4, "ENTRY")])
+    assert (kind, score, ents) == ("signal", 0.3, [(0, 4, "ENTRY")])

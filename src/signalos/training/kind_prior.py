@@ -13,6 +13,11 @@ is therefore blended with the model's class probabilities::
 the model's entities. ``w = 0`` is the model alone; at 0.2 or 0.4 the model overrules the rules
 when it is sure enough (above 0.25 or 0.67 more probability for its class than for the rules'); at
 ``w >= 0.5`` the rules' class always wins. A model saved without the choice uses ``w = 0``.
+
+The score given with the class (what the parser's calibration maps to a confidence) is the
+model's own probability of the class chosen, whatever ``w``: where the rules overrule the model
+the answer is as unsure as the model is of it, so a chain or the review queue still sees the
+doubt (a blended score would be 1.0 for every message at ``w = 1``).
 """
 from __future__ import annotations
 
@@ -23,16 +28,17 @@ WEIGHTS = (0.0, 0.2, 0.4, 1.0)
 
 
 def blend(probs: Mapping[str, float], prior: str | None, weight: float) -> tuple[str, float]:
-    """The kind class with the highest blended score, and that score. ``probs`` are the model's
-    class probabilities; ``prior`` the rules' class (it may be one the model lacks, such as an
-    unusual pair of actions: it scores ``weight``)."""
+    """The kind class with the highest blended score, and the model's probability of it.
+    ``probs`` are the model's class probabilities; ``prior`` the rules' class (it may be one the
+    model lacks, such as an unusual pair of actions: it scores ``weight``, and the model's
+    probability of it is 0)."""
     if not weight or prior is None:
         best = max(probs, key=probs.__getitem__)
         return best, float(probs[best])
     scores = {c: (1.0 - weight) * float(p) for c, p in probs.items()}
     scores[prior] = scores.get(prior, 0.0) + weight
     best = max(scores, key=scores.__getitem__)
-    return best, min(1.0, scores[best])
+    return best, float(probs.get(best, 0.0))
 
 
 def choose(exact_with: Callable[[float], float]) -> dict[str, Any]:
