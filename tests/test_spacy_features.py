@@ -103,3 +103,62 @@ def test_a_model_given_the_regex_reading_learns_from_few_messages(tmp_path):
         figures[reading] = evaluate(parser, held)[0]
     assert figures[True]["ents_f"] - figures[False]["ents_f"] >= 0.08, figures  # seen: 0.60 -> 0.75
     assert figures[True]["exact"] - figures[False]["exact"] >= 0.2, figures  # seen: 0.33 -> 0.72
+
+
+CHANNEL_WORDS = """[labels]
+stop_loss = ["zorp"]
+take_profit = ["kvel"]
+
+[direction]
+buy = ["gorra"]
+"""
+
+
+def test_a_reader_with_a_channels_words_gives_them_the_tables_classes(tmp_path):
+    from signalos_regex.features import Reader, reading_class, token_classes
+
+    words = tmp_path / "words.toml"
+    words.write_text(CHANNEL_WORDS, encoding="utf-8")
+    text = "EURUSD gorra 1.0850 zorp 1.0800 kvel 1.0900"
+    offsets = [(m.start(), m.end()) for m in __import__("re").finditer(r"\S+", text)]
+    builtin = token_classes(text, offsets, reading=True)
+    channel = token_classes(text, offsets, reading=True, reader=Reader([words]))
+    assert builtin[1] is None and builtin[3] is None  # no table holds the channel's words
+    assert channel[1:6] == ["⟨dir:buy⟩", "⟨read:entry⟩", "⟨label:stop_loss⟩", "⟨read:stop_loss⟩",
+                            "⟨label:take_profit⟩"], channel
+    assert reading_class(text, Reader([words])) == "signal" and reading_class(text) != "signal"
+
+
+TEXT = "EURUSD gorra 1.0850 zorp 1.0800"
+
+
+def test_an_adapted_model_reads_with_the_channels_words_and_keeps_them(tmp_path):
+    """A channel's learned words go into its adapted model's tokenizer, are saved inside the model
+    (its files table lists them) and read again when it is loaded elsewhere."""
+    import json
+    import shutil
+
+    import attrs
+
+    from signalos.modelstore import ModelStore
+    from signalos_spacy.adapt import AdaptHyper, adapt
+    from signalos_spacy.parser import SpacyParser, load_pipeline
+    from signalos_spacy.train import SpacyHyper, train
+    from test_training_learns import _data, _generated
+
+    rows = _generated(60, seed=41, languages=["en"])
+    store = ModelStore(tmp_path / "ws")
+    base = train(_data(rows, rows[:10]), store, hyper=SpacyHyper(epochs=1, patience=0, seed=0))
+    words = tmp_path / "words.toml"
+    words.write_text(CHANNEL_WORDS, encoding="utf-8")
+    ref = adapt(base, rows[:8], rows[8:20], store, name="acme", hyper=AdaptHyper(epochs=1), keyword_files=[words])
+    manifest = json.loads((ref.path / "manifest.json").read_text())
+    assert "pipeline/tokenizer_tables/keywords-0.toml" in manifest["files"]
+    assert manifest["data"]["channel_tables"] == ["words.toml"]
+    words.unlink()  # the model carries its own copy
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(ref.path, moved)
+    norms = [t.norm_ for t in load_pipeline(attrs.evolve(ref, path=moved)).make_doc(TEXT)]
+    assert norms[1] == "⟨dir:buy⟩" and norms[3] == "⟨label:stop_loss⟩", norms
+    plain = SpacyParser(None, {"workspace": str(tmp_path / "ws"), "model": base.version})._load()
+    assert plain.make_doc(TEXT)[1].norm_ != "⟨dir:buy⟩"  # the general model reads none of them

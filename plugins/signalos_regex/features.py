@@ -19,27 +19,54 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 from signalos.normalize import normalize_text, parse_number
 
-from signalos_regex.lexicon import NOISE_ORDER, UPDATE_ORDER, Lexicon, build_lexicon
+from signalos_regex.lexicon import NOISE_ORDER, UPDATE_ORDER, Lexicon
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import has_unspaced, mark_keywords, tokenize_marking_glued
 
 MAX_CHARS: Final = 4096  # the learned parsers read no more of a message
 
 
+class Reader:
+    """The tables, and the regex parser with them, that the features of a message are read with:
+    the built-in ones (``default_reader()``), or those with a channel's own words added
+    (``Reader(keyword_files, symbol_files)``: the TOML files ``signalos train words`` writes), as a
+    model adapted to that channel reads its messages. Its parses are cached (the tokenizer reads
+    the numbers and the parser the kind of one message a few calls apart)."""
+
+    def __init__(self, keyword_files: Sequence[str | Path] = (), symbol_files: Sequence[str | Path] = ()):
+        from signalos_regex.parser import RegexParser
+
+        self.keyword_files = tuple(str(f) for f in keyword_files)
+        self.symbol_files = tuple(str(f) for f in symbol_files)
+        self.parser = RegexParser(None, {"keywords": list(self.keyword_files), "symbols": list(self.symbol_files)})
+        self.lexicon: Lexicon = self.parser.lexicon
+        self.read = functools.lru_cache(maxsize=2048)(self._parse)
+
+    def _parse(self, text: str):
+        return self.parser.parse(text[:MAX_CHARS])
+
+
 @functools.lru_cache(maxsize=1)
+def default_reader() -> Reader:
+    """The built-in tables of every language, read once per process."""
+    return Reader()
+
+
 def default_lexicon() -> Lexicon:
-    return build_lexicon()
+    return default_reader().lexicon
 
 
-def keyword_spans(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, class)`` of every keyword, pattern and symbol the tables find in ``text``
-    (offsets of ``text``: normalising keeps the length), by start; where spans overlap, a
-    pattern's class comes after the symbol's, which comes after a word's."""
-    lex = default_lexicon()
+def keyword_spans(text: str, reader: Reader | None = None) -> list[tuple[int, int, str]]:
+    """``(start, end, class)`` of every keyword, pattern and symbol the tables (``reader``'s, the
+    built-in ones by default) find in ``text`` (offsets of ``text``: normalising keeps the length),
+    by start; where spans overlap, a pattern's class comes after the symbol's, which comes after a
+    word's."""
+    lex = (reader or default_reader()).lexicon
     text = normalize_text(text[:MAX_CHARS])
     lowered = text.lower()
     try:
@@ -63,42 +90,30 @@ READ_FIELDS: Final = {"entry": "⟨read:entry⟩", "stop_loss": "⟨read:stop_lo
 READ_ACTION_PRICE: Final = "⟨read:action_price⟩"
 
 
-@functools.lru_cache(maxsize=1)
-def _regex_parser():
-    from signalos_regex.parser import RegexParser
-
-    return RegexParser()  # the built-in tables, as keyword_spans
-
-
-@functools.lru_cache(maxsize=2048)
-def _read(text: str):
-    # the regex parser's (frozen) result, cached: a learned parser's tokenizer reads the numbers
-    # from it and its kind prior the class, a few calls apart for the same message
-    return _regex_parser().parse(text[:MAX_CHARS])
-
-
 def regex_answer(text: str) -> dict | None:
     """The regex parser's (built-in tables) answer for ``text`` as a schema object, or None when it
     gives none: the draft the ``llm`` parser's prompt carries."""
-    result = _read(text)
+    result = default_reader().read(text)
     return result.to_schema() if result is not None else None
 
 
-def reading_class(text: str) -> str:
+def reading_class(text: str, reader: Reader | None = None) -> str:
     """The regex parser's kind class of ``text`` (``signalos.training.spans.kind_class``: ``signal``,
-    ``noise``, ``update:tp_hit,close``); ``noise`` when it gives no answer."""
+    ``noise``, ``update:tp_hit,close``), with ``reader``'s tables (the built-in ones by default);
+    ``noise`` when it gives no answer."""
     from signalos.training.spans import kind_class
 
-    result = _read(text)
+    result = (reader or default_reader()).read(text)
     return kind_class(result.to_schema()) if result is not None else "noise"
 
 
-def reading_spans(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, class)`` of every number the regex parser (built-in tables) reads as a field
-    of ``text``: a signal's entry, stop, target or leverage (``READ_FIELDS``), an update's action
-    price (every number of that value: the parser keeps no span of it). By start."""
+def reading_spans(text: str, reader: Reader | None = None) -> list[tuple[int, int, str]]:
+    """``(start, end, class)`` of every number the regex parser (``reader``'s tables, the built-in
+    ones by default) reads as a field of ``text``: a signal's entry, stop, target or leverage
+    (``READ_FIELDS``), an update's action price (every number of that value: the parser keeps no
+    span of it). By start."""
     text = text[:MAX_CHARS]
-    result = _read(text)
+    result = (reader or default_reader()).read(text)
     spans = [(a, b, cls) for field, cls in READ_FIELDS.items() for a, b in result.spans.get(field, ())]
     prices = {a.price for a in result.actions if a.price is not None}
     if prices:
@@ -108,16 +123,17 @@ def reading_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
-def token_classes(text: str, offsets: Sequence[tuple[int, int]], reading: bool = False) -> list[str | None]:
+def token_classes(text: str, offsets: Sequence[tuple[int, int]], reading: bool = False,
+                  reader: Reader | None = None) -> list[str | None]:
     """The class of each token of ``text`` (its ``(start, end)`` offsets, in order): that of the
     last span of ``keyword_spans`` holding it whole, else None; a token with a digit keeps none
     (a pattern such as "TP1 hit at 2350" covers the price) unless ``reading``, where it gets the
     class of the ``reading_spans`` span holding it. The spaCy tokenizer and the encoder both read
-    their tokens' classes here."""
-    spans = keyword_spans(text)
+    their tokens' classes here, with ``reader``'s tables (the built-in ones by default)."""
+    spans = keyword_spans(text, reader)
     out: list[str | None] = [None] * len(offsets)
     if reading:
-        _read_numbers(text, offsets, out)
+        _read_numbers(text, offsets, out, reader)
     if not spans:
         return out
     first = 0  # spans before this one ended before the current token (tokens come in order)
@@ -134,9 +150,10 @@ def token_classes(text: str, offsets: Sequence[tuple[int, int]], reading: bool =
     return out
 
 
-def _read_numbers(text: str, offsets: Sequence[tuple[int, int]], out: list[str | None]) -> None:
+def _read_numbers(text: str, offsets: Sequence[tuple[int, int]], out: list[str | None],
+                  reader: Reader | None = None) -> None:
     """Set ``out[i]`` to the reading class of each token with a digit inside a ``reading_spans`` span."""
-    spans = reading_spans(text)
+    spans = reading_spans(text, reader)
     if not spans:
         return
     for i, (s, e) in enumerate(offsets):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -110,17 +111,25 @@ def _examples(nlp, rows: list[Example], classes: list[str]):
 def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example], store: ModelStore, *,
           name: str, validation: Sequence[Example] = (), hyper: AdaptHyper = AdaptHyper(),
           version: str | None = None, alias: str | None = None, provider: str | None = None,
+          keyword_files: Sequence[str | Path] = (), symbol_files: Sequence[str | Path] = (),
           progress: Callable[[str, int, dict[str, Any]], None] | None = None) -> ModelRef:
     """Adapt the registered general model ``base`` to a channel and register the result as
     ``name`` (kind ``spacy-ner``, served by the ``spacy-ner`` parser with ``name`` set).
 
     ``validation`` (the channel's own held-back rows, when there are some to spare) calibrates the
-    confidence; without it the general model's calibration is kept."""
+    confidence; without it the general model's calibration is kept. ``keyword_files`` and
+    ``symbol_files`` (the channel's own words, ``signalos train words``) are the tables the
+    adapted model's features are read with, beside the built-in ones, and are saved with it: a
+    word the channel uses for "stop loss" then reads to the model as the tables' stop label,
+    which the general model already knows (a tokenizer without the tables' classes ignores them)."""
     _require_spacy()
     import spacy
 
     start = time.perf_counter()
     nlp = load_pipeline(base)
+    tables = bool(keyword_files or symbol_files) and hasattr(nlp.tokenizer, "use_tables")
+    if tables:
+        nlp.tokenizer.use_tables(keyword_files, symbol_files)
     done = adapt_pipeline(nlp, channel, general, hyper, progress)
     parser = SpacyParser.from_pipeline(nlp, name=name)
     figures: dict[str, Any] = {}
@@ -151,6 +160,7 @@ def adapt(base: ModelRef, channel: Sequence[Example], general: Sequence[Example]
             training_seconds=round(time.perf_counter() - start, 2),
             data={"provider": provider, "channel_rows": len(channel), "general_rows": len(general),
                   "folded_classes": done["folded_classes"], "classes": list(nlp.get_pipe("textcat").labels),
+                  "channel_tables": [Path(f).name for f in (*keyword_files, *symbol_files)] if tables else [],
                   "spacy_version": spacy.__version__},
         )
         return store.commit(staging, manifest, alias=alias)

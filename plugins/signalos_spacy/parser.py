@@ -138,7 +138,8 @@ class SpacyParser:
         if self.kind_prior:
             from signalos_regex.features import reading_class
 
-            prior = reading_class(doc.text)
+            # the tables the model's tokenizer reads with: a channel's own words, when adapted to one
+            prior = reading_class(doc.text, getattr(self._nlp.tokenizer, "reader", None))
         kind_cls, score = kind_prior.blend(cats, prior, self.kind_prior)
         return kind_cls, score, [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 

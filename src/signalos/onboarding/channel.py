@@ -213,8 +213,11 @@ class Channel:
             progress("adapting", 0, hyper.epochs)
         # calibrated on the messages it learned from (the held-back ones are the evaluation): an
         # optimistic calibration, but the general model's would price a layout it never saw
+        # the model reads the channel's messages with the tables its regex parser will use: the
+        # configured ones and the words just learned (a label word only this channel writes)
         ref = adapt(base, train_ex, general, store, name=self.name, alias=options.alias, provider=self.provider,
-                    validation=train_ex,
+                    validation=train_ex, keyword_files=[*words["keyword_files"], *([words["table"]] if words["table"] else [])],
+                    symbol_files=[words["symbols_table"]] if words["symbols_table"] else [],
                     hyper=hyper, progress=(lambda e, n, r: progress("adapting", n, hyper.epochs)) if progress else None)
         rules_exact = self.exact(list(before.parsers), train_ex, threshold=before.threshold)
         # The labelled messages are the doubtful ones (the queue put them first), so the rules'
@@ -352,6 +355,7 @@ class Channel:
                                "table": None, "rules_on_train": round(learned.exact_before, 4),
                                "rules_with_words_on_train": round(learned.exact_after, 4)}
         out["symbols_table"] = None
+        out["keyword_files"] = [str(f) for f in files]  # the configured tables the words add to
         if learned.words:
             out["table"] = str(learned.write(self.dir / "words.toml"))
             if learned.has_aliases:
