@@ -98,7 +98,8 @@ def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[i
         rest = [r for r in rows if r["text"] not in seen]
         rest_ex = _examples(rest, provider)
         before = channel.exact(["regex"], rest_ex)
-        after = channel.exact(report["evaluated_as"], rest_ex)
+        # the chain as the written pipeline runs it: its regex parser reads the learned words
+        after = channel.exact(report["evaluated_as"], rest_ex, words=report["words"])
         model = next(p for p in report["evaluated_as"] if p.startswith(channel.name))
         alone = channel.exact([model], rest_ex, threshold=0.0)
         out["k"][k] = {"rest": len(rest_ex), "before": round(before, 4), "after": round(after, 4),

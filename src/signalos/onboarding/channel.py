@@ -83,6 +83,7 @@ class Channel:
         self.dataset = Dataset.open(self.workspace)
         self.name = slug(provider)
         self._general: dict[tuple, list[Any]] = {}  # general rows by options: aligning them is not free
+        self._worded: dict[tuple, Any] = {}  # hosts whose regex parser reads learned words, by table
         self.dir = self.workspace.path / "channels" / self.name[len("channel-"):]
 
     # rows ------------------------------------------------------------------------------------
@@ -225,7 +226,9 @@ class Channel:
         # chain reads without doubt does (acceptance alone does not: a layout the rules cannot
         # read is often accepted as noise). On the benchmark a model put first on a channel the
         # rules read lost 10-25 points, so it goes first only where the rules are mostly unsure.
-        accepted = self.sure_share(before.name)
+        # The rules as the written pipeline will run them: with the words just learned, which can
+        # turn a channel they doubted into one they read (a label word only it writes).
+        accepted = self.sure_share(before.name, words=words)
         channel_first = accepted < options.model_first_below
         parsers = [self.name, *before.parsers] if channel_first else [*before.parsers, self.name]
         # evaluated by version: a host keeps the parser it built, and an earlier run built one
@@ -240,7 +243,7 @@ class Channel:
             golden.write_text("".join(json.dumps({**e.to_line(), "provider": self.provider}, ensure_ascii=False)
                                       + "\n" for e in held_ex), encoding="utf-8")
             figures["before"] = round(self.exact(list(before.parsers), held_ex, threshold=before.threshold), 4)
-            figures["after"] = round(self.exact(this, held_ex, threshold=before.threshold), 4)
+            figures["after"] = round(self.exact(this, held_ex, threshold=before.threshold, words=words), 4)
             figures["model_alone"] = round(self.exact([f"{self.name}@{ref.version}"], held_ex, threshold=0.0), 4)
         report = {
             "provider": self.provider, "model": ref.spec, "alias": options.alias, "base": base.spec,
@@ -254,16 +257,18 @@ class Channel:
         (self.dir / "learn.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         return report
 
-    def sure_share(self, pipeline: str | None = None, batch: int = 256) -> float:
+    def sure_share(self, pipeline: str | None = None, batch: int = 256, words: dict[str, Any] | None = None) -> float:
         """The share of the channel's messages the chain ``pipeline`` reads without a doubt
-        (``uncertainty.assess`` finds no reason: accepted, confident, no noise full of prices)."""
+        (``uncertainty.assess`` finds no reason: accepted, confident, no noise full of prices);
+        with ``words`` (``learn_words``'s answer), its regex parser reads the learned words."""
         rows = self.rows()
         if not rows:
             return 0.0
+        host = self._host_with_words(words) if words and words.get("table") else self.host
         sure = 0
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
-            outcomes = self.host.parse_many([Message(r.text, provider=self.provider) for r in chunk], pipeline=pipeline)
+            outcomes = host.parse_many([Message(r.text, provider=self.provider) for r in chunk], pipeline=pipeline)
             sure += sum(not assess(r.id, r.text, o).reasons for r, o in zip(chunk, outcomes))
         return sure / len(rows)
 
@@ -302,13 +307,16 @@ class Channel:
         return train_base(store, self.general_examples(options), seed=options.seed, progress=progress)
 
     # evaluation and configuration --------------------------------------------------------------
-    def exact(self, parsers: Sequence[str], rows: Sequence[Any], *, threshold: float = 0.5) -> float:
-        """The share of ``rows`` (Examples) that the chain ``parsers`` reads exactly (shared/score.py rules)."""
+    def exact(self, parsers: Sequence[str], rows: Sequence[Any], *, threshold: float = 0.5,
+              words: dict[str, Any] | None = None) -> float:
+        """The share of ``rows`` (Examples) that the chain ``parsers`` reads exactly (shared/score.py
+        rules); with ``words`` (``learn_words``'s answer), its regex parser reads this provider
+        with the learned words, as the written ``pipeline.toml`` makes it."""
         from signalos.training.metrics import exact_flags
 
         if not rows:
             return 0.0
-        host = self._host_with_channel()
+        host = self._host_with_words(words) if words and words.get("table") else self._host_with_channel()
         name = "onboarding:" + ",".join(parsers) + f"@{threshold}"
         host.use_pipeline(name, list(parsers), threshold)
         outcomes = host.parse_many([Message(r.text, provider=self.provider) for r in rows], pipeline=name)
@@ -323,6 +331,27 @@ class Channel:
                                        "workspace": str(self.workspace.path)})
         self.host.config = attrs.evolve(cfg, components={**cfg.components, "parsers": parsers})
         return self.host
+
+    def _host_with_words(self, words: dict[str, Any]):
+        """A host like this channel's whose regex parser reads this provider with its learned words
+        (``words["table"]`` and ``["symbols_table"]``), as ``config_snippet`` writes it: built anew
+        (a host keeps the parsers it built) with the same plugins, once per table."""
+        from signalos.host import Host
+
+        key = (words["table"], words.get("symbols_table"))
+        if key not in self._worded:
+            cfg = self._host_with_channel().config
+            parsers = {name: dict(opts) for name, opts in cfg.components.get("parsers", {}).items()}
+            regex = parsers.setdefault("regex", {})
+            providers = {name: dict(opts) for name, opts in (regex.get("providers") or {}).items()}
+            own = providers.setdefault(self.provider, {})
+            own["keywords"] = [*own.get("keywords", []), str(Path(words["table"]).resolve())]
+            if words.get("symbols_table"):
+                own["symbols"] = [*own.get("symbols", []), str(Path(words["symbols_table"]).resolve())]
+            regex["providers"] = providers
+            self._worded[key] = Host(attrs.evolve(cfg, components={**cfg.components, "parsers": parsers}),
+                                     load_entrypoints=False, plugins=list(self.host.pm.get_plugins()))
+        return self._worded[key]
 
     def config_snippet(self, parsers: Sequence[str], threshold: float, *, words: str | None = None,
                        names: str | None = None) -> str:
