@@ -202,3 +202,60 @@ def test_cli_round_trip_with_json_and_plain_progress(tmp_path):
     res = run_cli(["channel", "learn", PROVIDER, "--workspace", str(ws), "--json"], *PLUGINS)
     assert res.exit_code == 1 and isinstance(res.exception, OnboardingError)  # main() prints it as one line
     assert "5 labelled messages" in str(res.exception) and "20 needed" in str(res.exception)
+
+
+def test_the_channels_model_reads_its_learned_words(learned, onboarded):
+    """The words learned for the regex parser are the tables the adapted model's features are read
+    with too, saved inside the model."""
+    from signalos.modelstore import ModelStore
+
+    words = learned["words"]
+    assert words["table"] and words["learned"], words  # its "alles zu" as a close
+    ref = ModelStore(onboarded["channel"].workspace).resolve(learned["model"])
+    assert ref.manifest.data["channel_tables"] == ["words.toml"]
+    assert "pipeline/tokenizer_tables/keywords-0.toml" in ref.manifest.files
+
+
+def invented(i: int, rng: random.Random) -> tuple[str, dict]:
+    """A channel in the usual layout with label and side words of its own ("zorp" for the stop)."""
+    pair, price = rng.choice([("EURUSD", 1.08), ("GBPUSD", 1.27), ("AUDUSD", 0.66)])
+    e = round(price + rng.randint(-40, 40) / 1000, 4)
+    up = i % 2 == 0
+    sign = 1 if up else -1
+    sl, t1 = round(e - sign * 0.003, 4), round(e + sign * 0.004, 4)
+    text = f"{pair} {'gorra' if up else 'vendix'} {e:.4f} zorp {sl:.4f} kvel {t1:.4f}"
+    return text, {"kind": "signal", "symbol": pair, "direction": "buy" if up else "sell", "order_type": None,
+                  "entry": [e], "stop_loss": sl, "take_profits": [t1], "leverage": None,
+                  "stop_loss_pips": None, "take_profit_pips": []}
+
+
+def test_rules_that_read_the_learned_words_go_first(tmp_path):
+    """A channel whose only novelty is its words: once learned, the rules read it without doubt,
+    so they stay first in its pipeline, and the figure after is the written pipeline's (the
+    regex parser reading the words)."""
+    from signalos.modelstore import ModelStore
+    from signalos.training.data import synthetic_examples
+
+    rng = random.Random(5)
+    msgs = [dict(zip(("text", "label"), invented(i, rng)), id=f"z{i}") for i in range(30)]
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps({"id": m["id"], "text": m["text"]}) + "\n" for m in msgs), encoding="utf-8")
+    host = make_host(*PLUGINS, config={"workspace": str(tmp_path / "ws")})
+    ch = Channel(host, "zorp desk", tmp_path / "ws")
+    ch.import_file(export)
+    ch.triage()
+    base = train_base(ModelStore(ch.workspace), synthetic_examples(120, seed=5), epochs=2, width=64, depth=2)
+    queue = tmp_path / "queue.jsonl"
+    ch.review_file(queue)
+    gold = {m["text"]: m["label"] for m in msgs}
+    rows = [json.loads(line) for line in queue.read_text(encoding="utf-8").splitlines()][:24]
+    review = tmp_path / "review.jsonl"
+    review.write_text("".join(json.dumps({**r, "label": gold[r["text"]]}) + "\n" for r in rows), encoding="utf-8")
+    ch.label(review)
+    r = ch.learn(LearnOptions(min_labels=20, holdout=0.25, base=str(base.path), synthetic=20, epochs=2,
+                              general_per_epoch=10))
+    assert {"labels.stop_loss=zorp", "labels.take_profit=kvel"} <= set(r["words"]["learned"]), r["words"]
+    ex = r["exact"]
+    assert ex["before"] <= 0.2 and ex["chain_sure"] >= 0.9, ex  # the rules doubted it; with its words, no more
+    assert not r["channel_first"] and r["pipeline"] == ["regex", ch.name]
+    assert ex["after"] >= 0.9, ex
