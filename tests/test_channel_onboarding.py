@@ -259,3 +259,12 @@ def test_rules_that_read_the_learned_words_go_first(tmp_path):
     assert ex["before"] <= 0.2 and ex["chain_sure"] >= 0.9, ex  # the rules doubted it; with its words, no more
     assert not r["channel_first"] and r["pipeline"] == ["regex", ch.name]
     assert ex["after"] >= 0.9, ex
+    # learning again rewrites the words in place: the rules read the new ones, not the first
+    from pathlib import Path
+
+    from signalos.training.data import _example
+
+    table = Path(r["words"]["table"])
+    table.write_text(table.read_text(encoding="utf-8").replace("zorp", "blorp"), encoding="utf-8")
+    renamed = [_example({"text": m["text"].replace("zorp", "blorp"), "label": m["label"]}, "test") for m in msgs]
+    assert ch.exact(["regex"], renamed, words=r["words"]) >= 0.9

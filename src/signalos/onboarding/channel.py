@@ -335,10 +335,12 @@ class Channel:
     def _host_with_words(self, words: dict[str, Any]):
         """A host like this channel's whose regex parser reads this provider with its learned words
         (``words["table"]`` and ``["symbols_table"]``), as ``config_snippet`` writes it: built anew
-        (a host keeps the parsers it built) with the same plugins, once per table."""
+        (a host keeps the parsers it built) with the same plugins, once per content of the tables
+        (``learn`` rewrites them in place as more labels arrive)."""
         from signalos.host import Host
 
-        key = (words["table"], words.get("symbols_table"))
+        key = tuple(Path(f).read_text(encoding="utf-8") if f else None
+                    for f in (words["table"], words.get("symbols_table")))
         if key not in self._worded:
             cfg = self._host_with_channel().config
             parsers = {name: dict(opts) for name, opts in cfg.components.get("parsers", {}).items()}
