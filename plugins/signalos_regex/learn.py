@@ -39,10 +39,12 @@ from signalos.training.metrics import exact_flags
 from signalos_regex.lexicon import Lexicon, builtin_patterns
 from signalos_regex.tokens import Tok, mark_keywords, tokenize
 
-# signs written between a label and its number ("SL: 2335", "TP1 - 2350", "Entry @ 2345")
-_BETWEEN = frozenset(":-=@>→~|.#()[]*•·–—")
+# signs written between a label and its number ("SL: 2335", "TP1 - 2350", "Entry @ 2345", "TP1: $0.117")
+_BETWEEN = frozenset(":-=@>→~|.#()[]*•·–—$€£")
 MAX_PHRASE = 3  # words of a learned label
 MAX_INDEX = 20  # "Objetivo 2: ...": a small number between a label and its price is its index
+DIRECTION_SHARE = 0.6  # a side's word is in at least this share of the side's labelled signals
+SIDE_REACH = 6  # tokens (signs and line breaks among them) from the instrument or a price to a side's word
 
 
 @attrs.frozen
@@ -167,7 +169,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     """Label, direction, update and instrument words with their evidence, best first;
     ``answers``: the regex parser's to ``examples`` with the tables alone."""
     seen: dict[tuple[str, str, str], set[int]] = defaultdict(set)  # (section, phrase, field) → messages
-    before_numbers: dict[tuple[str, str], set[int]] = defaultdict(set)  # (section, phrase) → messages
+    before_numbers: dict[tuple[str, str], set[int]] = defaultdict(set)  # (section, phrase) → messages, any field
     dir_words: dict[str, Counter[str]] = {"buy": Counter(), "sell": Counter()}
     directions: Counter[str] = Counter()
     for m, (text, label) in enumerate(_signals(examples)):
@@ -179,22 +181,22 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
             words, sign = _label_before(toks, i)
             value = parse_number(tok.text)
             field = values.get(value) if value is not None else None
+            if not field:
+                continue  # a number of no field (an index, a percent, a count) says nothing of the words before
             if sign is not None and not sign.text.isascii():
                 before_numbers[("emoji_labels", sign.text)].add(m)
-                if field:
-                    seen[("emoji_labels", sign.text, field)].add(m)
+                seen[("emoji_labels", sign.text, field)].add(m)
             for n in range(1, len(words) + 1):
                 phrase_toks = words[:n][::-1]
                 if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
                     break  # a word the tables know, or the symbol: its meaning is theirs
                 phrase = " ".join(t.text.lower() for t in phrase_toks)
                 before_numbers[("labels", phrase)].add(m)
-                if field:
-                    seen[("labels", phrase, field)].add(m)
+                seen[("labels", phrase, field)].add(m)
         side = label.get("direction")
         if side in dir_words:
             directions[side] += 1
-            for w in {t.text.lower() for t in toks if t.kind == "word" and t.cat is None and t.text.isalpha()}:
+            for w in _beside_the_call(toks, values, label.get("symbol")):
                 dir_words[side][w] += 1
     out: list[LearnedWord] = []
     for (section, phrase, field), msgs in seen.items():
@@ -204,25 +206,59 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
         if against * 10 > len(before_numbers[(section, phrase)]):
             continue  # as often before other numbers: not this field's label
         out.append(LearnedWord(section, field, phrase, len(msgs), against))
-    # a direction word: in most of one side's signals and in none of the other's; learned only
-    # when the messages hold both sides (a channel seen buying only says nothing of "sell")
+    # a direction word: in most of one side's signals and in at most one in ten of the other's
+    # ("do not gorra, vendix now" names both); learned only when the messages hold both sides (a
+    # channel seen buying only says nothing of "sell")
     if directions["buy"] and directions["sell"]:
         for side, other in (("buy", "sell"), ("sell", "buy")):
             for w, count in dir_words[side].items():
-                if count >= max(min_messages, 0.8 * directions[side]) and dir_words[other][w] == 0 \
-                        and lex.symbols.canonical(w) is None:
-                    out.append(LearnedWord("direction", side, w, count))
+                if count >= max(min_messages, DIRECTION_SHARE * directions[side]) \
+                        and dir_words[other][w] * 10 <= directions[other] and lex.symbols.canonical(w) is None:
+                    out.append(LearnedWord("direction", side, w, count, dir_words[other][w]))
     out += _update_candidates(examples, lex, min_messages)
     out += _alias_candidates(examples, lex, min_messages, answers)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
     # direction word is not also a label (a side is written before the entry: "gorra 2345")
     sides = {w.phrase for w in out if w.section == "direction"}
+    labels = {w.phrase for w in out if w.section == "labels"}
     best: dict[tuple[str, str], LearnedWord] = {}
     for w in sorted(out, key=lambda w: (-w.messages, w.against, len(w.phrase))):
         if w.section == "labels" and w.phrase.split()[-1] in sides:
             continue
+        if w.section == "aliases" and (w.phrase in sides or w.phrase in labels):
+            continue  # a channel's word for a side or a level is not also its name of an instrument
         best.setdefault((w.section, w.phrase), w)
     return sorted(best.values(), key=lambda w: (-w.messages, w.against, len(w.phrase), w.phrase))
+
+
+def _beside_the_call(toks: list[Tok], values: Mapping[float, str], symbol: Any = None) -> set[str]:
+    """The plain words (lower case) written within ``SIDE_REACH`` tokens of the signal's instrument
+    (a name the tables know, or the start of the label's ``symbol``: "APE" of APEUSDT) or of one
+    of its prices, on their line or the next or last one: where a side is written ("XAUUSD gorra
+    1950", "Direction: vendix" under the pair), not in a disclaimer's prose further down."""
+    named = symbol.upper() if isinstance(symbol, str) and len(symbol) >= 3 else None
+    anchors = []
+    for i, t in enumerate(toks):
+        if t.cat == "sym" or (named and t.kind == "word" and len(t.text) >= 3 and named.startswith(t.text.upper())):
+            anchors.append(i)
+        elif t.kind == "num" and not t.skip:
+            value = parse_number(t.text)
+            if value is not None and value in values:
+                anchors.append(i)
+    near: set[str] = set()
+    for a in anchors:
+        for step in (-1, 1):  # each way, over at most one line break
+            breaks = 0
+            for k in range(a + step, a + step * (SIDE_REACH + 1), step):
+                if not 0 <= k < len(toks):
+                    break
+                t = toks[k]
+                breaks += t.kind == "nl"
+                if breaks > 1:
+                    break
+                if t.kind == "word" and t.cat is None and t.text.isalpha():
+                    near.add(t.text.lower())
+    return near
 
 
 def _units(toks: list[Tok]) -> list[str | None]:
@@ -355,6 +391,22 @@ def exact_flags_with(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lex
     return exact_flags([label for _, label in examples], answers_with(examples, lex) if results is None else results)
 
 
+def merits_with(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
+                results: Sequence[ParseResult] | None = None) -> list[int]:
+    """Per example: how well the regex parser with ``lex`` reads it, exactness first, then the
+    kind, then the signal's fields right (shared/score.py's verdicts): a word that puts the stop
+    right in messages whose targets are still missed is worth something (the targets' word may
+    be learned from the next labels)."""
+    from signalos.evaluation.scoring import score_row
+
+    results = answers_with(examples, lex) if results is None else results
+    out = []
+    for (_, label), res in zip(examples, results):
+        row = score_row(label, res.to_schema())
+        out.append(100 * row.exact + 10 * row.kind_ok + sum(row.fields.values()))
+    return out
+
+
 def exact_share(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
     flags = exact_flags_with(examples, lex)
     return sum(flags) / len(flags) if flags else 0.0
@@ -377,7 +429,8 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     """Learn a channel's label and direction words from ``(text, label)`` pairs (labels in the
     schema's shape; only signals teach). ``keyword_files``: the user's tables the channel is
     read with already. A candidate the labelled messages read as well (or better) without is
-    dropped; when the rest still read worse than the tables alone, nothing is kept.
+    dropped; the stop's and targets' words kept name those levels in the channel's updates too
+    (``derived_updates``); when the rest still read worse than the tables alone, nothing is kept.
     ``progress(done, total)`` is called as the candidates are checked."""
     examples = list(examples)
     tables = Tables(keyword_files)
@@ -385,31 +438,116 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     answers = answers_with(examples, base)
     candidates = _candidates(examples, base, min_messages, answers)
     before_flags = exact_flags_with(examples, base, answers)
+    before_merits = merits_with(examples, base, answers)
     before = sum(before_flags) / len(examples) if examples else 0.0
     kept = list(candidates)
-    flags = exact_flags_with(examples, tables.lexicon(kept)) if kept else list(before_flags)
+    merits = merits_with(examples, tables.lexicon(kept)) if kept else list(before_merits)
     lowered = [normalize_text(text).lower() for text, _ in examples]
     dropped: list[LearnedWord] = []
+
+    def reread(word: LearnedWord, words: list[LearnedWord]) -> tuple[list[int], list[int]]:
+        """The messages ``word`` can change (its letters or pattern in them), and what they are
+        worth read with ``words``; the rest read the same with or without it."""
+        touched = [i for i, low in enumerate(lowered) if _touches(word, low)]
+        if not touched:
+            return [], []
+        if not words:
+            return touched, [before_merits[i] for i in touched]
+        return touched, merits_with([examples[i] for i in touched], tables.lexicon(words))
+
     # each word must earn its place: left out when the labelled messages read as well without it
     # (a word that changes nothing there is a guess about the rest); the weakest asked first, and
-    # only the messages it can change are read again
-    for n, word in enumerate(reversed(candidates), 1):
+    # only the messages it can change are read again. A side's word is sure from its evidence
+    # alone (most of one side's signals, almost none of the other's): it stays unless the messages
+    # read worse with it, even where their levels give the side already ("gorra GOLD now" has none)
+    asked = [*reversed([w for w in candidates if w.section != "direction"]),
+             *(w for w in candidates if w.section == "direction")]
+    total = len(candidates) + len(derived_updates(candidates))  # at most: the derived of the labels kept
+    for n, word in enumerate(asked, 1):
         trial = [w for w in kept if w is not word]
-        touched = [i for i, low in enumerate(lowered) if _touches(word, low)]
-        if touched:
-            without = exact_flags_with([examples[i] for i in touched], tables.lexicon(trial)) if trial \
-                else [before_flags[i] for i in touched]
-        else:
-            without = []
-        if sum(without) >= sum(flags[i] for i in touched):
+        touched, without = reread(word, trial)
+        with_it = sum(merits[i] for i in touched)
+        if sum(without) > with_it or (sum(without) == with_it and word.section != "direction"):
             kept = trial
-            for i, ok in zip(touched, without):
-                flags[i] = ok
             dropped.append(word)
+            for i, value in zip(touched, without):
+                merits[i] = value
         if progress is not None:
-            progress(n, len(candidates))
+            progress(n, total)
+    # the update patterns the kept labels imply, kept unless the labelled messages read worse:
+    # not guesses about the rest either (the channel's word for its stop names its stop in updates)
+    for n, word in enumerate(derived_updates(kept), len(asked) + 1):
+        if progress is not None:
+            progress(min(n, total), total)
+        if any(w.section == word.section and w.phrase == word.phrase for w in kept):
+            continue
+        touched, with_it = reread(word, [*kept, word])
+        if sum(with_it) >= sum(merits[i] for i in touched):
+            kept.append(word)
+            for i, value in zip(touched, with_it):
+                merits[i] = value
+        else:
+            dropped.append(word)
+    if progress is not None:
+        progress(total, total)
+    flags = exact_flags_with(examples, tables.lexicon(kept)) if kept else list(before_flags)
     after = sum(flags) / len(examples) if examples else 0.0
     if after < before:
         dropped.extend(kept)
         kept, after = [], before
     return ChannelWords(tuple(kept), len(examples), before, after, tuple(dropped))
+
+
+# How a channel's updates name its levels: a stop or target word learned from its signals names
+# the same level in its updates ("zorp hit", "move zorp to 4700", "kv1 reached ✅"). ``{L}`` is the
+# learned word, ``{E}`` the entry's words (the channel's own among them); the verbs are those of
+# the built-in patterns (English, and the languages whose verbs they hold).
+_HIT = (r"(?:hit|reached|achieved|done|smashed|tapped|secured|touched|booked|complete|completed|alcanzado|cumplido"
+        r"|atingido|erreicht|atteint|raggiunto|kena|tercapai|đạt|выполнен\w*|достигнут\w*|отработ\w*|сработал\w*)")
+_MARK = r"(?:✅|🎯|💰|✔)"
+_ORD = r"(?P<ord>first|second|third|fourth|fifth|sixth|1st|2nd|3rd|[4-9]th|final|last)"
+DERIVED_UPDATES: dict[str, tuple[tuple[str, str], ...]] = {
+    "stop_loss": (
+        ("sl_hit", r"{L}\s+(?:was\s+|got\s+|has\s+been\s+|is\s+)?(?:hit|triggered|reached|taken|touched|выбило|выбит|сработал\w*)\b"),
+        ("sl_hit", r"\b(?:hit|hitting|reached|touched|triggered)\s+(?:our\s+|the\s+|my\s+|your\s+)?{L}\b"),
+        ("sl_hit", r"{L}\b[^\n\d]{0,30}?(?:❌|❎)"),
+        ("breakeven", r"{L}\s+(?:\w+\s+){0,3}(?:to|at|in)\s+(?:the\s+)?(?:be|b/e|breakeven|break\s*even|{E})\b"),
+        ("move_sl", (r"\b(?:move|moving|moved|adjust|adjusting|change|changing|set|setting|put|place|update|updating"
+                     r"|raise|lower|shift|trail|trailing)\s+(?:\w+\s+){0,3}{L}\b(?:\s+\w+){0,3}?\s*(?:to|at|@|:|around|near)?"
+                     r"\s*(?=\d)")),
+        ("move_sl", r"{L}\s+(?:is\s+now|now|placed\s+at|moved\s+to|changed\s+to|updated\s+to|to|at)\s*(?=\d)"),
+        ("move_sl", r"\bnew\s+{L}\b"),
+    ),
+    "take_profit": (
+        ("tp_hit", r"{L}\s*#?\s*(?P<n>\d{1,2})\b(?:\s*[:=-]?\s*[\d.,]+)?(?:(?!\b(?:be|to|will|not|never|soon)\b)[^\n\d]){0,12}?"
+                   r"(?:" + _HIT + "|" + _MARK + ")"),
+        ("tp_hit", r"{L}s?\s+" + _HIT + r"\b"),
+        ("tp_hit", r"{L}s?\s*" + _MARK),
+        ("tp_hit", r"\b(?:hit|reached|achieved|touched)\s+(?:our\s+|the\s+|another\s+)?(?:" + _ORD + r"\s+)?{L}"
+                   r"(?:\s*#?\s*(?P<n>\d{1,2}))?\b"),
+        ("modify_tp", r"\b(?:change|changing|move|moving|adjust|update|modify|set)\s+(?:\w+\s+){0,2}{L}\s*\d?\s*(?:to|at|@)\s*(?=\d)"),
+        ("modify_tp", r"\bnew\s+{L}s?\b"),
+    ),
+}
+_ENTRY_WORDS = (r"entry", r"entries", r"entry\s+price", r"open")
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A learned phrase as a pattern: its words whole at the start, any spaces between (its end
+    left open: "kv" of "kv1")."""
+    return r"\b" + r"\s+".join(regex_escape(w) for w in phrase.split())
+
+
+def derived_updates(words: Sequence[LearnedWord]) -> list[LearnedWord]:
+    """The update patterns (``DERIVED_UPDATES``) that the learned stop and target labels among
+    ``words`` imply, each as strong as its label."""
+    entry = "|".join([*_ENTRY_WORDS, *(_phrase_pattern(w.phrase)[2:] for w in words
+                                       if w.section == "labels" and w.field == "entry")])
+    out = []
+    for w in words:
+        if w.section != "labels" or w.field not in DERIVED_UPDATES:
+            continue
+        for typ, template in DERIVED_UPDATES[w.field]:
+            pattern = template.replace("{L}", _phrase_pattern(w.phrase)).replace("{E}", "(?:" + entry + ")")
+            out.append(LearnedWord("updates", typ, "re:" + pattern, w.messages))
+    return out
