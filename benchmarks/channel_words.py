@@ -88,9 +88,11 @@ def run(ks: list[int], min_messages: int, seed: int) -> dict:
     for mode in ("as_written", "unknown_words"):
         for k in ks:
             key = f"{mode}@{k}"
-            cells = [p[key] for p in out["providers"].values()]
-            means[key] = {"tables": round(statistics.mean(c["tables"] for c in cells), 4),
-                          "learned": round(statistics.mean(c["learned"] for c in cells), 4),
+            # a provider with nothing held back at this k has no figure (not 0%)
+            cells = [p[key] for p in out["providers"].values() if p[key]["held_back"]]
+            means[key] = {"providers": len(cells),
+                          "tables": round(statistics.mean(c["tables"] for c in cells), 4) if cells else None,
+                          "learned": round(statistics.mean(c["learned"] for c in cells), 4) if cells else None,
                           "worse": sum(c["learned"] < c["tables"] for c in cells)}
     out["mean"] = means
     out["seconds"] = round(time.perf_counter() - start, 1)
@@ -118,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         for provider, per in r["providers"].items():
             cells = " ".join(f"{per[c]['tables']:>10.1%} -> {per[c]['learned']:>7.1%}" for c in cols)
             print(f"{provider[:38]:38s} {cells}")
-        cells = " ".join(f"{r['mean'][c]['tables']:>10.1%} -> {r['mean'][c]['learned']:>7.1%}" for c in cols)
+        cells = " ".join(f"{r['mean'][c]['tables'] or 0:>10.1%} -> {r['mean'][c]['learned'] or 0:>7.1%}" for c in cols)
         print(f"{'mean':38s} {cells}")
+        print("providers with messages held back: " + ", ".join(f"{c} {r['mean'][c]['providers']}" for c in cols))
         print("providers read worse with the learned words: "
               + ", ".join(f"{c} {r['mean'][c]['worse']}" for c in cols))
         print(f"{r['seconds']} s; learning {r['learn_seconds_median']} s a channel (median); peak RSS {r['peak_rss_mb']} MB")

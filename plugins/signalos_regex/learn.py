@@ -11,10 +11,14 @@ provider only (``[parsers.regex.providers."NAME"] keywords`` and ``symbols``).
 What is learned is the channel's, from its own labels, and is checked on them: a word is kept
 when at least ``min_messages`` labelled messages show it before a number of one field (and it
 stands before numbers of other fields in at most one message in ten), and only when the labelled
-messages read worse without it: a word that changes nothing on them is a guess about the rest. Update
-phrases are learned from updates of one action: a phrase of one to three words (a target's index
-among them: "kv1 hit") that at least ``min_messages`` updates of that action hold and no other
-labelled message does, written as a pattern of the ``[updates]`` table.
+messages read worse without it (counted by exactness, then kind, then each field): a word that
+changes nothing on them is a guess about the rest. Update phrases are learned from updates of one
+action: a phrase of one to three words (a target's index among them: "kv1 hit") that at least
+``min_messages`` updates of that action hold and no other labelled message does, written as a
+pattern of the ``[updates]`` table. Two kinds of entry are sure from their evidence and stay
+unless the labelled messages read worse with them: a side's word (written beside the instrument
+or a price in most of one side's signals, almost never in the other's), and the update patterns
+a kept stop or target word implies ("zorp hit", "move zorp to 2340": ``DERIVED_UPDATES``).
 """
 from __future__ import annotations
 
