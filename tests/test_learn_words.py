@@ -238,11 +238,12 @@ def _update(text: str, typ: str, price: float | None = None, tp: int | None = No
 
 
 def test_the_stop_and_target_words_of_the_signals_name_them_in_the_updates_too():
-    # only signals are labelled; the updates that follow use the same words with the verbs of the tables
+    # only signals are labelled; the updates that follow use the same words with the verbs of the
+    # tables, a language file's among them
     learned = learn_channel_words(_channel(12, seed=16))
     held = [_update(f"{TARGET} 2 reached ✅", "tp_hit", tp=2), _update(f"hit {TARGET} 1 guys", "tp_hit", tp=1),
             _update(f"{STOP} hit, sorry", "sl_hit"), _update(f"Move your {STOP} to 1950.5", "move_sl", price=1950.5),
-            _update(f"{STOP} to entry now", "breakeven")]
+            _update(f"{STOP} to entry now", "breakeven"), _update(f"{TARGET}3 выполнен", "tp_hit", tp=3)]
     parser = RegexParser()
     from signalos_regex.learn import Tables
 

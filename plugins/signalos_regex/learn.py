@@ -18,10 +18,11 @@ action: a phrase of one to three words (a target's index among them: "kv1 hit") 
 pattern of the ``[updates]`` table. Two kinds of entry are sure from their evidence and stay
 unless the labelled messages read worse with them: a side's word (written beside the instrument
 or a price in most of one side's signals, almost never in the other's), and the update patterns
-a kept stop or target word implies ("zorp hit", "move zorp to 2340": ``DERIVED_UPDATES``).
+a kept stop or target word implies ("zorp hit", "move zorp to 2340": ``derived_updates``).
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -503,37 +504,15 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
 
 
 # How a channel's updates name its levels: a stop or target word learned from its signals names
-# the same level in its updates ("zorp hit", "move zorp to 4700", "kv1 reached ✅"). ``{L}`` is the
-# learned word, ``{E}`` the entry's words (the channel's own among them); the verbs are those of
-# the built-in patterns (English, and the languages whose verbs they hold).
-_HIT = (r"(?:hit|reached|achieved|done|smashed|tapped|secured|touched|booked|complete|completed|alcanzado|cumplido"
-        r"|atingido|erreicht|atteint|raggiunto|kena|tercapai|đạt|выполнен\w*|достигнут\w*|отработ\w*|сработал\w*)")
-_MARK = r"(?:✅|🎯|💰|✔)"
-_ORD = r"(?P<ord>first|second|third|fourth|fifth|sixth|1st|2nd|3rd|[4-9]th|final|last)"
-DERIVED_UPDATES: dict[str, tuple[tuple[str, str], ...]] = {
-    "stop_loss": (
-        ("sl_hit", r"{L}\s+(?:was\s+|got\s+|has\s+been\s+|is\s+)?(?:hit|triggered|reached|taken|touched|выбило|выбит|сработал\w*)\b"),
-        ("sl_hit", r"\b(?:hit|hitting|reached|touched|triggered)\s+(?:our\s+|the\s+|my\s+|your\s+)?{L}\b"),
-        ("sl_hit", r"{L}\b[^\n\d]{0,30}?(?:❌|❎)"),
-        ("breakeven", r"{L}\s+(?:\w+\s+){0,3}(?:to|at|in)\s+(?:the\s+)?(?:be|b/e|breakeven|break\s*even|{E})\b"),
-        ("move_sl", (r"\b(?:move|moving|moved|adjust|adjusting|change|changing|set|setting|put|place|update|updating"
-                     r"|raise|lower|shift|trail|trailing)\s+(?:\w+\s+){0,3}{L}\b(?:\s+\w+){0,3}?\s*(?:to|at|@|:|around|near)?"
-                     r"\s*(?=\d)")),
-        ("move_sl", r"{L}\s+(?:is\s+now|now|placed\s+at|moved\s+to|changed\s+to|updated\s+to|to|at)\s*(?=\d)"),
-        ("move_sl", r"\bnew\s+{L}\b"),
-    ),
-    "take_profit": (
-        ("tp_hit", r"{L}\s*#?\s*(?P<n>\d{1,2})\b(?:\s*[:=-]?\s*[\d.,]+)?(?:(?!\b(?:be|to|will|not|never|soon)\b)[^\n\d]){0,12}?"
-                   r"(?:" + _HIT + "|" + _MARK + ")"),
-        ("tp_hit", r"{L}s?\s+" + _HIT + r"\b"),
-        ("tp_hit", r"{L}s?\s*" + _MARK),
-        ("tp_hit", r"\b(?:hit|reached|achieved|touched)\s+(?:our\s+|the\s+|another\s+)?(?:" + _ORD + r"\s+)?{L}"
-                   r"(?:\s*#?\s*(?P<n>\d{1,2}))?\b"),
-        ("modify_tp", r"\b(?:change|changing|move|moving|adjust|update|modify|set)\s+(?:\w+\s+){0,2}{L}\s*\d?\s*(?:to|at|@)\s*(?=\d)"),
-        ("modify_tp", r"\bnew\s+{L}s?\b"),
-    ),
+# the same level in its updates ("zorp hit", "move zorp to 4700", "kv1 reached ✅"), and its entry
+# word the level a stop moves to ("zorp to the vanta"). The built-in update patterns (English and
+# every language file's) are the grammar: each group of theirs that names a level (it opens with
+# one of these) takes the channel's words as alternatives of its own.
+LEVEL_GROUPS: dict[str, tuple[str, ...]] = {
+    "stop_loss": ("(?:sl|",),
+    "take_profit": ("(?:tp|", "(?:target|"),
+    "entry": ("(?:be|", "(?:entry|"),
 }
-_ENTRY_WORDS = (r"entry", r"entries", r"entry\s+price", r"open")
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -542,16 +521,47 @@ def _phrase_pattern(phrase: str) -> str:
     return r"\b" + r"\s+".join(regex_escape(w) for w in phrase.split())
 
 
+def _with_words(pattern: str, alternatives: Mapping[str, str]) -> str:
+    """``pattern`` with each level's words (``alternatives``: field → "zorp|zorp\\s+lim") put
+    before the alternatives of every group that names that level."""
+    out, k = [], 0
+    while k < len(pattern):
+        field = next((f for f, opens in LEVEL_GROUPS.items() if f in alternatives and pattern.startswith(opens, k)), None)
+        if field is None:
+            out.append(pattern[k])
+            k += 1
+        else:  # the group's "(?:", the channel's words, then the group's own alternatives unchanged
+            out.append("(?:" + alternatives[field] + "|")
+            k += 3
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_updates() -> tuple[tuple[str, str], ...]:
+    """(type, pattern body) of every built-in update pattern (``keywords.toml`` and the language
+    files: "kv1 выполнен" is Russian's grammar with the channel's word)."""
+    table = load_tables("keywords")
+    return tuple((typ, p[3:]) for typ, pats in table.get("updates", {}).items() for p in pats
+                 if isinstance(p, str) and p.startswith("re:"))
+
+
 def derived_updates(words: Sequence[LearnedWord]) -> list[LearnedWord]:
-    """The update patterns (``DERIVED_UPDATES``) that the learned stop and target labels among
-    ``words`` imply, each as strong as its label."""
-    entry = "|".join([*_ENTRY_WORDS, *(_phrase_pattern(w.phrase)[2:] for w in words
-                                       if w.section == "labels" and w.field == "entry")])
+    """The update patterns that the learned stop and target labels among ``words`` imply: every
+    built-in pattern naming a level the channel has words for, with its words, as strong
+    as the best-attested of them (an entry word alone adds none: it names no update's level)."""
+    alternatives: dict[str, str] = {}
+    strength: dict[str, int] = {}
+    for field in LEVEL_GROUPS:
+        mine = [w for w in words if w.section == "labels" and w.field == field]
+        if mine:
+            alternatives[field] = "|".join(_phrase_pattern(w.phrase)[2:] for w in mine)
+            strength[field] = max(w.messages for w in mine)
+    if not alternatives.keys() - {"entry"}:
+        return []
     out = []
-    for w in words:
-        if w.section != "labels" or w.field not in DERIVED_UPDATES:
-            continue
-        for typ, template in DERIVED_UPDATES[w.field]:
-            pattern = template.replace("{L}", _phrase_pattern(w.phrase)).replace("{E}", "(?:" + entry + ")")
-            out.append(LearnedWord("updates", typ, "re:" + pattern, w.messages))
+    for typ, body in _builtin_updates():
+        derived = _with_words(body, alternatives)
+        named = [f for f in alternatives if f != "entry" and any(body.find(o) >= 0 for o in LEVEL_GROUPS[f])]
+        if derived != body and named:
+            out.append(LearnedWord("updates", typ, "re:" + derived, max(strength[f] for f in named)))
     return out
