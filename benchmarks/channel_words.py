@@ -84,20 +84,25 @@ def run(ks: list[int], min_messages: int, seed: int) -> dict:
                     "words": [f"{w.section}.{w.field}={w.phrase}" for w in learned.words],
                 }
         out["providers"][provider] = per
-    means: dict = {}
-    for mode in ("as_written", "unknown_words"):
-        for k in ks:
-            key = f"{mode}@{k}"
-            # a provider with nothing held back at this k has no figure (not 0%)
-            cells = [p[key] for p in out["providers"].values() if p[key]["held_back"]]
-            means[key] = {"providers": len(cells),
-                          "tables": round(statistics.mean(c["tables"] for c in cells), 4) if cells else None,
-                          "learned": round(statistics.mean(c["learned"] for c in cells), 4) if cells else None,
-                          "worse": sum(c["learned"] < c["tables"] for c in cells)}
-    out["mean"] = means
+    out["mean"] = means(out["providers"], ks)
     out["seconds"] = round(time.perf_counter() - start, 1)
     out["learn_seconds_median"] = round(statistics.median(learn_seconds), 2) if learn_seconds else None
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def means(providers: dict, ks: list[int]) -> dict:
+    """Per mode and k, the providers' mean exact with the tables alone and with the learned words,
+    and how many read worse; a provider with nothing held back at that k has no figure (not 0%)."""
+    out: dict = {}
+    for mode in ("as_written", "unknown_words"):
+        for k in ks:
+            key = f"{mode}@{k}"
+            cells = [p[key] for p in providers.values() if p[key]["held_back"]]
+            out[key] = {"providers": len(cells),
+                        "tables": round(statistics.mean(c["tables"] for c in cells), 4) if cells else None,
+                        "learned": round(statistics.mean(c["learned"] for c in cells), 4) if cells else None,
+                        "worse": sum(c["learned"] < c["tables"] for c in cells)}
     return out
 
 

@@ -323,3 +323,15 @@ def test_a_side_is_learned_from_the_words_beside_the_call_not_from_a_disclaimer(
     learned = learn_channel_words(train)
     sides = {(w.field, w.phrase) for w in learned.words if w.section == "direction"}
     assert sides == {("buy", BUY), ("sell", SELL)}, sides
+
+
+def test_the_benchmarks_mean_leaves_out_a_provider_with_nothing_held_back():
+    from benchmarks.channel_words import means
+
+    def cell(held: int, tables: float, learned: float) -> dict:
+        return {"held_back": held, "tables": tables, "learned": learned}
+
+    providers = {p: {f"{m}@40": c for m in ("as_written", "unknown_words")}
+                 for p, c in (("a", cell(10, 0.5, 0.9)), ("b", cell(0, 0.0, 0.0)), ("c", cell(5, 0.7, 0.6)))}
+    got = means(providers, [40])["unknown_words@40"]
+    assert got == {"providers": 2, "tables": 0.6, "learned": 0.75, "worse": 1}
