@@ -335,3 +335,17 @@ def test_the_benchmarks_mean_leaves_out_a_provider_with_nothing_held_back():
                  for p, c in (("a", cell(10, 0.5, 0.9)), ("b", cell(0, 0.0, 0.0)), ("c", cell(5, 0.7, 0.6)))}
     got = means(providers, [40])["unknown_words@40"]
     assert got == {"providers": 2, "tables": 0.6, "learned": 0.75, "worse": 1}
+
+
+def test_a_label_of_two_words_is_learned_whole_and_names_its_level_in_the_updates():
+    train = [(text.replace(STOP.capitalize(), STOP).replace(STOP, "zorp lim"), label)
+             for text, label in _channel(10, seed=24)]
+    learned = learn_channel_words(train)
+    labels = {w.phrase for w in learned.words if w.section == "labels" and w.field == "stop_loss"}
+    assert labels == {"zorp lim"}, labels  # not its last word alone
+    parser = RegexParser()
+    from signalos_regex.learn import Tables
+
+    parser.lexicon = Tables().lexicon(learned.words)
+    text, label = _update("Hit zorp lim, -40 pips", "sl_hit")
+    assert score_row(label, parser.parse(Message(text)).to_schema()).exact

@@ -233,7 +233,9 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
         if w.section == "aliases" and (w.phrase in sides or w.phrase in labels):
             continue  # a channel's word for a side or a level is not also its name of an instrument
         best.setdefault((w.section, w.phrase), w)
-    return sorted(best.values(), key=lambda w: (-w.messages, w.against, len(w.phrase), w.phrase))
+    # best first; at equal evidence the longer phrase, so that of a label always written whole
+    # ("zorp lim"), its last word alone ("lim") is asked first and left out as redundant
+    return sorted(best.values(), key=lambda w: (-w.messages, w.against, -len(w.phrase), w.phrase))
 
 
 def _beside_the_call(toks: list[Tok], values: Mapping[float, str], symbol: Any = None) -> set[str]:
