@@ -49,6 +49,7 @@ _BETWEEN = frozenset(":-=@>→~|.#()[]*•·–—$€£")
 MAX_PHRASE = 3  # words of a learned label
 MAX_INDEX = 20  # "Objetivo 2: ...": a small number between a label and its price is its index
 DIRECTION_SHARE = 0.6  # a side's word is in at least this share of the side's labelled signals
+EXACT = 100  # a merit's share for exactness: more than the kind and every field together (10 + 5)
 SIDE_REACH = 6  # tokens (signs and line breaks among them) from the instrument or a price to a side's word
 
 
@@ -410,8 +411,13 @@ def merits_with(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     out = []
     for (_, label), res in zip(examples, results):
         row = score_row(label, res.to_schema())
-        out.append(100 * row.exact + 10 * row.kind_ok + sum(row.fields.values()))
+        out.append(EXACT * row.exact + 10 * row.kind_ok + sum(row.fields.values()))
     return out
+
+
+
+def _exact_share(merits: Sequence[int]) -> float:
+    return sum(m >= EXACT for m in merits) / len(merits) if merits else 0.0
 
 
 def exact_share(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon) -> float:
@@ -444,9 +450,8 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     base = tables.lexicon()
     answers = answers_with(examples, base)
     candidates = _candidates(examples, base, min_messages, answers)
-    before_flags = exact_flags_with(examples, base, answers)
     before_merits = merits_with(examples, base, answers)
-    before = sum(before_flags) / len(examples) if examples else 0.0
+    before = _exact_share(before_merits)
     kept = list(candidates)
     merits = merits_with(examples, tables.lexicon(kept)) if kept else list(before_merits)
     lowered = [normalize_text(text).lower() for text, _ in examples]
@@ -497,8 +502,8 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
             dropped.append(word)
     if progress is not None:
         progress(total, total)
-    flags = exact_flags_with(examples, tables.lexicon(kept)) if kept else list(before_flags)
-    after = sum(flags) / len(examples) if examples else 0.0
+    # ``merits`` follows every change on the messages it can touch, so it is the reading with ``kept``
+    after = _exact_share(merits)
     if after < before:
         dropped.extend(kept)
         kept, after = [], before
