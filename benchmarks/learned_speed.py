@@ -2,6 +2,7 @@
 
     python -m benchmarks.learned_speed [--json] [--runs 3] [--only spacy,transformer,llm]
         [--llm-workspace DIR --llm-model VERSION] [--llm-compare] [--spacy-processes N] [--threads N]
+        [--spacy-workspace DIR --spacy-model VERSION]
 
 For each parser: messages/s through ``parse_many`` (the batched path) with the CPU milliseconds a
 message (``time.process_time``, every thread of the process), and the p50 of ``parse`` one
@@ -81,15 +82,27 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - w0, time.process_time() - c0, out
 
 
+def forget_readings() -> None:
+    """Empty the cache of the regex parser's readings of texts (``signalos_regex.features``) that
+    the learned parsers' features read: each run then reads every message as a new one, as a
+    channel's messages come (the runs repeat the same texts)."""
+    features = sys.modules.get("signalos_regex.features")
+    if features is not None:
+        features.default_reader().read.cache_clear()
+
+
 def measure(parser, texts: list[str], single: list[str], runs: int, batch_note: str = "") -> dict[str, Any]:
-    """Batched throughput and single-message latency over ``runs`` runs (after a warm-up)."""
+    """Batched throughput and single-message latency over ``runs`` runs (after a warm-up); every
+    run reads the messages afresh (``forget_readings``)."""
     parser.parse_many(texts[: min(len(texts), 8)])  # load the model and warm caches
     batched, singles = [], []
     for _ in range(runs):
+        forget_readings()
         load = load_now()
         wall, cpu, _ = timed(lambda: parser.parse_many(texts))
         batched.append({"wall_s": wall, "cpu_s": cpu, "load": load})
         lat, lat_cpu = [], []
+        forget_readings()
         for text in single:
             w, c, _ = timed(lambda t=text: parser.parse(t))
             lat.append(w * 1000)
@@ -113,7 +126,16 @@ def measure(parser, texts: list[str], single: list[str], runs: int, batch_note: 
 
 # --- the parsers, built as their trainers build them ----------------------------------------
 
-def spacy_parser():
+def spacy_parser(workspace: Path | None = None, version: str | None = None):
+    """A trained spacy-ner model of ``workspace`` (its rules' kind prior and decoding included,
+    which cost time of their own), else the untrained pipeline of the trainer's defaults."""
+    if workspace is not None:
+        from signalos_spacy.parser import SpacyParser
+
+        parser = SpacyParser(None, {"workspace": str(workspace), **({"model": version} if version else {})})
+        hyper = parser._load() and parser._ref.manifest.hyperparameters
+        return parser, (f"trained {parser._ref.spec} (ner {hyper.get('ner', 'transition')}, width {hyper.get('width')}, "
+                        f"depth {hyper.get('depth')}, textcat {hyper.get('textcat')}, kind prior {parser.kind_prior})")
     from spacy.training import Example as SpacyExample
 
     from signalos.training.spans import ENTITY_LABELS
@@ -123,7 +145,7 @@ def spacy_parser():
     h = SpacyHyper()
     classes = sorted(SINGLE_CLASSES)
     nlp = blank_pipeline(list(ENTITY_LABELS), classes, h.lang, h.width, h.depth, h.window, h.embed_size, h.textcat,
-                         h.lexicon_norms, h.regex_reading)
+                         h.lexicon_norms, h.regex_reading, h.ner)
     made_up = [("gold buy 2300 sl 2290 tp 2310", [(0, 4, "SYMBOL"), (5, 8, "DIRECTION")], "signal"),
                ("close all trades now", [], "update:close"), ("good morning everyone", [], "noise")]
     examples = []
@@ -273,7 +295,7 @@ def measure_parser(name: str, args) -> dict[str, Any]:
     """The figures of one parser (``spacy``, ``transformer`` or ``llm``)."""
     started = time.perf_counter()
     if name == "spacy":
-        parser, built = spacy_parser()
+        parser, built = spacy_parser(args.spacy_workspace, args.spacy_model)
         parser.options["processes"] = args.spacy_processes
         built += f", processes {args.spacy_processes}"
         texts, source = corpus_texts(args.spacy_messages)
@@ -341,6 +363,9 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default=",".join(PARSERS), help="comma-separated: spacy,transformer,llm")
     ap.add_argument("--spacy-messages", type=int, default=1000)
+    ap.add_argument("--spacy-workspace", type=Path, default=None,
+                    help="a workspace with a trained spacy-ner model (default: the untrained default shape)")
+    ap.add_argument("--spacy-model", default=None, help="its version (default: the latest)")
     ap.add_argument("--spacy-processes", type=int, default=1, help="the spacy-ner 'processes' option")
     ap.add_argument("--encoder-messages", type=int, default=256)
     ap.add_argument("--llm-messages", type=int, default=32)

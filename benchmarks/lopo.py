@@ -56,7 +56,7 @@ def _peak_rss_mb() -> float:
 
 
 def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int | None, seed: int = 0,
-             textcat: str | None = None, learned: str = "spacy-ner", llm: dict | None = None) -> dict:
+             spacy: dict | None = None, learned: str = "spacy-ner", llm: dict | None = None) -> dict:
     import shutil
 
     import attrs
@@ -92,7 +92,7 @@ def run_fold(corpus: Path, provider: str, root: Path, messages: int, epochs: int
         ref = train_llm(td, store, base=base, hyper=LlmHyper(seed=seed, **options))
     else:
         hyper = SpacyHyper(epochs=epochs or SpacyHyper().epochs, seed=seed)
-        ref = train(td, store, hyper=attrs.evolve(hyper, textcat=textcat) if textcat else hyper)
+        ref = train(td, store, hyper=attrs.evolve(hyper, **(spacy or {})))
     wall = time.perf_counter() - t0
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     store.close()
@@ -194,7 +194,7 @@ def summary(folds: list[dict], learned: str = "spacy-ner") -> dict:
 
 
 def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, epochs: int | None,
-        textcat: str | None = None, seed: int = 0, learned: str = "spacy-ner", jobs: int = 1,
+        spacy: dict | None = None, seed: int = 0, learned: str = "spacy-ner", jobs: int = 1,
         llm: dict | None = None) -> dict:
     chosen = providers(corpus, min_messages)
     if only:
@@ -202,7 +202,7 @@ def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, 
     root = tc.SCRATCH / "lopo"
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    args = [(corpus, p, root, messages, epochs, seed, textcat, learned, llm) for p, _ in chosen]
+    args = [(corpus, p, root, messages, epochs, seed, spacy, learned, llm) for p, _ in chosen]
     if jobs > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -213,7 +213,7 @@ def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, 
     else:
         folds = [run_fold(*a) for a in args]
     return {**tc.header(), "date": time.strftime("%Y-%m-%d"), "corpus": str(corpus), "min_messages": min_messages,
-            "messages": messages, "epochs": epochs, "textcat": textcat or "default", "seed": seed,
+            "messages": messages, "epochs": epochs, "spacy": spacy or "default", "seed": seed,
             "threshold": THRESHOLD,
             "learned": learned, "jobs": jobs, "llm": llm if learned == "llm" else None, "chain": f"regex -> {learned}, fallback vote, regex doubt on",
             "note": "regex's tables were tuned on these files: its figures are after tuning",
@@ -231,7 +231,11 @@ def main(argv=None) -> int:
     ap.add_argument("--messages", type=int, default=1000, help="train rows per fold, topped up with synthetic ones")
     ap.add_argument("--parser", choices=LEARNED, default="spacy-ner", help="the learned parser to train per fold")
     ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 10, transformer 12)")
-    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
+    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="spacy-ner's kind classifier (default: the trainer's)")
+    ap.add_argument("--ner", choices=("transition", "tagger"), help="spacy-ner's fields model (default: the trainer's)")
+    ap.add_argument("--width", type=int, help="spacy-ner's CNN width (default: the trainer's)")
+    ap.add_argument("--depth", type=int, help="spacy-ner's CNN layers (default: the trainer's)")
+    ap.add_argument("--window", type=int, help="spacy-ner's CNN window (default: the trainer's)")
     ap.add_argument("--seed", type=int, default=0, help="the split of the other providers, synthetic rows, training")
     ap.add_argument("--jobs", type=int, default=1, help="folds run at once, each in its own process")
     ap.add_argument("--llm-base", default=None, help="llm: gemma3 (default), smollm2, a model directory or .gguf")
@@ -245,8 +249,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     llm = {"base": args.llm_base, "max_steps": args.llm_steps, "lora_layers": args.llm_lora_layers,
            "max_length": args.llm_max_length, "validate_n": args.llm_validate_n, "regex_reading": args.regex_reading}
+    spacy = {k: getattr(args, k) for k in ("textcat", "ner", "width", "depth", "window") if getattr(args, k) is not None}
     report = run(args.corpus or tc.default_corpus(), args.min_messages, args.provider, args.messages, args.epochs,
-                 args.textcat, args.seed, args.parser, args.jobs, llm)
+                 spacy, args.seed, args.parser, args.jobs, llm)
     tc.print_report(report, args.json)
     return 0
 

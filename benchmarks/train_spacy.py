@@ -1,8 +1,8 @@
 """Train the ``spacy-ner`` parser on the real corpus's train split (topped up with synthetic
 messages to ``--messages``, 1,000 by default) and measure: training time (target < 60 s), saved
 size (target < 20 MB), exact match and fields on the test split and a held-out provider, p50
-latency. ``python -m benchmarks.train_spacy [--messages 1000] [--textcat bow|ensemble] [--window 2] [--json]``
-(``--textcat``: the trainer's default, ``ensemble``, unless given).
+latency. ``python -m benchmarks.train_spacy [--messages 1000] [--ner tagger|transition] [--width N] [--depth N]
+[--window N] [--textcat bow|ensemble] [--json]`` (each shape option: the trainer's default unless given).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from benchmarks._util import verdict
 
 
 def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | None = None,
-        textcat: str | None = None, window: int = 2) -> dict:
+        shape: dict | None = None) -> dict:
     import attrs
 
     from signalos.modelstore import ModelStore
@@ -35,7 +35,7 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
     store = ModelStore(workspace)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     ref, wall = tc.train_or_load(store, model, lambda: train(
-        td, store, hyper=attrs.evolve(SpacyHyper(epochs=epochs, window=window), **({"textcat": textcat} if textcat else {})),
+        td, store, hyper=SpacyHyper(epochs=epochs, **(shape or {})),
         progress=lambda e, n, r: print(r, file=sys.stderr, flush=True)))
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu0
     parser = SpacyParser(None, {"workspace": str(workspace), "model": ref.version})
@@ -53,9 +53,13 @@ def main(argv=None) -> int:
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
-    ap.add_argument("--window", type=int, default=2, help="tokens each side each NER CNN layer reads")
+    ap.add_argument("--window", type=int, help="tokens each side each CNN layer reads (default: the trainer's)")
+    ap.add_argument("--ner", choices=("transition", "tagger"), help="the fields' model (default: the trainer's)")
+    ap.add_argument("--width", type=int, help="the NER CNN's width (default: the trainer's)")
+    ap.add_argument("--depth", type=int, help="the NER CNN's layers (default: the trainer's)")
     args = tc.parse_args(ap, argv)
-    report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model, args.textcat, args.window)
+    shape = {k: getattr(args, k) for k in ("ner", "width", "depth", "window", "textcat") if getattr(args, k) is not None}
+    report = run(args.corpus, args.messages, args.epochs, args.workspace, args.model, shape)
     tc.print_report(report, args.json)
     return 0
 

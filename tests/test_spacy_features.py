@@ -75,13 +75,15 @@ def test_a_model_learns_label_words_across_languages(tmp_path):
     for norms in (True, False):
         store = ModelStore(tmp_path / str(norms))
         ref = train(_data(train_rows, held), store,
-                    hyper=SpacyHyper(epochs=6, patience=0, seed=0, lexicon_norms=norms, regex_reading=False))
+                    hyper=SpacyHyper(epochs=10, patience=0, seed=0, lexicon_norms=norms, regex_reading=False))
         parser = SpacyParser(None, {"workspace": str(tmp_path / str(norms)), "model": ref.version})
         assert isinstance(parser._load().tokenizer, LexiconTokenizer) == norms  # saved and loaded with it
         figures[norms] = evaluate(parser, held)[0]
     with_norms, without = figures[True], figures[False]
-    assert with_norms["ents_f"] - without["ents_f"] >= 0.08, figures  # seen: 0.67 -> 0.83
-    assert with_norms["exact"] - without["exact"] >= 0.12, figures  # seen: 0.37 -> 0.63
+    # the default tagger (64 x 2) learns slower an epoch than the transition NER of 96 x 4 did
+    # (0.67 -> 0.83 and 0.37 -> 0.63 in 6 epochs); it reads 0.23 exact with the norms after 6
+    assert with_norms["ents_f"] - without["ents_f"] >= 0.08, figures  # seen: 0.57 -> 0.79
+    assert with_norms["exact"] - without["exact"] >= 0.12, figures  # seen: 0.31 -> 0.54
 
 
 def test_a_model_given_the_regex_reading_learns_from_few_messages(tmp_path):

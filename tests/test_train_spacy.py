@@ -45,7 +45,7 @@ def test_train_registers_a_version_with_its_manifest(trained):
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["files"] == file_table(path)  # every file there, with its size and hash
     assert manifest["size_bytes"] == sum(f["size"] for f in manifest["files"].values()) < 20_000_000
-    assert {"pipeline/ner/model", "pipeline/textcat/model", "pipeline/config.cfg"} <= set(manifest["files"])
+    assert {"pipeline/field_tags/model", "pipeline/textcat/model", "pipeline/config.cfg"} <= set(manifest["files"])
     assert not any(f.endswith((".pkl", ".pickle", ".pt")) for f in manifest["files"])  # spaCy .bin files are msgpack
     assert manifest["hyperparameters"]["epochs"] == EPOCHS and manifest["split_hash"] == summary["data"]["split_hash"]
     assert manifest["libraries"]["spacy"] == spacy.__version__
@@ -114,11 +114,11 @@ def test_a_damaged_model_stops_its_pipeline_at_start(trained, tmp_path, monkeypa
     ws, _, _ = trained
     copy = tmp_path / "ws"
     shutil.copytree(ws, copy)
-    model = next((copy / "models" / "spacy-ner" / "0.1.0" / "pipeline" / "ner").glob("model"))
+    model = next((copy / "models" / "spacy-ner" / "0.1.0" / "pipeline" / "field_tags").glob("model"))
     model.write_bytes(model.read_bytes()[:-10])
     monkeypatch.setenv("SIGNALOS_WORKSPACE", str(copy))
     host = make_host(signalos_spacy, parser_plugin("fallback", lambda m: {"kind": "noise"}))
-    with pytest.raises(ConfigError, match="parser 'spacy-ner' cannot start: .*pipeline/ner/model"):
+    with pytest.raises(ConfigError, match="parser 'spacy-ner' cannot start: .*pipeline/field_tags/model"):
         host.use_pipeline("p", ["spacy-ner", "fallback"])
 
 

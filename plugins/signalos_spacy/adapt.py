@@ -30,7 +30,7 @@ from signalos.training.spans import uses_action_words
 
 from signalos_spacy.parser import NAME, SpacyParser, _require_spacy, load_pipeline
 from signalos_spacy.train import (  # noqa: F401
-    SINGLE_CLASSES, decide_action_words, decide_decoding, evaluate, to_spacy_examples,
+    SINGLE_CLASSES, decide_action_words, decide_decoding, entity_labels, evaluate, to_spacy_examples,
 )
 
 
@@ -95,7 +95,7 @@ def _examples(nlp, rows: list[Example], classes: list[str]):
     # an entity label a general model trained before it existed lacks (ACTION_TP) is not taught
     from spacy.training import Example as SpacyExample
 
-    labels = set(nlp.get_pipe("ner").labels)
+    labels = set(entity_labels(nlp))
     rows = [r if all(e[2] in labels for e in r.entities) else
             attrs.evolve(r, entities=tuple(e for e in r.entities if e[2] in labels)) for r in rows]
     examples, misaligned = to_spacy_examples(nlp, rows, classes)

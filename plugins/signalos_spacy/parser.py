@@ -36,6 +36,7 @@ def load_pipeline(ref: ModelRef):
     _require_spacy()
     import spacy
 
+    import signalos_spacy.tagging  # noqa: F401  (registers the component a tagger's pipeline needs)
     import signalos_spacy.tokenizer  # noqa: F401  (registers the tokenizer spacy.load needs)
 
     try:

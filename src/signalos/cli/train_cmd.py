@@ -109,8 +109,13 @@ def spacy_command(
     dropout: float = typer.Option(0.2, "--dropout", min=0.0, max=0.9),
     patience: int = typer.Option(4, "--patience", min=0, help="Epochs without improvement before stopping (0: never)."),
     lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
-    width: int = typer.Option(96, "--width", min=8, help="Width of the NER's token-to-vector CNN."),
-    depth: int = typer.Option(4, "--depth", min=1, help="Layers of the NER's token-to-vector CNN."),
+    ner: Optional[str] = typer.Option(None, "--ner", metavar="tagger|transition",
+                                      help="The fields' model: a BIO tagger (default) or spaCy's transition NER."),
+    width: Optional[int] = typer.Option(None, "--width", min=8, help="Width of the token-to-vector CNN (default 64)."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Layers of the token-to-vector CNN (default 2)."),
+    window: Optional[int] = typer.Option(None, "--window", min=1, help="Tokens each side a CNN layer reads (default 2)."),
+    textcat: Optional[str] = typer.Option(None, "--textcat", metavar="bow|ensemble",
+                                          help="The kind classifier: a bag of words (default) or with a CNN of its own."),
     regex_reading: bool = _READING, seed: int = _SEED, name: Optional[str] = _NAME, version: Optional[str] = _VERSION, alias: Optional[str] = _ALIAS,
     write_splits: Optional[Path] = _SPLITS_OUT, as_json: bool = _JSON,
 ) -> None:
@@ -121,14 +126,20 @@ def spacy_command(
     """
     from signalos_spacy.parser import _require_spacy
 
+    choices = {"ner": ("tagger", "transition"), "textcat": ("bow", "ensemble")}
+    for option, value in (("ner", ner), ("textcat", textcat)):
+        if value is not None and value not in choices[option]:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices[option])}", param_hint=f"--{option}")
     _require_spacy()
     from signalos.modelstore import ModelStore
     from signalos_spacy.train import SpacyHyper, train
 
     ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
                         write_splits)
+    shape = {k: v for k, v in (("ner", ner), ("width", width), ("depth", depth), ("window", window),
+                                ("textcat", textcat)) if v is not None}  # the rest: the trainer's defaults
     hyper = SpacyHyper(epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout, seed=seed, patience=patience,
-                       lang=lang, width=width, depth=depth, regex_reading=regex_reading)
+                       lang=lang, regex_reading=regex_reading, **shape)
     with _progress(epochs, "training spacy-ner") as bar:
         ref = train(td, ModelStore(ws), hyper=hyper, name=name or "spacy-ner", version=version, alias=alias,
                     progress=bar)

@@ -459,9 +459,10 @@ def _examples(rows: Sequence[Any]) -> list[Any]:
 
 
 def train_base(store, general: Sequence[Any], *, seed: int = 0, epochs: int = 8, name: str = BASE_MODEL,
-               width: int = 96, depth: int = 4, progress: Progress | None = None):
+               width: int | None = None, depth: int | None = None, progress: Progress | None = None):
     """Train and register the general spaCy model channels are adapted from (every general row
-    for training; a tenth held for early stopping and calibration)."""
+    for training; a tenth held for early stopping and calibration); ``width`` and ``depth`` of its
+    CNN default to the trainer's."""
     from signalos.training.data import TrainingData
     from signalos_spacy.train import SpacyHyper, train
 
@@ -469,5 +470,6 @@ def train_base(store, general: Sequence[Any], *, seed: int = 0, epochs: int = 8,
     validation = tuple(r for i, r in enumerate(rows) if i % 10 == 9)
     train_rows = tuple(r for i, r in enumerate(rows) if i % 10 != 9)
     td = TrainingData(train_rows, validation, (), source="channel-general", seed=seed)
-    return train(td, store, hyper=SpacyHyper(epochs=epochs, seed=seed, width=width, depth=depth), name=name,
+    shape = {k: v for k, v in (("width", width), ("depth", depth)) if v is not None}
+    return train(td, store, hyper=SpacyHyper(epochs=epochs, seed=seed, **shape), name=name,
                  progress=(lambda e, n, r: progress("general model", n, epochs)) if progress else None)
