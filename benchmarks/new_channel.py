@@ -112,7 +112,8 @@ def run_provider(provider: str, rows: list[dict], others: list[dict], ks: list[i
     return out
 
 
-def train_general(rows: list[dict], root: Path, synthetic: int, epochs: int, seed: int = 0) -> tuple[Path, dict]:
+def train_general(rows: list[dict], root: Path, synthetic: int, epochs: int, seed: int = 0,
+                  shape: dict | None = None) -> tuple[Path, dict]:
     """The general model of every channel: synthetic messages and the rows given (the providers
     too small to be evaluated), trained once."""
     from signalos.modelstore import ModelStore
@@ -122,8 +123,9 @@ def train_general(rows: list[dict], root: Path, synthetic: int, epochs: int, see
     store = ModelStore(root / "general")
     general = [ex for ex in (_example(r, "train") for r in rows) if ex is not None] + synthetic_examples(synthetic, seed)
     t0 = time.perf_counter()
-    ref = train_base(store, general, seed=seed, epochs=epochs)
+    ref = train_base(store, general, seed=seed, epochs=epochs, **(shape or {}))
     info = {"model": ref.spec, "rows": len(general), "real_rows": len(rows), "synthetic": synthetic, "epochs": epochs,
+            "shape": {k: ref.manifest.hyperparameters.get(k) for k in ("ner", "width", "depth", "window", "textcat")},
             "train_s": round(time.perf_counter() - t0, 1),
             "validation_exact": (ref.manifest.metrics.get("validation") or {}).get("exact")}
     print(f"general model: {info}", file=sys.stderr, flush=True)
@@ -148,7 +150,7 @@ def _examples(rows: list[dict], provider: str):
 
 
 def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, synthetic: int,
-        base_epochs: int, order: str = "queue", words: str = "as_written") -> dict:
+        base_epochs: int, order: str = "queue", words: str = "as_written", shape: dict | None = None) -> dict:
     rows = corpus_rows(folder)
     by_provider: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
@@ -166,7 +168,7 @@ def run(folder: Path, ks: list[int], min_messages: int, only: list[str] | None, 
     root = tc.SCRATCH / "new_channel"
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    base, general = train_general(small, root, synthetic, base_epochs)
+    base, general = train_general(small, root, synthetic, base_epochs, shape=shape)
     report = {**tc.header(), "date": time.strftime("%Y-%m-%d"), "files": list(FILES), "ks": ks, "order": order,
               "words": words, "min_messages": min_messages, "general": general, "providers": {}}
     for p in chosen:
@@ -205,6 +207,11 @@ def main(argv=None) -> int:
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
     ap.add_argument("--base-epochs", type=int, default=8)
+    ap.add_argument("--ner", choices=("tagger", "transition"), help="the general model's fields model (default: the trainer's)")
+    ap.add_argument("--width", type=int, help="the general model's CNN width (default: the trainer's)")
+    ap.add_argument("--depth", type=int, help="its CNN layers (default: the trainer's)")
+    ap.add_argument("--window", type=int, help="its CNN window (default: the trainer's)")
+    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="its kind classifier (default: the trainer's)")
     ap.add_argument("--order", choices=("queue", "random"), default="queue",
                     help="which messages are labelled first: the triage queue's (the product's) or random ones")
     ap.add_argument("--words", choices=("as_written", "unknown"), default="as_written",
@@ -212,7 +219,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     report = run(args.corpus_dir, sorted(args.k), args.min_messages, args.provider, args.synthetic, args.base_epochs,
-                 args.order, args.words)
+                 args.order, args.words, {k: getattr(args, k) for k in ("ner", "width", "depth", "window", "textcat")
+                                          if getattr(args, k) is not None})
     tc.print_report(report, args.json)
     return 0
 

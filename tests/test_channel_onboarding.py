@@ -101,6 +101,10 @@ def test_import_and_triage_queue_the_channels_own_layout_first(onboarded):
     assert first["provider"] == PROVIDER and first["reason"].startswith("channel: ")
     assert first["label"] is not None  # the chain's answer, proposed for correction
     assert o["labelled"]["labelled"] == 24
+    # the general model channels adapt from has its own shape (train_base's BASE_SHAPE), whatever
+    # the general default; the width and depth given here change it
+    hyper = o["base"].manifest.hyperparameters
+    assert (hyper["ner"], hyper["textcat"], hyper["width"], hyper["depth"]) == ("transition", "ensemble", 64, 2)
 
 
 def test_uncertainty_ranks_doubt_and_spreads_templates():

@@ -20,8 +20,10 @@ first, the model after, when the chain already reads the channel well). The comm
 """
 from __future__ import annotations
 
-from signalos.onboarding.channel import BASE_MODEL, Channel, LearnOptions, OnboardingError, slug, train_base
+from signalos.onboarding.channel import (
+    BASE_MODEL, BASE_SHAPE, Channel, LearnOptions, OnboardingError, slug, train_base,
+)
 from signalos.onboarding.uncertainty import Doubt, assess, rank
 
-__all__ = ["BASE_MODEL", "Channel", "Doubt", "LearnOptions", "OnboardingError", "assess", "rank", "slug",
+__all__ = ["BASE_MODEL", "BASE_SHAPE", "Channel", "Doubt", "LearnOptions", "OnboardingError", "assess", "rank", "slug",
            "train_base"]

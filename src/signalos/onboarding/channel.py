@@ -458,11 +458,22 @@ def _examples(rows: Sequence[Any]) -> list[Any]:
     return out
 
 
+# The shape of the model channels are adapted from: spaCy's transition NER over a CNN of 96 x 4
+# (window 2) and the ensemble kind classifier, not the general default (a tagger of 64 x 2 and a
+# bag of words, SpacyHyper). Adapted from k of a channel's messages, it reads the rest of the
+# channel better alone: 74.0 / 76.1 / 82.3% at k = 10 / 20 / 40 against 66.2 / 76.2 / 78.9% for
+# the tagger with the ensemble and 58.6 / 60.9 / 71.4% for the general default
+# (`benchmarks.new_channel`, 2026-12-04/05; docs/training.md, "The tagger"). A channel's model
+# decides its kind itself (its few held-back messages rarely favour the rules' kind), and the
+# transition NER's history carries a channel's layout further than the tagger's four tokens.
+BASE_SHAPE: dict[str, Any] = {"ner": "transition", "width": 96, "depth": 4, "window": 2, "textcat": "ensemble"}
+
+
 def train_base(store, general: Sequence[Any], *, seed: int = 0, epochs: int = 8, name: str = BASE_MODEL,
-               width: int | None = None, depth: int | None = None, progress: Progress | None = None):
+               progress: Progress | None = None, **shape: Any):
     """Train and register the general spaCy model channels are adapted from (every general row
-    for training; a tenth held for early stopping and calibration); ``width`` and ``depth`` of its
-    CNN default to the trainer's."""
+    for training; a tenth held for early stopping and calibration); ``shape`` (``ner``, ``width``,
+    ``depth``, ``window``, ``textcat``: fields of ``SpacyHyper``) changes ``BASE_SHAPE``."""
     from signalos.training.data import TrainingData
     from signalos_spacy.train import SpacyHyper, train
 
@@ -470,6 +481,6 @@ def train_base(store, general: Sequence[Any], *, seed: int = 0, epochs: int = 8,
     validation = tuple(r for i, r in enumerate(rows) if i % 10 == 9)
     train_rows = tuple(r for i, r in enumerate(rows) if i % 10 != 9)
     td = TrainingData(train_rows, validation, (), source="channel-general", seed=seed)
-    shape = {k: v for k, v in (("width", width), ("depth", depth)) if v is not None}
+    shape = {**BASE_SHAPE, **shape}
     return train(td, store, hyper=SpacyHyper(epochs=epochs, seed=seed, **shape), name=name,
                  progress=(lambda e, n, r: progress("general model", n, epochs)) if progress else None)
