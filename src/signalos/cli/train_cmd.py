@@ -111,7 +111,7 @@ def spacy_command(
     lang: str = typer.Option("xx", "--lang", help="spaCy language of the blank pipeline (xx = multilingual)."),
     ner: Optional[str] = typer.Option(None, "--ner", metavar="tagger|transition",
                                       help="The fields' model: a BIO tagger (default) or spaCy's transition NER."),
-    width: Optional[int] = typer.Option(None, "--width", min=8, help="Width of the token-to-vector CNN (default 64)."),
+    width: Optional[int] = typer.Option(None, "--width", min=8, help="Width of the token-to-vector CNN (default 48)."),
     depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Layers of the token-to-vector CNN (default 2)."),
     window: Optional[int] = typer.Option(None, "--window", min=1, help="Tokens each side a CNN layer reads (default 2)."),
     textcat: Optional[str] = typer.Option(None, "--textcat", metavar="bow|ensemble",

@@ -459,10 +459,10 @@ def _examples(rows: Sequence[Any]) -> list[Any]:
 
 
 # The shape of the model channels are adapted from: spaCy's transition NER over a CNN of 96 x 4
-# (window 2) and the ensemble kind classifier, not the general default (a tagger of 64 x 2 and a
+# (window 2) and the ensemble kind classifier, not the general default (a tagger of 48 x 2 and a
 # bag of words, SpacyHyper). Adapted from k of a channel's messages, it reads the rest of the
 # channel better alone: 74.0 / 76.1 / 82.3% at k = 10 / 20 / 40 against 66.2 / 76.2 / 78.9% for
-# the tagger with the ensemble and 58.6 / 60.9 / 71.4% for the general default
+# a tagger of 64 x 2 with the ensemble and 58.6 / 60.9 / 71.4% with the bag of words
 # (`benchmarks.new_channel`, 2026-12-04/05; docs/training.md, "The tagger"). A channel's model
 # decides its kind itself (its few held-back messages rarely favour the rules' kind), and the
 # transition NER's history carries a channel's layout further than the tagger's four tokens.
