@@ -207,11 +207,12 @@ def main(argv=None) -> int:
     ap.add_argument("--provider", action="append", help="only this provider (repeatable)")
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
     ap.add_argument("--base-epochs", type=int, default=8)
-    ap.add_argument("--ner", choices=("tagger", "transition"), help="the general model's fields model (default: the trainer's)")
-    ap.add_argument("--width", type=int, help="the general model's CNN width (default: the trainer's)")
-    ap.add_argument("--depth", type=int, help="its CNN layers (default: the trainer's)")
-    ap.add_argument("--window", type=int, help="its CNN window (default: the trainer's)")
-    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="its kind classifier (default: the trainer's)")
+    # the general model's shape; each unset one is that of signalos.onboarding.BASE_SHAPE
+    ap.add_argument("--ner", choices=("tagger", "transition"), help="the general model's fields model (default: BASE_SHAPE's)")
+    ap.add_argument("--width", type=int, help="the general model's CNN width (default: BASE_SHAPE's)")
+    ap.add_argument("--depth", type=int, help="its CNN layers (default: BASE_SHAPE's)")
+    ap.add_argument("--window", type=int, help="its CNN window (default: BASE_SHAPE's)")
+    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="its kind classifier (default: BASE_SHAPE's)")
     ap.add_argument("--order", choices=("queue", "random"), default="queue",
                     help="which messages are labelled first: the triage queue's (the product's) or random ones")
     ap.add_argument("--words", choices=("as_written", "unknown"), default="as_written",
