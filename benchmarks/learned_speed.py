@@ -142,10 +142,8 @@ def spacy_parser(workspace: Path | None = None, version: str | None = None):
     from signalos_spacy.parser import SpacyParser
     from signalos_spacy.train import SINGLE_CLASSES, SpacyHyper, blank_pipeline
 
-    h = SpacyHyper()
     classes = sorted(SINGLE_CLASSES)
-    nlp = blank_pipeline(list(ENTITY_LABELS), classes, h.lang, h.width, h.depth, h.window, h.embed_size, h.textcat,
-                         h.lexicon_norms, h.regex_reading, h.ner)
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes, SpacyHyper())
     made_up = [("gold buy 2300 sl 2290 tp 2310", [(0, 4, "SYMBOL"), (5, 8, "DIRECTION")], "signal"),
                ("close all trades now", [], "update:close"), ("good morning everyone", [], "noise")]
     examples = []

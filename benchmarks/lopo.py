@@ -224,6 +224,8 @@ def run(corpus: Path, min_messages: int, only: list[str] | None, messages: int, 
 def main(argv=None) -> int:
     import argparse
 
+    from signalos_spacy.train import NER_MODELS, TEXTCAT_MODELS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=None, help="default: real.jsonl + real-2.jsonl of ../shared/corpus")
     ap.add_argument("--min-messages", type=int, default=25)
@@ -231,8 +233,8 @@ def main(argv=None) -> int:
     ap.add_argument("--messages", type=int, default=1000, help="train rows per fold, topped up with synthetic ones")
     ap.add_argument("--parser", choices=LEARNED, default="spacy-ner", help="the learned parser to train per fold")
     ap.add_argument("--epochs", type=int, help="default: the trainer's (spacy-ner 10, transformer 12)")
-    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="spacy-ner's kind classifier (default: the trainer's)")
-    ap.add_argument("--ner", choices=("transition", "tagger"), help="spacy-ner's fields model (default: the trainer's)")
+    ap.add_argument("--textcat", choices=TEXTCAT_MODELS, help="spacy-ner's kind classifier (default: the trainer's)")
+    ap.add_argument("--ner", choices=NER_MODELS, help="spacy-ner's fields model (default: the trainer's)")
     ap.add_argument("--width", type=int, help="spacy-ner's CNN width (default: the trainer's)")
     ap.add_argument("--depth", type=int, help="spacy-ner's CNN layers (default: the trainer's)")
     ap.add_argument("--window", type=int, help="spacy-ner's CNN window (default: the trainer's)")

@@ -199,6 +199,8 @@ def summary(providers: dict, ks: list[int]) -> dict:
 def main(argv=None) -> int:
     import argparse
 
+    from signalos_spacy.train import NER_MODELS, TEXTCAT_MODELS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus-dir", type=Path, default=tc.REPO_ROOT.parent / "shared" / "corpus")
     ap.add_argument("--k", type=int, nargs="+", default=[10, 20, 40])
@@ -208,11 +210,11 @@ def main(argv=None) -> int:
     ap.add_argument("--synthetic", type=int, default=400, help="synthetic messages in each general model")
     ap.add_argument("--base-epochs", type=int, default=8)
     # the general model's shape; each unset one is that of signalos.onboarding.BASE_SHAPE
-    ap.add_argument("--ner", choices=("tagger", "transition"), help="the general model's fields model (default: BASE_SHAPE's)")
+    ap.add_argument("--ner", choices=NER_MODELS, help="the general model's fields model (default: BASE_SHAPE's)")
     ap.add_argument("--width", type=int, help="the general model's CNN width (default: BASE_SHAPE's)")
     ap.add_argument("--depth", type=int, help="its CNN layers (default: BASE_SHAPE's)")
     ap.add_argument("--window", type=int, help="its CNN window (default: BASE_SHAPE's)")
-    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="its kind classifier (default: BASE_SHAPE's)")
+    ap.add_argument("--textcat", choices=TEXTCAT_MODELS, help="its kind classifier (default: BASE_SHAPE's)")
     ap.add_argument("--order", choices=("queue", "random"), default="queue",
                     help="which messages are labelled first: the triage queue's (the product's) or random ones")
     ap.add_argument("--words", choices=("as_written", "unknown"), default="as_written",

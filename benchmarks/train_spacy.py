@@ -49,12 +49,14 @@ def run(corpus: Path, messages: int, epochs: int, workspace: Path, model: str | 
 
 
 def main(argv=None) -> int:
+    from signalos_spacy.train import NER_MODELS, TEXTCAT_MODELS
+
     ap = tc.argument_parser(__doc__)
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--textcat", choices=("bow", "ensemble"), help="the kind classifier (default: the trainer's)")
+    ap.add_argument("--textcat", choices=TEXTCAT_MODELS, help="the kind classifier (default: the trainer's)")
     ap.add_argument("--window", type=int, help="tokens each side each CNN layer reads (default: the trainer's)")
-    ap.add_argument("--ner", choices=("transition", "tagger"), help="the fields' model (default: the trainer's)")
+    ap.add_argument("--ner", choices=NER_MODELS, help="the fields' model (default: the trainer's)")
     ap.add_argument("--width", type=int, help="the NER CNN's width (default: the trainer's)")
     ap.add_argument("--depth", type=int, help="the NER CNN's layers (default: the trainer's)")
     args = tc.parse_args(ap, argv)

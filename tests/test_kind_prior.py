@@ -65,10 +65,10 @@ def test_the_spacy_parser_leans_on_the_rules_class_by_its_models_weight():
     from signalos.training.spans import ENTITY_LABELS
     from signalos_regex.features import reading_class
     from signalos_spacy.parser import SpacyParser
-    from signalos_spacy.train import SINGLE_CLASSES, blank_pipeline
+    from signalos_spacy.train import SINGLE_CLASSES, SpacyHyper, blank_pipeline
 
     classes = sorted(SINGLE_CLASSES)
-    nlp = blank_pipeline(list(ENTITY_LABELS), classes, regex_reading=True)
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes, SpacyHyper(regex_reading=True))
     # a text classifier taught that every message is a cancel
     examples = []
     for text in TEXTS:

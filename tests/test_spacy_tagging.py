@@ -37,10 +37,10 @@ def test_a_tagger_pipeline_sets_its_entities_after_loading(tmp_path):
     from signalos.training.data import Example
     from signalos_spacy.parser import load_pipeline
     from signalos_spacy.tagging import TAGGER
-    from signalos_spacy.train import blank_pipeline, entity_labels, to_spacy_examples
+    from signalos_spacy.train import SpacyHyper, blank_pipeline, entity_labels, to_spacy_examples
 
-    nlp = blank_pipeline(["SYMBOL", "ENTRY"], ["signal", "noise"], width=32, depth=1, ner_model="tagger",
-                         regex_reading=False)
+    nlp = blank_pipeline(["SYMBOL", "ENTRY"], ["signal", "noise"],
+                         SpacyHyper(width=32, depth=1, ner="tagger", regex_reading=False))
     assert entity_labels(nlp) == ["ENTRY", "SYMBOL"]
     text = "GOLD buy 2300 now"
     rows = [Example(id="a", text=text, label={"kind": "signal"}, split="train",

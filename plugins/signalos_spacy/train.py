@@ -30,6 +30,10 @@ from signalos_spacy.parser import NAME, SpacyParser, _require_spacy
 SINGLE_CLASSES = ("signal", "noise", *(f"update:{t}" for t in ACTION_TYPES))
 
 
+NER_MODELS = ("tagger", "transition")  # SpacyHyper.ner: a BIO tagger (signalos_spacy.tagging), spaCy's NER
+TEXTCAT_MODELS = ("bow", "ensemble")  # SpacyHyper.textcat
+
+
 @attrs.frozen
 class SpacyHyper:
     epochs: int = 10  # 4-6 s each on 1,000 messages here; the best epoch is usually 6-10
@@ -59,36 +63,37 @@ class SpacyHyper:
         return attrs.asdict(self)
 
 
-def blank_pipeline(labels: list[str], classes: list[str], lang: str = "xx", width: int = 48, depth: int = 2,
-                   window: int = 2, embed_size: int = 2000, textcat_model: str = "bow", lexicon_norms: bool = True,
-                   regex_reading: bool = False, ner_model: str = "tagger"):
+def blank_pipeline(labels: list[str], classes: list[str], hyper: SpacyHyper = SpacyHyper()):
+    """An untrained pipeline of ``hyper``'s shape (tokenizer, the fields' model, the kind
+    classifier) with the entity ``labels`` and kind ``classes``."""
     _require_spacy()
     import spacy
 
     from signalos_spacy import tagging
     from signalos_spacy.tokenizer import TOKENIZER_NAME, TOKENIZER_V2, TOKENIZER_V3
 
-    tokenizer = (TOKENIZER_NAME if regex_reading else TOKENIZER_V3) if lexicon_norms else TOKENIZER_V2
-    nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})
-    tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": width,
-               "depth": depth, "embed_size": embed_size, "window_size": window, "maxout_pieces": 3,
+    h = hyper
+    tokenizer = (TOKENIZER_NAME if h.regex_reading else TOKENIZER_V3) if h.lexicon_norms else TOKENIZER_V2
+    nlp = spacy.blank(h.lang, config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})
+    tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": h.width,
+               "depth": h.depth, "embed_size": h.embed_size, "window_size": h.window, "maxout_pieces": 3,
                "subword_features": True}
-    if ner_model == "tagger":
+    if h.ner == "tagger":
         tagger = nlp.add_pipe("tagger", name=tagging.TAGGER,
                               config={"model": {"@architectures": "spacy.Tagger.v2", "tok2vec": tok2vec}})
         for tag in tagging.bio_labels(labels):
             tagger.add_label(tag)
         nlp.add_pipe(tagging.TAGS_TO_ENTS)
-    elif ner_model == "transition":
+    elif h.ner == "transition":
         ner = nlp.add_pipe("ner", config={"model": {"tok2vec": tok2vec}})
         for label in labels:
             ner.add_label(label)
     else:
-        raise ValueError(f"unknown ner model {ner_model!r}: 'transition' or 'tagger'")
+        raise ValueError(f"unknown ner model {h.ner!r}: one of {', '.join(NER_MODELS)}")
     bow = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 2,
            "length": 2 ** 15,  # 23 MB at the default 2**18
            "no_output_layer": False}
-    if textcat_model == "ensemble":  # the bag of words and a small CNN of its own, averaged by attention
+    if h.textcat == "ensemble":  # the bag of words and a small CNN of its own, averaged by attention
         cnn = {**tok2vec, "width": 64, "depth": 2}
         model = {"@architectures": "spacy.TextCatEnsemble.v2", "tok2vec": cnn,
                  "linear_model": {**bow, "no_output_layer": False}}
@@ -196,8 +201,7 @@ def train(data: TrainingData, store: ModelStore, *, hyper: SpacyHyper = SpacyHyp
     fix_random_seed(hyper.seed)
     rng = random.Random(hyper.seed)
     classes = sorted({r.kind_class for r in data.train} | set(SINGLE_CLASSES))
-    nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper.lang, hyper.width, hyper.depth, hyper.window,
-                         hyper.embed_size, hyper.textcat, hyper.lexicon_norms, hyper.regex_reading, hyper.ner)
+    nlp = blank_pipeline(list(ENTITY_LABELS), classes, hyper)
     train_examples, misaligned = to_spacy_examples(nlp, list(data.train), classes)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = hyper.lr

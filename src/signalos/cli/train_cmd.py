@@ -125,14 +125,13 @@ def spacy_command(
       signalos train spacy --data labelled.jsonl --holdout-provider acme --epochs 15
     """
     from signalos_spacy.parser import _require_spacy
+    from signalos_spacy.train import NER_MODELS, TEXTCAT_MODELS, SpacyHyper, train
 
-    choices = {"ner": ("tagger", "transition"), "textcat": ("bow", "ensemble")}
-    for option, value in (("ner", ner), ("textcat", textcat)):
-        if value is not None and value not in choices[option]:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices[option])}", param_hint=f"--{option}")
+    for option, value, choices in (("ner", ner, NER_MODELS), ("textcat", textcat, TEXTCAT_MODELS)):
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"--{option}")
     _require_spacy()
     from signalos.modelstore import ModelStore
-    from signalos_spacy.train import SpacyHyper, train
 
     ws, td = _load_data(data, workspace, holdout_provider, augmented, synthetic_rows, synthetic, limit, seed,
                         write_splits)
