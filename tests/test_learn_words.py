@@ -349,3 +349,22 @@ def test_a_label_of_two_words_is_learned_whole_and_names_its_level_in_the_update
     parser.lexicon = Tables().lexicon(learned.words)
     text, label = _update("Hit zorp lim, -40 pips", "sl_hit")
     assert score_row(label, parser.parse(Message(text)).to_schema()).exact
+
+
+def test_an_update_phrase_learns_an_index_only_where_it_is_the_labels_target_number():
+    # every target update also says how long the trade ran: "Days 17" is in each of them, and
+    # only in them, but 17 is no target's number (the index phrases that are: the test above)
+    from signalos_regex.learn import Tables, _update_candidates
+
+    rng = random.Random(3)
+    updates = []
+    for _ in range(8):
+        k, days, hours = rng.randrange(1, 4), rng.randrange(1, 9), rng.randrange(5, 20)
+        updates.append((f"#BTC/USDT {TARGET} {k} ✅\nPeriod: {days} Days {hours} Hours",
+                        {"kind": "update", "symbol": "BTCUSDT",
+                         "actions": [{"type": "tp_hit", "price": None, "percent": None, "tp": k}]}))
+    noise = {"kind": "noise"}  # "days" and "hours" alone are no update's: only with a number after
+    updates += [("Our win rate over the last 30 days: 92%", noise), ("Signals every few hours, stay tuned", noise)]
+    phrases = {w.phrase for w in _update_candidates(updates, Tables().lexicon(), 2)}
+    assert not any("days" in p and "(?P<n>" in p for p in phrases), phrases
+    assert not any("hours" in p and "(?P<n>" in p for p in phrases), phrases

@@ -178,6 +178,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     before_numbers: dict[tuple[str, str], set[int]] = defaultdict(set)  # (section, phrase) → messages, any field
     dir_words: dict[str, Counter[str]] = {"buy": Counter(), "sell": Counter()}
     directions: Counter[str] = Counter()
+    beside: list[tuple[str, set[str]]] = []  # each signal's side and the words beside its call
     for m, (text, label) in enumerate(_signals(examples)):
         toks = _tokens(text, lex)
         values = _values(label)
@@ -202,7 +203,9 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
         side = label.get("direction")
         if side in dir_words:
             directions[side] += 1
-            for w in _beside_the_call(toks, values, label.get("symbol")):
+            near = _beside_the_call(toks, values, label.get("symbol"))
+            beside.append((side, near))
+            for w in near:
                 dir_words[side][w] += 1
     out: list[LearnedWord] = []
     for (section, phrase, field), msgs in seen.items():
@@ -215,12 +218,20 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     # a direction word: in most of one side's signals and in at most one in ten of the other's
     # ("do not gorra, vendix now" names both); learned only when the messages hold both sides (a
     # channel seen buying only says nothing of "sell")
+    # One message of the other side that also holds that side's own word is forgiven: it names
+    # both ("do not gorra gold now. vendix gold now" is a sell), and the labels of a few messages
+    # hold at most one such; a word in most of both sides' signals ("now") is neither's
     if directions["buy"] and directions["sell"]:
+        common = {side: {w for w, count in dir_words[side].items()
+                         if count >= max(min_messages, DIRECTION_SHARE * directions[side])
+                         and lex.symbols.canonical(w) is None} for side in dir_words}
+        own = {"buy": common["buy"] - common["sell"], "sell": common["sell"] - common["buy"]}
         for side, other in (("buy", "sell"), ("sell", "buy")):
-            for w, count in dir_words[side].items():
-                if count >= max(min_messages, DIRECTION_SHARE * directions[side]) \
-                        and dir_words[other][w] * 10 <= directions[other] and lex.symbols.canonical(w) is None:
-                    out.append(LearnedWord("direction", side, w, count, dir_words[other][w]))
+            for w in sorted(own[side]):
+                holding = [near for s, near in beside if s == other and w in near]
+                against = len(holding) - min(1, sum(1 for near in holding if near & own[other]))
+                if against * 10 <= directions[other]:
+                    out.append(LearnedWord("direction", side, w, dir_words[side][w], against))
     out += _update_candidates(examples, lex, min_messages)
     out += _alias_candidates(examples, lex, min_messages, answers)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
@@ -307,23 +318,31 @@ def _update_pattern(units: tuple[str, ...]) -> str:
 def _update_candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
                        min_messages: int) -> list[LearnedWord]:
     """Phrases of one or two to three units that only the channel's updates of one type hold
-    (in at least ``min_messages`` of them, in no other message), as patterns of the updates table."""
+    (in at least ``min_messages`` of them, in no other message), as patterns of the updates table.
+    A phrase with an index ("kv # hit") is evidence only where its number is a target number the
+    label gives: "Period: 2 Days 17 Hours" under "target 1 reached" does not make "days #" a target."""
     by_type: dict[tuple[str, ...], dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     anywhere: dict[tuple[str, ...], set[int]] = defaultdict(set)
     for m, (text, label) in enumerate(examples):
         actions = label.get("actions") if label.get("kind") == "update" else None
-        types = {a.get("type") for a in actions if isinstance(a, dict)} if isinstance(actions, list) else set()
-        units = _units(_tokens(text, lex))
+        actions = [a for a in actions if isinstance(a, dict)] if isinstance(actions, list) else []
+        types = {a.get("type") for a in actions}
+        numbers = {a.get("tp") for a in actions if isinstance(a.get("tp"), int)}
+        toks = _tokens(text, lex)
+        units = _units(toks)
         grams: set[tuple[str, ...]] = set()
+        indexed: set[tuple[str, ...]] = set()  # the grams whose index is one of the label's target numbers
         for n in (1, 2, 3):
             for k in range(len(units) - n + 1):
                 gram = units[k:k + n]
                 if None in gram or gram[0] == "#" or gram.count("#") > 1 or (n == 1 and len(gram[0]) < 4):
                     continue
                 grams.add(tuple(gram))  # type: ignore[arg-type]
+                if "#" in gram and int(toks[k + gram.index("#")].text) in numbers:
+                    indexed.add(tuple(gram))  # type: ignore[arg-type]
         for gram in grams:
             anywhere[gram].add(m)
-            if len(types) == 1:
+            if len(types) == 1 and ("#" not in gram or gram in indexed):
                 by_type[gram][next(iter(types))].add(m)
     found = [(gram, typ, len(msgs)) for gram, per_type in by_type.items() for typ, msgs in per_type.items()
              if isinstance(typ, str) and len(msgs) >= min_messages and anywhere[gram] == msgs]
@@ -487,7 +506,15 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
         if progress is not None:
             progress(n, total)
     # the update patterns the kept labels imply, kept unless the labelled messages read worse:
-    # not guesses about the rest either (the channel's word for its stop names its stop in updates)
+    # not guesses about the rest either (the channel's word for its stop names its stop in updates).
+    # They are tried before the update phrases learned from where they stood: "minutes", in every
+    # target update's "Period: 2 Days 55 Minutes", said "a target hit" before "kv1 ✅" could
+    phrases = [w for w in kept if w.section == "updates"]
+    if phrases and derived_updates(kept):
+        kept = [w for w in kept if w.section != "updates"]
+        merits = merits_with(examples, tables.lexicon(kept)) if kept else list(before_merits)
+    else:
+        phrases = []
     for n, word in enumerate(derived_updates(kept), len(asked) + 1):
         if progress is not None:
             progress(min(n, total), total)
@@ -495,6 +522,15 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
             continue
         touched, with_it = reread(word, [*kept, word])
         if sum(with_it) >= sum(merits[i] for i in touched):
+            kept.append(word)
+            for i, value in zip(touched, with_it):
+                merits[i] = value
+        else:
+            dropped.append(word)
+    # then each phrase learned from where it stood earns its place again beside them
+    for word in phrases:
+        touched, with_it = reread(word, [*kept, word])
+        if sum(with_it) > sum(merits[i] for i in touched):
             kept.append(word)
             for i, value in zip(touched, with_it):
                 merits[i] = value
