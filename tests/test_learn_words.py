@@ -271,6 +271,22 @@ def test_a_side_word_the_other_side_names_once_in_ten_is_still_the_sides():
     assert _exact(parser, [(f"{BUY.upper()} GOLD now", call)]) == 1.0
 
 
+
+def test_a_side_word_is_forgiven_one_message_that_names_both_sides_however_few_the_others():
+    train = _channel(10, seed=4)
+    sells = [i for i, (_, lab) in enumerate(train) if lab["direction"] == "sell"]
+    assert 2 <= len(sells) < 10  # one in ten of them would be none
+    text, label = train[sells[0]]
+    train[sells[0]] = (f"do not {BUY} here, " + text, label)
+    learned = {(w.section, w.field, w.phrase) for w in learn_channel_words(train).words}
+    assert ("direction", "buy", BUY) in learned, learned
+    # forgiven once, not twice: a word two of the sells hold beside their own side's word is no buy word
+    for i in sells[1:2]:
+        text, label = train[i]
+        train[i] = (f"do not {BUY} here, " + text, label)
+    learned = {(w.section, w.field, w.phrase) for w in learn_channel_words(train).words}
+    assert ("direction", "buy", BUY) not in learned, learned
+
 def test_a_label_behind_a_currency_sign_and_before_numbers_of_no_field_is_learned():
     def crypto(n: int, seed: int, aside: str = "") -> list[tuple[str, dict]]:
         rng = random.Random(seed)
@@ -368,3 +384,27 @@ def test_an_update_phrase_learns_an_index_only_where_it_is_the_labels_target_num
     phrases = {w.phrase for w in _update_candidates(updates, Tables().lexicon(), 2)}
     assert not any("days" in p and "(?P<n>" in p for p in phrases), phrases
     assert not any("hours" in p and "(?P<n>" in p for p in phrases), phrases
+
+
+
+def test_the_target_words_update_patterns_come_before_phrases_that_only_stood_beside_them():
+    # the signals teach "kvel" as the targets' word; each target update says "kvel 2 reached" and
+    # how long it took. "reached" and "minutes" are in those updates only, but say "a target hit"
+    # without its number: beside "kvel 2 reached" read by the grammar's pattern they only add a
+    # second, numberless hit
+    rng = random.Random(5)
+    updates = []
+    for _ in range(6):
+        k = rng.randrange(1, 4)
+        updates.append((f"{TARGET} {k} reached\nTime: {rng.randrange(5, 59)} minutes",
+                        {"kind": "update", "symbol": None,
+                         "actions": [{"type": "tp_hit", "price": None, "percent": None, "tp": k}]}))
+    learned = learn_channel_words(_channel(10, seed=6) + updates)
+    phrases = {w.phrase for w in learned.words if w.section == "updates"}
+    assert not {"re:\\breached\\b", "re:\\bminutes\\b"} & phrases, phrases
+    parser = RegexParser()
+    from signalos_regex.learn import Tables
+
+    parser.lexicon = Tables().lexicon(learned.words)
+    hit = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit", "price": None, "percent": None, "tp": 3}]}
+    assert _exact(parser, [(f"{TARGET} 3 reached", hit), (f"{TARGET.upper()} 3 reached, 12 minutes", hit)]) == 1.0
