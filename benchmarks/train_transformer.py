@@ -8,7 +8,9 @@ time (target <= 6 min). ``python -m benchmarks.train_transformer [--json]``.
 
 On a machine other jobs share, ``SIGNALOS_TORCH_THREADS=1`` trains about three times faster than
 torch's default of one thread per core (2026-12-04, 2 cores, load 2-5: 6 epochs took 437.6 s on
-one thread, 1,307 s on two). Batching messages of about one length (``EncoderHyper.group_by_length``)
+one thread, 1,307 s on two). On the two cores alone, torch's default is the faster: the 12
+epochs took 333 s with two threads (2026-12-05, load below 2: 27 s an epoch) against 534 s on one
+thread beside another job. Batching messages of about one length (``EncoderHyper.group_by_length``)
 cut an epoch from about 70 s to 27 s of one core, so 12 epochs train in 5.3 minutes
 (docs/training.md).
 """
