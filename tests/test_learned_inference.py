@@ -94,6 +94,36 @@ def tiny_encoder_parser(tmp_path_factory):
     return EncoderParser.from_model(model, AutoTokenizer.from_pretrained(str(path)), max_length=64)
 
 
+
+def test_the_encoder_reads_each_text_with_the_rules_once_however_many_it_is_given(tmp_path, monkeypatch):
+    # as spaCy's (below): token types with the rules' reading, and a kind that leans on their class
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from signalos_regex.features import READ_CACHE, default_reader, feature_classes
+    from signalos_transformers.encoder import EncoderParser, tag_names
+    from signalos_transformers.train_encoder import widen_token_types
+    from tiny_models import tiny_encoder
+
+    path = tiny_encoder(tmp_path / "base")
+    names = tag_names(["noise", "signal"])
+    torch.manual_seed(0)
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(path), num_labels=len(names), id2label=dict(enumerate(names)),
+        label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True).eval()
+    assert widen_token_types(model, feature_classes(reading=True))
+    parser = EncoderParser.from_model(model, AutoTokenizer.from_pretrained(str(path)), max_length=32)
+    parser.kind_prior = 1.0
+    reader = default_reader()
+    reader.read.cache_clear()
+    read: list[str] = []
+    real = reader.parser.parse
+    monkeypatch.setattr(reader.parser, "parse", lambda text: read.append(text) or real(text))
+    texts = [f"gold buy {2000 + i} sl {1990 + i}" for i in range(READ_CACHE + 100)]
+    assert len(parser.raw_many(texts)) == len(texts)
+    assert len(read) == len(set(read)) == len(texts)
+
+
 def _reference_raw(parser, texts, batch_size):
     """The encoder's batching before length sorting: arrival order, padded per batch, tags
     picked by ``decode`` from the full probability rows."""
@@ -190,6 +220,30 @@ def test_spacy_pipeline_loads_once_per_process_and_threads_share_it(tmp_path, mo
     gc.collect()
     sp.SpacyParser(None, {"workspace": str(tmp_path / "ws")}).parse("gold buy")
     assert len(loads) == 2
+
+
+
+def test_spacy_reads_each_text_with_the_rules_once_however_many_it_is_given(tmp_path, monkeypatch):
+    # its tokenizer reads the rules' reading of the numbers, and its kind leans on the rules'
+    # class: both from the reader's cache, which holds READ_CACHE texts; a call of more texts
+    # than that must not read them all again
+    pytest.importorskip("spacy")
+    from signalos_regex.features import READ_CACHE, default_reader
+    from signalos_spacy.parser import SpacyParser
+
+    _register_spacy(tmp_path / "ws")
+    parser = SpacyParser(None, {"workspace": str(tmp_path / "ws")})
+    parser._load()
+    parser.kind_prior = 1.0  # as a trained model that chose to lean on the rules' kind
+    reader = default_reader()
+    reader.read.cache_clear()
+    read: list[str] = []
+    real = reader.parser.parse
+    monkeypatch.setattr(reader.parser, "parse", lambda text: read.append(text) or real(text))
+    texts = [f"gold buy {2000 + i} sl {1990 + i}" for i in range(READ_CACHE + 100)]
+    results = parser.parse_many(texts)
+    assert len(results) == len(texts) and all(r is not None for r in results)
+    assert len(read) == len(set(read)) == len(texts)
 
 
 def test_spacy_processes_give_the_same_answers(tmp_path):

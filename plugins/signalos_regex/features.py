@@ -29,6 +29,11 @@ from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import has_unspaced, mark_keywords, tokenize_marking_glued
 
 MAX_CHARS: Final = 4096  # the learned parsers read no more of a message
+# The readings a Reader keeps. A learned parser reads a message's features and, later, its rules'
+# class: a call of more texts than this would have read them all twice, so the parsers read
+# their texts READ_CHUNK at a time.
+READ_CACHE: Final = 2048
+READ_CHUNK: Final = READ_CACHE // 2
 
 
 class Reader:
@@ -45,7 +50,7 @@ class Reader:
         self.symbol_files = tuple(str(f) for f in symbol_files)
         self.parser = RegexParser(None, {"keywords": list(self.keyword_files), "symbols": list(self.symbol_files)})
         self.lexicon: Lexicon = self.parser.lexicon
-        self.read = functools.lru_cache(maxsize=2048)(self._parse)
+        self.read = functools.lru_cache(maxsize=READ_CACHE)(self._parse)
 
     def _parse(self, text: str):
         return self.parser.parse(text[:MAX_CHARS])

@@ -111,9 +111,15 @@ class SpacyParser:
         pays a fork per call, so it suits long inputs, and it adds nothing under ``--workers``,
         which already fills the cores."""
         nlp = self._load()
-        texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
         batch_size = batch_size or int(self.options.get("batch_size", 256))
         processes = int(self.options.get("processes", 1))
+        from signalos_regex.features import READ_CHUNK
+
+        if processes <= 1 and len(messages) > READ_CHUNK:
+            # the rules' readings of a chunk are still cached when its kind is read (READ_CACHE)
+            return [r for k in range(0, len(messages), READ_CHUNK)
+                    for r in self.parse_many(messages[k:k + READ_CHUNK], batch_size)]
+        texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
         made = [nlp.make_doc(t) for t in texts]
         # a message of no tokens in a batch with others breaks the text classifier's n-grams
         # (thinc IndexError); alone in its batch it reads as noise, so those go separately
