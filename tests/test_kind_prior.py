@@ -3,6 +3,8 @@ the blend, the choice of its weight on the validation split, and the parsers app
 choice."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from signalos.training import kind_prior
@@ -52,6 +54,17 @@ def test_the_rules_class_of_a_message():
     assert reading_class("EURUSD TP1 hit, move stop to entry") == "update:tp_hit,breakeven"
     assert reading_class("good morning traders") == "noise"
     assert reading_class("") == "noise"
+    # what kind_class makes of the answer's schema object, for every example message
+    import json
+
+    from signalos.training.spans import kind_class
+    from signalos_regex.features import default_reader
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [json.loads(line)["text"] for line in (root / "examples" / "data" / "messages.jsonl").read_text().splitlines() if line.strip()]
+    classes = [reading_class(text) for text in texts]
+    assert classes == [kind_class(default_reader().read(text).to_schema()) for text in texts]
+    assert any(c.startswith("update:") for c in classes) and {"signal", "noise"} <= set(classes)
 
 
 TEXTS = ["GOLD BUY NOW @2342-2345 SL 2335 TP1 2350 TP2 2360", "EURUSD TP1 hit", "good morning traders",

@@ -106,10 +106,11 @@ def reading_class(text: str, reader: Reader | None = None) -> str:
     """The regex parser's kind class of ``text`` (``signalos.training.spans.kind_class``: ``signal``,
     ``noise``, ``update:tp_hit,close``), with ``reader``'s tables (the built-in ones by default);
     ``noise`` when it gives no answer."""
-    from signalos.training.spans import kind_class
-
     result = (reader or default_reader()).read(text)
-    return kind_class(result.to_schema()) if result is not None else "noise"
+    if result is None:
+        return "noise"
+    # kind_class of the answer's schema object, without building it (a learned parser asks this of every message)
+    return "update:" + ",".join(a.type for a in result.actions) if result.kind == "update" else result.kind
 
 
 def reading_spans(text: str, reader: Reader | None = None) -> list[tuple[int, int, str]]:
