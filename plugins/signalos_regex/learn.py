@@ -50,6 +50,7 @@ MAX_PHRASE = 3  # words of a learned label
 MAX_INDEX = 20  # "Objetivo 2: ...": a small number between a label and its price is its index
 DIRECTION_SHARE = 0.6  # a side's word is in at least this share of the side's labelled signals
 EXACT = 100  # a merit's share for exactness: more than the kind and every field together (10 + 5)
+FORGIVE_FROM = 3  # signals of a side, from which one of them naming both sides is not held against a word
 SIDE_REACH = 6  # tokens (signs and line breaks among them) from the instrument or a price to a side's word
 
 
@@ -218,9 +219,10 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     # a direction word: in most of one side's signals and in at most one in ten of the other's
     # ("do not gorra, vendix now" names both); learned only when the messages hold both sides (a
     # channel seen buying only says nothing of "sell")
-    # One message of the other side that also holds that side's own word is forgiven: it names
-    # both ("do not gorra gold now. vendix gold now" is a sell), and the labels of a few messages
-    # hold at most one such; a word in most of both sides' signals ("now") is neither's
+    # Where the other side has FORGIVE_FROM signals or more, one of them (a third at most) that also holds that
+    # side's own word is forgiven: it names both ("do not gorra gold now. vendix gold now" is a
+    # sell). Of fewer, one is too large a share to tell a side's word from a level's ("Zorp - 1954"
+    # in one of two buys and every sell). A word in most of both sides' signals ("now") is neither's
     if directions["buy"] and directions["sell"]:
         common = {side: {w for w, count in dir_words[side].items()
                          if count >= max(min_messages, DIRECTION_SHARE * directions[side])
@@ -229,7 +231,8 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
         for side, other in (("buy", "sell"), ("sell", "buy")):
             for w in sorted(own[side]):
                 holding = [near for s, near in beside if s == other and w in near]
-                against = len(holding) - min(1, sum(1 for near in holding if near & own[other]))
+                forgiven = directions[other] >= FORGIVE_FROM and any(near & own[other] for near in holding)
+                against = len(holding) - forgiven
                 if against * 10 <= directions[other]:
                     out.append(LearnedWord("direction", side, w, dir_words[side][w], against))
     out += _update_candidates(examples, lex, min_messages)
@@ -509,13 +512,12 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     # not guesses about the rest either (the channel's word for its stop names its stop in updates).
     # They are tried before the update phrases learned from where they stood: "minutes", in every
     # target update's "Period: 2 Days 55 Minutes", said "a target hit" before "kv1 ✅" could
-    phrases = [w for w in kept if w.section == "updates"]
-    if phrases and derived_updates(kept):
+    derived = derived_updates(kept)
+    phrases = [w for w in kept if w.section == "updates"] if derived else []
+    if phrases:
         kept = [w for w in kept if w.section != "updates"]
         merits = merits_with(examples, tables.lexicon(kept)) if kept else list(before_merits)
-    else:
-        phrases = []
-    for n, word in enumerate(derived_updates(kept), len(asked) + 1):
+    for n, word in enumerate(derived, len(asked) + 1):
         if progress is not None:
             progress(min(n, total), total)
         if any(w.section == word.section and w.phrase == word.phrase for w in kept):
