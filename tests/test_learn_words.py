@@ -410,3 +410,21 @@ def test_the_target_words_update_patterns_come_before_phrases_that_only_stood_be
     parser.lexicon = Tables().lexicon(learned.words)
     hit = {"kind": "update", "symbol": None, "actions": [{"type": "tp_hit", "price": None, "percent": None, "tp": 3}]}
     assert _exact(parser, [(f"{TARGET} 3 reached", hit), (f"{TARGET.upper()} 3 reached, 12 minutes", hit)]) == 1.0
+
+
+def test_a_label_with_its_unit_in_brackets_is_learned():
+    # "Zorp (USDT): 0.906", and the targets in a numbered column under "Kvel(USDT):"
+    rng = random.Random(8)
+    train = []
+    for _ in range(6):
+        side = rng.choice(("buy", "sell"))
+        entry = round(1.0 + rng.random(), 4)
+        sign = -1 if side == "buy" else 1
+        stop, t1, t2 = round(entry + sign * 0.05, 4), round(entry - sign * 0.04, 4), round(entry - sign * 0.08, 4)
+        word = BUY if side == "buy" else SELL
+        text = f"ABC/USDT {word}\nEntry (USDT): {entry}\n{STOP.capitalize()} (USDT): {stop}\n{TARGET}(USDT):\n1) {t1}\n2) {t2}"
+        train.append((text, {"kind": "signal", "symbol": "ABCUSDT", "direction": side, "order_type": None,
+                             "entry": [entry], "stop_loss": stop, "take_profits": [t1, t2], "leverage": None,
+                             "stop_loss_pips": None, "take_profit_pips": []}))
+    learned = {(w.section, w.field, w.phrase) for w in learn_channel_words(train).words}
+    assert {("labels", "stop_loss", STOP), ("labels", "take_profit", TARGET)} <= learned, learned

@@ -132,28 +132,37 @@ def _tokens(text: str, lex: Lexicon) -> list[Tok]:
     return mark_keywords(tokenize(text), lex, text, text.lower())
 
 
-def _label_before(toks: list[Tok], i: int) -> tuple[list[Tok], Tok | None]:
-    """The words written just before number token ``i`` (at most MAX_PHRASE, last first), on its
-    line or ending the line before, passing over signs and a label's index; or the emoji there."""
-    k = i - 1
-    passed_index = False
+def _skip_signs(toks: list[Tok], k: int) -> int:
+    """The index of the last token at or before ``k`` that is not a sign written between a label
+    and its number, passing over a unit in brackets too ("Targets (USDT):", "Entry ($)")."""
     while k >= 0:
         t = toks[k]
+        if t.kind == "p" and t.text == ")":
+            opening = next((j for j in range(k - 1, max(k - 4, -1), -1) if toks[j].text == "(" or toks[j].kind == "nl"), None)
+            if opening is not None and toks[opening].text == "(":
+                k = opening - 1
+                continue
         if t.kind == "p" and t.text in _BETWEEN:
             k -= 1
             continue
-        if t.kind == "num" and not passed_index and len(t.text) <= 2 and t.text.isdigit() and int(t.text) <= MAX_INDEX:
-            passed_index = True  # "Objetivo 2: 2360"
-            k -= 1
-            continue
-        break
+        return k
+    return k
+
+
+def _label_before(toks: list[Tok], i: int) -> tuple[list[Tok], Tok | None]:
+    """The words written just before number token ``i`` (at most MAX_PHRASE, last first), on its
+    line or ending the line before, passing over signs, a unit in brackets and a label's index;
+    or the emoji there."""
+    k = _skip_signs(toks, i - 1)
+    t = toks[k] if k >= 0 else None
+    if t is not None and t.kind == "num" and len(t.text) <= 2 and t.text.isdigit() and int(t.text) <= MAX_INDEX:
+        k = _skip_signs(toks, k - 1)  # "Objetivo 2: 2360"
     if k >= 0 and toks[k].kind == "nl":
         # a label on a line of its own, its numbers in a column below ("Targets\n2350\n2360"):
         # the first of them is its number
         while k >= 0 and toks[k].kind == "nl":
             k -= 1
-        while k >= 0 and toks[k].kind == "p" and toks[k].text in _BETWEEN:
-            k -= 1
+        k = _skip_signs(toks, k)
         if k < 0 or toks[k].kind == "num":
             return [], None
     if k < 0 or toks[k].kind == "nl":
