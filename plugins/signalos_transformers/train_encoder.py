@@ -31,7 +31,7 @@ from signalos_transformers.encoder import FEATURES_KEY, NAME, EncoderParser, tag
 
 @attrs.frozen
 class EncoderHyper:
-    epochs: int = 12  # about 27 s each on 1,000 messages and one core here (batches of one length)
+    epochs: int = 12  # about 27 s each on 1,000 messages and the two cores here, 44 s on one thread beside a job
     batch_size: int = 16
     lr: float = 2e-4
     max_length: int = 128
