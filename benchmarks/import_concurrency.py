@@ -27,7 +27,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._util import REPO_ROOT, emit, machine
+from benchmarks._util import emit, machine
 
 _LOGGER = """
 import sys

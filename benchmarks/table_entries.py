@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 import time
 import tomllib
@@ -33,7 +32,7 @@ import regex
 if __package__ in (None, ""):  # run as a file: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._quotes import Quote, corpus_needles, find_quotes
+from benchmarks._quotes import corpus_needles, find_quotes
 from benchmarks._util import REPO_ROOT, emit, machine
 from signalos.errors import InputError
 from signalos.normalize import SymbolTable, load_tables, normalize_text, phrase_key

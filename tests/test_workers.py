@@ -7,7 +7,6 @@ import io
 import json
 import os
 import sys
-from collections import Counter
 
 import pytest
 

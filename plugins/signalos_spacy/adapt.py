@@ -28,7 +28,7 @@ from signalos.training import kind_prior
 from signalos.training.data import Example
 from signalos.training.spans import uses_action_words
 
-from signalos_spacy.parser import NAME, SpacyParser, _require_spacy, load_pipeline
+from signalos_spacy.parser import SpacyParser, _require_spacy, load_pipeline
 from signalos_spacy.train import (  # noqa: F401
     SINGLE_CLASSES, decide_action_words, decide_decoding, entity_labels, evaluate, to_spacy_examples,
 )

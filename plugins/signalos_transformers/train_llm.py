@@ -222,7 +222,6 @@ def train(data: TrainingData, store: ModelStore, *, base: str | Path | None = No
                       hyper.regex_reading)[: max(hyper.validate_n, 16)]
     device = "cuda" if torch.cuda.is_available() else "cpu"
     bf16 = hyper.bf16 and (device == "cuda" or _cpu_bf16())
-    steps_per_epoch = max(1, -(-len(rows) // hyper.batch_size))
     epochs: list[dict[str, Any]] = []
     parser = LlmParser.from_model(model, tokenizer, bf16=hyper.bf16, regex_reading=hyper.regex_reading)
     rng = random.Random(hyper.seed)
