@@ -100,7 +100,7 @@ def test_the_encoder_reads_each_text_with_the_rules_once_however_many_it_is_give
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from signalos_regex.features import READ_CACHE, default_reader, feature_classes
+    from signalos_regex.features import feature_classes
     from signalos_transformers.encoder import EncoderParser, tag_names
     from signalos_transformers.train_encoder import widen_token_types
     from tiny_models import tiny_encoder
@@ -114,14 +114,22 @@ def test_the_encoder_reads_each_text_with_the_rules_once_however_many_it_is_give
     assert widen_token_types(model, feature_classes(reading=True))
     parser = EncoderParser.from_model(model, AutoTokenizer.from_pretrained(str(path)), max_length=32)
     parser.kind_prior = 1.0
+    read, texts = _counting_reads(monkeypatch)
+    assert len(parser.raw_many(texts)) == len(texts)
+    assert len(read) == len(set(read)) == len(texts)
+
+
+def _counting_reads(monkeypatch) -> tuple[list[str], list[str]]:
+    """The texts the rules' reader parses from now on (its cache emptied), and more distinct
+    texts than its cache holds."""
+    from signalos_regex.features import READ_CACHE, default_reader
+
     reader = default_reader()
     reader.read.cache_clear()
     read: list[str] = []
     real = reader.parser.parse
     monkeypatch.setattr(reader.parser, "parse", lambda text: read.append(text) or real(text))
-    texts = [f"gold buy {2000 + i} sl {1990 + i}" for i in range(READ_CACHE + 100)]
-    assert len(parser.raw_many(texts)) == len(texts)
-    assert len(read) == len(set(read)) == len(texts)
+    return read, [f"gold buy {2000 + i} sl {1990 + i}" for i in range(READ_CACHE + 100)]
 
 
 def _reference_raw(parser, texts, batch_size):
@@ -228,19 +236,13 @@ def test_spacy_reads_each_text_with_the_rules_once_however_many_it_is_given(tmp_
     # class: both from the reader's cache, which holds READ_CACHE texts; a call of more texts
     # than that must not read them all again
     pytest.importorskip("spacy")
-    from signalos_regex.features import READ_CACHE, default_reader
     from signalos_spacy.parser import SpacyParser
 
     _register_spacy(tmp_path / "ws")
     parser = SpacyParser(None, {"workspace": str(tmp_path / "ws")})
     parser._load()
     parser.kind_prior = 1.0  # as a trained model that chose to lean on the rules' kind
-    reader = default_reader()
-    reader.read.cache_clear()
-    read: list[str] = []
-    real = reader.parser.parse
-    monkeypatch.setattr(reader.parser, "parse", lambda text: read.append(text) or real(text))
-    texts = [f"gold buy {2000 + i} sl {1990 + i}" for i in range(READ_CACHE + 100)]
+    read, texts = _counting_reads(monkeypatch)
     results = parser.parse_many(texts)
     assert len(results) == len(texts) and all(r is not None for r in results)
     assert len(read) == len(set(read)) == len(texts)
