@@ -7,8 +7,11 @@ the real command, in a fresh process: which modules it loaded, not how long it t
 ``benchmarks/startup.py``'s job).
 """
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 HEAVY = ("numpy", "scipy", "sqlite_utils", "torch", "transformers", "spacy", "datasketch", "pandas", "pyarrow",
          "dask", "distributed")
@@ -62,3 +65,26 @@ def test_one_message_parse_loads_only_the_regex_chain():
     modules = cli_modules("parse", "GOLD BUY NOW @2342-2345 SL 2335 TP1 2350", "--json")
     assert loaded(modules, HEAVY + LAZY) == []
     assert "signalos_regex.parser" in modules
+
+
+def test_spacy_is_imported_without_torch_which_stays_importable():
+    # thinc imports torch whenever it is installed (about 1.1 s here); the spaCy parser hides it
+    # while importing spaCy, and torch imports as usual afterwards
+    pytest.importorskip("spacy")
+    code = ("import sys\n"
+            "from signalos_spacy.parser import _require_spacy\n"
+            "_require_spacy()\n"
+            "print('torch' in sys.modules, sys.modules.get('torch', 0) is None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"], out
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    code += "import torch\nprint(torch.tensor([2.0]).sum().item())\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "2.0"], out
+    # asked to, it imports spaCy as thinc wants, torch with it
+    env = {**os.environ, "SIGNALOS_SPACY_WITH_TORCH": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert out[0] == "True", out

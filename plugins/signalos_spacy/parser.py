@@ -23,12 +23,30 @@ MAX_CHARS = 4096
 
 
 def _require_spacy():
+    """Import spaCy, or fail naming the extra to install.
+
+    A speed trick: thinc, which spaCy imports, imports torch whenever it is installed (for its
+    PyTorch wrappers), 1.1 of spaCy's 1.6 s of import here; the pipelines this package trains
+    use none of it (a CNN, a tagger and a text classifier in numpy). So where torch is not loaded
+    yet, it is hidden while spaCy is imported and can be imported as usual after (thinc then says
+    ``has_torch = False``). ``SIGNALOS_SPACY_WITH_TORCH=1`` imports it as thinc asks, for a
+    pipeline with a PyTorch component."""
+    import os
+    import sys
+
     from signalos.errors import MissingDependencyError
 
+    hide = "spacy" not in sys.modules and "torch" not in sys.modules \
+        and os.environ.get("SIGNALOS_SPACY_WITH_TORCH", "") in ("", "0")
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" raises ImportError
     try:
         import spacy  # noqa: F401
     except ImportError as exc:
         raise MissingDependencyError("spacy", "spacy") from exc
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def load_pipeline(ref: ModelRef):
