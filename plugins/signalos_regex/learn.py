@@ -228,10 +228,11 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     # a direction word: in most of one side's signals and in at most one in ten of the other's
     # ("do not gorra, vendix now" names both); learned only when the messages hold both sides (a
     # channel seen buying only says nothing of "sell")
-    # Where the other side has FORGIVE_FROM signals or more, one of them (a third at most) that also holds that
-    # side's own word is forgiven: it names both ("do not gorra gold now. vendix gold now" is a
-    # sell). Of fewer, one is too large a share to tell a side's word from a level's ("Zorp - 1954"
-    # in one of two buys and every sell). A word in most of both sides' signals ("now") is neither's
+    # Where the other side has FORGIVE_FROM signals or more, one of them (a third at most) that
+    # also holds that side's own word is forgiven: it names both ("do not gorra gold now. vendix
+    # gold now" is a sell). Of fewer, one is too large a share to tell a side's word from a level's
+    # ("Zorp - 1954" in one of two buys and every sell). A word in most of both sides' signals
+    # ("now") is neither's
     if directions["buy"] and directions["sell"]:
         common = {side: {w for w, count in dir_words[side].items()
                          if count >= max(min_messages, DIRECTION_SHARE * directions[side])
