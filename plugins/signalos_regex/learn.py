@@ -506,7 +506,9 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     # read worse with it, even where their levels give the side already ("gorra GOLD now" has none)
     asked = [*reversed([w for w in candidates if w.section != "direction"]),
              *(w for w in candidates if w.section == "direction")]
-    total = len(candidates) + len(derived_updates(candidates))  # at most: the derived of the labels kept
+    # at most: every built-in update pattern derived; known once the labels are kept (below), and
+    # not worth deriving the candidates' patterns a second time to know sooner
+    total = len(candidates) + len(_builtin_updates())
     for n, word in enumerate(asked, 1):
         trial = [w for w in kept if w is not word]
         touched, without = reread(word, trial)
@@ -523,6 +525,7 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
     # They are tried before the update phrases learned from where they stood: "minutes", in every
     # target update's "Period: 2 Days 55 Minutes", said "a target hit" before "kv1 ✅" could
     derived = derived_updates(kept)
+    total = len(asked) + len(derived)
     phrases = [w for w in kept if w.section == "updates"] if derived else []
     if phrases:
         kept = [w for w in kept if w.section != "updates"]

@@ -300,7 +300,7 @@ def words_command(
         def checked(done: int, total: int) -> None:  # the candidates, each read again where it occurs
             if not task:
                 task.append(bar.add_task("checking learned words", total=total))
-            bar.update(task[0], completed=done)
+            bar.update(task[0], completed=done, total=total)  # the total is known better as it goes
 
         learned = learn_channel_words(examples, min_messages=min_messages, progress=checked)
     name = provider or data.stem
