@@ -299,3 +299,52 @@ def test_a_bare_list_of_targets_sets_the_open_trades_targets(host):
 ])
 def test_forecasts_moods_and_plans_are_noise(host, text):
     assert host.parse(text).result.kind == "noise"
+
+
+# Layouts and spellings of the same signals that unseen channels use (found by rewriting the
+# corpus's messages with the augmenters: `benchmarks/robustness.py`), each with the block form it
+# must read like.
+ONE_LINE_OR_LOWER_CASE = [
+    # "No." with a number numbers the signal: it negates nothing
+    ("Signal No. 12 Sell EURUSD @ 1.0850 SL 1.0900 TP 1.0800", "Signal No. 12\nSell EURUSD @ 1.0850\nSL 1.0900\nTP 1.0800"),
+    ("Trade no 4 | BUY | GBPUSD @ 1.2650 | SL: 1.2600 | TP: 1.2750", "Trade no 4\nBUY\nGBPUSD @ 1.2650\nSL: 1.2600\nTP: 1.2750"),
+    # a bar between spaces ends a line: "at 200 usd" is the lot's money, not the next field's
+    ("SELL NZDUSD @ 0.6100 | SL @ 0.6150 | TP @ 0.6000 | lot: 0.02 at 200 usd | Trade NO:18",
+     "SELL NZDUSD @ 0.6100\nSL @ 0.6150\nTP @ 0.6000\nlot: 0.02 at 200 usd\nTrade NO:18"),
+    # a mark glued before the next target labels that target: no target was hit
+    ("USDCAD BOUGHT @ 1.3500 ✅TP 1 1.3550 ✅TP 2 1.3600 🚫SL 1.3450", "USDCAD\nBOUGHT @ 1.3500\n✅TP 1 1.3550\n✅TP 2 1.3600\n🚫SL 1.3450"),
+    # a hashtag ticker in lower or title case where nothing else names the symbol
+    ("#zrx\nbuy zone 0.50-0.52\ntp1 0.60\nstop 0.45", "#ZRX\nbuy zone 0.50-0.52\ntp1 0.60\nstop 0.45"),
+    ("#Zrx\nBuy Zone 0.50-0.52\nTp1 0.60\nStop 0.45", "#ZRX\nbuy zone 0.50-0.52\ntp1 0.60\nstop 0.45"),
+    # a ticker in lower case after its label and a colon or an arrow
+    ("pair: gu\nside: buy\nentry: 1.2650\nstop loss: 1.2600\ntp: 1.2750", "PAIR: GU\nside: buy\nentry: 1.2650\nstop loss: 1.2600\ntp: 1.2750"),
+    ("coin -> zrx\nbuy around 0.50\ntarget 1 - 0.60\nstop - 0.45", "coin -> ZRX\nbuy around 0.50\ntarget 1 - 0.60\nstop - 0.45"),
+    # a pair typed without capitals or a space before its side
+    ("eurusdbuy 1.0850\nsl 1.0800\ntp 1.0900", "EURUSD BUY 1.0850\nSL 1.0800\nTP 1.0900"),
+]
+
+
+@pytest.mark.parametrize("text, block", ONE_LINE_OR_LOWER_CASE)
+def test_one_line_and_lower_case_read_like_the_block(host, text, block):
+    want = host.parse(block).result.to_schema()
+    assert want["kind"] == "signal" and want["symbol"] and want["stop_loss"], want
+    assert host.parse(text).result.to_schema() == want
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("Close #AUDUSD", "AUDUSD"), ("Close AUDUSD.m", "AUDUSD"), ("Close AUDUSD 👇", "AUDUSD"), ("Close AUDUSD ✅✅", "AUDUSD"),
+])
+def test_a_close_with_a_marked_symbol_or_a_trailing_emoji(host, text, symbol):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol, [a.type for a in r.actions]) == ("update", symbol, ["close"])
+
+
+@pytest.mark.parametrize("text", [
+    "Will TP 3 get hit today? 🤔",
+    "hold or close at the stop? 💪",
+    "watching the daily candle close today... ⏳",
+    "this pair loves fakeouts, buy only after the retest",
+])
+def test_questions_with_a_trailing_emoji_and_prose_stay_noise(host, text):
+    r = host.parse(text).result
+    assert r.kind == "noise", r.to_schema()

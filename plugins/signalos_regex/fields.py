@@ -17,6 +17,7 @@ from signalos_regex.tokens import Tok
 # Pips, lot and range-separator words, and negators, are the lexicon's lists (Lexicon.pips_words,
 # lot_words, range_separators, negators), read from the keyword tables of every language.
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
+BARS: Final = frozenset({"|", "│", "¦", "┃"})  # a message written on one line separates its lines with bars
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
 # Time units of the scripts written without spaces, whose words are one token a character: read in
 # the text from the character after the number ("4小时", "（4小時綫）", "1시간봉"). A number before
@@ -153,6 +154,12 @@ class Fields:
                 continue
             if kind == "p":
                 t = tok.text
+                if t in BARS and self._spaced(i):
+                    # "SELL | GBPJPY @ 144.11 | SL : 144.61": a bar between spaces ends a line
+                    # of a message written on one
+                    line += 1
+                    line_start, line_has_label = True, False
+                    continue
                 if t == "@":
                     prev = _prev_significant(toks, i)
                     if prev is None or prev.cat != "label":
@@ -243,6 +250,11 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _spaced(self, i: int) -> bool:
+        """Whether token ``i`` has a space (or the text's edge) on both sides."""
+        tok, text = self.toks[i], self.text
+        return (tok.start == 0 or text[tok.start - 1].isspace()) and (tok.end == len(text) or text[tok.end].isspace())
 
     def _starts_second_signal(self, i: int) -> bool:
         """A line opening with a direction or a symbol after a complete signal starts another."""
@@ -481,12 +493,13 @@ def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
 
 
 def _negated(toks: list[Tok], i: int, negators: frozenset[str]) -> bool:
-    """A direction right after "do not", "don't", "не"... is a warning, not a call."""
+    """A direction right after "do not", "don't", "не"... is a warning, not a call. A number
+    between them ends the look back: "Signal No. 5 Buy", "no 15 | SELL" number a signal."""
     seen = 0
     j = i - 1
     while j >= 0 and seen < 2:
         t = toks[j]
-        if t.kind == "nl":
+        if t.kind == "nl" or t.kind == "num":
             return False
         if t.kind == "word":
             low = t.text.lower()

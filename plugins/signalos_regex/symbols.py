@@ -15,7 +15,7 @@ SYMBOL_LABEL_PUNCT: Final = "#$:-=()[]*|>\ufe0f"
 class SymbolFinder:
     """Candidates are ranked: a ``Pair:`` label (1), a pair, alias or index (2), a hashtag or
     cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5), a bare ticker
-    alone on the message's first line (6). The best,
+    alone on the message's first line (6), a hashtag not in capitals (7). The best,
     earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
     field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
@@ -80,7 +80,16 @@ class SymbolFinder:
                 continue
             if cat == "label" and tok.val == "symbol":
                 k = _next_word_index(toks, i + 1)
-                if k is not None and toks[k].cat in (None, "sym") and (toks[k].text.isupper() or toks[k].cat == "sym"):
+                if k is not None and toks[k].cat is None and not toks[k].text.isupper() and len(toks[k].text) <= 6 \
+                        and _TICKER.match(toks[k].text) and not toks[k].text.isdigit() \
+                        and any(t.kind == "p" and t.text in ":=->" for t in toks[i + 1:k]):
+                    # "pair: gj", "Coin -> Dnt": a ticker typed in lower or title case after its label
+                    # and a colon or arrow ("this pair loves" is prose), ranked with the hashtags
+                    # (a capital ticker or a known name outranks it)
+                    up = toks[k].text.upper()
+                    found = self.symbol_at(k)
+                    self._offer(3, found[0] if found else symbols.shorthands.get(up, up), k, found[1] if found else k)
+                elif k is not None and toks[k].cat in (None, "sym") and (toks[k].text.isupper() or toks[k].cat == "sym"):
                     found = self.symbol_at(k)
                     if found:
                         self._offer(1, found[0], k, found[1])
@@ -95,10 +104,15 @@ class SymbolFinder:
             prev = toks[i - 1] if i else None
             if prev is not None and prev.kind == "p" and prev.text in "#$" and prev.end == tok.start:
                 up = tok.text.upper()
-                if (tok.text.isupper() or prev.text == "$") and 2 <= len(up) <= 12 and up not in symbols.noise_tags \
-                        and _TICKER.match(tok.text):
-                    self._offer(3, symbols.canonical(up) or up, i, i)
-                    continue
+                if 2 <= len(up) <= 12 and up not in symbols.noise_tags and _TICKER.match(tok.text):
+                    if tok.text.isupper() or prev.text == "$":
+                        self._offer(3, symbols.canonical(up) or up, i, i)
+                        continue
+                    if len(up) <= 6 and not up.isdigit() and up not in symbols.exchange_prefixes:
+                        # "#mda", "#Lit": a hashtag in lower or title case is a ticker only where
+                        # the message names no symbol otherwise (its tags are often topics)
+                        self._offer(7, symbols.canonical(up) or up, i, i)
+                        continue
             if not tok.text.isupper() and not (self.caseless and tok.text.isascii() and tok.text.isalnum()):
                 continue  # most words: each case below is a word in capitals
             up = tok.text.upper()

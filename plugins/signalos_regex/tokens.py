@@ -212,10 +212,12 @@ def _glue_point(w: str, lex: Lexicon) -> int:
     """``LONGLeverage`` → 4 (LONG + Leverage), ``XEntry`` → 1 (X + Entry): where a word glued by an
     HTML export splits, 0 when it does not.
 
-    Only tried on words with capitals inside, and only split where the tail is a trading label or
-    direction and the head is upper case (or a keyword), so "Signal" or "Reentry" stay whole."""
-    if len(w) < 4 or w[1:].islower():
+    Only split where the tail is a trading label or direction and the head is upper case (or a
+    keyword), so "Signal" or "Reentry" stay whole; a word in lower case only after a pair, an
+    alias or a coin ("xauusdsell", "ethlong": typed without capitals or a space)."""
+    if len(w) < 4:
         return 0
+    lowercase = w[1:].islower()
     low = w.lower()
     words = lex.words
     for i in range(1, len(w) - 2):
@@ -223,7 +225,10 @@ def _glue_point(w: str, lex: Lexicon) -> int:
         if hit is None or not (hit[0] == "dir" or hit[1] in GLUE_LABELS):
             continue
         head = w[:i]
-        if head.isupper() or head in ("x", "X") or lex.lookup(head.lower()) is not None:
+        if lowercase:
+            if i >= 3 and lex.symbols.canonical(head) is not None:
+                return i
+        elif head.isupper() or head in ("x", "X") or lex.lookup(head.lower()) is not None:
             return i
     return 0
 
