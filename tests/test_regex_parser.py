@@ -321,7 +321,22 @@ ONE_LINE_OR_LOWER_CASE = [
     ("coin -> zrx\nbuy around 0.50\ntarget 1 - 0.60\nstop - 0.45", "coin -> ZRX\nbuy around 0.50\ntarget 1 - 0.60\nstop - 0.45"),
     # a pair typed without capitals or a space before its side
     ("eurusdbuy 1.0850\nsl 1.0800\ntp 1.0900", "EURUSD BUY 1.0850\nSL 1.0800\nTP 1.0900"),
+    # a ticker heading the message before the first label, on the same line
+    ("ZRX Entry: 0.50-0.52 SL: 0.45 TP: 0.60", "ZRX\nEntry: 0.50-0.52\nSL: 0.45\nTP: 0.60"),
+    # a target's index with blank lines or several spaces before its price
+    ("NZDUSD SELL NOW AT 0.6100\n\nT.P 1\n\n0.6050\n\nT.P 2\n\n0.6000\n\nS.L\n\n0.6150",
+     "NZDUSD SELL NOW AT 0.6100\nT.P 1\n0.6050\nT.P 2\n0.6000\nS.L\n0.6150"),
+    ("#ZRX buy zone: 0.50\nT  1:  0.60\nT  2:   0.70\nstop: 0.45", "#ZRX buy zone: 0.50\nT 1: 0.60\nT 2: 0.70\nstop: 0.45"),
 ]
+
+
+@pytest.mark.parametrize("text", [
+    "Buy USDCHF @ 0.9050 Tp - 0.9100 & 0.9150 Sl - ??? Support near 0.9000",
+    "Buy USDCHF @ 0.9050 TP: 0.9100, 0.9150 SL: TBD, support near 0.9000",
+])
+def test_a_label_whose_value_is_not_given_reads_nothing_after_it(host, text):
+    r = host.parse(text).result
+    assert (r.symbol, list(r.entry), r.stop_loss, list(r.take_profits)) == ("USDCHF", [0.905], None, [0.91, 0.915])
 
 
 @pytest.mark.parametrize("text, block", ONE_LINE_OR_LOWER_CASE)

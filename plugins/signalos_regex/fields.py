@@ -144,6 +144,9 @@ class Fields:
                     entry_ok = entry_ok or current is None
                     continue
                 if passed:
+                    if current is not None and not filled and tok.text.lower() in PLACEHOLDERS \
+                            and self._right_after_label(i):
+                        current = None  # "TP: TBD", "SL - none": the label's value is not given
                     continue
                 if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
@@ -159,6 +162,9 @@ class Fields:
                     # of a message written on one
                     line += 1
                     line_start, line_has_label = True, False
+                    continue
+                if t == "?" and current is not None and not filled and self._right_after_label(i):
+                    current = None  # "SL - ???": the stop is not given; a number after is not it
                     continue
                 if t == "@":
                     prev = _prev_significant(toks, i)
@@ -250,6 +256,11 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _right_after_label(self, i: int) -> bool:
+        """Whether token ``i`` follows a label with only its separators (and question marks) between."""
+        label = _prev_significant(self.toks, i, skip=":-=?")
+        return label is not None and label.cat == "label"
 
     def _spaced(self, i: int) -> bool:
         """Whether token ``i`` has a space (or the text's edge) on both sides."""
@@ -415,7 +426,12 @@ class Fields:
             after = _next_non_space(toks, i + 1, skip=".:)-=：@$")
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
                 if after is not None and after.kind in ("num", "nl"):
-                    nxt_num = after if after.kind == "num" else _next_non_space(toks, toks.index(after) + 1)
+                    nxt_num = after
+                    if after.kind == "nl":  # "T.P 1\n1.68321", "T.P 2\n\n1.68632": blank lines between
+                        k = toks.index(after) + 1
+                        while k < n and toks[k].kind == "nl":
+                            k += 1
+                        nxt_num = _next_non_space(toks, k)
                     if nxt_num is not None and nxt_num.kind == "num":
                         return None, 0.0  # "TP 1 151.01", "T.P 1\n1.68321", "Target 2: 0.734"
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS and after is not None \

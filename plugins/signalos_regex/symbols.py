@@ -241,9 +241,10 @@ def _opens_message(toks: list[Tok], i: int) -> bool:
 
 def _alone_on_line(toks: list[Tok], j: int) -> bool:
     """Whether no other word of its own (keywords such as an order type aside) and no number
-    follows on the line from token ``j``: a ticker heading a message stands alone."""
+    follows on the line from token ``j`` before its end or a field's label: a ticker heading a
+    message stands alone ("ZRX" over its levels, "ZRX Entry: 0.50 SL: 0.45" on one line)."""
     for t in toks[j:]:
-        if t.kind == "nl":
+        if t.kind == "nl" or t.cat == "label" and t.val != "symbol":
             return True
         if t.kind == "num" or t.kind == "word" and t.cat is None:
             return False
