@@ -273,7 +273,10 @@ class Fields:
         if not (values["take_profit"] and (values["stop_loss"] or values["entry"])):
             return False
         tok = self.toks[i]
-        return tok.cat == "dir" or tok.cat == "sym" or i in self.symbols.token_ids
+        if tok.cat == "dir":
+            # "XAUUSD / TP 2355 / SL 2335 / BUY 2345": a side after levels that had none is theirs
+            return bool(self.directions)
+        return tok.cat == "sym" or i in self.symbols.token_ids
 
     def _numbered_second_signal(self, i: int) -> bool:
         """A line "2. Sell ..." or "2) BUY ..." after a complete signal starts the next one."""
