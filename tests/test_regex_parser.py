@@ -273,6 +273,10 @@ UPDATE_CLASSES = [
     ("这单已经平了", [("close", None, None, None)]),
     ("先别进，等回调", [("cancel", None, None, None)]),
     ("减仓一半，止损移动到开仓价", [("close_partial", None, 50.0, None), ("breakeven", None, None, None)]),
+    # an ordinal before the target names it; a percent of the profit taken is a partial close
+    ("SOL 2nd target reached 🎯", [("tp_hit", None, None, 2)]),
+    ("Silver: third TP was hit", [("tp_hit", None, None, 3)]),
+    ("Secure 40% profit and move stop to breakeven", [("close_partial", None, 40.0, None), ("breakeven", None, None, None)]),
 ]
 
 
