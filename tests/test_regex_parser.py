@@ -369,3 +369,17 @@ def test_a_close_with_a_marked_symbol_or_a_trailing_emoji(host, text, symbol):
 def test_questions_with_a_trailing_emoji_and_prose_stay_noise(host, text):
     r = host.parse(text).result
     assert r.kind == "noise", r.to_schema()
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("بيع اليورو دولار 1.0850 وقف 1.0900 هدف 1.0800", "EURUSD"),
+    ("شراء الدولار ين 150.20 وقف 149.80 هدف 151.00", "USDJPY"),
+    ("Продажа фунт доллар 1.2650 стоп 1.2700 тейк 1.2600", "GBPUSD"),
+    ("Sell pound yen 190.20 SL 190.80 TP 189.50", "GBPJPY"),
+    ("Compra euro franco 0.9650 SL 0.9600 TP 0.9720", "EURCHF"),
+    ("Buy aussie yen 98.40 SL 98.00 TP 99.00", "AUDJPY"),
+])
+def test_a_pair_named_by_its_currencies_names(host, text, symbol):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol) == ("signal", symbol), r.to_schema()
+    assert r.entry and r.stop_loss and r.take_profits

@@ -160,7 +160,10 @@ def merge_tables(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 LANGUAGES_DIR: Final = "languages"
 # Sections of a language file that belong to the symbols table; all others are keywords.
-SYMBOL_SECTIONS: Final = ("aliases",)
+SYMBOL_SECTIONS: Final = ("aliases", "currency_names")
+# The order in which the market writes a forex pair's two currencies: "euro dollar" is EURUSD,
+# "dollar yen" USDJPY (``[currency_names]`` of the symbols table and of each language file).
+PAIR_ORDER: Final = ("EUR", "GBP", "AUD", "NZD", "USD", "CAD", "CHF", "JPY")
 
 
 @functools.lru_cache(maxsize=1)
@@ -241,6 +244,14 @@ class SymbolTable:
             self.aliases[phrase_key(canonical)] = canonical
             for w in words:
                 self.aliases[phrase_key(w)] = canonical
+        # "اليورو دولار", "евро доллар", "dollar yen": a pair named by its currencies' names, the
+        # base first as the market writes it; an alias written out above wins
+        names = table.get("currency_names", {})
+        for k, base in enumerate(PAIR_ORDER):
+            for quote in PAIR_ORDER[k + 1:]:
+                for base_name in names.get(base, ()):
+                    for quote_name in names.get(quote, ()):
+                        self.aliases.setdefault(phrase_key(f"{base_name} {quote_name}"), base + quote)
         self.currencies: frozenset[str] = frozenset(table.get("currencies", {}).get("codes", []))
         crypto = table.get("crypto", {})
         # longest first so BUSD wins over USD
