@@ -386,6 +386,7 @@ def test_a_number_before_a_word_that_is_no_time_unit_is_still_a_price(host):
     ("ZKJ\nEntry: 0.512\nSL: 0.488\nTP: 0.54 - 0.57", "ZKJ"),            # no side written: the levels say buy
     ("ZKJ 限价\n进场位置：0.512\n止损：0.488\n目标：0.54", "ZKJ"),
     ("🔥 GJ\nEntry 191.20\nSL 190.70\nTP 191.90", "GBPJPY"),              # a desk's shorthand
+    ("ZKJ Entry: 0.512 SL: 0.488 TP: 0.54", "ZKJ"),                     # on one line, before the first label
 ])
 def test_a_ticker_alone_on_the_first_line_names_the_symbol(host, text, symbol):
     r = host.parse(text).result
@@ -395,7 +396,7 @@ def test_a_ticker_alone_on_the_first_line_names_the_symbol(host, text, symbol):
 @pytest.mark.parametrize("text", [
     "ZKJ looks strong\nEntry: 0.512\nSL: 0.488\nTP: 0.54",   # other words on its line: prose
     "UPDATE\nEntry: 0.512\nSL: 0.488\nTP: 0.54",             # a heading word, no ticker
-    "ZKJ Entry: 0.512 SL: 0.488 TP: 0.54",                    # one line: no heading
+    "ZKJ looks strong, Entry: 0.512 SL: 0.488 TP: 0.54",      # one line, prose before the label
 ])
 def test_a_word_that_does_not_head_the_message_alone_is_no_symbol(host, text):
     assert host.parse(text).result.symbol is None
