@@ -331,6 +331,8 @@ ONE_LINE_OR_LOWER_CASE = [
     ("NZDUSD SELL NOW AT 0.6100\n\nT.P 1\n\n0.6050\n\nT.P 2\n\n0.6000\n\nS.L\n\n0.6150",
      "NZDUSD SELL NOW AT 0.6100\nT.P 1\n0.6050\nT.P 2\n0.6000\nS.L\n0.6150"),
     ("#ZRX buy zone: 0.50\nT  1:  0.60\nT  2:   0.70\nstop: 0.45", "#ZRX buy zone: 0.50\nT 1: 0.60\nT 2: 0.70\nstop: 0.45"),
+    # thousands set apart by a space, as French and Russian write them
+    ("BTC LONG 71 000 SL 69 000 TP 75 000", "BTC LONG 71000 SL 69000 TP 75000"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

@@ -17,6 +17,7 @@ from signalos_regex.tokens import Tok
 # Pips, lot and range-separator words, and negators, are the lexicon's lists (Lexicon.pips_words,
 # lot_words, range_separators, negators), read from the keyword tables of every language.
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
+THOUSANDS_SPACES: Final = frozenset({" ", "\u00a0", "\u202f", "\u2009"})  # "65 000", as French and Russian write it
 BARS: Final = frozenset({"|", "│", "¦", "┃"})  # a message written on one line separates its lines with bars
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
 # Time units of the scripts written without spaces, whose words are one token a character: read in
@@ -190,6 +191,8 @@ class Fields:
             if line_start and line > 0 and targets and self._numbered_second_signal(i):
                 self.multi = True  # "2. SELL STOP = ...": the next call of a numbered list
                 break
+            if tok.text[0] == "0" and len(tok.text) == 3 and self._thousands_group(i):
+                continue  # "65 000": the group after a space is the rest of the number before
             role, value = self._number_role(i, current)
             if role is None:
                 continue
@@ -256,6 +259,24 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _thousands_group(self, i: int) -> bool:
+        """"BTC 65 000": a group of three digits opening with 0, after an integer of one to three
+        digits and one space, continues that number (no price opens with 0 but 0.x): the number
+        read last becomes the whole. Whether it did."""
+        prev = self.toks[i - 1] if i else None
+        tok = self.toks[i]
+        if prev is None or prev.kind != "num" or not tok.text.isdigit() or not prev.text.isdigit() \
+                or len(prev.text) > 3 or self.text[prev.end:tok.start] not in THOUSANDS_SPACES:
+            return False
+        for values in self.values.values():
+            if values and values[-1][1] is prev:
+                merged = parse_number(prev.text + tok.text)
+                if merged is None:
+                    return False
+                values[-1] = (merged, prev)
+                return True
+        return False
 
     def _right_after_label(self, i: int) -> bool:
         """Whether token ``i`` follows a label with only its separators (and question marks) between."""
