@@ -333,6 +333,8 @@ ONE_LINE_OR_LOWER_CASE = [
     ("#ZRX buy zone: 0.50\nT  1:  0.60\nT  2:   0.70\nstop: 0.45", "#ZRX buy zone: 0.50\nT 1: 0.60\nT 2: 0.70\nstop: 0.45"),
     # thousands set apart by a space, as French and Russian write them
     ("BTC LONG 71 000 SL 69 000 TP 75 000", "BTC LONG 71000 SL 69000 TP 75000"),
+    # thousands with dots and a decimal comma, as German, Spanish or Turkish write them
+    ("GOLD VERKAUFEN 2.360,50 SL 2.368,00 TP 2.352,00", "GOLD VERKAUFEN 2360.50 SL 2368 TP 2352"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]
