@@ -136,6 +136,12 @@ UPDATES = [
     ("ko", "손절가를 2350으로 변경", [("move_sl", 2350, None, None)]),
     ("ko", "거래 취소", [("cancel", None, None, None)]),
     ("th", "ยกเลิกออเดอร์", [("cancel", None, None, None)]),
+    # ordinals name the target in every language; Turkish suffixes an abbreviation after an apostrophe
+    ("zh", "黄金 第一目标已达到", [("tp_hit", None, None, 1)]),
+    ("zh", "第二个止盈完成", [("tp_hit", None, None, 2)]),
+    ("fa", "تارگت دوم هم خورد", [("tp_hit", None, None, 2)]),
+    ("tr", "Stop'u girişe çekin", [("breakeven", None, None, None)]),
+    ("vi", "Chốt lời TP2 vàng", [("tp_hit", None, None, 2)]),
 ]
 
 NOISE = [
