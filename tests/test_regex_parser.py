@@ -387,3 +387,16 @@ def test_a_pair_named_by_its_currencies_names(host, text, symbol):
     r = host.parse(text).result
     assert (r.kind, r.symbol) == ("signal", symbol), r.to_schema()
     assert r.entry and r.stop_loss and r.take_profits
+
+
+def test_a_call_whose_target_a_report_says_was_hit_is_the_report(host):
+    r = host.parse("Our last silver buy from 29.40 hit TP 30.10 ✅ +70 pips").result
+    assert (r.kind, r.symbol, [a.type for a in r.actions]) == ("update", "XAGUSD", ["tp_hit"])
+    # a call posted again with its first target's hit added below stays the call (as labelled)
+    r = host.parse("NZDUSD Sell: 0.6100\nTp1: 0.6050\nTp2: 0.6000\n\nHit tp1 +50pips 🕺").result
+    assert (r.kind, list(r.take_profits)) == ("signal", [0.605, 0.6])
+
+
+def test_congratulations_on_a_past_trade_are_noise(host):
+    assert host.parse("Congratulations to everyone who took the NZDUSD sell 🎉 +80 pips").result.kind == "noise"
+    assert host.parse("Congrats! TP1 hit on silver").result.kind == "update"

@@ -148,7 +148,10 @@ class _Reading:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return self._noise(0.7)
-        if updates and (headline_update or not (live_dirs and has_levels and f.entry)):
+        # a call with no stop whose target is the one a report says was hit is the report ("our
+        # gold buy from 2345 hit TP 2360 ✅"), however much of the call it repeats
+        if updates and (headline_update or not (live_dirs and has_levels and f.entry)
+                        or reports and not f.stop and self._reported_target(reports)):
             if "conditional" in noise and all(u[0].type == "other" for u in updates):
                 return self._noise(0.7)
             return self._update(updates, symbol)
@@ -164,6 +167,15 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _reported_target(self, reports: list[tuple[Action, int, int]]) -> bool:
+        """Whether a target's price stands in a hit report or right after it ("hit TP 2360")."""
+        text = self.text
+        for _, start, end in reports:
+            for _, tok in self.fields.targets:
+                if start <= tok.start and not text[end:tok.start].strip(" :=@-"):
+                    return True
+        return False
 
     def _only_targets(self) -> bool:
         """Whether the message is a list of prices under target labels, with little else: no
