@@ -397,6 +397,21 @@ def test_a_call_whose_target_a_report_says_was_hit_is_the_report(host):
     assert (r.kind, list(r.take_profits)) == ("signal", [0.605, 0.6])
 
 
+@pytest.mark.parametrize("text", [
+    "We will sell silver at 30.20 if it rejects",
+    "Prepare to buy silver, entry soon",
+    "The NZDUSD sell was a great trade, +60 pips banked",
+])
+def test_plans_and_past_trades_without_levels_are_noise(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_a_plan_with_its_levels_is_still_a_call_and_a_noun_short_is_no_condition(host):
+    assert host.parse("We will buy silver at 29.40, SL 29.00, TP 30.10").result.kind == "signal"
+    r = host.parse("Shorting ETH @ 3.1K, adding to the short if it goes higher").result
+    assert (r.kind, r.direction) == ("signal", "sell")
+
+
 def test_congratulations_on_a_past_trade_are_noise(host):
     assert host.parse("Congratulations to everyone who took the NZDUSD sell 🎉 +80 pips").result.kind == "noise"
     assert host.parse("Congrats! TP1 hit on silver").result.kind == "update"
