@@ -277,6 +277,16 @@ UPDATE_CLASSES = [
     ("SOL 2nd target reached 🎯", [("tp_hit", None, None, 2)]),
     ("Silver: third TP was hit", [("tp_hit", None, None, 3)]),
     ("Secure 40% profit and move stop to breakeven", [("close_partial", None, 40.0, None), ("breakeven", None, None, None)]),
+    # a stop moved to a target has that target's price, which the message does not give
+    ("TP3 hit! Move SL to TP2", [("tp_hit", None, None, 3), ("move_sl", None, None, None)]),
+    # fractions and cuts are partial closes; an instruction taken back is no instruction
+    ("Close 1/2 of the position", [("close_partial", None, 50.0, None)]),
+    ("Trim 25% here", [("close_partial", None, 25.0, None)]),
+    ("Don't close yet, hold", [("other", None, None, None)]),
+    ("Add more at 29.10", [("other", 29.1, None, None)]),
+    # targets listed before one hit word were all hit
+    ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
+    ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
 ]
 
 

@@ -15,6 +15,15 @@ from signalos_regex.lexicon import Lexicon
 # above what any pattern costs on a 4,096-character text so a busy machine never changes answers.
 PATTERN_TIMEOUT: Final = 1.0
 _PRICE_AFTER: Final = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
+_TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
+# targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done"
+_LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)\s*)+\Z", regex.IGNORECASE)
+_LISTED_INDEX: Final = regex.compile(r"(?:tp|target)\s*#?\s*(\d{1,2})", regex.IGNORECASE)
+# "close 1/2": a fraction of the position, as a percent
+_FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
+# the words before an instruction that take it back ("don't close yet": hold)
+_NEGATED_BEFORE: Final = regex.compile(r"(?:\b(?:do\s+not|don'?t|dont|never|not|no)|n't)\s+$")
+NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
 # "50%", and "%50" as Turkish writes it
@@ -37,6 +46,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         return []
     found: list[tuple[Action, int, int]] = []
     for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
+        if typ in NEGATABLE and _NEGATED_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "don't close yet", "do not cancel": the instruction taken back
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
@@ -51,6 +62,9 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             tp = ORDINALS[groups["ord"]]
         if typ in PRICED:
             num = _PRICE_AFTER.search(tail)
+            if num is not None and typ == "move_sl" and (_TP_LABEL_END.search(phrase) and num.start() == 0
+                                                         or _TP_INDEX.match(tail, _skip_spaces(tail, 0))):
+                num = None  # "move SL to TP1": to a target's price, which the message does not give
             if num is not None:
                 price = parse_number(num.group(1))
                 # "close it 2 times", "TP 3": small integers are rarely a price
@@ -68,13 +82,23 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                 price = None
         if typ in ("close_partial", "modify_tp"):
             pct = _PERCENT.search(phrase + tail[:20])
+            fraction = _FRACTION.search(phrase) if not pct else None
             if pct:
                 percent = float(pct.group(1) or pct.group(2))
+            elif fraction and int(fraction.group(1)) < int(fraction.group(2)):
+                percent = round(100 * int(fraction.group(1)) / int(fraction.group(2)), 2)
             elif lex.half_pattern.search(phrase + tail[:20]):
                 percent = 50.0
             idx = _TP_INDEX.search(phrase)
             if idx:
                 tp = int(idx.group(1))
+        if typ == "tp_hit" and tp is not None:
+            # "TP1 + TP2 hit", "TP1, TP2 & TP3 done": the targets listed before the one hit
+            chain = _LISTED_BEFORE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
+            for earlier in _LISTED_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
+                listed = Action._converted("tp_hit", None, None, int(earlier.group(1)))
+                if not any(a == listed for a, _, _ in found):
+                    found.append((listed, earlier.start(), earlier.end()))
         action = Action._converted(typ, price, percent, tp)  # a type of UPDATE_ORDER, floats: as converted
         if any(a == action for a, _, _ in found):
             continue  # "breakeven now, the trade is risk free" says breakeven once
@@ -87,3 +111,9 @@ def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: Abstr
     if lex.noise is None:
         return set()
     return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)}
+
+
+def _skip_spaces(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t:@":
+        at += 1
+    return at
