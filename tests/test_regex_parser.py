@@ -345,6 +345,8 @@ ONE_LINE_OR_LOWER_CASE = [
     ("BTC LONG 71 000 SL 69 000 TP 75 000", "BTC LONG 71000 SL 69000 TP 75000"),
     # thousands with dots and a decimal comma, as German, Spanish or Turkish write them
     ("GOLD VERKAUFEN 2.360,50 SL 2.368,00 TP 2.352,00", "GOLD VERKAUFEN 2360.50 SL 2368 TP 2352"),
+    # the other side's zone after the entry is where the trade takes its profit
+    ("ETH LONG\nBuy zone: 3000-2950\nSell zone: 3100-3200\nStop: 2900", "ETH LONG\nEntry: 3000-2950\nTargets: 3100-3200\nStop: 2900"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

@@ -114,12 +114,18 @@ class Fields:
                             and tok.text.lower() in ("at", "from", "price"):
                         continue  # "TP: close at 1.09": the open field goes on
                     lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
+                    field = tok.val
                     if lead is not None and lead[0] == "dir" and tok.val == "entry":
-                        self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
-                    current, filled, label_line, line_has_label = tok.val, 0, line, True
-                    self.labelled.add(tok.val)
+                        if self.entry and any(d is not None and d != lead[1] and not negated for d, _, negated in self.directions):
+                            # "Buy zone: 65000-64000 / Sell zone: 66000-68000": the other side's
+                            # zone after the entry is where the trade takes its profit
+                            field = "take_profit"
+                        else:
+                            self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
+                    current, filled, label_line, line_has_label = field, 0, line, True
+                    self.labelled.add(field)
                     prev_num = None
-                    entry_ok = tok.val == "entry"
+                    entry_ok = field == "entry"
                     continue
                 if cat == "dir":
                     if self._is_label_prefix(i) or self._is_horizon(i) or (len(tok.text) == 1 and self._inside_unspaced_word(i)):
