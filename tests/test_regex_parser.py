@@ -284,6 +284,10 @@ UPDATE_CLASSES = [
     ("Trim 25% here", [("close_partial", None, 25.0, None)]),
     ("Don't close yet, hold", [("other", None, None, None)]),
     ("Add more at 29.10", [("other", 29.1, None, None)]),
+    # a stop said to be updated moves it; a target changed in the same breath is changed too
+    ("Updated SL: 29.35", [("move_sl", 29.35, None, None)]),
+    ("Move SL to 29.35 and TP2 to 30.40", [("move_sl", 29.35, None, None), ("modify_tp", 30.4, None, 2)]),
+    ("TP1 reached (30.10)", [("tp_hit", 30.1, None, 1)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),

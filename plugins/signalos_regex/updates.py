@@ -28,7 +28,7 @@ _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
 # "50%", and "%50" as Turkish writes it
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
-_AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=)\s*(\d+(?:[.,]\d+)?)(?![\d%])")
+_AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
 # "reached our first target": the ordinal names the target
 ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
                                    "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
