@@ -351,6 +351,7 @@ ONE_LINE_OR_LOWER_CASE = [
     ("GOLD VERKAUFEN 2.360,50 SL 2.368,00 TP 2.352,00", "GOLD VERKAUFEN 2360.50 SL 2368 TP 2352"),
     # the other side's zone after the entry is where the trade takes its profit
     ("ETH LONG\nBuy zone: 3000-2950\nSell zone: 3100-3200\nStop: 2900", "ETH LONG\nEntry: 3000-2950\nTargets: 3100-3200\nStop: 2900"),
+    ("OP LONG\nBuy: 2.10-2.12\nSell: 2.20-2.30\nSL: 2.00", "OP LONG\nEntry: 2.10-2.12\nTargets: 2.20-2.30\nSL: 2.00"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

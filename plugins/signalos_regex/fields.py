@@ -133,6 +133,14 @@ class Fields:
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
+                    if self.entry and not self.targets and self._other_side_labels(i):
+                        # "Buy: 1.10-1.12 / Sell: 1.15-1.18": the other side, written as a label
+                        # after the entry, says where the trade takes its profit
+                        current, filled, label_line, line_has_label = "take_profit", 0, line, True
+                        self.labelled.add("take_profit")
+                        prev_num = None
+                        entry_ok = False
+                        continue
                     self.directions.append((tok.val, tok, _negated(toks, i, self.lex.negators)))
                     self._order_type_after(i)
                     if current not in ("take_profit", "stop_loss") or filled:
@@ -265,6 +273,19 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _other_side_labels(self, i: int) -> bool:
+        """Whether direction ``i`` is the side opposite to the call's, written as a label: a colon,
+        dash or equals sign, then a number."""
+        toks = self.toks
+        side = toks[i].val
+        if not any(d is not None and d != side and not negated for d, _, negated in self.directions):
+            return False
+        mark = toks[i + 1] if i + 1 < len(toks) else None
+        if mark is None or mark.kind != "p" or mark.text not in ":-=":
+            return False
+        after = _next_non_space(toks, i + 2, skip=":-=")
+        return after is not None and after.kind == "num"
 
     def _thousands_group(self, i: int) -> bool:
         """"BTC 65 000": a group of three digits opening with 0, after an integer of one to three
