@@ -406,6 +406,11 @@ def test_a_pair_named_by_its_currencies_names(host, text, symbol):
     assert r.entry and r.stop_loss and r.take_profits
 
 
+def test_at_market_is_a_market_order(host):
+    r = host.parse("SILVER SELL @ market\nSL 30.40\nTP 29.60").result
+    assert (r.kind, r.order_type, r.stop_loss) == ("signal", "market", 30.4)
+
+
 def test_a_call_whose_target_a_report_says_was_hit_is_the_report(host):
     r = host.parse("Our last silver buy from 29.40 hit TP 30.10 ✅ +70 pips").result
     assert (r.kind, r.symbol, [a.type for a in r.actions]) == ("update", "XAGUSD", ["tp_hit"])
