@@ -352,6 +352,9 @@ ONE_LINE_OR_LOWER_CASE = [
     # the other side's zone after the entry is where the trade takes its profit
     ("ETH LONG\nBuy zone: 3000-2950\nSell zone: 3100-3200\nStop: 2900", "ETH LONG\nEntry: 3000-2950\nTargets: 3100-3200\nStop: 2900"),
     ("OP LONG\nBuy: 2.10-2.12\nSell: 2.20-2.30\nSL: 2.00", "OP LONG\nEntry: 2.10-2.12\nTargets: 2.20-2.30\nSL: 2.00"),
+    # "Targets" after an entry or stop label keeps that label's field (the column layout of bots)
+    ("#OP/USDT (Long)\nEntry Zone Targets:\n1) 2.10\n2) 2.05\nTake-Profit Targets:\n1) 2.20\n2) 2.30\nSL Targets:\n1) 1.95",
+     "#OP/USDT (Long)\nEntry:\n1) 2.10\n2) 2.05\nTargets:\n1) 2.20\n2) 2.30\nStop:\n1) 1.95"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

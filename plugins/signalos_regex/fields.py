@@ -110,6 +110,10 @@ class Fields:
                 if cat == "label":
                     if tok.val == "symbol":
                         continue
+                    if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
+                            and toks[i - 1].cat == "label" and toks[i - 1].val == current \
+                            and tok.text.lower() in ("targets", "target", "orders", "order"):
+                        continue  # "Entry Targets:", "Entry Zone Targets:", "SL Targets:": the first label's field
                     if current in ("take_profit", "stop_loss") and tok.val == "entry" \
                             and tok.text.lower() in ("at", "from", "price"):
                         continue  # "TP: close at 1.09": the open field goes on
