@@ -46,7 +46,7 @@ def run(names: list[str] | None, pipeline: str | None, copies: int, seed: int, s
         texts, labels, right_before = [], [], []
         errors = 0
         for row, right in zip(rows, source_right):
-            example = Example(row.text, row.label, None, row.provider, None)
+            example = Example(row.text, row.label, None, row.provider, row.language)
             try:
                 made = component.augment(example, copy_rng(seed, row.text, 0))
             except Exception:  # an augmenter that fails on a message rewrites nothing of it

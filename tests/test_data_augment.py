@@ -20,7 +20,8 @@ from signalos.normalize import default_symbols, normalize_text, parse_number
 from signalos.testing import make_host, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILT_INS = ("case", "punctuation", "spacing", "emoji", "reprice", "symbol-alias", "keyword-language", "layout")
+BUILT_INS = ("case", "punctuation", "spacing", "emoji", "reprice", "symbol-alias", "keyword-language", "layout",
+             "keyword-synonym")
 
 
 def _examples() -> list[Example]:
@@ -139,6 +140,20 @@ def test_keyword_language_writes_a_language_the_parser_reads(host):
         langs.add(new.language)
         assert score_row(GOLD, host.parse(new.text).result.to_schema()).exact, new.text
     assert len(langs) >= 5
+
+
+def test_keyword_synonym_names_the_fields_with_other_words_of_the_same_language(host):
+    text = "GOLD SELL 4785-90\nSL 4800\nTP1 4770\nTP2 4760"
+    written = set()
+    for seed in range(12):
+        made = _one(host, "keyword-synonym", text, GOLD, seed)
+        for new in made:
+            assert new.language == "en" and new.label == GOLD
+            assert score_row(GOLD, host.parse(new.text).result.to_schema()).exact, new.text
+            written.add(new.text)
+    assert len(written) >= 4  # several ways of writing the same call
+    english = LANGUAGES["en"]
+    assert any(w in t for t in written for w in english.stop_loss if w != "SL")
 
 
 def test_layout_turns_one_line_into_a_block_and_back(host):

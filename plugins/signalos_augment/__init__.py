@@ -2,7 +2,7 @@
 
 Each keeps the label true and moves the spans with the text: ``case``, ``punctuation``,
 ``spacing``, ``emoji``, ``layout`` change how a message looks; ``reprice``, ``symbol-alias`` and
-``keyword-language`` change what is written without changing what it means.
+``keyword-language`` and ``keyword-synonym`` change what is written without changing what it means.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ BUILTINS = {
     "spacing": ("surface", "SpacingAugmenter"), "emoji": ("surface", "EmojiAugmenter"),
     "reprice": ("values", "RepriceAugmenter"), "symbol-alias": ("values", "SymbolAliasAugmenter"),
     "keyword-language": ("values", "KeywordLanguageAugmenter"), "layout": ("surface", "LayoutAugmenter"),
+    "keyword-synonym": ("values", "KeywordSynonymAugmenter"),
 }
 
 

@@ -257,10 +257,18 @@ class KeywordLanguageAugmenter(AugmenterBase):
         label = example.label
         if label.get("kind") != "signal" or label.get("order_type") == "stop":
             return []  # "buy stop" is only written in English
-        choices = [lang for lang in self.languages if lang != example.language]
-        if not choices:
+        lang = self._language(example, rng)
+        if lang is None:
             return []
-        lang = rng.choice(choices)
+        return self._rewrite(example, rng, lang)
+
+    def _language(self, example: Example, rng: random.Random) -> str | None:
+        """The language whose words the rewriting uses."""
+        choices = [lang for lang in self.languages if lang != example.language]
+        return rng.choice(choices) if choices else None
+
+    def _rewrite(self, example: Example, rng: random.Random, lang: str) -> list[Example]:
+        label = example.label
         words = LANGUAGES[lang]
         found = align_label(example.text, label)
         text = example.text
@@ -292,6 +300,18 @@ class KeywordLanguageAugmenter(AugmenterBase):
             return []
         language = lang if _only_trading_words(text, edits, found.items.get("symbol")) else example.language
         return [apply_edits(example, edits, language=language)]
+
+
+class KeywordSynonymAugmenter(KeywordLanguageAugmenter):
+    """``keyword-synonym``: the direction, order-type and label words written with other words of
+    the message's own language (SL as Stop Loss or S/L, TP1 as Target 1, BUY as LONG): a channel
+    that names its fields its own way. A message of a language without word lists is left alone."""
+
+    name = "keyword-synonym"
+
+    def _language(self, example: Example, rng: random.Random) -> str | None:
+        lang = example.language or "en"
+        return lang if lang in LANGUAGES else None
 
 
 def _cased(word: str, like: str) -> str:
