@@ -142,6 +142,10 @@ UPDATES = [
     ("fa", "تارگت دوم هم خورد", [("tp_hit", None, None, 2)]),
     ("tr", "Stop'u girişe çekin", [("breakeven", None, None, None)]),
     ("vi", "Chốt lời TP2 vàng", [("tp_hit", None, None, 2)]),
+    ("vi", "Vàng đã chạm TP2", [("tp_hit", None, None, 2)]),
+    ("ru", "Тейк 2 ✅", [("tp_hit", None, None, 2)]),
+    ("ar", "تحقق الهدف الثاني", [("tp_hit", None, None, 2)]),
+    ("es", "Asegurar algo de ganancias ahora", [("close_partial", None, None, None)]),
 ]
 
 NOISE = [
