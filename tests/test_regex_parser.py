@@ -425,6 +425,7 @@ def test_a_call_whose_target_a_report_says_was_hit_is_the_report(host):
 
 
 @pytest.mark.parametrize("text", [
+    "Silver ran 300 pips since our buy call at 28.10 🚀",
     "We will sell silver at 30.20 if it rejects",
     "Prepare to buy silver, entry soon",
     "The NZDUSD sell was a great trade, +60 pips banked",
