@@ -125,6 +125,14 @@ class SymbolFinder:
                 if any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer(5, up, i, i)
+                elif after is not None and after.kind == "num" and i + 2 < n and toks[i + 2].cat == "dir" \
+                        and _opens_message(toks, i) and not up.isdigit():
+                    self._offer(5, up, i, i)  # "ZETA 0.5 long": the ticker opening the call, its price, its side
+                elif self.best is None and prev is not None and prev.text == "(" and after is not None and after.text == ")" \
+                        and prev.end == tok.start and after.start == tok.end and not up.isdigit() \
+                        and up not in symbols.currency_words:
+                    # "Zeta Network (ZETA)": the ticker in brackets after the name, where no symbol came before
+                    self._offer(5, up, i, i)
                 elif not up.isdigit() and _opens_message(toks, i) and _alone_on_line(toks, i + 1):
                     # "JUO" heading the message, its levels below ("GJ": a desk's shorthand)
                     self._offer(6, symbols.shorthands.get(up, up), i, i)
