@@ -360,6 +360,7 @@ ONE_LINE_OR_LOWER_CASE = [
     # a new coin's ticker opening the call before its price and side, or in brackets after its name
     ("KAVX 0.50 long sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
     ("Kavax Chain (KAVX) long 0.50 sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
+    ("BUY SILVER 29.40 SL 29.00 TP 30.10 then 30.60", "BUY SILVER 29.40 SL 29.00 TP 30.10, 30.60"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]
