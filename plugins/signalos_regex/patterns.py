@@ -13,9 +13,12 @@ a few milliseconds on any text. Patterns from a user's files keep the timeout.
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
 import warnings
 from collections.abc import Collection, Iterator, Set as AbstractSet
+from importlib import resources
 from typing import Any, Final
 
 import regex
@@ -172,9 +175,37 @@ def _clauses(items) -> list[frozenset[str]]:
     return clauses
 
 
+# What ``required_strings`` answers for every pattern of the package's own tables, computed ahead
+# (``python -m signalos_regex.needs``): parsing 750 patterns with the standard library's parser
+# was half of a one-message ``signalos parse``. A pattern not in the file (a user's, or one edited
+# since) is analysed as before; tests/test_pattern_needs.py keeps the file whole and true.
+NEEDS_FILE: Final = "pattern_needs.json"
+NEEDS_VERSION: Final = 1
+
+
+@functools.lru_cache(maxsize=1)
+def known_needs() -> dict[str, list[list[str]]]:
+    """The precomputed clauses by pattern source; empty when the file is missing or of another version."""
+    try:
+        text = resources.files("signalos_regex").joinpath("data", NEEDS_FILE).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    needs = data.get("needs") if isinstance(data, dict) and data.get("version") == NEEDS_VERSION else None
+    return needs if isinstance(needs, dict) else {}
+
+
 def required_strings(source: str) -> list[frozenset[str]]:
     """What a case-sensitive match of ``source`` must contain, as clauses of alternatives; empty
     when nothing is known (a pattern the standard parser reads differently, inline flags)."""
+    known = known_needs().get(source)
+    if known is not None:
+        return [frozenset(clause) for clause in known]
+    return analyse_required_strings(source)
+
+
+def analyse_required_strings(source: str) -> list[frozenset[str]]:
+    """``required_strings`` worked out from the pattern itself."""
     if sre_parse is None or _NOT_A_QUANTIFIER.search(source):
         return []  # "{e<=1}" (fuzzy matching) is syntax of the regex module, a literal to re
     try:

@@ -246,12 +246,13 @@ class SymbolTable:
                 self.aliases[phrase_key(w)] = canonical
         # "اليورو دولار", "евро доллар", "dollar yen": a pair named by its currencies' names, the
         # base first as the market writes it; an alias written out above wins
-        names = table.get("currency_names", {})
+        # (a phrase key of two names is their keys joined by a space: each name's key made once)
+        keys = {code: [phrase_key(name) for name in table.get("currency_names", {}).get(code, ())] for code in PAIR_ORDER}
         for k, base in enumerate(PAIR_ORDER):
             for quote in PAIR_ORDER[k + 1:]:
-                for base_name in names.get(base, ()):
-                    for quote_name in names.get(quote, ()):
-                        self.aliases.setdefault(phrase_key(f"{base_name} {quote_name}"), base + quote)
+                for base_key in keys[base]:
+                    for quote_key in keys[quote]:
+                        self.aliases.setdefault(f"{base_key} {quote_key}", base + quote)
         self.currencies: frozenset[str] = frozenset(table.get("currencies", {}).get("codes", []))
         crypto = table.get("crypto", {})
         # longest first so BUSD wins over USD
