@@ -290,6 +290,8 @@ UPDATE_CLASSES = [
     ("TP1 reached (30.10)", [("tp_hit", 30.1, None, 1)]),
     # a stop named "stop target" (the column layout of bots) was hit: the stop, not a target
     ("#ZRX/USDT Stop Target Hit ⛔\nLoss: 40% 📉", [("sl_hit", None, None, None)]),
+    ("Cutting partials here", [("close_partial", None, None, None)]),
+    ("Both trades fully closed", [("close", None, None, None)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
