@@ -292,6 +292,7 @@ UPDATE_CLASSES = [
     ("#ZRX/USDT Stop Target Hit ⛔\nLoss: 40% 📉", [("sl_hit", None, None, None)]),
     ("Cutting partials here", [("close_partial", None, None, None)]),
     ("Both trades fully closed", [("close", None, None, None)]),
+    ("#ZRX-USDT Stoploss ⛔\nLoss: 40% 📉", [("sl_hit", None, None, None)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
@@ -365,6 +366,8 @@ ONE_LINE_OR_LOWER_CASE = [
     ("KAVX 0.50 long sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
     ("Kavax Chain (KAVX) long 0.50 sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
     ("BUY SILVER 29.40 SL 29.00 TP 30.10 then 30.60", "BUY SILVER 29.40 SL 29.00 TP 30.10, 30.60"),
+    # a word before a dash and a pair's first currency is no base of it
+    ("🔔 NEW ORDER - USD/CAD - Buy 🔔\nEntry: 1.3700\nTP @ 1.3750\nSL @ 1.3650", "USD/CAD Buy\nEntry: 1.3700\nTP @ 1.3750\nSL @ 1.3650"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

@@ -231,8 +231,11 @@ class SymbolAliasAugmenter(AugmenterBase):
             return []
         written = example.text[span[0]:span[1]]
         symbols = default_symbols()
+        marked = span[0] > 0 and example.text[span[0] - 1] in "#$"  # "#BTC/USDT" aligned without its "#"
         out = []
         for form in _alias_forms(symbol):
+            if marked:
+                form = form.lstrip("#$")  # the text's own mark stays: never "##BTC/USDT"
             if form.lower() == written.lower() or symbols.canonical(form) != symbol:
                 continue
             out.append(apply_edits(example, [Edit(span[0], span[1], form)]))

@@ -163,7 +163,7 @@ class SymbolFinder:
         if second is not None and second.kind == "word" and second.cat in (None, "sym", "label"):
             symbols = self.lex.symbols
             quote = second.text.upper()
-            if apart and quote in symbols.quote_set:
+            if apart and quote in symbols.quote_set and not self._opens_pair(i + 2):
                 base = word.upper()
                 if base.isascii() and base.isalnum() and base not in symbols.noise_tags and second.start - tok.end <= 4:
                     return symbols.base_codes.get(base, base) + quote, i + 2, 2
@@ -175,6 +175,14 @@ class SymbolFinder:
             if sym and (len(word) >= 5 or word.isupper() or symbols.is_pair(word)):
                 return sym, i, 2
         return None
+
+    def _opens_pair(self, k: int) -> bool:
+        """Whether word ``k`` is the first currency of a pair written right after it ("ORDER -
+        USD/JPY": USD is JPY's base, not ORDER's quote)."""
+        toks = self.toks
+        if k + 2 >= len(toks) or toks[k + 1].text != "/" or toks[k + 1].start != toks[k].end:
+            return False
+        return self.lex.symbols.is_pair((toks[k].text + toks[k + 2].text).upper())
 
     def _digit_base(self, i: int) -> bool:
         """A crypto base holding digits, which the tokenizer splits ("1000PEPE", "C98", "LUNA2"):
