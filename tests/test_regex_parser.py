@@ -368,6 +368,10 @@ ONE_LINE_OR_LOWER_CASE = [
     ("BUY SILVER 29.40 SL 29.00 TP 30.10 then 30.60", "BUY SILVER 29.40 SL 29.00 TP 30.10, 30.60"),
     # a word before a dash and a pair's first currency is no base of it
     ("🔔 NEW ORDER - USD/CAD - Buy 🔔\nEntry: 1.3700\nTP @ 1.3750\nSL @ 1.3650", "USD/CAD Buy\nEntry: 1.3700\nTP @ 1.3750\nSL @ 1.3650"),
+    # "No:" with a number is the signal's number; a price split over a blank line is one price
+    ("SELL NZDUSD @ 0.6100 SL @ 0.6150 TP @ 0.6000 lot: 0.02 at 200 usd Trade NO:18",
+     "SELL NZDUSD @ 0.6100\nSL @ 0.6150\nTP @ 0.6000\nlot: 0.02 at 200 usd\nTrade NO:18"),
+    ("Buy Gold\n\n@2341\n\n.1-2337.1\n\nSl: 2335.1\nTp1: 2342.7", "Buy Gold\n@2341\n.1-2337.1\nSl: 2335.1\nTp1: 2342.7"),
     # the side and entry written after the levels: the levels had no side, so it is theirs
     ("NZDUSD\nTP 0.6000\nSL 0.6150\nSELL 0.6100", "NZDUSD SELL 0.6100\nTP 0.6000\nSL 0.6150"),
 ]

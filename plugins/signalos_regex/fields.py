@@ -18,6 +18,7 @@ from signalos_regex.tokens import Tok
 # lot_words, range_separators, negators), read from the keyword tables of every language.
 SENTENCE_ENDS: Final = frozenset({".", "!", "?", "。", "！", "？", ";"})
 THOUSANDS_SPACES: Final = frozenset({" ", "\u00a0", "\u202f", "\u2009"})  # "65 000", as French and Russian write it
+NUMBER_SIGNS: Final = frozenset({"no", "nº", "n°", "nr", "num", "number"})  # "No. 5": the number of a signal
 BARS: Final = frozenset({"|", "│", "¦", "┃"})  # a message written on one line separates its lines with bars
 PLACEHOLDERS: Final = frozenset({"open", "hold", "runner", "null", "none", "tbd", "free", "moon"})
 # Time units of the scripts written without spaces, whose words are one token a character: read in
@@ -468,6 +469,10 @@ class Fields:
                 return None, 0.0  # +300: a result, not a level
             elif prev.text == "#" and integer:
                 return None, 0.0  # TP #1, "#1131": an index or an id
+        if integer and value <= 99_999:
+            sign = _prev_significant(toks, i, skip=".:#")
+            if sign is not None and sign.kind == "word" and sign.cat is None and sign.text.lower() in NUMBER_SIGNS:
+                return None, 0.0  # "Signal No: 33", "trade nº 12": a signal's number, not a level
         if nxt is not None and nxt.kind == "p" and nxt.text in "-–" and i + 3 < n + 1 and i + 2 < n:
             after_range = toks[i + 2]
             lev = toks[i + 3] if i + 3 < n else None
@@ -555,12 +560,17 @@ def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | No
 
 
 def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
-    """``2341`` at the end of one line and ``.1`` at the start of the next are one price."""
+    """``2341`` at the end of one line and ``.1`` at the start of the next (blank lines between
+    too) are one price."""
     if i < 3 or "." in prev_tok.text or "," in prev_tok.text:
         return False
-    dot, nl = toks[i - 1], toks[i - 2]
-    return dot.kind == "p" and dot.text == "." and dot.end == toks[i].start and nl.kind == "nl" \
-        and toks[i - 3] is prev_tok
+    dot = toks[i - 1]
+    if dot.kind != "p" or dot.text != "." or dot.end != toks[i].start or toks[i - 2].kind != "nl":
+        return False
+    j = i - 2
+    while j > 0 and toks[j].kind == "nl":
+        j -= 1
+    return toks[j] is prev_tok
 
 
 def _negated(toks: list[Tok], i: int, negators: frozenset[str]) -> bool:
