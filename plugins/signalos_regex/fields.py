@@ -451,8 +451,8 @@ class Fields:
                 return "price", value * 1000
             if low in self.lex.pips_words or (glued_next and low.startswith("pip")):
                 return "pips", value
-            if low in self.lex.lot_words and not glued_next:
-                return None, 0.0
+            if low in self.lex.lot_words and not glued_next and not _labels_a_number(toks, i + 1):
+                return None, 0.0  # "0.02 lot"; in "TP @ 1.0800 lot: 0.02" the lot's size comes after
             if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
                 return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
@@ -557,6 +557,12 @@ def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | No
     if expanded is None or not 0.8 <= expanded / base <= 1.25:
         return None
     return expanded
+
+
+def _labels_a_number(toks: list[Tok], k: int) -> bool:
+    """Whether word ``k`` is followed by a colon or an equals sign, or at once by a number, on its line."""
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    return nxt is not None and (nxt.kind == "num" or nxt.kind == "p" and nxt.text in ":=")
 
 
 def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
