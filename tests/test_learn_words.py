@@ -428,3 +428,47 @@ def test_a_label_with_its_unit_in_brackets_is_learned():
                              "stop_loss_pips": None, "take_profit_pips": []}))
     learned = {(w.section, w.field, w.phrase) for w in learn_channel_words(train).words}
     assert {("labels", "stop_loss", STOP), ("labels", "take_profit", TARGET)} <= learned, learned
+
+
+def test_a_word_before_the_index_of_a_target_an_update_reports_hit_is_a_target_word():
+    # one labelled signal writes its targets under "dorn" (the others under "kv"): one message is
+    # too little to learn a word from. The updates name a target "dorn 2" ("dorn 2 reached ✅",
+    # "✅ dorn #1 Done"): the word before the index a label reports hit is the channel's word for
+    # a target, so "dorn" is learned, and a signal under it reads its targets
+    rng = random.Random(11)
+    signals = [(text.replace(TARGET.upper(), "KV").replace(TARGET, "kv"), label) for text, label in _channel(8, seed=12)]
+    text, label = _channel(1, seed=13)[0]
+    signals.append((text.replace(TARGET.upper(), "DORN").replace(TARGET, "dorn"), label))
+    updates = []
+    for n in range(4):
+        k = rng.randrange(1, 4)
+        text = f"dorn {k} reached ✅" if n % 2 else f"✅ dorn #{k} Done\nProfit: {rng.randrange(10, 90)}%"
+        updates.append(_update(text, "tp_hit", tp=k))
+    learned = learn_channel_words(signals + updates)
+    targets = {w.phrase for w in learned.words if w.section == "labels" and w.field == "take_profit"}
+    assert "dorn" in targets, targets
+    from signalos_regex.learn import Tables
+
+    parser = RegexParser()
+    parser.lexicon = Tables().lexicon(learned.words)
+    unseen = [(t.replace(TARGET.upper(), "DORN").replace(TARGET, "dorn"), lab) for t, lab in _channel(6, seed=14)]
+    assert _exact(parser, unseen) == 1.0
+
+
+def test_a_level_word_is_worth_what_the_updates_it_names_read_with_the_grammar():
+    # a channel seen buying only (no side word can be learned): its two signals read wrong with
+    # or without "zorp", but its updates ("Move zorp to 1915", "Move zorp to BE") read right with
+    # the update patterns the word implies; the word is kept for them, and reads the next ones
+    def signal(entry: float, stop: float) -> tuple[str, dict]:
+        return (f"gorra GOLD @{entry} zorp {stop}",
+                {"kind": "signal", "symbol": "XAUUSD", "direction": "buy", "order_type": None, "entry": [entry],
+                 "stop_loss": stop, "take_profits": [], "leverage": None, "stop_loss_pips": None, "take_profit_pips": []})
+    examples = [signal(1900.0, 1890.0), signal(1920.0, 1912.0),
+                _update("Move zorp to 1915", "move_sl", price=1915.0), _update("Move zorp to BE now", "breakeven")]
+    learned = learn_channel_words(examples)
+    assert ("labels", "stop_loss", "zorp") in {(w.section, w.field, w.phrase) for w in learned.words}
+    from signalos_regex.learn import Tables
+
+    parser = RegexParser()
+    parser.lexicon = Tables().lexicon(learned.words)
+    assert _exact(parser, [_update("Move zorp to 1950", "move_sl", price=1950.0), _update("move ZORP to BE", "breakeven")]) == 1.0

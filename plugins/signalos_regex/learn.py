@@ -217,6 +217,13 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
             beside.append((side, near))
             for w in near:
                 dir_words[side][w] += 1
+    # an update that reports target n hit names the target by the word before its n ("kvel 2
+    # reached ✅", "✅ kvel #1 Done"): the channel's word for a target, as its signals' labels are
+    # (its messages counted apart from the signals')
+    for m, (text, label) in enumerate(examples, start=len(examples)):
+        for phrase in _target_words(text, label, lex):
+            before_numbers[("labels", phrase)].add(m)
+            seen[("labels", phrase, "take_profit")].add(m)
     out: list[LearnedWord] = []
     for (section, phrase, field), msgs in seen.items():
         if len(msgs) < min_messages:
@@ -261,6 +268,32 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     # best first; at equal evidence the longer phrase, so that of a label always written whole
     # ("zorp lim"), its last word alone ("lim") is asked first and left out as redundant
     return sorted(best.values(), key=lambda w: (-w.messages, w.against, -len(w.phrase), w.phrase))
+
+
+def _target_words(text: str, label: Mapping[str, Any], lex: Lexicon) -> set[str]:
+    """The phrases written just before the index of a target an update's label reports hit."""
+    if label.get("kind") != "update":
+        return set()
+    hit = {a.get("tp") for a in label.get("actions") or [] if isinstance(a, Mapping) and a.get("type") == "tp_hit"}
+    hit = {n for n in hit if isinstance(n, int) and not isinstance(n, bool)}
+    if not hit:
+        return set()
+    toks = _tokens(text, lex)
+    out: set[str] = set()
+    for i, tok in enumerate(toks):
+        if tok.kind != "num" or not tok.text.isdigit() or int(tok.text) not in hit:
+            continue
+        k = _skip_signs(toks, i - 1)
+        words: list[Tok] = []
+        while k >= 0 and toks[k].kind == "word" and len(words) < MAX_PHRASE:
+            words.append(toks[k])
+            k -= 1
+        for n in range(1, len(words) + 1):
+            phrase_toks = words[:n][::-1]
+            if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
+                break  # a word the tables know, or the symbol
+            out.add(" ".join(t.text.lower() for t in phrase_toks))
+    return out
 
 
 def _beside_the_call(toks: list[Tok], values: Mapping[float, str], symbol: Any = None) -> set[str]:
@@ -513,6 +546,16 @@ def learn_channel_words(examples: Iterable[tuple[str, Mapping[str, Any]]], *, mi
         trial = [w for w in kept if w is not word]
         touched, without = reread(word, trial)
         with_it = sum(merits[i] for i in touched)
+        if word.section == "labels" and word.field in LEVEL_GROUPS and sum(without) >= with_it:
+            # a level's word may name its level in the updates only ("dorn 2 reached ✅"): it is
+            # worth what the messages read with the update patterns it implies (``derived_updates``,
+            # tried for every kept word below), without the update phrases learned from where they
+            # stood, which come after those patterns
+            implied = derived_updates([word])
+            if implied:
+                labels = [w for w in kept if w.section != "updates"]
+                worth = sum(reread(word, [*labels, *implied])[1])
+                with_it = max(with_it, worth)
         if sum(without) > with_it or (sum(without) == with_it and word.section != "direction"):
             kept = trial
             dropped.append(word)
