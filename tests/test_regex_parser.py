@@ -365,8 +365,6 @@ ONE_LINE_OR_LOWER_CASE = [
     # "Targets" after an entry or stop label keeps that label's field (the column layout of bots)
     ("#OP/USDT (Long)\nEntry Zone Targets:\n1) 2.10\n2) 2.05\nTake-Profit Targets:\n1) 2.20\n2) 2.30\nSL Targets:\n1) 1.95",
      "#OP/USDT (Long)\nEntry:\n1) 2.10\n2) 2.05\nTargets:\n1) 2.20\n2) 2.30\nStop:\n1) 1.95"),
-    # Discord's shortcodes of the label emoji
-    ("BUY SILVER 29.40\n:dart: 30.10\n:moneybag: 30.60\n:octagonal_sign: 29.00", "BUY SILVER 29.40\n🎯 30.10\n💰 30.60\n🛑 29.00"),
     # a new coin's ticker opening the call before its price and side, or in brackets after its name
     ("KAVX 0.50 long sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
     ("Kavax Chain (KAVX) long 0.50 sl 0.45 tp 0.60", "KAVX long 0.50 sl 0.45 tp 0.60"),
