@@ -486,7 +486,7 @@ class Fields:
             after = _next_non_space(toks, i + 1, skip=".:)-=：@$")
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
                 if after is not None and after.kind in ("num", "nl"):
-                    nxt_num = after
+                    nxt_num: Tok | None = after
                     if after.kind == "nl":  # "T.P 1\n1.68321", "T.P 2\n\n1.68632": blank lines between
                         k = toks.index(after) + 1
                         while k < n and toks[k].kind == "nl":
