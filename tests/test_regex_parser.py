@@ -293,6 +293,9 @@ UPDATE_CLASSES = [
     ("Cutting partials here", [("close_partial", None, None, None)]),
     ("Both trades fully closed", [("close", None, None, None)]),
     ("#ZRX-USDT Stoploss ⛔\nLoss: 40% 📉", [("sl_hit", None, None, None)]),
+    ("BE ✅", [("breakeven", None, None, None)]),
+    ("Move stops to +10 pips", [("move_sl", None, None, None)]),
+    ("Close manually, news coming", [("close", None, None, None)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
