@@ -296,6 +296,9 @@ UPDATE_CLASSES = [
     ("BE ✅", [("breakeven", None, None, None)]),
     ("Move stops to +10 pips", [("move_sl", None, None, None)]),
     ("Close manually, news coming", [("close", None, None, None)]),
+    ("TP2 hit, SL to TP1", [("tp_hit", None, None, 2), ("move_sl", None, None, None)]),
+    # a pending order reported filled is another management report
+    ("NZDUSD sell limit triggered ✅", [("other", None, None, None)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
