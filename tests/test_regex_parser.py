@@ -283,6 +283,7 @@ UPDATE_CLASSES = [
     ("Close 1/2 of the position", [("close_partial", None, 50.0, None)]),
     ("Trim 25% here", [("close_partial", None, 25.0, None)]),
     ("Don't close yet, hold", [("other", None, None, None)]),
+    ("Не закрывайте сделку, держим позицию", [("other", None, None, None)]),  # "не" takes the close back
     ("Add more at 29.10", [("other", 29.1, None, None)]),
     # a stop said to be updated moves it; a target changed in the same breath is changed too
     ("Updated SL: 29.35", [("move_sl", 29.35, None, None)]),

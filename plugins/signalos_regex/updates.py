@@ -21,8 +21,8 @@ _LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?
 _LISTED_INDEX: Final = regex.compile(r"(?:tp|target)\s*#?\s*(\d{1,2})", regex.IGNORECASE)
 # "close 1/2": a fraction of the position, as a percent
 _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
-# the words before an instruction that take it back ("don't close yet": hold)
-_NEGATED_BEFORE: Final = regex.compile(r"(?:\b(?:do\s+not|don'?t|dont|never|not|no)|n't)\s+$")
+# the word right before an instruction, which may take it back ("don't close yet": hold)
+_WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
@@ -47,8 +47,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         return []
     found: list[tuple[Action, int, int]] = []
     for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
-        if typ in NEGATABLE and _NEGATED_BEFORE.search(text, max(0, m.start() - 12), m.start()):
-            continue  # "don't close yet", "do not cancel": the instruction taken back
+        if typ in NEGATABLE and _negated_before(text, m.start(), lex.negators):
+            continue  # "don't close yet", "do not cancel", "не закрывайте": the instruction taken back
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
@@ -63,8 +63,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             tp = ORDINALS[groups["ord"]]
         if typ in PRICED:
             num = _PRICE_AFTER.search(tail)
-            if num is not None and typ == "move_sl" and (_TP_LABEL_END.search(phrase) and num.start() == 0
-                                                         or _TP_INDEX.match(tail, _skip_spaces(tail, 0))):
+            if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
             if num is not None:
                 price = parse_number(num.group(1))
@@ -114,7 +113,11 @@ def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: Abstr
     return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)}
 
 
-def _skip_spaces(text: str, at: int) -> int:
-    while at < len(text) and text[at] in " \t:@":
-        at += 1
-    return at
+def _negated_before(text: str, start: int, negators: frozenset[str]) -> bool:
+    """Whether the word right before ``start`` is a negator of the tables' languages (the
+    lexicon's list, which ``fields._negated`` reads for a side too) or ends in "n't"."""
+    before = _WORD_BEFORE.search(text, max(0, start - 24), start)
+    if before is None:
+        return False
+    low = before.group(1).lower()
+    return low in negators or low.endswith("n't") or low.endswith("n’t")
