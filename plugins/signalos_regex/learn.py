@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,11 +203,7 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
             if sign is not None and not sign.text.isascii():
                 before_numbers[("emoji_labels", sign.text)].add(m)
                 seen[("emoji_labels", sign.text, field)].add(m)
-            for n in range(1, len(words) + 1):
-                phrase_toks = words[:n][::-1]
-                if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
-                    break  # a word the tables know, or the symbol: its meaning is theirs
-                phrase = " ".join(t.text.lower() for t in phrase_toks)
+            for phrase in _new_phrases(words, lex):
                 before_numbers[("labels", phrase)].add(m)
                 seen[("labels", phrase, field)].add(m)
         side = label.get("direction")
@@ -281,19 +277,20 @@ def _target_words(text: str, label: Mapping[str, Any], lex: Lexicon) -> set[str]
     toks = _tokens(text, lex)
     out: set[str] = set()
     for i, tok in enumerate(toks):
-        if tok.kind != "num" or not tok.text.isdigit() or int(tok.text) not in hit:
-            continue
-        k = _skip_signs(toks, i - 1)
-        words: list[Tok] = []
-        while k >= 0 and toks[k].kind == "word" and len(words) < MAX_PHRASE:
-            words.append(toks[k])
-            k -= 1
-        for n in range(1, len(words) + 1):
-            phrase_toks = words[:n][::-1]
-            if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
-                break  # a word the tables know, or the symbol
-            out.add(" ".join(t.text.lower() for t in phrase_toks))
+        if tok.kind == "num" and tok.text.isdigit() and int(tok.text) in hit:
+            out.update(_new_phrases(_label_before(toks, i)[0], lex))
     return out
+
+
+def _new_phrases(words: list[Tok], lex: Lexicon) -> Iterator[str]:
+    """The phrases of one to MAX_PHRASE of ``words`` (written just before a number, last first)
+    ending at that number, shortest first, up to a word the tables know or the symbol (whose
+    meaning is theirs)."""
+    for n in range(1, len(words) + 1):
+        phrase_toks = words[:n][::-1]
+        if any(t.cat is not None for t in phrase_toks) or lex.symbols.canonical(phrase_toks[0].text):
+            return
+        yield " ".join(t.text.lower() for t in phrase_toks)
 
 
 def _beside_the_call(toks: list[Tok], values: Mapping[float, str], symbol: Any = None) -> set[str]:
