@@ -121,7 +121,7 @@ class Fields:
                     lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
                     field = tok.val
                     if lead is not None and lead[0] == "dir" and tok.val == "entry":
-                        if self.entry and any(d is not None and d != lead[1] and not negated for d, _, negated in self.directions):
+                        if self.entry and self._other_side(lead[1]):
                             # "Buy zone: 65000-64000 / Sell zone: 66000-68000": the other side's
                             # zone after the entry is where the trade takes its profit
                             field = "take_profit"
@@ -283,14 +283,17 @@ class Fields:
         """Whether direction ``i`` is the side opposite to the call's, written as a label: a colon,
         dash or equals sign, then a number."""
         toks = self.toks
-        side = toks[i].val
-        if not any(d is not None and d != side and not negated for d, _, negated in self.directions):
+        if not self._other_side(toks[i].val):
             return False
         mark = toks[i + 1] if i + 1 < len(toks) else None
         if mark is None or mark.kind != "p" or mark.text not in ":-=":
             return False
         after = _next_non_space(toks, i + 2, skip=":-=")
         return after is not None and after.kind == "num"
+
+    def _other_side(self, side: str | None) -> bool:
+        """Whether the call has a live side other than ``side`` already."""
+        return any(d is not None and d != side and not negated for d, _, negated in self.directions)
 
     def _thousands_group(self, i: int) -> bool:
         """"BTC 65 000": a group of three digits opening with 0, after an integer of one to three
