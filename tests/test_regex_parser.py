@@ -120,6 +120,11 @@ def test_spans_point_at_the_text(host):
     assert text[slice(*r.spans["symbol"][0])] == "GOLD"
     assert text[slice(*r.spans["stop_loss"][0])] == "2335"
     assert [text[slice(*s)] for s in r.spans["take_profits"]] == ["2350", "2360"]
+    # an emoji written by its name is read as the emoji, and the spans after it stay in place
+    text = "GOLD BUY 2345 :dart: 2355 :stop_sign: 2335"
+    r = host.parse(text).result
+    assert text[slice(*r.spans["take_profits"][0])] == "2355"
+    assert text[slice(*r.spans["stop_loss"][0])] == "2335"
 
 
 def test_pips_and_leverage(host):
@@ -185,6 +190,11 @@ LAYOUT_CLASSES = [
     ("$ETH\n(BUY/LONG)\n@everyone\nEntry: $3,120\nLeverage: cross 10x <:check:123456789012345678>\n"
      "Target 1: $3,210 (30%)\nStoploss: $3,060 <@&998877665544332211>",
      "ETH", "buy", [3120], 3060, [3210], 10),
+    # emoji written by their names, as Discord and Slack export them
+    ("XAUUSD BUY :green_circle:\nEntry: 2345\n:dart: 2355\n:dart: 2365\n:octagonal_sign: 2335",
+     "XAUUSD", "buy", [2345], 2335, [2355, 2365], None),
+    ("GBPUSD :red_circle: SELL 1.2650\n:moneybag:TP1: 1.2600\n:moneybag:TP2: 1.2550\n:no_entry: 1.2700",
+     "GBPUSD", "sell", [1.265], 1.27, [1.26, 1.255], None),
     ("#ADA/USDT #4521\nLong\nEntry: 0.4410\nTP1: 0.4550 (32%)\nTP2: 0.4700 (66%)\nSL: 0.4290\n\nTP1: 1.2 R:R\nTP2: 2.4 R:R",
      "ADAUSDT", "buy", [0.441], 0.429, [0.455, 0.47], None),
     # a day-month before a clock time is a date

@@ -7,6 +7,7 @@ patterns from the keyword tables. Nothing here knows a provider: formats are lea
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,6 +31,9 @@ MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed o
 # roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
 # same length, so spans still point into the original message.
 _MARKUP: Final = regex.compile(r"<a?:\w{1,64}:\d{1,24}>|<(?:@[!&]?|#)\d{1,24}>|@(?:everyone|here)\b")
+# An emoji written by its name, as Discord and Slack export them (":dart: 2355", "TP1 :white_check_mark:",
+# ":octagonal_sign: SL"): read as the emoji itself, so a mark means the same in every export.
+_EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
 
 
 class RegexParser:
@@ -74,6 +78,8 @@ class RegexParser:
             text = normalize_text(text)
             if "<" in text or "@" in text and ("@everyone" in text or "@here" in text):
                 text = _blank_markup(text)  # (tested here: no call on most messages)
+            if ":" in text and _EMOJI_NAME.search(text) is not None:
+                text = _emoji_from_names(text)
             return _Reading(text, self.lexicon_for(message.provider), warnings, self.doubt).result()
         except TimeoutError:
             return ParseResult.noise(parser=NAME, confidence=0.0, warnings=(*warnings, "pattern timed out on this text"))
@@ -89,6 +95,35 @@ _TARGET_INDEX: Final = regex.compile(r"(?i)\b(?:tp|t|target|take\s*profit|тп|�
 def _blank_markup(text: str) -> str:
     """``text`` with its chat markup blanked (asked only of a text where some can be)."""
     return _MARKUP.sub(lambda m: " " * len(m.group()), text)
+
+
+def _emoji_from_names(text: str) -> str:
+    """``text`` with each emoji name that names one (``:dart:``) written as its emoji (``🎯``), the
+    emoji where the name began and spaces after it: the text keeps its length, so spans still
+    point into the original message. A name no emoji has (``:greentick:``, a time ``:30:``) stays."""
+    names = _emoji_names()
+
+    def mark(m: regex.Match[str]) -> str:
+        emoji = names.get(m.group(1))
+        if emoji is None or len(emoji) > len(m.group()):
+            return m.group()
+        return emoji + " " * (len(m.group()) - len(emoji))
+
+    return _EMOJI_NAME.sub(mark, text)
+
+
+@functools.cache
+def _emoji_names() -> dict[str, str]:
+    """Every emoji's names (the Unicode name and the chat apps' aliases, from the ``emoji`` package),
+    read once, and only by a process that meets a name between colons (importing takes ~25 ms)."""
+    import emoji
+
+    names = {"octagonal_sign": "🛑"}  # Discord's name for 🛑, which the package calls stop_sign
+    for mark, data in emoji.EMOJI_DATA.items():
+        for name in (data.get("en"), *data.get("alias", ())):
+            if name:
+                names.setdefault(name.strip(":"), mark.replace("\ufe0f", ""))
+    return names
 
 
 def _has_digit(text: str) -> bool:
