@@ -190,6 +190,13 @@ LAYOUT_CLASSES = [
     ("$ETH\n(BUY/LONG)\n@everyone\nEntry: $3,120\nLeverage: cross 10x <:check:123456789012345678>\n"
      "Target 1: $3,210 (30%)\nStoploss: $3,060 <@&998877665544332211>",
      "ETH", "buy", [3120], 3060, [3210], 10),
+    # a list of targets, one a line, with words after each: the next line's number goes on with it
+    ("SOL/USDT Long\nEntry = 142.5\nSL = 136\nTake Profits =\n148.2 (30% profit)\n151.0 (60% profit)\n156.4",
+     "SOLUSDT", "buy", [142.5], 136, [148.2, 151.0, 156.4], None),
+    ("#LINK/USDT | Short, x10 |\nEntry = 18.40\nSL = 19.10\nTargets =\n☑️ 17.90 | close 25% |\n☑️ 17.20 | close half |\n🚀 16.50 | all out |",
+     "LINKUSDT", "sell", [18.4], 19.1, [17.9, 17.2, 16.5], 10),
+    # ... but not a number that turns back towards the entry
+    ("GOLD BUY 2345\nTP 2355 is the first resistance\n2330 is support\nSL 2320", "XAUUSD", "buy", [2345], 2320, [2355], None),
     # emoji written by their names, as Discord and Slack export them
     ("XAUUSD BUY :green_circle:\nEntry: 2345\n:dart: 2355\n:dart: 2365\n:octagonal_sign: 2335",
      "XAUUSD", "buy", [2345], 2335, [2355, 2365], None),

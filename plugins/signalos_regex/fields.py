@@ -93,6 +93,11 @@ class Fields:
         line = 0
         line_start = True
         line_has_label = False
+        # A list of targets, one a line, each with words after it ("1806.3 (40% of profit)"): the
+        # words end the field, and the next line, opening with a number, takes it up again. The
+        # field and the line (counted by line breaks alone) whose last words ended it.
+        resume: tuple[str, int] | None = None
+        phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
         # (most lines are read before any), and a Python call costs more than the test
         targets = self.values["take_profit"]
@@ -100,6 +105,7 @@ class Fields:
             kind = tok.kind
             if kind == "nl":
                 line += 1
+                phys += 1
                 line_start, line_has_label = True, False
                 continue
             if kind == "word":
@@ -127,6 +133,10 @@ class Fields:
                             field = "take_profit"
                         else:
                             self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
+                    # "1806.3 (40% of profit)": a label of numbers to pass over, after a target
+                    # on its line, ends the list as prose does
+                    resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
+                        and filled and value_phys == phys else None
                     current, filled, label_line, line_has_label = field, 0, line, True
                     self.labelled.add(field)
                     prev_num = None
@@ -171,6 +181,8 @@ class Fields:
                 if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
+                        if current == "take_profit" and filled and value_phys == phys:
+                            resume = (current, phys)
                         current, filled = None, 0
                     if current is None:
                         entry_ok = False
@@ -212,6 +224,11 @@ class Fields:
                 break
             if tok.text[0] == "0" and len(tok.text) == 3 and self._thousands_group(i):
                 continue  # "65 000": the group after a space is the rest of the number before
+            if resume is not None and phys > resume[1]:
+                if current in (None, "ignore") and line_start and phys == resume[1] + 1 \
+                        and self._continues_targets(tok.text):
+                    current, filled = resume[0], 1  # the list goes on below the words that ended it
+                resume = None
             role, value = self._number_role(i, current)
             if role is None:
                 continue
@@ -254,6 +271,7 @@ class Fields:
             values.append((value, tok))
             filled += 1
             prev_num = (full_raw, value, tok, field)
+            value_phys = phys
         self._positional_levels()
         return self
 
@@ -278,6 +296,24 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _continues_targets(self, raw: str) -> bool:
+        """Whether the number written ``raw`` goes on from the targets read so far, away from the
+        entry (or the target before) as the last one did: "2330 is support" under a buy's "TP 2355"
+        does not."""
+        value = parse_number(raw)
+        targets = self.values["take_profit"]
+        if value is None or not targets:
+            return False
+        last = targets[-1][0]
+        if len(targets) > 1:
+            before = targets[-2][0]
+        elif self.values["entry"]:
+            entries = [v for v, _ in self.values["entry"]]
+            before = sum(entries) / len(entries)
+        else:
+            return False
+        return (value - last) * (last - before) > 0
 
     def _other_side_labels(self, i: int) -> bool:
         """Whether direction ``i`` is the side opposite to the call's, written as a label: a colon,
