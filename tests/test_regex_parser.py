@@ -197,6 +197,10 @@ LAYOUT_CLASSES = [
      "LINKUSDT", "sell", [18.4], 19.1, [17.9, 17.2, 16.5], 10),
     # ... but not a number that turns back towards the entry
     ("GOLD BUY 2345\nTP 2355 is the first resistance\n2330 is support\nSL 2320", "XAUUSD", "buy", [2345], 2320, [2355], None),
+    # a target's index glued to its price: the price is the rest, near the targets or the entry
+    ("NEAR/USDT Buy\nENTRY 5.10-5.20\nTP1 5.40\nTP2 5.65\nTP35.90\nSTOP 4.95", "NEARUSDT", "buy", [5.1, 5.2], 4.95,
+     [5.4, 5.65, 5.9], None),
+    ("XAUUSD SELL 2345\nTP12340\nTP22330\nSL 2355", "XAUUSD", "sell", [2345], 2355, [2340, 2330], None),
     # emoji written by their names, as Discord and Slack export them
     ("XAUUSD BUY :green_circle:\nEntry: 2345\n:dart: 2355\n:dart: 2365\n:octagonal_sign: 2335",
      "XAUUSD", "buy", [2345], 2335, [2355, 2365], None),

@@ -297,6 +297,20 @@ class Fields:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
 
+    def _glued_index(self, raw: str, value: float) -> float | None:
+        """The price in ``raw`` when the next target's index is glued before it ("TP41.3100" after
+        three targets near 1.3, "TP12340" after an entry at 2345): the whole is far from the last
+        target (or the entry) and the rest is near it."""
+        targets, entries = self.values["take_profit"], self.values["entry"]
+        if not targets and not entries:
+            return None
+        index = str(len(targets) + 1)
+        last = targets[-1][0] if targets else entries[-1][0]
+        if not raw.startswith(index) or len(raw) <= len(index) or last <= 0 or 0.5 <= value / last <= 2:
+            return None
+        rest = parse_number(raw[len(index):])
+        return rest if rest is not None and 0.8 <= rest / last <= 1.25 else None
+
     def _continues_targets(self, raw: str) -> bool:
         """Whether the number written ``raw`` goes on from the targets read so far, away from the
         entry (or the target before) as the last one did: "2330 is support" under a buy's "TP 2355"
@@ -502,6 +516,10 @@ class Fields:
                     return "leverage", value
                 if prev.cat == "label" and integer and value <= 20:
                     return None, 0.0  # TP1, Target2: an index
+                if prev.cat == "label" and prev.val == "take_profit":
+                    price = self._glued_index(tok.text, value)
+                    if price is not None:
+                        return "price", price  # "TP41.3100" after TP1-TP3: TP4 at 1.31
                 if prev.cat is None and i - 1 not in self.symbols.token_ids and not _unspaced(prev.text[-1]):
                     return None, 0.0  # H4, M15
             elif prev.text == "+":
