@@ -117,6 +117,8 @@ class Fields:
                 if cat == "label":
                     if tok.val == "symbol":
                         continue
+                    if tok.val == "stop_loss" and self._trailing(i):
+                        continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
                     if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
                             and toks[i - 1].cat == "label" and toks[i - 1].val == current \
                             and tok.text.lower() in ("targets", "target", "orders", "order"):
@@ -296,6 +298,14 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _trailing(self, i: int) -> bool:
+        """Whether the word just before or after label ``i`` makes it a trailing stop."""
+        words = self.lex.trailing_words
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(self.toks) and self.toks[j].kind == "word" and self.toks[j].text.lower() in words:
+                return True
+        return False
 
     def _glued_index(self, raw: str, value: float) -> float | None:
         """The price in ``raw`` when the next target's index is glued before it ("TP41.3100" after

@@ -32,6 +32,7 @@ DEFAULT_PIPS: Final = frozenset({"pips", "pip", "points", "point", "pts", "pt", 
 DEFAULT_LOT: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
 DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
+DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
 
 
 def _word_set(words: dict[str, Any], name: str, default: frozenset[str]) -> frozenset[str]:
@@ -74,6 +75,8 @@ class Lexicon:
         self.range_separators: frozenset[str] = _word_set(words, "range_separators", DEFAULT_RANGE_SEPARATORS)
         # a direction right after one of these is a warning, not a call
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
+        # a stop label beside one of these names a way to exit ("TP: trailing stop", "stop móvel"), not a level
+        self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
