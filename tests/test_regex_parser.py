@@ -201,6 +201,10 @@ LAYOUT_CLASSES = [
     ("NEAR/USDT Buy\nENTRY 5.10-5.20\nTP1 5.40\nTP2 5.65\nTP35.90\nSTOP 4.95", "NEARUSDT", "buy", [5.1, 5.2], 4.95,
      [5.4, 5.65, 5.9], None),
     ("XAUUSD SELL 2345\nTP12340\nTP22330\nSL 2355", "XAUUSD", "sell", [2345], 2355, [2340, 2330], None),
+    # a stray space after a thousands comma: one number, near the entry; a list stays a list
+    ("ETH short\nEntry: $3,480\nTarget 1: $3, 390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
+     [3390, 3250], None),
+    ("ETH long 3200\nTP: 3300, 3450\nSL 3100", "ETH", "buy", [3200], 3100, [3300, 3450], None),
     # a stop label beside a trailing word names a way to exit, not a level
     ("GBPJPY - Buy @ 191.20 - SL : 190.70 - TP : trailing stop or 191.90 - 192.60", "GBPJPY", "buy", [191.2], 190.7,
      [191.9, 192.6], None),

@@ -224,8 +224,8 @@ class Fields:
             if line_start and line > 0 and targets and self._numbered_second_signal(i):
                 self.multi = True  # "2. SELL STOP = ...": the next call of a numbered list
                 break
-            if tok.text[0] == "0" and len(tok.text) == 3 and self._thousands_group(i):
-                continue  # "65 000": the group after a space is the rest of the number before
+            if len(tok.text) == 3 and (self._thousands_group(i) if tok.text[0] == "0" else self._spaced_thousands(i)):
+                continue  # "65 000", "$15, 590": the group after a space is the rest of the number before
             if resume is not None and phys > resume[1]:
                 if current in (None, "ignore") and line_start and phys == resume[1] + 1 \
                         and self._continues_targets(tok.text):
@@ -369,6 +369,28 @@ class Fields:
                 merged = parse_number(prev.text + tok.text)
                 if merged is None:
                     return False
+                values[-1] = (merged, prev)
+                return True
+        return False
+
+    def _spaced_thousands(self, i: int) -> bool:
+        """"Target 1: $15, 590" under an entry at $16,645: a group of three digits after a comma and
+        a space continues the number before it when the whole is near the entry and that number is
+        far from it. Whether it did (the number read last becomes the whole)."""
+        toks = self.toks
+        if i < 2 or not self.values["entry"]:
+            return False
+        comma, prev, tok = toks[i - 1], toks[i - 2], toks[i]
+        if comma.text != "," or prev.end != comma.start or tok.start != comma.end + 1 or prev.kind != "num" \
+                or not prev.text.isdigit() or len(prev.text) > 3 or not tok.text.isdigit():
+            return False
+        entries = [v for v, _ in self.values["entry"]]
+        entry = sum(entries) / len(entries)
+        merged = float(prev.text + tok.text)
+        if entry <= 0 or not 0.5 <= merged / entry <= 2 or 0.2 <= float(prev.text) / entry <= 5:
+            return False
+        for field, values in self.values.items():
+            if field != "entry" and values and values[-1][1] is prev:
                 values[-1] = (merged, prev)
                 return True
         return False
