@@ -205,6 +205,10 @@ LAYOUT_CLASSES = [
     ("ETH short\nEntry: $3,480\nTarget 1: $3, 390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
      [3390, 3250], None),
     ("ETH long 3200\nTP: 3300, 3450\nSL 3100", "ETH", "buy", [3200], 3100, [3300, 3450], None),
+    # a contract's kind between a new coin's ticker and its side; a name between the side and its price
+    ("ZRO perp long 3.40 sl 3.20 tp 3.80", "ZRO", "buy", [3.4], 3.2, [3.8], None),
+    ("PYTH futures short 0.42 sl 0.45 tp 0.38", "PYTH", "sell", [0.42], 0.45, [0.38], None),
+    ("Sell Tesla 250 stop 262 target 230", None, "sell", [250], 262, [230], None),
     # a stop label beside a trailing word names a way to exit, not a level
     ("GBPJPY - Buy @ 191.20 - SL : 190.70 - TP : trailing stop or 191.90 - 192.60", "GBPJPY", "buy", [191.2], 190.7,
      [191.9, 192.6], None),

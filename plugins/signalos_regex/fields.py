@@ -180,6 +180,9 @@ class Fields:
                             and self._right_after_label(i):
                         current = None  # "TP: TBD", "SL - none": the label's value is not given
                     continue
+                if ends and current is None and entry_ok and tok.text[0].isupper() and 0 < i < n - 1 \
+                        and toks[i - 1].cat == "dir" and toks[i + 1].kind == "num":
+                    continue  # "Buy Nvidia 120": a name between the side and its price
                 if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
