@@ -472,3 +472,29 @@ def test_a_level_word_is_worth_what_the_updates_it_names_read_with_the_grammar()
     parser = RegexParser()
     parser.lexicon = Tables().lexicon(learned.words)
     assert _exact(parser, [_update("Move zorp to 1950", "move_sl", price=1950.0), _update("move ZORP to BE", "breakeven")]) == 1.0
+
+
+def test_a_word_an_update_hits_is_its_target_word_when_the_tables_read_it_so_on_its_line():
+    # the signals name their targets "kv" (learned); the updates hit "dorn" with no index ("Hit
+    # dorn +40 pips"), some closing the trade too: the tables read the hit with "target" in the
+    # word's place, on its own line, so "dorn" is learned as a target's word. "Flash" heads every
+    # message on a line of its own: the line below hits a target, the word itself does not, and it
+    # is not offered as one ("target\n\nHit dorn" would read as a hit)
+    signals = [(f"Flash\n{text.replace(TARGET.upper(), 'KV').replace(TARGET, 'kv')}", label)
+               for text, label in _channel(8, seed=21)]
+    hit_and_close = [{"type": "tp_hit", "price": None, "percent": None, "tp": None},
+                     {"type": "close", "price": None, "percent": None, "tp": None}]
+    updates = [_update("Flash\n\nHit dorn +40 pips", "tp_hit"), _update("Flash\nWe hit our dorn, well done", "tp_hit"),
+               ("Flash\n\nHit dorn +90 pips\nClose the trade now", {"kind": "update", "symbol": None, "actions": hit_and_close}),
+               ("Flash\nReached the dorn, close it", {"kind": "update", "symbol": None, "actions": hit_and_close})]
+    from signalos_regex.learn import Tables, _level_words_of_update, answers_with
+
+    lex = Tables().lexicon()
+    text, label = updates[0]
+    assert _level_words_of_update(text, label, answers_with([updates[0]], lex)[0], lex) == {("dorn", "take_profit")}
+    learned = learn_channel_words(signals + updates)
+    labels = {(w.field, w.phrase) for w in learned.words if w.section == "labels"}
+    assert ("take_profit", "dorn") in labels, labels
+    parser = RegexParser()
+    parser.lexicon = Tables().lexicon(learned.words)
+    assert _exact(parser, [_update("Flash\n\nHit dorn +120 pips", "tp_hit"), _update("Flash\nhit the dorn", "tp_hit")]) == 1.0
