@@ -205,6 +205,10 @@ LAYOUT_CLASSES = [
     ("ETH short\nEntry: $3,480\nTarget 1: $3, 390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
      [3390, 3250], None),
     ("ETH long 3200\nTP: 3300, 3450\nSL 3100", "ETH", "buy", [3200], 3100, [3300, 3450], None),
+    # a level's label misspelt by one letter, heading its line
+    ("#DOT/USDT\nLONG\n\nEntires\n6.10\n6.02\n\nTagrets\n6.25\n6.40\n\nStoplos: 5.80", "DOTUSDT", "buy",
+     [6.02, 6.1], 5.8, [6.25, 6.4], None),
+    ("#ADA/USDT\nSHORT\nEntry 0.452\nTargetz\n0.440\n0.431\nSL 0.465", "ADAUSDT", "sell", [0.452], 0.465, [0.44, 0.431], None),
     # a contract's kind between a new coin's ticker and its side; a name between the side and its price
     ("ZRO perp long 3.40 sl 3.20 tp 3.80", "ZRO", "buy", [3.4], 3.2, [3.8], None),
     ("PYTH futures short 0.42 sl 0.45 tp 0.38", "PYTH", "sell", [0.42], 0.45, [0.38], None),
@@ -491,3 +495,16 @@ def test_a_plan_with_its_levels_is_still_a_call_and_a_noun_short_is_no_condition
 def test_congratulations_on_a_past_trade_are_noise(host):
     assert host.parse("Congratulations to everyone who took the NZDUSD sell 🎉 +80 pips").result.kind == "noise"
     assert host.parse("Congrats! TP1 hit on silver").result.kind == "update"
+
+
+def test_a_misspelt_label_is_one_letter_off_a_level_label_of_six_letters_or_more():
+    from signalos_regex.lexicon import build_lexicon
+    from signalos_regex.tokens import misspelt_label
+
+    lex = build_lexicon()
+    for slip in ("Tagrets", "Targts", "Taargets", "Targeta", "STOPLOS", "Entires"):
+        assert misspelt_label(slip, lex) is not None, slip
+    assert misspelt_label("Tagrets", lex)[1] == "take_profit" and misspelt_label("Stoplos", lex)[1] == "stop_loss"
+    # two letters off, or no level's label near: not a slip
+    for word in ("Stolen", "Largest", "Tarjeta", "Targeted", "profits"):
+        assert misspelt_label(word, lex) is None, word

@@ -110,6 +110,9 @@ class Lexicon:
         self.word_info: dict[str, tuple[str, tuple[str, str] | None, bool, int]] = {}
         # what the field scanner learned of each plain word (``fields._prose_info``), likewise
         self.prose_info: dict[str, tuple[bool, bool, bool]] = {}
+        # the level labels of one word and their one-letter slips ("Tagrets", "Stoplos"), built
+        # when a word heading a line is first looked up (``tokens.misspelt_label``)
+        self.label_slips: dict[str, tuple[str, str] | None] | None = None
 
     def _add_section(self, section: dict[str, list[str]], category: str) -> None:
         for value, entries in section.items():

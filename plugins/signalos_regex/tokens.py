@@ -253,6 +253,51 @@ def _word_info(word: str, lex: Lexicon) -> tuple[str, tuple[str, str] | None, bo
     return info
 
 
+SLIP_MIN: Final = 6  # letters of a word that may be a level's label misspelt (shorter words are too close to others)
+_LEVELS: Final = frozenset({"entry", "stop_loss", "take_profit"})
+
+
+def _heads_a_value(toks: list[Tok], i: int) -> bool:
+    """Whether word ``i`` opens its line (marks before it aside) and a number, a colon or dash, or
+    the line's end comes right after it: where a label stands."""
+    for j in range(i - 1, -1, -1):
+        if toks[j].kind == "nl":
+            break
+        if toks[j].kind != "p":
+            return False
+    if i + 1 >= len(toks):
+        return False
+    nxt = toks[i + 1]
+    return nxt.kind == "num" or nxt.kind == "nl" or nxt.kind == "p" and nxt.text in ":-="
+
+
+def misspelt_label(word: str, lex: Lexicon) -> tuple[str, str] | None:
+    """The level label (a one-word entry, stop or target label of six letters or more) that
+    ``word`` misspells by one letter left out, added, changed or two swapped ("Targts",
+    "Taargets", "Targeta", "Tagrets"): both written with one letter left out meet. None for a word
+    that is no such slip, or a slip of labels of two levels."""
+    slips = lex.label_slips
+    if slips is None:
+        slips = {}
+        for key, (cat, val) in lex.words.items():
+            if cat == "label" and val in _LEVELS and len(key) >= SLIP_MIN and key.isalpha():
+                for variant in {key, *_one_out(key)}:
+                    if slips.get(variant, (cat, val)) != (cat, val):
+                        slips[variant] = None  # a slip of two levels' labels says neither
+                    else:
+                        slips[variant] = (cat, val)
+        lex.label_slips = slips
+    low = word.lower()
+    if not low.isalpha():
+        return None
+    found = {slips[v] for v in (low, *_one_out(low)) if v in slips}
+    return found.pop() if len(found) == 1 else None
+
+
+def _one_out(word: str) -> list[str]:
+    return [word[:k] + word[k + 1:] for k in range(len(word))]
+
+
 def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None = None) -> list[Tok]:
     """Merge multi-word keywords into one token and tag keywords and symbol aliases; ``lowered``
     is ``text.lower()`` when the caller has it."""
@@ -285,6 +330,10 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
                 if key not in prefixes:
                     break
                 k += 1
+        if best is None and not glue and len(tok.text) >= SLIP_MIN and _heads_a_value(toks, i):
+            slip = misspelt_label(tok.text, lex)
+            if slip is not None:
+                best = (slip, i)  # "Tagrets\n2015", "Stoplos: 1.62": a level's label, one letter off
         if best is None:
             if glue:
                 w, at = tok.text, tok.start + glue
