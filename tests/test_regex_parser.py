@@ -508,3 +508,13 @@ def test_a_misspelt_label_is_one_letter_off_a_level_label_of_six_letters_or_more
     # two letters off, or no level's label near: not a slip
     for word in ("Stolen", "Largest", "Tarjeta", "Targeted", "profits"):
         assert misspelt_label(word, lex) is None, word
+
+
+def test_a_symbol_and_a_targets_index_alone_report_that_target_hit(host):
+    for text, tp in (("#SOL TP3", 3), ("BTC/USDT TP2 🔥", 2), ("USDJPY TP 1", 1), ("ZETA TP1, closing the rest", 1)):
+        r = host.parse(text).result
+        assert r.kind == "update" and [(a.type, a.tp) for a in r.actions][:1] == [("tp_hit", tp)], text
+    # words after the index, no symbol before it, or the target's price: no hit report
+    assert host.parse("XAUUSD TP 2 soon").result.kind == "noise"
+    assert host.parse("And tp 2").result.kind == "noise"
+    assert [a.type for a in host.parse("GOLD TP1\n2350").result.actions] == ["modify_tp"]

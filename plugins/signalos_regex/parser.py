@@ -171,6 +171,10 @@ class _Reading:
             words = words_of(lowered)  # both pattern sets look up the same words
             updates = find_updates(text, self.lex, lowered, words)
             noise = noise_cues(text, self.lex, lowered, words)
+        if symbol and not (complete or f.stop or f.entry or f.stop_pips) and not any(u[0].type == "tp_hit" for u in updates):
+            bare = self._bare_target_report()
+            if bare is not None:
+                updates = [bare, *updates]
         # (most messages state no update: the generators below are not even started then)
         reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")] if updates else updates
         headline_update = bool(updates) and any(u[1] < first_line for u in updates) \
@@ -202,6 +206,37 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _bare_target_report(self) -> tuple[Action, int, int] | None:
+        """"FLOKI TP1", "#SOL TP 3 🔥", "BTC/USDT TP2, ...": the symbol opening the message, then a
+        target's label and its index and nothing else on the line but marks (or a comma and the
+        rest): that target reported hit."""
+        best = self.symbols.best  # its span in the text
+        toks = self.toks
+        if best is None:
+            return None
+        k = 0
+        while k < len(toks) and toks[k].start < best[3]:
+            if toks[k].end <= best[2] and toks[k].kind != "p":
+                return None  # a word before the symbol
+            k += 1
+        if k >= len(toks) or toks[k].cat != "label" or toks[k].val != "take_profit":
+            return None
+        label = toks[k]
+        k += 1
+        while k < len(toks) and toks[k].kind == "p" and toks[k].text == "#":
+            k += 1
+        if k >= len(toks) or toks[k].kind != "num" or not toks[k].text.isdigit() or not 0 < int(toks[k].text) <= 20:
+            return None
+        index = toks[k]
+        for t in toks[k + 1:]:
+            if t.kind == "nl" or t.kind == "p" and t.text in ",，":
+                break
+            if t.kind != "p":
+                return None
+        if any(tok is not index for _, tok in self.fields.targets):
+            return None  # "GOLD TP1\n2350": the target's price, set
+        return Action._converted("tp_hit", None, None, int(index.text)), label.start, index.end
 
     def _reported_target(self, reports: list[tuple[Action, int, int]]) -> bool:
         """Whether a target's price stands in a hit report or right after it ("hit TP 2360")."""
