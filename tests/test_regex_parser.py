@@ -205,6 +205,9 @@ LAYOUT_CLASSES = [
     ("ETH short\nEntry: $3,480\nTarget 1: $3, 390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
      [3390, 3250], None),
     ("ETH long 3200\nTP: 3300, 3450\nSL 3100", "ETH", "buy", [3200], 3100, [3300, 3450], None),
+    # a target word after the entry's or stop's label, with no index, is that label's (any language's)
+    ("#AVAX/USDT\nLong\nEntrada Objetivos: 31.2\nObjetivos:\n1) 32.0\n2) 33.1\nStop Objetivos:\n1) 30.4", "AVAXUSDT",
+     "buy", [31.2], 30.4, [32.0, 33.1], None),
     # a level's label misspelt by one letter, heading its line
     ("#DOT/USDT\nLONG\n\nEntires\n6.10\n6.02\n\nTagrets\n6.25\n6.40\n\nStoplos: 5.80", "DOTUSDT", "buy",
      [6.02, 6.1], 5.8, [6.25, 6.4], None),

@@ -120,9 +120,11 @@ class Fields:
                     if tok.val == "stop_loss" and self._trailing(i):
                         continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
                     if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
-                            and toks[i - 1].cat == "label" and toks[i - 1].val == current \
-                            and tok.text.lower() in ("targets", "target", "orders", "order"):
-                        continue  # "Entry Targets:", "Entry Zone Targets:", "SL Targets:": the first label's field
+                            and toks[i - 1].cat == "label" and toks[i - 1].val == current and i + 1 < n \
+                            and not _indexes(toks[i + 1]):
+                        # "Entry Targets:", "Entry Zone Targets:", "SL Targets 3.83", a channel's "Stop kvel:":
+                        # a target word after the entry's or stop's label, with no index, is that label's
+                        continue
                     if current in ("take_profit", "stop_loss") and tok.val == "entry" \
                             and tok.text.lower() in ("at", "from", "price"):
                         continue  # "TP: close at 1.09": the open field goes on
@@ -616,6 +618,11 @@ class Fields:
         self.values["entry"] = [(first_val, first_tok)]
         self.values["stop_loss"] = stops
         self.values["take_profit"] = targets
+
+
+def _indexes(tok: Tok) -> bool:
+    """Whether ``tok`` is a small whole number, a label's index ("TP 2", "TP2")."""
+    return tok.kind == "num" and tok.text.isdigit() and len(tok.text) <= 2 and int(tok.text) <= 20
 
 
 def _prose_info(word: str, lex: Lexicon) -> tuple[bool, bool, bool]:
