@@ -66,6 +66,7 @@ def test_signals(host, text, symbol, direction, order_type, entry, stop, targets
 
 UPDATES = [
     ("Move SL to BE", ["breakeven"]),
+    ("Bybit USDT\n#ETH/USDT SL ⛔️\nLoss: 42.1% 📉", ["sl_hit"]),
     ("Move SL to 2350", ["move_sl"]),
     ("TP1 hit ✅", ["tp_hit"]),
     ("Close half now", ["close_partial"]),
