@@ -209,6 +209,9 @@ LAYOUT_CLASSES = [
     # a target word after the entry's or stop's label, with no index, is that label's (any language's)
     ("#AVAX/USDT\nLong\nEntrada Objetivos: 31.2\nObjetivos:\n1) 32.0\n2) 33.1\nStop Objetivos:\n1) 30.4", "AVAXUSDT",
      "buy", [31.2], 30.4, [32.0, 33.1], None),
+    # a word no table knows, numbered line by line under the entry, labels the targets
+    ("ETH SHORT\nEntry 3480 - 3500\nKib1 3400\nKib2 3320\nKib3 3250\nSTOP 3560", "ETH", "sell", [3480, 3500], 3560,
+     [3400, 3320, 3250], None),
     # a level's label misspelt by one letter, heading its line
     ("#DOT/USDT\nLONG\n\nEntires\n6.10\n6.02\n\nTagrets\n6.25\n6.40\n\nStoplos: 5.80", "DOTUSDT", "buy",
      [6.02, 6.1], 5.8, [6.25, 6.4], None),

@@ -112,8 +112,15 @@ class Fields:
                 if line_start and line > 0 and targets and self._starts_second_signal(i):
                     self.multi = True
                     break
-                line_start = False
+                first_word, line_start = line_start, False
                 cat = tok.cat
+                if first_word and cat is None and current in (None, "entry", "take_profit") and self.values["entry"] \
+                        and self._numbered_label(i):
+                    # "kv1 29330 / kv2 29060" under the entry: a word no table knows, numbered line
+                    # by line, labels the targets
+                    current, filled, label_line, line_has_label = "take_profit", 0, line, True
+                    prev_num, entry_ok = None, False
+                    continue
                 if cat == "label":
                     if tok.val == "symbol":
                         continue
@@ -303,6 +310,20 @@ class Fields:
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
             return value / 1000  # "SL 1,211" on EURUSD: the comma was a decimal one
         return value
+
+    def _numbered_label(self, i: int) -> bool:
+        """Whether word ``i``, glued to a small number n (its index), has a namesake opening another
+        line glued to n + 1 or n - 1: "kv1 ... / kv2 ..."."""
+        toks = self.toks
+        if i + 1 >= len(toks) or toks[i + 1].start != toks[i].end or not _indexes(toks[i + 1]):
+            return False
+        word, n = toks[i].text.lower(), int(toks[i + 1].text)
+        for j in range(len(toks) - 1):
+            t, nxt = toks[j], toks[j + 1]
+            if j != i and t.kind == "word" and t.text.lower() == word and nxt.start == t.end and _indexes(nxt) \
+                    and abs(int(nxt.text) - n) == 1 and (j == 0 or toks[j - 1].kind in ("nl", "p")):
+                return True
+        return False
 
     def _trailing(self, i: int) -> bool:
         """Whether the word just before or after label ``i`` makes it a trailing stop."""
