@@ -192,7 +192,7 @@ LAYOUT_CLASSES = [
      "Target 1: $3,210 (30%)\nStoploss: $3,060 <@&998877665544332211>",
      "ETH", "buy", [3120], 3060, [3210], 10),
     # a list of targets, one a line, with words after each: the next line's number goes on with it
-    ("SOL/USDT Long\nEntry = 142.5\nSL = 136\nTake Profits =\n148.2 (30% profit)\n151.0 (60% profit)\n156.4",
+    ("SOL/USDT Long\nEntry = 142.5\nSL = 136\nTake Profits =\n148.2 (30% profit)\n\n151.0 (60% profit)\n156.4",
      "SOLUSDT", "buy", [142.5], 136, [148.2, 151.0, 156.4], None),
     ("#LINK/USDT | Short, x10 |\nEntry = 18.40\nSL = 19.10\nTargets =\n☑️ 17.90 | close 25% |\n☑️ 17.20 | close half |\n🚀 16.50 | all out |",
      "LINKUSDT", "sell", [18.4], 19.1, [17.9, 17.2, 16.5], 10),
@@ -203,7 +203,7 @@ LAYOUT_CLASSES = [
      [5.4, 5.65, 5.9], None),
     ("XAUUSD SELL 2345\nTP12340\nTP22330\nSL 2355", "XAUUSD", "sell", [2345], 2355, [2340, 2330], None),
     # a stray space after a thousands comma: one number, near the entry; a list stays a list
-    ("ETH short\nEntry: $3,480\nTarget 1: $3, 390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
+    ("ETH short\nEntry: $3,480\nTarget 1: $3,  390\nTarget 2: $3,250\nStop: $3,560", "ETH", "sell", [3480], 3560,
      [3390, 3250], None),
     ("ETH long 3200\nTP: 3300, 3450\nSL 3100", "ETH", "buy", [3200], 3100, [3300, 3450], None),
     # a target word after the entry's or stop's label, with no index, is that label's (any language's)

@@ -94,8 +94,9 @@ class Fields:
         line_start = True
         line_has_label = False
         # A list of targets, one a line, each with words after it ("1806.3 (40% of profit)"): the
-        # words end the field, and the next line, opening with a number, takes it up again. The
-        # field and the line (counted by line breaks alone) whose last words ended it.
+        # words end the field, and the next line that opens with a number (blank lines between)
+        # takes it up again. The field and the line (counted by line breaks alone) whose last
+        # words ended it.
         resume: tuple[str, int] | None = None
         phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
@@ -114,6 +115,8 @@ class Fields:
                     break
                 first_word, line_start = line_start, False
                 cat = tok.cat
+                if resume is not None and phys > resume[1]:
+                    resume = None  # a word on a later line before any number: the list is over
                 if first_word and cat is None and current in (None, "entry", "take_profit") and self.values["entry"] \
                         and self._numbered_label(i):
                     # "kv1 29330 / kv2 29060" under the entry: a word no table knows, numbered line
@@ -239,7 +242,7 @@ class Fields:
             if len(tok.text) == 3 and (self._thousands_group(i) if tok.text[0] == "0" else self._spaced_thousands(i)):
                 continue  # "65 000", "$15, 590": the group after a space is the rest of the number before
             if resume is not None and phys > resume[1]:
-                if current in (None, "ignore") and line_start and phys == resume[1] + 1 \
+                if current in (None, "ignore") and line_start \
                         and self._continues_targets(tok.text):
                     current, filled = resume[0], 1  # the list goes on below the words that ended it
                 resume = None
@@ -407,7 +410,7 @@ class Fields:
         if i < 2 or not self.values["entry"]:
             return False
         comma, prev, tok = toks[i - 1], toks[i - 2], toks[i]
-        if comma.text != "," or prev.end != comma.start or tok.start != comma.end + 1 or prev.kind != "num" \
+        if comma.text != "," or prev.end != comma.start or tok.start - comma.end not in (1, 2) or prev.kind != "num" \
                 or not prev.text.isdigit() or len(prev.text) > 3 or not tok.text.isdigit():
             return False
         entries = [v for v, _ in self.values["entry"]]
