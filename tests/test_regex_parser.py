@@ -525,3 +525,14 @@ def test_a_symbol_and_a_targets_index_alone_report_that_target_hit(host):
     assert host.parse("XAUUSD TP 2 soon").result.kind == "noise"
     assert host.parse("And tp 2").result.kind == "noise"
     assert [a.type for a in host.parse("GOLD TP1\n2350").result.actions] == ["modify_tp"]
+
+
+def test_a_slip_in_a_numbered_list_of_targets_is_a_target_label(host):
+    # "To 4" among "Tp 3" and "Tp 5" (a key next to the p): the list's fourth target
+    r = host.parse("Tp 2 1.0830\nTp 3 1.0810\nTo 4 1.0790\nTp 5 1.0770").result
+    assert [(a.type, a.price, a.tp) for a in r.actions] == [
+        ("modify_tp", 1.083, 2), ("modify_tp", 1.081, 3), ("modify_tp", 1.079, 4), ("modify_tp", 1.077, 5)]
+    r = host.parse("EURUSD BUY 1.0850\nTP 1 1.0870\nTo 2 1.0890\nTP 3 1.0910\nSL 1.0820").result
+    assert r.take_profits == (1.087, 1.089, 1.091)
+    # a line opening with the word and a number elsewhere stays what it was
+    assert host.parse("EURUSD BUY 1.0850\nTP 1 1.0870\nSL 1.0820\nTo 2 lots max").result.take_profits == (1.087,)

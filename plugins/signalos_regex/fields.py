@@ -117,10 +117,13 @@ class Fields:
                 cat = tok.cat
                 if resume is not None and phys > resume[1]:
                     resume = None  # a word on a later line before any number: the list is over
-                if first_word and cat is None and current in (None, "entry", "take_profit") and self.values["entry"] \
-                        and self._numbered_label(i):
+                if first_word and cat is None and (
+                        current in (None, "entry", "take_profit") and self.values["entry"] and self._numbered_label(i)
+                        or self._numbered_among_targets(i)):
                     # "kv1 29330 / kv2 29060" under the entry: a word no table knows, numbered line
-                    # by line, labels the targets
+                    # by line, labels the targets; so does a slip in a numbered list of them
+                    # ("Tp 3 149.81 / To 4 149.60 / Tp 5 149.40"); marked a label, its index is read as one
+                    tok.cat, tok.val = "label", "take_profit"
                     current, filled, label_line, line_has_label = "take_profit", 0, line, True
                     prev_num, entry_ok = None, False
                     continue
@@ -327,6 +330,22 @@ class Fields:
                     and abs(int(nxt.text) - n) == 1 and (j == 0 or toks[j - 1].kind in ("nl", "p")):
                 return True
         return False
+
+    def _numbered_among_targets(self, i: int) -> bool:
+        """Whether word ``i``, with an index n after it, opens a line of a numbered list of targets:
+        other lines open with a target label and the indexes on either side of n ("To 4" between
+        "Tp 3" and "Tp 5") or the two before or after it."""
+        toks = self.toks
+        if i + 1 >= len(toks) or not _indexes(toks[i + 1]):
+            return False
+        n = int(toks[i + 1].text)
+        around = set()
+        for j in range(len(toks) - 1):
+            t = toks[j]
+            if t.cat == "label" and t.val == "take_profit" and _indexes(toks[j + 1]) \
+                    and (j == 0 or toks[j - 1].kind in ("nl", "p")):
+                around.add(int(toks[j + 1].text))
+        return n - 1 in around and (n + 1 in around or n - 2 in around) or n + 1 in around and n + 2 in around
 
     def _trailing(self, i: int) -> bool:
         """Whether the word just before or after label ``i`` makes it a trailing stop."""

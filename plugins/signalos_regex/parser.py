@@ -266,10 +266,24 @@ class _Reading:
             index = None
             for index in _TARGET_INDEX.finditer(text, line_start, tok.start):
                 pass  # the label nearest before the value
-            updates.append((Action._converted("modify_tp", value, None, int(index.group(1)) if index else None),
-                            tok.start, tok.end))
+            number = int(index.group(1)) if index else self._index_of_label_before(tok)
+            updates.append((Action._converted("modify_tp", value, None, number), tok.start, tok.end))
         symbol = self.symbols.best[1] if self.symbols.best else None
         return self._update(updates, symbol)
+
+    def _index_of_label_before(self, value: Tok) -> int | None:
+        """The index after the target label that the fields read before ``value`` on its line
+        (a slip such as "To 4" in a list of "Tp" lines is such a label), if any."""
+        toks = self.toks
+        k = toks.index(value)
+        for j in range(k - 1, -1, -1):
+            t = toks[j]
+            if t.kind == "nl":
+                break
+            if t.cat == "label" and t.val == "take_profit" and j + 1 < k and toks[j + 1].kind == "num" \
+                    and toks[j + 1].text.isdigit():
+                return int(toks[j + 1].text)
+        return None
 
     def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
         f = self.fields
