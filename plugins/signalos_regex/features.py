@@ -18,9 +18,9 @@ message (``signal``, ``noise``, ``update:tp_hit``), the prior a learned parser's
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from signalos.normalize import normalize_text, parse_number
 
@@ -34,6 +34,13 @@ MAX_CHARS: Final = 4096  # the learned parsers read no more of a message
 # their texts READ_CHUNK at a time.
 READ_CACHE: Final = 2048
 READ_CHUNK: Final = READ_CACHE // 2
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_read_chunks(items: Sequence[T], read: Callable[[Sequence[T]], list[R]]) -> list[R]:
+    """``read(items)``, READ_CHUNK items at a time, the answers joined in order."""
+    return [r for k in range(0, len(items), READ_CHUNK) for r in read(items[k:k + READ_CHUNK])]
 
 
 class Reader:

@@ -131,12 +131,11 @@ class SpacyParser:
         nlp = self._load()
         batch_size = batch_size or int(self.options.get("batch_size", 256))
         processes = int(self.options.get("processes", 1))
-        from signalos_regex.features import READ_CHUNK
+        from signalos_regex.features import READ_CHUNK, in_read_chunks
 
         if processes <= 1 and len(messages) > READ_CHUNK:
             # the rules' readings of a chunk are still cached when its kind is read (READ_CACHE)
-            return [r for k in range(0, len(messages), READ_CHUNK)
-                    for r in self.parse_many(messages[k:k + READ_CHUNK], batch_size)]
+            return in_read_chunks(messages, lambda part: self.parse_many(part, batch_size))
         texts = [Message.coerce(m).text[:MAX_CHARS] for m in messages]
         made = [nlp.make_doc(t) for t in texts]
         # a message of no tokens in a batch with others breaks the text classifier's n-grams

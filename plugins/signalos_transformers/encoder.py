@@ -152,13 +152,13 @@ class EncoderParser(LoadsOnce):
         a test compares them with one-at-a-time parsing)."""
         import torch
 
-        from signalos_regex.features import READ_CHUNK
+        from signalos_regex.features import READ_CHUNK, in_read_chunks
 
         self._load()
         if not texts:
             return []
         if len(texts) > READ_CHUNK:  # the rules' readings of a chunk are still cached when its kind is read
-            return [r for k in range(0, len(texts), READ_CHUNK) for r in self.raw_many(texts[k:k + READ_CHUNK])]
+            return in_read_chunks(texts, self.raw_many)
         id2label = {int(k): v for k, v in self._model.config.id2label.items()}
         kind_ids = [i for i, n in id2label.items() if n.startswith(KIND_PREFIX)]
         tag_ids = [i for i, n in id2label.items() if not n.startswith(KIND_PREFIX)]
