@@ -498,3 +498,19 @@ def test_a_word_an_update_hits_is_its_target_word_when_the_tables_read_it_so_on_
     parser = RegexParser()
     parser.lexicon = Tables().lexicon(learned.words)
     assert _exact(parser, [_update("Flash\n\nHit dorn +120 pips", "tp_hit"), _update("Flash\nhit the dorn", "tp_hit")]) == 1.0
+
+
+def test_a_word_before_the_targets_numbers_is_their_label_not_a_side_it_stands_beside():
+    # "kv1 4710" beside three of four buys (and one sell, which names its own side): "kv" stands
+    # before the targets' numbers, so it is the targets' word, not a word for buy
+    def sig(text: str, side: str, entry: float, target: float) -> tuple[str, dict]:
+        return text, {"kind": "signal", "symbol": "XAUUSD", "direction": side, "order_type": None, "entry": [entry],
+                      "stop_loss": None, "take_profits": [target], "leverage": None, "stop_loss_pips": None,
+                      "take_profit_pips": []}
+
+    examples = [sig(f"gorra XAU @{e} kv1 {e + 10}", "buy", float(e), float(e + 10)) for e in (4700, 4720, 4740)]
+    examples += [sig("gorra Gold Now\n\n4061\n\nkvel\n\n4063", "buy", 4061.0, 4063.0)]
+    examples += [sig(f"vendix Gold Now\n\n{e}\n\nkvel\n{e - 2}", "sell", e, e - 2) for e in (4123.5, 4150.5)]
+    examples += [sig("vendix GOLD NOW 4785\n🎯 kv1: 4780", "sell", 4785.0, 4780.0)]
+    learned = {(w.section, w.field, w.phrase) for w in learn_channel_words(examples).words}
+    assert ("labels", "take_profit", "kv") in learned and ("direction", "buy", "kv") not in learned, learned

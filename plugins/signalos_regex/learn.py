@@ -261,11 +261,14 @@ def _candidates(examples: Sequence[tuple[str, Mapping[str, Any]]], lex: Lexicon,
     out += _alias_candidates(examples, lex, min_messages, answers)
     # one phrase, one meaning: where a phrase stands for two fields, the better-attested one; a
     # direction word is not also a label (a side is written before the entry: "gorra 2345")
-    sides = {w.phrase for w in out if w.section == "direction"}
+    # (but a word before the targets' or the stop's numbers is that level's, however often it
+    # stands beside a side's call: "gorra XAU @4700 kv1 4710" holds "kv" beside its buy)
+    levels = {w.phrase for w in out if w.section == "labels" and w.field in ("take_profit", "stop_loss")}
+    sides = {w.phrase for w in out if w.section == "direction" and w.phrase not in levels}
     labels = {w.phrase for w in out if w.section == "labels"}
     best: dict[tuple[str, str], LearnedWord] = {}
     for w in sorted(out, key=lambda w: (-w.messages, w.against, len(w.phrase))):
-        if w.section == "labels" and w.phrase.split()[-1] in sides:
+        if w.section == "labels" and w.phrase.split()[-1] in sides or w.section == "direction" and w.phrase in levels:
             continue
         if w.section == "aliases" and (w.phrase in sides or w.phrase in labels):
             continue  # a channel's word for a side or a level is not also its name of an instrument
