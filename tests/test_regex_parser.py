@@ -536,3 +536,15 @@ def test_a_slip_in_a_numbered_list_of_targets_is_a_target_label(host):
     assert r.take_profits == (1.087, 1.089, 1.091)
     # a line opening with the word and a number elsewhere stays what it was
     assert host.parse("EURUSD BUY 1.0850\nTP 1 1.0870\nSL 1.0820\nTo 2 lots max").result.take_profits == (1.087,)
+
+
+def test_a_condition_on_the_readers_position_and_a_report_of_an_earlier_call(host):
+    # "if you're in GU" speaks to those in the trade: their targets are set, no plan
+    text = "If you're in GU set your take profits\n\nTp1: 1.2710\nTp2: 1.2725\nTp3: 1.2740\nTp4: 1.2755"
+    assert [a.type for a in host.parse(text).result.actions] == ["modify_tp"] * 4
+    assert host.parse("If price breaks 2350 buy gold").result.kind == "noise"
+    # a call reported as made earlier is no call
+    assert host.parse("For those who missed it I called out Gold sells this morning").result.kind == "noise"
+    # the close of a target named by either word
+    r = host.parse("Closing target 3 now").result
+    assert [(a.type, a.tp) for a in r.actions] == [("close_partial", 3)]
