@@ -66,6 +66,8 @@ class Fields:
         self.labelled: set[str | None] = set()  # fields that some label opened
         self.multi: bool = False  # a second signal follows the first one
         self.magnitude: tuple[float, float] | None = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
+        # the lines opening with a word and an index, read once when first asked (``_numbered_lines``)
+        self._line_indexes: tuple[dict[str, set[int]], set[int]] | None = None
 
     @property
     def entry(self) -> list[tuple[float, Tok]]:
@@ -323,13 +325,9 @@ class Fields:
         toks = self.toks
         if i + 1 >= len(toks) or toks[i + 1].start != toks[i].end or not _indexes(toks[i + 1]):
             return False
-        word, n = toks[i].text.lower(), int(toks[i + 1].text)
-        for j in range(len(toks) - 1):
-            t, nxt = toks[j], toks[j + 1]
-            if j != i and t.kind == "word" and t.text.lower() == word and nxt.start == t.end and _indexes(nxt) \
-                    and abs(int(nxt.text) - n) == 1 and (j == 0 or toks[j - 1].kind in ("nl", "p")):
-                return True
-        return False
+        n = int(toks[i + 1].text)
+        glued = self._numbered_lines()[0].get(toks[i].text.lower(), set())
+        return n - 1 in glued or n + 1 in glued
 
     def _numbered_among_targets(self, i: int) -> bool:
         """Whether word ``i``, with an index n after it, opens a line of a numbered list of targets:
@@ -339,13 +337,27 @@ class Fields:
         if i + 1 >= len(toks) or not _indexes(toks[i + 1]):
             return False
         n = int(toks[i + 1].text)
-        around = set()
-        for j in range(len(toks) - 1):
-            t = toks[j]
-            if t.cat == "label" and t.val == "take_profit" and _indexes(toks[j + 1]) \
-                    and (j == 0 or toks[j - 1].kind in ("nl", "p")):
-                around.add(int(toks[j + 1].text))
+        around = self._numbered_lines()[1]
         return n - 1 in around and (n + 1 in around or n - 2 in around) or n + 1 in around and n + 2 in around
+
+    def _numbered_lines(self) -> tuple[dict[str, set[int]], set[int]]:
+        """Of the lines that open with a word and an index (marks before them aside): the indexes
+        glued to each word (in lower case), and those after a target label. Read in one pass
+        when first asked, so a message of a thousand such lines costs one pass, not a thousand."""
+        if self._line_indexes is None:
+            glued: dict[str, set[int]] = {}
+            targets: set[int] = set()
+            toks = self.toks
+            for j in range(len(toks) - 1):
+                t, nxt = toks[j], toks[j + 1]
+                if t.kind != "word" or not _indexes(nxt) or j and toks[j - 1].kind not in ("nl", "p"):
+                    continue
+                if t.cat == "label" and t.val == "take_profit":
+                    targets.add(int(nxt.text))
+                if nxt.start == t.end:
+                    glued.setdefault(t.text.lower(), set()).add(int(nxt.text))
+            self._line_indexes = (glued, targets)
+        return self._line_indexes
 
     def _trailing(self, i: int) -> bool:
         """Whether the word just before or after label ``i`` makes it a trailing stop."""
