@@ -165,6 +165,11 @@ def hostile_cases() -> Iterator[tuple[str, str]]:
     yield "tp-sl-repeat", "TP " * 5000 + "SL " * 5000
     yield "tp-colon-repeat", "TP: " * 20_000
     yield "numbered-tps", "".join(f"TP{i} {2350 + i}\n" for i in range(5000))
+    # lines of a word glued to an index under an entry, and slips among numbered targets: each
+    # line asks whether its neighbours are numbered (read in one pass, not one a line)
+    yield "numbered-words", "BTC long\nEntry 100\n" + "ab1 5\n" * 1300
+    yield "numbered-slips", "".join(f"{'Tp' if i % 2 else 'To'} {i % 19 + 1} {100 + i}\n" for i in range(1400))
+    yield "emoji-names", "GOLD BUY 2345 " + ":dart: 2355 :x: :greentick: " * 2000
     yield "buy-1-repeat", "buy 1 " * 10_000
     yield "buy-sell-alternating", "buy sell " * 10_000
     yield "entry-sl-repeat", "Entry: 2350 SL: 2340 " * 5000
