@@ -390,14 +390,13 @@ class Fields:
         if value is None or not targets:
             return False
         last = targets[-1][0]
-        if len(targets) > 1:
-            before = targets[-2][0]
-        elif self.values["entry"]:
-            entries = [v for v, _ in self.values["entry"]]
-            before = sum(entries) / len(entries)
-        else:
-            return False
-        return (value - last) * (last - before) > 0
+        before = targets[-2][0] if len(targets) > 1 else self._mean_entry()
+        return before is not None and (value - last) * (last - before) > 0
+
+    def _mean_entry(self) -> float | None:
+        """The mean of the entry's prices read so far, if any."""
+        entries = [v for v, _ in self.values["entry"]]
+        return sum(entries) / len(entries) if entries else None
 
     def _other_side_labels(self, i: int) -> bool:
         """Whether direction ``i`` is the side opposite to the call's, written as a label: a colon,
@@ -438,14 +437,13 @@ class Fields:
         a space continues the number before it when the whole is near the entry and that number is
         far from it. Whether it did (the number read last becomes the whole)."""
         toks = self.toks
-        if i < 2 or not self.values["entry"]:
+        entry = self._mean_entry()
+        if i < 2 or entry is None:
             return False
         comma, prev, tok = toks[i - 1], toks[i - 2], toks[i]
         if comma.text != "," or prev.end != comma.start or tok.start - comma.end not in (1, 2) or prev.kind != "num" \
                 or not prev.text.isdigit() or len(prev.text) > 3 or not tok.text.isdigit():
             return False
-        entries = [v for v, _ in self.values["entry"]]
-        entry = sum(entries) / len(entries)
         merged = float(prev.text + tok.text)
         if entry <= 0 or not 0.5 <= merged / entry <= 2 or 0.2 <= float(prev.text) / entry <= 5:
             return False
