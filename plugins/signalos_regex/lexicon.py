@@ -33,6 +33,9 @@ DEFAULT_LOT: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "u
 DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
+DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+                                           "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
+                                           "7th": 7, "8th": 8, "9th": 9}
 
 
 def _word_set(words: dict[str, Any], name: str, default: frozenset[str]) -> frozenset[str]:
@@ -75,6 +78,10 @@ class Lexicon:
         self.range_separators: frozenset[str] = _word_set(words, "range_separators", DEFAULT_RANGE_SEPARATORS)
         # a direction right after one of these is a warning, not a call
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
+        # the rank of a target an update names ("2nd target reached", "第二目标", "الهدف الثاني"), as
+        # the update patterns' "ord" group captures it: the English ones and the language files'
+        self.ordinals: dict[str, int] = {**DEFAULT_ORDINALS, **{str(k).lower(): int(v)
+                                                                for k, v in words.get("ordinals", {}).items()}}
         # a stop label beside one of these names a way to exit ("TP: trailing stop", "stop móvel"), not a level
         self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
         # "close half": a partial close of 50%, matched by ``half_pattern``

@@ -29,13 +29,6 @@ _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", rege
 # "50%", and "%50" as Turkish writes it
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
-# "reached our first target": the ordinal names the target
-ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-                                   "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
-                                   # the language files' ordinals: Chinese 第一 ..., Persian اول ..., Arabic الأول ...
-                                   "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-                                   "اول": 1, "دوم": 2, "سوم": 3, "چهارم": 4, "پنجم": 5,
-                                   "الأول": 1, "الاول": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5}
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
@@ -59,8 +52,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         n = groups.get("n")
         if n:
             tp = int(n)
-        elif groups.get("ord") in ORDINALS:
-            tp = ORDINALS[groups["ord"]]
+        elif groups.get("ord") in lex.ordinals:
+            tp = lex.ordinals[groups["ord"]]
         if typ in PRICED:
             num = _PRICE_AFTER.search(tail)
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
