@@ -423,12 +423,15 @@ class Fields:
         if prev is None or prev.kind != "num" or not tok.text.isdigit() or not prev.text.isdigit() \
                 or len(prev.text) > 3 or self.text[prev.end:tok.start] not in THOUSANDS_SPACES:
             return False
-        for values in self.values.values():
-            if values and values[-1][1] is prev:
-                merged = parse_number(prev.text + tok.text)
-                if merged is None:
-                    return False
-                values[-1] = (merged, prev)
+        merged = parse_number(prev.text + tok.text)
+        return merged is not None and self._grow_last(prev, merged)
+
+    def _grow_last(self, prev: Tok, whole: float, but: str | None = None) -> bool:
+        """Make ``whole`` the value read last from ``prev`` (a number that goes on in the next
+        token), in the field that read it last, ``but`` one field aside. Whether one did."""
+        for field, values in self.values.items():
+            if field != but and values and values[-1][1] is prev:
+                values[-1] = (whole, prev)
                 return True
         return False
 
@@ -447,11 +450,7 @@ class Fields:
         merged = float(prev.text + tok.text)
         if entry <= 0 or not 0.5 <= merged / entry <= 2 or 0.2 <= float(prev.text) / entry <= 5:
             return False
-        for field, values in self.values.items():
-            if field != "entry" and values and values[-1][1] is prev:
-                values[-1] = (merged, prev)
-                return True
-        return False
+        return self._grow_last(prev, merged, but="entry")
 
     def _right_after_label(self, i: int) -> bool:
         """Whether token ``i`` follows a label with only its separators (and question marks) between."""

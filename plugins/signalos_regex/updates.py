@@ -18,14 +18,13 @@ _PRICE_AFTER: Final = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips
 _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
 # targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done"
 _LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)\s*)+\Z", regex.IGNORECASE)
-_LISTED_INDEX: Final = regex.compile(r"(?:tp|target)\s*#?\s*(\d{1,2})", regex.IGNORECASE)
 # "close 1/2": a fraction of the position, as a percent
 _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 # the word right before an instruction, which may take it back ("don't close yet": hold)
 _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
-_TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?(\d{1,2})\b", regex.IGNORECASE)
+_TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b", regex.IGNORECASE)
 # "50%", and "%50" as Turkish writes it
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
@@ -88,7 +87,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         if typ == "tp_hit" and tp is not None:
             # "TP1 + TP2 hit", "TP1, TP2 & TP3 done": the targets listed before the one hit
             chain = _LISTED_BEFORE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
-            for earlier in _LISTED_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
+            for earlier in _TP_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
                 listed = Action._converted("tp_hit", None, None, int(earlier.group(1)))
                 if not any(a == listed for a, _, _ in found):
                     found.append((listed, earlier.start(), earlier.end()))
