@@ -10,9 +10,6 @@ from signalos_regex.tokens import Tok
 
 _TICKER: Final = regex.compile(r"^[A-Za-z0-9]{2,12}$")
 SYMBOL_LABEL_PUNCT: Final = "#$:-=()[]*|>\ufe0f"
-# The kind of contract written between a ticker and its side ("ENA perp long"); not noise tags,
-# since PERP is also a coin's ticker
-CONTRACT_WORDS: Final = frozenset({"PERP", "PERPS", "PERPETUAL", "FUTURES", "SPOT", "SWAP"})
 
 
 class SymbolFinder:
@@ -126,7 +123,7 @@ class SymbolFinder:
             elif _TICKER.match(tok.text) and up not in symbols.noise_tags:
                 after = toks[i + 1] if i + 1 < n else None
                 if after is not None and after.kind == "word" and after.cat is None \
-                        and (after.text.upper() in symbols.noise_tags or after.text.upper() in CONTRACT_WORDS) \
+                        and after.text.upper() in symbols.between_tags \
                         and i + 2 < n and toks[i + 2].cat == "dir":
                     after = toks[i + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
                 if any(t is not None and t.cat == "dir" for t in (prev, after)) \

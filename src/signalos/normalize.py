@@ -263,6 +263,8 @@ class SymbolTable:
         # another code some exchanges use for the same coin (XBT for BTC)
         self.base_codes: dict[str, str] = {str(k).upper(): str(v).upper() for k, v in crypto.get("codes", {}).items()}
         self.noise_tags: frozenset[str] = frozenset(crypto.get("noise_tags", []))
+        # the words that may stand between a ticker and its side: the noise tags and the contracts' kinds
+        self.between_tags: frozenset[str] = self.noise_tags | frozenset(crypto.get("contract_words", []))
         self.suffixes: tuple[str, ...] = tuple(sorted((s.upper() for s in table.get("suffixes", {}).get("strip", [])), key=len, reverse=True))
         self.max_alias_words: int = max((k.count(" ") + 1 for k in self.aliases), default=1)
         # the canonical symbols the aliases name, as a set: "in aliases.values()" scanned them all
