@@ -320,18 +320,22 @@ def _level_words_of_update(text: str, label: Mapping[str, Any], answer: ParseRes
     words = {tok.text.lower(): tok for tok in _tokens(text, lex)
              if tok.kind == "word" and tok.cat is None and tok.text.isalpha() and len(tok.text) >= 2
              and lex.symbols.canonical(tok.text) is None}
-    def reads(line: str, action: str) -> bool:
+
+    def reads(line: str) -> set[str]:
         result = answers_with([(line, label)], lex)[0]
-        return result.kind == "update" and action in {a.type for a in result.actions}
+        return {a.type for a in result.actions} if result.kind == "update" else set()
 
     out: set[tuple[str, str]] = set()
+    as_written: dict[int, set[str]] = {}  # what each line reads as it stands, by its start
     for word, tok in words.items():
         start = text.rfind("\n", 0, tok.start) + 1
         end = text.find("\n", tok.end)
         end = len(text) if end < 0 else end
+        if start not in as_written:
+            as_written[start] = reads(text[start:end])
         for action in missed:
             field, known = _LEVEL_OF_ACTION[action]
-            if reads(text[start:tok.start] + known + text[tok.end:end], action) and not reads(text[start:end], action):
+            if action not in as_written[start] and action in reads(text[start:tok.start] + known + text[tok.end:end]):
                 out.add((word, field))
     return out
 
