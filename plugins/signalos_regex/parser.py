@@ -88,10 +88,6 @@ class RegexParser:
         # noise here, a bug that raised on every message passed the whole test suite.
 
 
-# The number of a target in its label: "TP 2", "Tp2", "Target #3", "T1"
-_TARGET_INDEX: Final = regex.compile(r"(?i)\b(?:tp|t|target|take\s*profit|тп|тейк|цель)\s*#?\s*(\d{1,2})\b(?![.,]\d)")
-
-
 def _blank_markup(text: str) -> str:
     """``text`` with its chat markup blanked (asked only of a text where some can be)."""
     return _MARKUP.sub(lambda m: " " * len(m.group()), text)
@@ -259,21 +255,14 @@ class _Reading:
     def _target_update(self) -> ParseResult:
         """modify_tp for each target of a message that is only a list of targets, its index read
         from the label of its line ("Tp 2 151.45" → tp 2)."""
-        text = self.text
-        updates: list[tuple[Action, int, int]] = []
-        for value, tok in self.fields.targets:
-            line_start = text.rfind("\n", 0, tok.start) + 1
-            index = None
-            for index in _TARGET_INDEX.finditer(text, line_start, tok.start):
-                pass  # the label nearest before the value
-            number = int(index.group(1)) if index else self._index_of_label_before(tok)
-            updates.append((Action._converted("modify_tp", value, None, number), tok.start, tok.end))
+        updates = [(Action._converted("modify_tp", value, None, self._index_of_label_before(tok)), tok.start, tok.end)
+                   for value, tok in self.fields.targets]
         symbol = self.symbols.best[1] if self.symbols.best else None
         return self._update(updates, symbol)
 
     def _index_of_label_before(self, value: Tok) -> int | None:
-        """The index after the target label that the fields read before ``value`` on its line
-        (a slip such as "To 4" in a list of "Tp" lines is such a label), if any."""
+        """The index after the target label nearest before ``value`` on its line, of the labels the
+        fields read (every language's, and a slip such as "To 4" in a list of "Tp" lines), if any."""
         toks = self.toks
         k = toks.index(value)
         for j in range(k - 1, -1, -1):
