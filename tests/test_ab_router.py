@@ -20,9 +20,10 @@ BUY = {"kind": "signal", "symbol": "EURUSD", "direction": "buy", "order_type": N
        "stop_loss": 1.082, "take_profits": [1.088], "leverage": None, "stop_loss_pips": None, "take_profit_pips": []}
 SELL = {**BUY, "direction": "sell"}  # invalid for these levels: a validation warning
 # For experiments whose arms run parsers of the same cost: a latency difference between them is
-# the machine's (another job, the scheduler), so the latency guardrail gets a floor far above it
+# the machine's (another job, the scheduler: a 1 s floor was passed once with two test runs on
+# the two cores), so the latency guardrail gets a floor far above it
 # and the test turns on what it names. The guardrail itself is tested with a parser that is slower.
-SAME_SPEED = {"latency_floor_ms": 1000.0}
+SAME_SPEED = {"latency_floor_ms": 60_000.0}
 
 
 def plugins():
