@@ -548,3 +548,50 @@ def test_a_condition_on_the_readers_position_and_a_report_of_an_earlier_call(hos
     # the close of a target named by either word
     r = host.parse("Closing target 3 now").result
     assert [(a.type, a.tp) for a in r.actions] == [("close_partial", 3)]
+
+
+def test_a_stop_moved_on_a_named_trade_is_the_move_not_a_new_call(host):
+    # the side names the trade whose stop moves; the price is the move's, not a call's stop
+    for text, symbol, price in (("Update: move SL to 1.0820 on EURUSD buy", "EURUSD", 1.082),
+                                ("Gold sell - move stop to 2045", "XAUUSD", 2045.0)):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, [(a.type, a.price) for a in r.actions]) == ("update", symbol, [("move_sl", price)]), text
+    # with an entry of its own, a side and a stop stay a call
+    r = host.parse("Sell gold 2050 move stop to 2045 later").result
+    assert (r.kind, r.entry, r.stop_loss) == ("signal", (2050.0,), 2045.0)
+
+
+def test_an_order_deleted_is_cancelled_and_holding_a_side_is_management(host):
+    for text in ("Pending order deleted (USDCHF)", "USDCHF order deleted"):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, [a.type for a in r.actions]) == ("update", "USDCHF", ["cancel"]), text
+    for text in ("Hold gold buys", "Keep holding EURUSD longs", "TP1 hit. Hold gold sells"):
+        r = host.parse(text).result
+        assert r.kind == "update" and r.actions[-1].type == "other", text
+    # a trader saying what he holds is no instruction
+    assert host.parse("Ima hold this trade").result.kind == "noise"
+
+
+def test_a_targets_index_before_words_is_no_price_the_instrument_never_trades_at(host):
+    r = host.parse("Hold your gold buys, target 2 still open").result
+    assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"])
+    # on an instrument that trades near it, the same number stays a target
+    r = host.parse("Buy DOGE 1.8 stop 1.6 target 2 then more").result
+    assert (r.kind, r.take_profits) == ("signal", (2.0,))
+
+
+def test_the_market_as_the_entrys_value_is_a_market_order(host):
+    for text in ("NZDUSD short\nEntry: Market\nsl 0.6150\ntp 0.6080", "NZDUSD venda\nentrada: mercado\nsl 0.6150\ntp 0.6080",
+                 "EURUSD продажа\nВход: рынок\nстоп 1.09\nтейк 1.08"):
+        r = host.parse(text).result
+        assert (r.kind, r.order_type, r.entry) == ("signal", "market", ()), text
+    r = host.parse("BTC long\nEntry: market (43200)\nSL 42000\nTP 45000").result
+    assert (r.order_type, r.entry) == ("market", (43200.0,))
+    # the word elsewhere says nothing of the order
+    r = host.parse("Buy EURUSD\nEntry 1.0850\nMarket is volatile\nSL 1.08 TP 1.09").result
+    assert (r.order_type, r.entry) == (None, (1.085,))
+
+
+def test_targets_named_by_their_rank_go_on_after_the_first(host):
+    r = host.parse("EUR/USD LONG from 1.0820, stops below 1.0790, first target 1.0860, second 1.0900, third 1.0950").result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((1.082,), 1.079, (1.086, 1.09, 1.095))

@@ -188,6 +188,13 @@ class Fields:
                         self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
+                if current == "entry" and not filled and tok.text.lower() in self.lex.market_words \
+                        and self._right_after_label(i):
+                    self.order_types.append(("market", tok))  # "Entry: Market", "Entrada: mercado"
+                    continue
+                if current == "take_profit" and filled and i + 1 < n and toks[i + 1].kind == "num" \
+                        and tok.text.lower() in self.lex.ordinals:
+                    continue  # "first target 1.0860, second 1.0900": the next target, named by its rank
                 currency, passed, ends = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
                 if cat == "sym" or i in token_ids or currency:
                     entry_ok = entry_ok or current is None
@@ -645,6 +652,10 @@ class Fields:
                         (nxt is not None and nxt.kind == "p" and nxt.text in ":-=")
                         or after.text.lower() in PLACEHOLDERS):
                 return None, 0.0  # "TP 4 - close everything", "TP 2 runner"
+            if label is not None and label.cat == "label" and label.val == "take_profit" and after is not None \
+                    and after.kind == "word" and after.cat is None and self.magnitude is not None \
+                    and not self.magnitude[0] <= value <= self.magnitude[1]:
+                return None, 0.0  # "target 2 still open" on gold: an index, which no gold price is
             if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
                     and current in PRICE_FIELDS and after is not None and after.kind == "num":
                 return None, 0.0  # "1. 0.4315" in a list

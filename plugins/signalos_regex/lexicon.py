@@ -33,6 +33,7 @@ DEFAULT_LOT: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "u
 DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
+DEFAULT_MARKET: Final = frozenset({"market"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
                                            "7th": 7, "8th": 8, "9th": 9}
@@ -84,6 +85,8 @@ class Lexicon:
                                                                 for k, v in words.get("ordinals", {}).items()}}
         # a stop label beside one of these names a way to exit ("TP: trailing stop", "stop móvel"), not a level
         self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
+        # the market itself as an entry label's value ("Entry: Market", "Вход: рынок"): a market order
+        self.market_words: frozenset[str] = _word_set(words, "market", DEFAULT_MARKET)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)

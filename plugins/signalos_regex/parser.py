@@ -178,7 +178,8 @@ class _Reading:
         if f.multi:
             self.warnings.append("message holds several signals: the first one is returned")
 
-        if (live_dirs and has_levels and not (reports and not f.stop) or complete) and not headline_update:
+        if (live_dirs and has_levels and not (reports and not f.stop) and not (updates and self._levels_are_moves(updates))
+                or complete) and not headline_update:
             if "conditional" not in noise or complete:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
@@ -202,6 +203,15 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _levels_are_moves(self, updates: list[tuple[Action, int, int]]) -> bool:
+        """Whether every level read is the price an update moves a stop or a target to, with no
+        entry: "EURUSD buy: move SL to 1.0820" names its trade's side, and is not a new call."""
+        f = self.fields
+        if f.entry or f.stop_pips or f.target_pips:
+            return False
+        moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp") and a.price is not None}
+        return bool(moved) and all(v in moved for v, _ in (*f.stop, *f.targets))
 
     def _bare_target_report(self) -> tuple[Action, int, int] | None:
         """"FLOKI TP1", "#SOL TP 3 🔥", "BTC/USDT TP2, ...": the symbol opening the message, then a
