@@ -595,3 +595,25 @@ def test_the_market_as_the_entrys_value_is_a_market_order(host):
 def test_targets_named_by_their_rank_go_on_after_the_first(host):
     r = host.parse("EUR/USD LONG from 1.0820, stops below 1.0790, first target 1.0860, second 1.0900, third 1.0950").result
     assert (r.entry, r.stop_loss, r.take_profits) == ((1.082,), 1.079, (1.086, 1.09, 1.095))
+
+
+def test_a_buy_above_or_a_sell_below_a_price_is_a_stop_order(host):
+    for text, direction in (("GOLD\nBuy above 2342\nTarget 2355 - 2362\nstop loss 2338", "buy"),
+                            ("EURUSD venda abaixo 1.0850 stop 1.0890 alvo 1.0800", "sell"),
+                            ("ЗОЛОТО продажа ниже 2340 стоп 2350 тейк 2320", "sell")):
+        r = host.parse(text).result
+        assert (r.kind, r.direction, r.order_type) == ("signal", direction, "stop"), text
+    assert host.parse("We will buy above 2030 if it breaks").result.kind == "noise"
+
+
+def test_a_unit_written_once_after_a_spaced_list_of_counts_is_each_ones(host):
+    for text in ("EURUSD BUY\nENTRY: 1.0820\nTP: 40 / 80 / 120 pips", "EURUSD BUY\nENTRY: 1.0820\nTP: 40, 80, 120 pips",
+                 "EURUSD BUY\nENTRY: 1.0820\nTP: 40/80/120 pips"):
+        r = host.parse(text).result
+        assert (r.take_profits, r.take_profit_pips) == ((), (40.0, 80.0, 120.0)), text
+    # a price, then its distance in pips: the price stays a target
+    r = host.parse("GOLD BUY 2030\nTP 2040 / 50 pips\nSL 2020").result
+    assert r.take_profits == (2040.0,)
+    # a date stays a date
+    r = host.parse("Signal 12/05/2024 GOLD BUY 2030 SL 2020 TP 2040").result
+    assert (r.entry, r.take_profits) == ((2030.0,), (2040.0,))

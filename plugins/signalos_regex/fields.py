@@ -536,6 +536,17 @@ class Fields:
         while j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~/" and toks[j + 1].kind == "num" \
                 and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
             j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
+        if j == i + 1 and j < n and toks[j].kind == "p" and toks[j].text in "-/,":
+            # "40 / 80 / 120 pips", "40, 80, 120 pips": a spaced list of counts that grow, each one
+            # under a thousand, ending on the unit ("2040 / 50 pips" is a price, then its distance)
+            k, last = i, parse_number(toks[i].text)
+            while k + 2 < n and toks[k + 1].kind == "p" and toks[k + 1].text in "-/," and toks[k + 2].kind == "num":
+                value = parse_number(toks[k + 2].text)
+                if value is None or last is None or not last <= value < 1000:
+                    break
+                k, last = k + 2, value
+            if k > i and k + 1 < n and toks[k + 1].kind == "word" and self._word_at(k + 1) in self.lex.pips_words:
+                return self._word_at(k + 1)
         if j < n and (toks[j].kind == "word" or toks[j].kind == "p" and toks[j].text == "%"):
             return self._word_at(j)
         return ""
@@ -590,6 +601,8 @@ class Fields:
                     return None, 0.0
                 if unit in self.lex.pips_words:
                     return "pips", value
+            elif nxt.text in "/," and self._unit_after(i) in self.lex.pips_words:
+                return "pips", value  # "40 / 80 / 120 pips", "40/80/120 pips"
         elif nxt is not None and nxt.kind == "word":
             low = self._word_at(i + 1)
             if low in TIME_UNITS or (low in RATIO_WORDS and not self._ratio_follows(i)):
