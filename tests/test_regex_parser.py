@@ -617,3 +617,12 @@ def test_a_unit_written_once_after_a_spaced_list_of_counts_is_each_ones(host):
     # a date stays a date
     r = host.parse("Signal 12/05/2024 GOLD BUY 2030 SL 2020 TP 2040").result
     assert (r.entry, r.take_profits) == ((2030.0,), (2040.0,))
+
+
+def test_a_close_of_a_named_instrument_at_a_price(host):
+    for text, symbol, price in (("Close EURUSD at 1.0870 now", "EURUSD", 1.087), ("Close gold at 2040", "XAUUSD", 2040.0),
+                                ("Close gold buys @ 2040", "XAUUSD", 2040.0)):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, [(a.type, a.price) for a in r.actions]) == ("update", symbol, [("close", price)]), text
+    # half of it, or a target, is no close of the whole
+    assert [a.type for a in host.parse("Close half at 2040").result.actions] == ["close_partial"]
