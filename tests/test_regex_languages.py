@@ -139,6 +139,9 @@ UPDATES = [
     # ordinals name the target in every language; Turkish suffixes an abbreviation after an apostrophe
     ("zh", "黄金 第一目标已达到", [("tp_hit", None, None, 1)]),
     ("zh", "第二个止盈完成", [("tp_hit", None, None, 2)]),
+    ("zh", "DOGE 全部止盈 🎉", [("tp_hit", None, None, None)]),
+    ("ru", "Первая цель достигнута ✅ переводим в безубыток", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
+    ("ru", "Вторая цель взята", [("tp_hit", None, None, 2)]),
     ("fa", "تارگت دوم هم خورد", [("tp_hit", None, None, 2)]),
     ("tr", "Stop'u girişe çekin", [("breakeven", None, None, None)]),
     ("vi", "Chốt lời TP2 vàng", [("tp_hit", None, None, 2)]),
@@ -297,6 +300,7 @@ def test_lexicon_word_lists_come_from_the_tables():
     assert {"до", "hasta", "至", "-"} <= lex.range_separators
     assert NEGATORS <= lex.negators and {"não", "đừng", "อย่า"} <= lex.negators
     assert {"half", "mitad", "一半", "절반"} <= lex.half_words
+    assert {"market", "mercado", "рынок", "marché"} <= lex.market_words
     assert lex.half_pattern.search("平仓一半") and lex.half_pattern.search("Close HALF now")
     assert not lex.half_pattern.search("halfway there")
     assert lex.lookup(phrase_key("paire")) == ("label", "symbol")
