@@ -626,3 +626,13 @@ def test_a_close_of_a_named_instrument_at_a_price(host):
         assert (r.kind, r.symbol, [(a.type, a.price) for a in r.actions]) == ("update", symbol, [("close", price)]), text
     # half of it, or a target, is no close of the whole
     assert [a.type for a in host.parse("Close half at 2040").result.actions] == ["close_partial"]
+
+
+def test_take_heading_a_price_labels_a_target(host):
+    r = host.parse("XAUUSD SELL\nEnter: 2041 - 2044\nStop: 2048\nTake: 2037 / 2033 / 2028").result
+    assert r.take_profits == (2037.0, 2033.0, 2028.0)
+    r = host.parse("GOLD BUY 2030\nSL 2020\nTake 1: 2040\nTake 2: 2050").result
+    assert r.take_profits == (2040.0, 2050.0)
+    # the verb elsewhere is no label
+    assert [a.type for a in host.parse("Take 50% profit now").result.actions] == ["close_partial"]
+    assert host.parse("GOLD BUY 2030 SL 2020 TP 2040\nTake 2 lots").result.take_profits == (2040.0,)
