@@ -636,3 +636,11 @@ def test_take_heading_a_price_labels_a_target(host):
     # the verb elsewhere is no label
     assert [a.type for a in host.parse("Take 50% profit now").result.actions] == ["close_partial"]
     assert host.parse("GOLD BUY 2030 SL 2020 TP 2040\nTake 2 lots").result.take_profits == (2040.0,)
+
+
+def test_watching_an_instrument_for_a_side_is_a_plan(host):
+    for text in ("GOLD: watching 2030 for a buy", "Watching gold for sells", "Eyes on EURUSD for a short"):
+        assert host.parse(text).result.kind == "noise", text
+    # a complete call beside it stays the call
+    r = host.parse("Gold buy 2030 SL 2020 TP 2040, watching 2040 for a sell").result
+    assert (r.kind, r.direction) == ("signal", "buy")
