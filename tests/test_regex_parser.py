@@ -644,3 +644,12 @@ def test_watching_an_instrument_for_a_side_is_a_plan(host):
     # a complete call beside it stays the call
     r = host.parse("Gold buy 2030 SL 2020 TP 2040, watching 2040 for a sell").result
     assert (r.kind, r.direction) == ("signal", "buy")
+
+
+def test_an_opinion_on_a_side_is_no_call(host):
+    for text in ("I really like GJ buys", "Also really love GOLD SELLS !", "I'm tempted to take GJ longs right now",
+                 "keep your eye on $AGLD, looks interesting to short.", "SHIB looking juicy to short ~ 2100 level"):
+        assert host.parse(text).result.kind == "noise", text
+    # with its levels it is a call
+    r = host.parse("I like gold buys here, entry 2030 SL 2020 TP 2040").result
+    assert (r.kind, r.entry, r.stop_loss) == ("signal", (2030.0,), 2020.0)
