@@ -653,3 +653,33 @@ def test_an_opinion_on_a_side_is_no_call(host):
     # with its levels it is a call
     r = host.parse("I like gold buys here, entry 2030 SL 2020 TP 2040").result
     assert (r.kind, r.entry, r.stop_loss) == ("signal", (2030.0,), 2020.0)
+
+
+def test_as_long_as_and_a_long_weekend_are_no_sides(host):
+    for text in ("As long as we hold 700 level we are fine", "enjoy the long weekend guys, no more BTC trades",
+                 "we fill that wick as long we keep respecting resistance at 149.00"):
+        assert host.parse(text).result.kind == "noise", text
+    r = host.parse("Enter as long at 2030 gold sl 2020 tp 2040").result
+    assert (r.kind, r.direction) == ("signal", "buy")
+
+
+def test_an_exchanges_name_is_no_symbol(host):
+    r = host.parse("New coin to short on MEXC futures, up to 10x").result
+    assert r.kind == "noise"
+    assert host.parse("Short #ARKM on MEXC 0.52 sl 0.56 tp 0.45").result.symbol == "ARKM"
+
+
+def test_a_reentry_or_another_position_reported_is_management(host):
+    for text, price in (("I re entered another buy at 151.645", 151.645), ("I added another sell at 149.902", 149.902),
+                        ("Re entered at 152.166", 152.166)):
+        r = host.parse(text).result
+        assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", [("other", price)]), text
+
+
+def test_a_side_towards_a_price_takes_it_as_its_target(host):
+    for text, direction, target in (("GJ longs to 155.200 area", "buy", 155.2), ("GJ shorts towards 152.550", "sell", 152.55)):
+        r = host.parse(text).result
+        assert (r.kind, r.direction, r.entry, r.take_profits) == ("signal", direction, (), (target,)), text
+    # "to" between two prices after the side is a range
+    r = host.parse("Sell gold 2045 to 2050 sl 2060 tp 2030").result
+    assert (r.entry, r.take_profits) == ((2045.0, 2050.0), (2030.0,))

@@ -40,7 +40,12 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
 UNSPACED_FIRST: Final = 0x0E00
 # Words for "around" written after a price in Chinese (2350附近, 2350左右).
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
-HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul"})
+HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
+                                  "week", "while"})
+# a side, then one of these and a price: the price is where the trade goes ("GJ longs to 155.200")
+TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
+# "as long as we hold 700": a conjunction, not a side (the word after it opens its clause)
+CONJUNCTION_AFTER: Final = frozenset({"as", "we", "you", "it", "price", "the", "this", "they", "i", "our", "your"})
 # Risk-reward annotations after a number ("0.56 R:R", "2.1 RR"): a ratio, not a level.
 RATIO_WORDS: Final = frozenset({"r", "rr", "rrr"})
 MAX_PRICE_DIGITS: Final = 8  # an integer of more digits is an id (a message, user or order number), never a price
@@ -191,6 +196,12 @@ class Fields:
                 if current == "entry" and not filled and tok.text.lower() in self.lex.market_words \
                         and self._right_after_label(i):
                     self.order_types.append(("market", tok))  # "Entry: Market", "Entrada: mercado"
+                    continue
+                if i and toks[i - 1].cat == "dir" and i + 1 < n and toks[i + 1].kind == "num" \
+                        and tok.text.lower() in TOWARDS_WORDS:
+                    # "GJ longs to 155.200", "shorts towards 152.550": where the side goes, its target
+                    current, filled, label_line, line_has_label = "take_profit", 0, line, True
+                    prev_num, entry_ok = None, False
                     continue
                 if current == "take_profit" and filled and i + 1 < n and toks[i + 1].kind == "num" \
                         and tok.text.lower() in self.lex.ordinals:
@@ -496,12 +507,17 @@ class Fields:
             and self.text[self.toks[i].end:nxt.start].strip() == ""
 
     def _is_horizon(self, i: int) -> bool:
-        """"Long-term", "short term": a time horizon, not a direction."""
+        """"Long-term", "short term", "the long weekend": a time horizon, not a direction; nor is
+        the conjunction "as long as"."""
         toks, n = self.toks, len(self.toks)
         j = i + 1
         if j < n and toks[j].kind == "p" and toks[j].text in "-_" and toks[j].start == toks[i].end:
             j += 1
-        return j < n and toks[j].kind == "word" and toks[j].text.lower() in HORIZON_WORDS
+        if j < n and toks[j].kind == "word" and toks[j].text.lower() in HORIZON_WORDS:
+            return True
+        # "as long as", "so long as", "as long we keep respecting 149.00"
+        return i > 0 and j < n and toks[i].text.lower() == "long" and toks[i - 1].text.lower() in ("as", "so") \
+            and toks[j].kind == "word" and toks[j].text.lower() in CONJUNCTION_AFTER
 
     def _inside_unspaced_word(self, i: int) -> bool:
         """A one-character keyword of an unspaced script (多 "long", 空 "short") glued to other plain
