@@ -683,3 +683,11 @@ def test_a_side_towards_a_price_takes_it_as_its_target(host):
     # "to" between two prices after the side is a range
     r = host.parse("Sell gold 2045 to 2050 sl 2060 tp 2030").result
     assert (r.entry, r.take_profits) == ((2045.0, 2050.0), (2030.0,))
+
+
+def test_stopped_at_breakeven_is_the_stop_hit_and_so_close_is_no_close(host):
+    for text in ("Stopped to b.e on gj. So close", "Gold: stopped at breakeven", "Stopped at break even"):
+        r = host.parse(text).result
+        assert [a.type for a in r.actions] == ["sl_hit"], text
+    assert host.parse("So close").result.kind == "noise"
+    assert [a.type for a in host.parse("Close").result.actions] == ["close"]
