@@ -691,3 +691,11 @@ def test_stopped_at_breakeven_is_the_stop_hit_and_so_close_is_no_close(host):
         assert [a.type for a in r.actions] == ["sl_hit"], text
     assert host.parse("So close").result.kind == "noise"
     assert [a.type for a in host.parse("Close").result.actions] == ["close"]
+
+
+def test_markdown_emphasis_between_a_base_and_its_quote_keeps_the_pair(host):
+    for text in ("**⚡️⚡️****#KAVA****/USDT⚡️⚡️**\nTYPE: LONG\nENTRY: 0.770\nSTOPLOSS: 0.700\nTP 0.8",
+                 "__#KAVA__/USDT\nLONG\nENTRY: 0.770\nSTOPLOSS: 0.700\nTP 0.8"):
+        assert host.parse(text).result.symbol == "KAVAUSDT", text
+    # a mark then a slash and a word that is no quote currency joins nothing
+    assert host.parse("**#KAVA**/long\nENTRY: 0.770\nSTOPLOSS: 0.700\nTP 0.8").result.symbol == "KAVA"

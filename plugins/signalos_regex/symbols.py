@@ -9,6 +9,8 @@ from signalos_regex.lexicon import Lexicon
 from signalos_regex.tokens import Tok
 
 _TICKER: Final = regex.compile(r"^[A-Za-z0-9]{2,12}$")
+# the marks of markdown emphasis a chat export keeps around words ("**BOLD**", "__italic__", "~~struck~~")
+EMPHASIS: Final = frozenset("*_~")
 SYMBOL_LABEL_PUNCT: Final = "#$:-=()[]*|>\ufe0f"
 
 
@@ -156,6 +158,10 @@ class SymbolFinder:
             if sym:
                 nxt.skip = True
                 return sym, i + 1, 2
+        if nxt.kind == "p" and nxt.start == tok.end and nxt.text in EMPHASIS:
+            pair = self._pair_across_emphasis(i)
+            if pair is not None:
+                return pair
         # a pair in two words: written apart ("BTC / USDT") or as two currencies of three letters
         # ("EUR USD"); most words of prose are neither, and are not upper-cased here
         second: Tok | None = None
@@ -179,6 +185,22 @@ class SymbolFinder:
             if sym and (len(word) >= 5 or word.isupper() or symbols.is_pair(word)):
                 return sym, i, 2
         return None
+
+    def _pair_across_emphasis(self, i: int) -> tuple[str, int, int] | None:
+        """"**#KAVA****/USDT**": a chat export's markdown marks (bold, italics) glued between a
+        crypto base and the slash of its quote."""
+        toks, n = self.toks, len(self.toks)
+        j = i + 1
+        while j < n and toks[j].kind == "p" and toks[j].text in EMPHASIS and toks[j].start == toks[j - 1].end:
+            j += 1
+        if j + 1 >= n or toks[j].text != "/" or toks[j].start != toks[j - 1].end or toks[j + 1].kind != "word" \
+                or toks[j + 1].start != toks[j].end:
+            return None
+        symbols = self.lex.symbols
+        base, quote = toks[i].text.upper(), toks[j + 1].text.upper()
+        if quote not in symbols.quote_set or not (base.isascii() and base.isalnum()) or base in symbols.noise_tags:
+            return None
+        return symbols.base_codes.get(base, base) + quote, j + 1, 2
 
     def _opens_pair(self, k: int) -> bool:
         """Whether word ``k`` is the first currency of a pair written right after it ("ORDER -
