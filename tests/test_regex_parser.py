@@ -699,3 +699,11 @@ def test_markdown_emphasis_between_a_base_and_its_quote_keeps_the_pair(host):
         assert host.parse(text).result.symbol == "KAVAUSDT", text
     # a mark then a slash and a word that is no quote currency joins nothing
     assert host.parse("**#KAVA**/long\nENTRY: 0.770\nSTOPLOSS: 0.700\nTP 0.8").result.symbol == "KAVA"
+
+
+def test_t_and_its_index_glued_before_a_price_and_a_word_in_brackets(host):
+    r = host.parse("Gold sell 2045 T1 2040 T2 2035 SL 2052").result
+    assert (r.entry, r.take_profits) == ((2045.0,), (2040.0, 2035.0))
+    # a word in brackets between the side and its price annotates the call
+    r = host.parse("GOLD BUY (scalp) 2030 SL 2025 TP 2035").result
+    assert (r.entry, r.stop_loss) == ((2030.0,), 2025.0)

@@ -215,6 +215,9 @@ class Fields:
                             and self._right_after_label(i):
                         current = None  # "TP: TBD", "SL - none": the label's value is not given
                     continue
+                if 0 < i < n - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
+                        and toks[i - 1].end == tok.start and toks[i + 1].start == tok.end:
+                    continue  # "GOLD BUY (scalp) 2030": a word in brackets annotates, it ends nothing
                 if ends and current is None and entry_ok and tok.text[0].isupper() and 0 < i < n - 1 \
                         and toks[i - 1].cat == "dir" and toks[i + 1].kind == "num":
                     continue  # "Buy Nvidia 120": a name between the side and its price
