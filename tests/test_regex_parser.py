@@ -569,7 +569,7 @@ def test_an_order_deleted_is_cancelled_and_holding_a_side_is_management(host):
         r = host.parse(text).result
         assert r.kind == "update" and r.actions[-1].type == "other", text
     # a trader saying what he holds is no instruction
-    assert host.parse("Ima hold this trade").result.kind == "noise"
+    assert host.parse("Gonna hold this trade a bit").result.kind == "noise"
 
 
 def test_a_targets_index_before_words_is_no_price_the_instrument_never_trades_at(host):
@@ -647,8 +647,8 @@ def test_watching_an_instrument_for_a_side_is_a_plan(host):
 
 
 def test_an_opinion_on_a_side_is_no_call(host):
-    for text in ("I really like GJ buys", "Also really love GOLD SELLS !", "I'm tempted to take GJ longs right now",
-                 "keep your eye on $AGLD, looks interesting to short.", "SHIB looking juicy to short ~ 2100 level"):
+    for text in ("I really like EJ buys today", "Honestly love SILVER SELLS here", "I'm tempted to take UJ longs this evening",
+                 "eyes on $ZEN, it looks interesting to short.", "FLOKI looking juicy to short near 0.00021"):
         assert host.parse(text).result.kind == "noise", text
     # with its levels it is a call
     r = host.parse("I like gold buys here, entry 2030 SL 2020 TP 2040").result
@@ -656,8 +656,8 @@ def test_an_opinion_on_a_side_is_no_call(host):
 
 
 def test_as_long_as_and_a_long_weekend_are_no_sides(host):
-    for text in ("As long as we hold 700 level we are fine", "enjoy the long weekend guys, no more BTC trades",
-                 "we fill that wick as long we keep respecting resistance at 149.00"):
+    for text in ("As long as price holds 1.0800 we stay calm", "enjoy the long weekend guys, no more BTC trades",
+                 "cable should drop as long we respect the 1.2800 ceiling"):
         assert host.parse(text).result.kind == "noise", text
     r = host.parse("Enter as long at 2030 gold sl 2020 tp 2040").result
     assert (r.kind, r.direction) == ("signal", "buy")
@@ -670,14 +670,14 @@ def test_an_exchanges_name_is_no_symbol(host):
 
 
 def test_a_reentry_or_another_position_reported_is_management(host):
-    for text, price in (("I re entered another buy at 151.645", 151.645), ("I added another sell at 149.902", 149.902),
-                        ("Re entered at 152.166", 152.166)):
+    for text, price in (("I re entered one more buy at 1.2734", 1.2734), ("We added another sell at 0.6721", 0.6721),
+                        ("Re entered at 1.0912 on fiber", 1.0912)):
         r = host.parse(text).result
         assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", [("other", price)]), text
 
 
 def test_a_side_towards_a_price_takes_it_as_its_target(host):
-    for text, direction, target in (("GJ longs to 155.200 area", "buy", 155.2), ("GJ shorts towards 152.550", "sell", 152.55)):
+    for text, direction, target in (("UJ longs to 149.850 zone", "buy", 149.85), ("EJ shorts towards 161.300", "sell", 161.3)):
         r = host.parse(text).result
         assert (r.kind, r.direction, r.entry, r.take_profits) == ("signal", direction, (), (target,)), text
     # "to" between two prices after the side is a range
@@ -686,7 +686,7 @@ def test_a_side_towards_a_price_takes_it_as_its_target(host):
 
 
 def test_stopped_at_breakeven_is_the_stop_hit_and_so_close_is_no_close(host):
-    for text in ("Stopped to b.e on gj. So close", "Gold: stopped at breakeven", "Stopped at break even"):
+    for text in ("Got stopped to b.e on cable, so close", "Gold: stopped at breakeven", "Stopped at break even on silver"):
         r = host.parse(text).result
         assert [a.type for a in r.actions] == ["sl_hit"], text
     assert host.parse("So close").result.kind == "noise"
