@@ -707,3 +707,13 @@ def test_t_and_its_index_glued_before_a_price_and_a_word_in_brackets(host):
     # a word in brackets between the side and its price annotates the call
     r = host.parse("GOLD BUY (scalp) 2030 SL 2025 TP 2035").result
     assert (r.entry, r.stop_loss) == ((2030.0,), 2025.0)
+
+
+def test_all_targets_hit_and_an_entry_reached_or_active_are_reports(host):
+    r = host.parse("Our silver call hit all targets 🔥 +180 pips").result
+    assert (r.kind, [a.type for a in r.actions]) == ("update", ["tp_hit"])
+    for text in ("Entry zone reached ✅ Silver buy active now", "Entry price hit on EURJPY, trade is live", "Silver buy active ✅"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
+    # a call whose header says active is the call
+    assert host.parse("SILVER BUY ACTIVE 24.10 SL 23.80 TP 24.60").result.kind == "signal"
