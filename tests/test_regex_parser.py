@@ -717,3 +717,12 @@ def test_all_targets_hit_and_an_entry_reached_or_active_are_reports(host):
         assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
     # a call whose header says active is the call
     assert host.parse("SILVER BUY ACTIVE 24.10 SL 23.80 TP 24.60").result.kind == "signal"
+
+
+def test_a_side_its_symbol_and_a_breakout_word_is_a_stop_order(host):
+    for text, direction in (("Buy EURUSD above 1.0900, target 1.0950, stop 1.0870", "buy"),
+                            ("Sell #GOLD below 2330 sl 2340 tp 2310", "sell")):
+        r = host.parse(text).result
+        assert (r.direction, r.order_type) == (direction, "stop"), text
+    # a buy below a price is no breakout
+    assert host.parse("Buy EURUSD below 1.0850 sl 1.08 tp 1.09").result.order_type is None

@@ -42,6 +42,8 @@ UNSPACED_FIRST: Final = 0x0E00
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
                                   "week", "while"})
+# a side, its symbol, then the word of a breakout the side's way: a stop order ("Buy EURUSD above 1.0900")
+BREAKOUT_WORDS: Final[dict[str, str]] = {"above": "buy", "over": "buy", "below": "sell", "under": "sell"}
 # a side, then one of these and a price: the price is where the trade goes ("GJ longs to 155.200")
 TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
 # "as long as we hold 700": a conjunction, not a side (the word after it opens its clause)
@@ -202,6 +204,9 @@ class Fields:
                     # "GJ longs to 155.200", "shorts towards 152.550": where the side goes, its target
                     current, filled, label_line, line_has_label = "take_profit", 0, line, True
                     prev_num, entry_ok = None, False
+                    continue
+                if self.directions and i + 1 < n and toks[i + 1].kind == "num" and self._breakout_after_symbol(i):
+                    self.order_types.append(("stop", tok))  # "Buy EURUSD above 1.0900": a breakout, a stop order
                     continue
                 if current == "take_profit" and filled and i + 1 < n and toks[i + 1].kind == "num" \
                         and tok.text.lower() in self.lex.ordinals:
@@ -587,6 +592,18 @@ class Fields:
         while j < n and (toks[j].kind == "p" and toks[j].text == ":" or toks[j].kind == "word" and toks[j].text.lower() in RATIO_WORDS):
             j += 1
         return j < n and toks[j].kind == "num"
+
+    def _breakout_after_symbol(self, i: int) -> bool:
+        """Whether word ``i`` is "above" after a buy or "below" after a sell with only the symbol
+        between them ("Buy EURUSD above 1.0900", "sell GOLD below 2330"): the side written right
+        before the word is a keyword of the tables ("buy above"), this is the same order."""
+        side = BREAKOUT_WORDS.get(self.toks[i].text.lower())
+        if side is None:
+            return False
+        k = i - 1
+        while k >= 0 and (k in self.symbols.token_ids or self.toks[k].kind == "p" and self.toks[k].text in "#$/"):
+            k -= 1
+        return k < i - 1 and k >= 0 and self.toks[k].cat == "dir" and self.toks[k].val == side
 
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
