@@ -311,6 +311,7 @@ def test_lexicon_word_lists_come_from_the_tables():
     assert NEGATORS <= lex.negators and {"não", "đừng", "อย่า"} <= lex.negators
     assert {"half", "mitad", "一半", "절반"} <= lex.half_words
     assert {"market", "mercado", "рынок", "marché"} <= lex.market_words
+    assert {"above", "acima", "выше"} <= lex.above_words and {"below", "abaixo", "ниже"} <= lex.below_words
     assert lex.half_pattern.search("平仓一半") and lex.half_pattern.search("Close HALF now")
     assert not lex.half_pattern.search("halfway there")
     assert lex.lookup(phrase_key("paire")) == ("label", "symbol")

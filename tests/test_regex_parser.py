@@ -721,7 +721,9 @@ def test_all_targets_hit_and_an_entry_reached_or_active_are_reports(host):
 
 def test_a_side_its_symbol_and_a_breakout_word_is_a_stop_order(host):
     for text, direction in (("Buy EURUSD above 1.0900, target 1.0950, stop 1.0870", "buy"),
-                            ("Sell #GOLD below 2330 sl 2340 tp 2310", "sell")):
+                            ("Sell #GOLD below 2330 sl 2340 tp 2310", "sell"),
+                            ("Venda EURUSD abaixo 1.0850 stop 1.0890 alvo 1.0800", "sell"),
+                            ("Продажа EURUSD ниже 1.0850 стоп 1.0890 тейк 1.0800", "sell")):
         r = host.parse(text).result
         assert (r.direction, r.order_type) == (direction, "stop"), text
     # a buy below a price is no breakout

@@ -42,8 +42,6 @@ UNSPACED_FIRST: Final = 0x0E00
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
                                   "week", "while"})
-# a side, its symbol, then the word of a breakout the side's way: a stop order ("Buy EURUSD above 1.0900")
-BREAKOUT_WORDS: Final[dict[str, str]] = {"above": "buy", "over": "buy", "below": "sell", "under": "sell"}
 # a side, then one of these and a price: the price is where the trade goes ("GJ longs to 155.200")
 TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
 # "as long as we hold 700": a conjunction, not a side (the word after it opens its clause)
@@ -597,7 +595,8 @@ class Fields:
         """Whether word ``i`` is "above" after a buy or "below" after a sell with only the symbol
         between them ("Buy EURUSD above 1.0900", "sell GOLD below 2330"): the side written right
         before the word is a keyword of the tables ("buy above"), this is the same order."""
-        side = BREAKOUT_WORDS.get(self.toks[i].text.lower())
+        word = self.toks[i].text.lower()
+        side = "buy" if word in self.lex.above_words else "sell" if word in self.lex.below_words else None
         if side is None:
             return False
         k = i - 1

@@ -34,6 +34,8 @@ DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
 DEFAULT_MARKET: Final = frozenset({"market"})
+DEFAULT_ABOVE: Final = frozenset({"above", "over"})
+DEFAULT_BELOW: Final = frozenset({"below", "under"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
                                            "7th": 7, "8th": 8, "9th": 9}
@@ -87,6 +89,10 @@ class Lexicon:
         self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
         # the market itself as an entry label's value ("Entry: Market", "Вход: рынок"): a market order
         self.market_words: frozenset[str] = _word_set(words, "market", DEFAULT_MARKET)
+        # a side, its symbol, then one of these and a price: a breakout the side's way, a stop order
+        # ("Buy EURUSD above 1.0900", "sell GOLD below 2330")
+        self.above_words: frozenset[str] = _word_set(words, "above", DEFAULT_ABOVE)
+        self.below_words: frozenset[str] = _word_set(words, "below", DEFAULT_BELOW)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
