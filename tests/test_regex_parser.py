@@ -728,3 +728,22 @@ def test_a_side_its_symbol_and_a_breakout_word_is_a_stop_order(host):
         assert (r.direction, r.order_type) == (direction, "stop"), text
     # a buy below a price is no breakout
     assert host.parse("Buy EURUSD below 1.0850 sl 1.08 tp 1.09").result.order_type is None
+
+
+def test_exiting_or_killing_a_side_is_a_close_never_a_call(host):
+    for text, symbol in (("Exit silver buys now", "XAGUSD"), ("Kill the AUDJPY sell", "AUDJPY"), ("Get out of NZDUSD", "NZDUSD"),
+                         ("Cut the trade now, momentum is gone", None)):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, [a.type for a in r.actions]) == ("update", symbol, ["close"]), text
+    # cutting in partials is a partial close, not the whole
+    r = host.parse("Cut the position in partials now").result
+    assert "close" not in [a.type for a in r.actions]
+
+
+def test_stop_now_at_a_price_some_off_the_table_and_a_setup_invalidated(host):
+    r = host.parse("SL now at 24.35 (locked 40 pips)").result
+    assert [(a.type, a.price) for a in r.actions] == [("move_sl", 24.35)]
+    r = host.parse("Take 30% off the table").result
+    assert [(a.type, a.percent) for a in r.actions] == [("close_partial", 30.0)]
+    for text in ("Silver: invalidated, we stay out", "Setup invalid, skip it"):
+        assert [a.type for a in host.parse(text).result.actions] == ["cancel"], text
