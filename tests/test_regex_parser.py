@@ -747,3 +747,15 @@ def test_stop_now_at_a_price_some_off_the_table_and_a_setup_invalidated(host):
     assert [(a.type, a.percent) for a in r.actions] == [("close_partial", 30.0)]
     for text in ("Silver: invalidated, we stay out", "Setup invalid, skip it"):
         assert [a.type for a in host.parse(text).result.actions] == ["cancel"], text
+
+
+def test_management_naming_its_trades_side_is_never_a_new_call(host):
+    cases = (("AUDUSD sell closed +35 pips", "close"), ("Take profit on the ETH long now", "close"),
+             ("Adding to the NZDUSD long at 0.6120", "other"), ("Reduce the GBPCAD short by 40%", "close_partial"),
+             ("SOL long: SL hit at 95.2", "sl_hit"))
+    for text, action in cases:
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", [action]), text
+    # adding to "the short" of a call that states its price stays that call
+    r = host.parse("Shorting SOL @ 150, adding to the short if it goes higher").result
+    assert (r.kind, r.direction) == ("signal", "sell")

@@ -205,12 +205,13 @@ class _Reading:
         return self._noise(0.8 if noise else 0.6)
 
     def _levels_are_moves(self, updates: list[tuple[Action, int, int]]) -> bool:
-        """Whether every level read is the price an update moves a stop or a target to, with no
-        entry: "EURUSD buy: move SL to 1.0820" names its trade's side, and is not a new call."""
+        """Whether every level read is the price an update moves a stop or a target to, or the
+        price a report says was hit, with no entry: "EURUSD buy: move SL to 1.0820" and "BTC long:
+        SL hit at 41000" name their trade's side, and are no new call."""
         f = self.fields
         if f.entry or f.stop_pips or f.target_pips:
             return False
-        moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp") and a.price is not None}
+        moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp", "sl_hit", "tp_hit") and a.price is not None}
         return bool(moved) and all(v in moved for v, _ in (*f.stop, *f.targets))
 
     def _bare_target_report(self) -> tuple[Action, int, int] | None:
