@@ -759,3 +759,9 @@ def test_management_naming_its_trades_side_is_never_a_new_call(host):
     # adding to "the short" of a call that states its price stays that call
     r = host.parse("Shorting SOL @ 150, adding to the short if it goes higher").result
     assert (r.kind, r.direction) == ("signal", "sell")
+
+
+def test_a_result_in_pips_after_an_update_is_no_price(host):
+    for text in ("❌ SL HIT -35 PIPS", "Silver sell closed +30 Pips", "Hit Stop Loss -25 Pip❌"):
+        r = host.parse(text).result
+        assert [a.price for a in r.actions] == [None], text

@@ -14,7 +14,9 @@ from signalos_regex.lexicon import Lexicon
 # Seconds per pattern pass. A safety net against a user pattern that backtracks badly, set far
 # above what any pattern costs on a 4,096-character text so a busy machine never changes answers.
 PATTERN_TIMEOUT: Final = 1.0
-_PRICE_AFTER: Final = regex.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)")
+# a price after an instruction; "+30 pips", "+30 Pips" and "+30" are a result, not a price
+_PRICE_AFTER: Final = regex.compile(r"(?<![\w.+])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)",
+                                    regex.IGNORECASE)
 _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
 # targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done"
 _LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)\s*)+\Z", regex.IGNORECASE)
