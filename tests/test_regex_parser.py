@@ -765,3 +765,21 @@ def test_a_result_in_pips_after_an_update_is_no_price(host):
     for text in ("❌ SL HIT -35 PIPS", "Silver sell closed +30 Pips", "Hit Stop Loss -25 Pip❌"):
         r = host.parse(text).result
         assert [a.price for a in r.actions] == [None], text
+
+
+def test_a_recap_headline_makes_the_calls_under_it_no_new_ones(host):
+    for text in ("Yesterday's signal: Buy silver 24.10 SL 23.80 TP 24.60 ✅ TP hit +50 pips",
+                 "RESULT 📊\nXAGUSD BUY 24.10 SL 23.80 TP 24.60 ✅\nAUDUSD SELL 0.6650 SL 0.6690 TP 0.6600 ✅",
+                 "Last week performance:\nSILVER SELL 24.45 ➡️ +80 pips\nEURJPY BUY 161.20 ➡️ +60 pips"):
+        assert host.parse(text).result.kind == "noise", text
+    # a headline that is no recap leaves the call alone
+    r = host.parse("NEW SIGNAL 🚀\nXAGUSD BUY 24.10 SL 23.80 TP 24.60").result
+    assert (r.kind, r.entry) == ("signal", (24.1,))
+
+
+def test_a_pattern_word_whose_last_letter_is_optional_indexes_without_it():
+    from signalos_regex.patterns import PatternSet, pattern_words
+
+    assert "result" in pattern_words(r"\b(?:results?|report)\b") and "stop" in pattern_words(r"\bstops{0,1}\b")
+    found = PatternSet([("noise", "results", r"re:\b(?:results?|report)\b")], vetted=()).matches("RESULT 📊", "result 📊")
+    assert [m.group() for _, _, m in found] == ["result"]

@@ -162,6 +162,8 @@ class _Reading:
             head = text[:first_line]
             updates = [] if _has_digit(head) else find_updates(head, self.lex, head.lower())
             noise: set[str] = set()
+            if self._recap_headline(head):
+                return self._noise(0.7)  # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"
         else:
             lowered = self.lowered
             words = words_of(lowered)  # both pattern sets look up the same words
@@ -193,7 +195,7 @@ class _Reading:
             return self._update(updates, symbol)
         if "conditional" in noise or ("negation" in noise and not live_dirs):
             return self._noise(0.8)
-        if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results"}:
+        if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results", "recap"}:
             return self._signal(live_dirs)
         if not live_dirs and symbol and not any(d[2] for d in f.directions) and (
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
@@ -203,6 +205,13 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _recap_headline(self, head: str) -> bool:
+        """Whether the headline (the first line, up to its first colon) says the message reports
+        past calls: the tables' ``recap`` noise, read there alone."""
+        colon = head.find(":")
+        head = head[:colon] if colon > 0 else head
+        return "recap" in noise_cues(head, self.lex, head.lower())
 
     def _levels_are_moves(self, updates: list[tuple[Action, int, int]]) -> bool:
         """Whether every level read is the price an update moves a stop or a target to, or the

@@ -104,8 +104,18 @@ def pattern_words(source: str) -> frozenset[str]:
 def _literals(source: str) -> frozenset[str]:
     # escapes (\s, \b, \p{L}) and group names are not words of the pattern, nor what it must not see
     source = _without_negative_lookarounds(source)
-    cleaned = re.sub(r"\\[pPN]\{[^}]*\}|\\[A-Za-z]|\(\?P<\w+>|\(\?P=\w+\)|\{\d*,?\d*\}", " ", source)
-    return frozenset(w.lower() for w in _LITERAL.findall(cleaned))
+    # a repeat that may take none ("{0,2}") is optional, as "?" is; the others are no letters
+    cleaned = re.sub(r"\{0*,\d*\}|\{0\}", "?", source)
+    cleaned = re.sub(r"\\[pPN]\{[^}]*\}|\\[A-Za-z]|\(\?P<\w+>|\(\?P=\w+\)|\{\d*,?\d*\}", " ", cleaned)
+    out = set()
+    for m in _LITERAL.finditer(cleaned):
+        word = m.group().lower()
+        if cleaned[m.end():m.end() + 1] in ("?", "*"):
+            # "results?": a match may stop before the last letter, and a text's word is looked up by
+            # the pattern's words as its prefixes ("result" must choose the pattern)
+            word = word[:-1]
+        out.add(word)
+    return frozenset(w for w in out if w)
 
 
 # --- the strings a match must contain ------------------------------------------------------------
