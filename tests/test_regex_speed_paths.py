@@ -381,3 +381,26 @@ def test_symbol_at_reads_the_next_token_it_is_given_like_the_one_it_finds():
             if tok.kind == "word":
                 nxt = toks[i + 1] if i + 1 < len(toks) else symbols_module._END
                 assert finder.symbol_at(i, nxt) == finder.symbol_at(i), (text, i)
+
+
+def test_the_word_index_never_drops_a_pattern_that_matches():
+    # the index chooses a pattern by its words as prefixes of the text's words: a pattern that
+    # matches a text must be chosen for it (before its needed strings are checked)
+    extra = ["RESULT 📊", "signal result", "TP hit", "stop hit", "closed in profit", "Entry zone reached",
+             "hit all targets", "Take 30% off the table", "partial close done"]
+    for text in _texts()[:600] + extra:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            continue
+        lex = _LEX()
+        for patterns in (lex.updates, lex.noise, lex.word_patterns):
+            chosen = set(patterns.candidates(lowered, check_needs=False))
+            for i in range(len(patterns.sources)):
+                if i not in chosen and patterns.compiled(i).search(lowered) is not None:
+                    raise AssertionError((patterns.sources[i], text))
+
+
+def _LEX(cache: list = []):  # noqa: B006 (built once)
+    if not cache:
+        cache.append(build_lexicon())
+    return cache[0]
