@@ -156,6 +156,8 @@ UPDATES = [
     ("es", "Compra de GBPUSD cerrada con +25 pips", [("close", None, None, None)]),
     ("ru", "Лонг по SOL закрыт +4%", [("close", None, None, None)]),
     ("zh", "以太坊多单止盈出局", [("tp_hit", None, None, None)]),
+    ("zh", "SHIB 多单 已止盈 ✅", [("tp_hit", None, None, None)]),
+    ("zh", "FIL 补仓 3.25", [("other", 3.25, None, None)]),
     ("ar", "اغلق صفقة البيع على الفضة", [("close", None, None, None)]),
     ("fa", "معامله فروش نقره بسته شد", [("close", None, None, None)]),
     ("it", "Chiudi lo short su GBPUSD", [("close", None, None, None)]),
