@@ -155,6 +155,8 @@ UPDATES = [
     ("es", "Cierra tu venta de plata", [("close", None, None, None)]),
     ("es", "Compra de GBPUSD cerrada con +25 pips", [("close", None, None, None)]),
     ("ru", "Лонг по SOL закрыт +4%", [("close", None, None, None)]),
+    ("ru", "Докупаем LINK по 14.2", [("other", 14.2, None, None)]),
+    ("ru", "Лимитка по SOL снята", [("cancel", None, None, None)]),
     ("zh", "以太坊多单止盈出局", [("tp_hit", None, None, None)]),
     ("zh", "SHIB 多单 已止盈 ✅", [("tp_hit", None, None, None)]),
     ("zh", "FIL 补仓 3.25", [("other", 3.25, None, None)]),
