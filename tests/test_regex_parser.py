@@ -783,3 +783,18 @@ def test_a_pattern_word_whose_last_letter_is_optional_indexes_without_it():
     assert "result" in pattern_words(r"\b(?:results?|report)\b") and "stop" in pattern_words(r"\bstops{0,1}\b")
     found = PatternSet([("noise", "results", r"re:\b(?:results?|report)\b")], vetted=()).matches("RESULT 📊", "result 📊")
     assert [m.group() for _, _, m in found] == ["result"]
+
+
+MANAGEMENT_VERBS = ("Close", "Closing", "Exit", "Exiting", "Exited", "Out of", "Secure profits on", "Take profit on",
+                    "Cancel", "Hold", "Still holding", "Move SL to breakeven on", "Trail the stop on", "Partial close",
+                    "Reduce", "Scale out of", "Close half of", "Lock in profits on", "Stay in", "Get out of", "Protect",
+                    "Manage", "Kill", "Keep", "Partials taken on", "Don't close", "Add to")
+MANAGED_POSITIONS = ("silver buys", "the AUDJPY sell", "SOL long", "your shorts on EURJPY", "the US30 buy limit")
+
+
+@pytest.mark.parametrize("verb", MANAGEMENT_VERBS)
+def test_an_instruction_on_a_named_position_is_never_a_new_call(host, verb):
+    # a copier that read "Take profit on SOL long" as a call would open the position it was told to close
+    for position in MANAGED_POSITIONS:
+        r = host.parse(f"{verb} {position}").result
+        assert r.kind == "update" and r.actions, f"{verb} {position}"
