@@ -452,3 +452,26 @@ def test_a_ticker_alone_on_the_first_line_names_the_symbol(host, text, symbol):
 ])
 def test_a_word_that_does_not_head_the_message_alone_is_no_symbol(host, text):
     assert host.parse(text).result.symbol is None
+
+
+MANAGED = {
+    "pt": (["Feche", "Encerre", "Saia da", "Realize lucro na", "Mantenha", "Proteja", "Reduza", "Mova o stop da", "Parcial na"],
+           ["compra em prata", "venda do GBPUSD"]),
+    "es": (["Cierra", "Salir de la", "Mantén", "Protege", "Reduce", "Toma ganancias en la", "Parcial en la"],
+           ["compra de plata", "venta del GBPUSD"]),
+    "ru": (["Закрываем", "Закрой", "Держим", "Сокращаем", "Фиксируем"], ["лонг по серебру", "шорт по GBPUSD"]),
+    "zh": (["平仓", "止盈", "持有", "减仓"], ["白银多单", "以太坊空单"]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(MANAGED))
+def test_an_instruction_on_a_named_position_is_never_a_new_call(host, lang):
+    verbs, positions = MANAGED[lang]
+    for verb in verbs:
+        for position in positions:
+            text = f"{position}{verb}" if lang == "zh" else f"{verb} {position}"
+            r = host.parse(text).result
+            assert r.kind == "update" and r.actions, text
+    # a position's holdings named in an ad is no instruction
+    if lang == "zh":
+        assert host.parse("#晒出我的持仓收益# 点击链接").result.kind == "noise"
