@@ -42,6 +42,7 @@ UNSPACED_FIRST: Final = 0x0E00
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
                                   "week", "while"})
+MAX_COUNTS: Final = 12  # the longest spaced list of counts read under one unit ("40 / 80 / 120 pips")
 # a side, then one of these and a price: the price is where the trade goes ("GJ longs to 155.200")
 TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
 # "as long as we hold 700": a conjunction, not a side (the word after it opens its clause)
@@ -562,7 +563,10 @@ class Fields:
             # "40 / 80 / 120 pips", "40, 80, 120 pips": a spaced list of counts that grow, each one
             # under a thousand, ending on the unit ("2040 / 50 pips" is a price, then its distance)
             k, last = i, parse_number(toks[i].text)
-            while k + 2 < n and toks[k + 1].kind == "p" and toks[k + 1].text in "-/," and toks[k + 2].kind == "num":
+            # at most MAX_COUNTS counts: a list of pips is short, and each number of a long list
+            # would otherwise walk the rest of it (quadratic on a flood of "1,1,1,...")
+            while k + 2 < n and k - i < 2 * MAX_COUNTS and toks[k + 1].kind == "p" and toks[k + 1].text in "-/," \
+                    and toks[k + 2].kind == "num":
                 value = parse_number(toks[k + 2].text)
                 if value is None or last is None or not last <= value < 1000:
                     break
