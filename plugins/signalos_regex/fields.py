@@ -194,23 +194,27 @@ class Fields:
                         self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
-                if current == "entry" and not filled and tok.text.lower() in self.lex.market_words \
-                        and self._right_after_label(i):
-                    self.order_types.append(("market", tok))  # "Entry: Market", "Entrada: mercado"
-                    continue
-                if i and toks[i - 1].cat == "dir" and i + 1 < n and toks[i + 1].kind == "num" \
-                        and tok.text.lower() in TOWARDS_WORDS:
-                    # "GJ longs to 155.200", "shorts towards 152.550": where the side goes, its target
-                    current, filled, label_line, line_has_label = "take_profit", 0, line, True
-                    prev_num, entry_ok = None, False
-                    continue
-                if self.directions and i + 1 < n and toks[i + 1].kind == "num" and self._breakout_after_symbol(i):
-                    self.order_types.append(("stop", tok))  # "Buy EURUSD above 1.0900": a breakout, a stop order
-                    continue
-                if current == "take_profit" and filled and i + 1 < n and toks[i + 1].kind == "num" \
-                        and tok.text.lower() in self.lex.ordinals:
-                    continue  # "first target 1.0860, second 1.0900": the next target, named by its rank
-                currency, passed, ends = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
+                currency, passed, ends, word_role = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
+                if word_role:
+                    # (a word of one of the short lists below: most words have no role, one test)
+                    if word_role == "market":
+                        if current == "entry" and not filled and self._right_after_label(i):
+                            self.order_types.append(("market", tok))  # "Entry: Market", "Entrada: mercado"
+                            continue
+                    elif i + 1 >= n or toks[i + 1].kind != "num":
+                        pass  # each role below is that of a word before a number
+                    elif word_role == "towards":
+                        if i and toks[i - 1].cat == "dir":
+                            # "GJ longs to 155.200", "shorts towards 152.550": where the side goes, its target
+                            current, filled, label_line, line_has_label = "take_profit", 0, line, True
+                            prev_num, entry_ok = None, False
+                            continue
+                    elif word_role == "ordinal":
+                        if current == "take_profit" and filled:
+                            continue  # "first target 1.0860, second 1.0900": the next target, named by its rank
+                    elif self.directions and self._breakout_after_symbol(i, word_role):
+                        self.order_types.append(("stop", tok))  # "Buy EURUSD above 1.0900": a breakout, a stop order
+                        continue
                 if cat == "sym" or i in token_ids or currency:
                     entry_ok = entry_ok or current is None
                     continue
@@ -219,13 +223,13 @@ class Fields:
                             and self._right_after_label(i):
                         current = None  # "TP: TBD", "SL - none": the label's value is not given
                     continue
-                if 0 < i < n - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
-                        and toks[i - 1].end == tok.start and toks[i + 1].start == tok.end:
-                    continue  # "GOLD BUY (scalp) 2030": a word in brackets annotates, it ends nothing
                 if ends and current is None and entry_ok and tok.text[0].isupper() and 0 < i < n - 1 \
                         and toks[i - 1].cat == "dir" and toks[i + 1].kind == "num":
                     continue  # "Buy Nvidia 120": a name between the side and its price
                 if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
+                    if (entry_ok or current is not None) and 0 < i < n - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
+                            and toks[i - 1].end == tok.start and toks[i + 1].start == tok.end:
+                        continue  # "GOLD BUY (scalp) 2030": a word in brackets annotates, it ends nothing
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
                         if current == "take_profit" and filled and value_phys == phys:
@@ -595,14 +599,12 @@ class Fields:
             j += 1
         return j < n and toks[j].kind == "num"
 
-    def _breakout_after_symbol(self, i: int) -> bool:
-        """Whether word ``i`` is "above" after a buy or "below" after a sell with only the symbol
-        between them ("Buy EURUSD above 1.0900", "sell GOLD below 2330"): the side written right
-        before the word is a keyword of the tables ("buy above"), this is the same order."""
-        word = self.toks[i].text.lower()
-        side = "buy" if word in self.lex.above_words else "sell" if word in self.lex.below_words else None
-        if side is None:
-            return False
+    def _breakout_after_symbol(self, i: int, role: str) -> bool:
+        """Whether word ``i`` (its role "above" or "below") is "above" after a buy or "below" after a
+        sell with only the symbol between them ("Buy EURUSD above 1.0900", "sell GOLD below 2330"):
+        the side written right before the word is a keyword of the tables ("buy above"), this is
+        the same order."""
+        side = "buy" if role == "above" else "sell"
         k = i - 1
         while k >= 0 and (k in self.symbols.token_ids or self.toks[k].kind == "p" and self.toks[k].text in "#$/"):
             k -= 1
@@ -740,14 +742,18 @@ def _indexes(tok: Tok) -> bool:
     return tok.kind == "num" and tok.text.isdigit() and len(tok.text) <= 2 and int(tok.text) <= 20
 
 
-def _prose_info(word: str, lex: Lexicon) -> tuple[bool, bool, bool]:
+def _prose_info(word: str, lex: Lexicon) -> tuple[bool, bool, bool, str]:
     """What ``Fields.scan`` asks of a plain word, remembered per lexicon (channels reuse their
     words): whether it is a currency ("USD"), a placeholder or filler passed over ("open",
-    "please"), and whether it is prose that ends an open field (three letters or more, or a
-    negator)."""
+    "please"), whether it is prose that ends an open field (three letters or more, or a
+    negator), and its role in a rule of a few words: "market" ("Entry: Market"), "towards" ("GJ
+    longs to 155.2"), "above" / "below" ("Buy EURUSD above 1.09"), "ordinal" ("second 1.09"), or ""."""
     low = word.lower()
+    role = "market" if low in lex.market_words else "towards" if low in TOWARDS_WORDS \
+        else "above" if low in lex.above_words else "below" if low in lex.below_words \
+        else "ordinal" if low in lex.ordinals else ""
     info = (word.upper() in lex.symbols.currency_words, low in PLACEHOLDERS or low in lex.fillers,
-            len(word) >= 3 or low in lex.negators)
+            len(word) >= 3 or low in lex.negators, role)
     cache = lex.prose_info
     if len(cache) > 50_000:
         cache.clear()

@@ -121,11 +121,15 @@ class Lexicon:
             [(t, t, p) for t in UPDATE_ORDER for p in keywords.get("updates", {}).get(t, [])])
         self.noise: PatternSet | None = self._compile(
             [(t, t, p) for t in NOISE_ORDER for p in keywords.get("noise", {}).get(t, [])])
+        # the recap headlines alone: read on the first line of every complete call, where a set of
+        # two patterns costs less than the whole noise set
+        self.recap: PatternSet | None = self._compile(
+            [("recap", "recap", p) for p in keywords.get("noise", {}).get("recap", [])])
         # what the tokenizer learned of each word it met (``tokens._word_info``): channels reuse
         # a small vocabulary, so most words are looked up once
         self.word_info: dict[str, tuple[str, tuple[str, str] | None, bool, int]] = {}
         # what the field scanner learned of each plain word (``fields._prose_info``), likewise
-        self.prose_info: dict[str, tuple[bool, bool, bool]] = {}
+        self.prose_info: dict[str, tuple[bool, bool, bool, str]] = {}
         # the level labels of one word and their one-letter slips ("Tagrets", "Stoplos"), built
         # when a word heading a line is first looked up (``tokens.misspelt_label``)
         self.label_slips: dict[str, tuple[str, str] | None] | None = None

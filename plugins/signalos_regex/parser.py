@@ -23,7 +23,7 @@ from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import Tok, has_unspaced, mark_keywords, tokenize_marking_glued
-from signalos_regex.updates import find_updates, noise_cues
+from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_cues
 
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
@@ -209,9 +209,12 @@ class _Reading:
     def _recap_headline(self, head: str) -> bool:
         """Whether the headline (the first line, up to its first colon) says the message reports
         past calls: the tables' ``recap`` noise, read there alone."""
+        recap = self.lex.recap
+        if recap is None:
+            return False
         colon = head.find(":")
         head = head[:colon] if colon > 0 else head
-        return "recap" in noise_cues(head, self.lex, head.lower())
+        return bool(recap.matches(head, head.lower(), timeout=PATTERN_TIMEOUT))
 
     def _levels_are_moves(self, updates: list[tuple[Action, int, int]]) -> bool:
         """Whether every level read is the price an update moves a stop or a target to, or the

@@ -158,7 +158,7 @@ class SymbolFinder:
             if sym:
                 nxt.skip = True
                 return sym, i + 1, 2
-        if nxt.kind == "p" and nxt.start == tok.end and nxt.text in EMPHASIS:
+        if nxt.text in EMPHASIS and nxt.start == tok.end:  # (no word or number is one of these marks)
             pair = self._pair_across_emphasis(i)
             if pair is not None:
                 return pair
