@@ -798,3 +798,21 @@ def test_an_instruction_on_a_named_position_is_never_a_new_call(host, verb):
     for position in MANAGED_POSITIONS:
         r = host.parse(f"{verb} {position}").result
         assert r.kind == "update" and r.actions, f"{verb} {position}"
+
+
+REPORTED = ("smashed all targets", "got stopped", "done ✅", "+80 pips 🔥", "secured", "hit TP2 ✅", "stopped out",
+            "closed in profit", "is running +40 pips", "activated", "cancelled", "invalidated")
+
+
+@pytest.mark.parametrize("report", REPORTED)
+def test_a_report_on_a_named_position_is_never_a_new_call(host, report):
+    for subject in ("Silver buy", "AUDUSD sell", "SOL long", "Our NZDJPY short"):
+        assert host.parse(f"{subject} {report}").result.kind != "signal", f"{subject} {report}"
+
+
+def test_getting_stopped_said_of_a_trade_is_the_stop_hit_and_a_forecast_is_not():
+    from signalos import Host
+    host = Host()
+    assert [a.type for a in host.parse("We got stopped by two pips on cable").result.actions] == ["sl_hit"]
+    for text in ("If this trade gets stopped we look for sells", "Cable almost got stopped, still holding"):
+        assert "sl_hit" not in [a.type for a in host.parse(text).result.actions], text
