@@ -810,9 +810,7 @@ def test_a_report_on_a_named_position_is_never_a_new_call(host, report):
         assert host.parse(f"{subject} {report}").result.kind != "signal", f"{subject} {report}"
 
 
-def test_getting_stopped_said_of_a_trade_is_the_stop_hit_and_a_forecast_is_not():
-    from signalos import Host
-    host = Host()
+def test_getting_stopped_said_of_a_trade_is_the_stop_hit_and_a_forecast_is_not(host):
     assert [a.type for a in host.parse("We got stopped by two pips on cable").result.actions] == ["sl_hit"]
     for text in ("If this trade gets stopped we look for sells", "Cable almost got stopped, still holding"):
         assert "sl_hit" not in [a.type for a in host.parse(text).result.actions], text
