@@ -475,3 +475,22 @@ def test_an_instruction_on_a_named_position_is_never_a_new_call(host, lang):
     # a position's holdings named in an ad is no instruction
     if lang == "zh":
         assert host.parse("#晒出我的持仓收益# 点击链接").result.kind == "noise"
+
+
+REPORTS = {
+    "pt": (["Compra em prata", "Venda do GBPUSD"], ["+60 pips 🔥", "finalizada ✅", "bateu todos os alvos"]),
+    "es": (["Compra de plata", "Venta del GBPUSD"], ["+60 pips 🔥", "finalizada ✅", "tocó el stop", "alcanzó todos los objetivos"]),
+    "ru": (["Лонг по серебру", "Шорт по GBPUSD"], ["первая цель ✅", "+60 пунктов 🔥", "активирован", "все цели взяты"]),
+    "zh": (["白银多单", "以太坊空单"], ["止损", "盈利60点🔥", "已触发"]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(REPORTS))
+def test_a_report_on_a_named_position_is_never_a_new_call(host, lang):
+    subjects, reports = REPORTS[lang]
+    for subject in subjects:
+        for report in reports:
+            text = f"{subject}{report}" if lang == "zh" else f"{subject} {report}"
+            assert host.parse(text).result.kind != "signal", text
+    # a call with its levels and a "+" elsewhere stays a call
+    assert host.parse("GBPUSD BUY 1.2650 SL 1.2610 TP 1.2700 (+50 pips)").result.kind == "signal"

@@ -195,7 +195,8 @@ class _Reading:
             return self._update(updates, symbol)
         if "conditional" in noise or ("negation" in noise and not live_dirs):
             return self._noise(0.8)
-        if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results", "recap"}:
+        if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results", "recap"} \
+                and (has_levels or f.entry or not self._signed_result()):
             return self._signal(live_dirs)
         if not live_dirs and symbol and not any(d[2] for d in f.directions) and (
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
@@ -205,6 +206,16 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _signed_result(self) -> bool:
+        """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
+        side named with a result and no level is a report on a position, in any language."""
+        toks = self.toks
+        for k in range(len(toks) - 1):
+            t = toks[k]
+            if t.kind == "p" and t.text == "+" and toks[k + 1].kind == "num" and toks[k + 1].start == t.end:
+                return True
+        return False
 
     def _recap_headline(self, head: str) -> bool:
         """Whether the headline (the first line, up to its first colon) says the message reports
