@@ -814,3 +814,15 @@ def test_getting_stopped_said_of_a_trade_is_the_stop_hit_and_a_forecast_is_not(h
     assert [a.type for a in host.parse("We got stopped by two pips on cable").result.actions] == ["sl_hit"]
     for text in ("If this trade gets stopped we look for sells", "Cable almost got stopped, still holding"):
         assert "sl_hit" not in [a.type for a in host.parse(text).result.actions], text
+
+
+def test_an_elongated_keyword_and_a_slip_between_two_values_on_one_line(host):
+    r = host.parse("XAUUSD SELLLL 2045 SL 2052 TP 2038").result
+    assert (r.direction, r.entry) == ("sell", (2045.0,))
+    r = host.parse("Silver buy 24.10 Stoppp 23.80 Tppp 24.60").result
+    assert (r.stop_loss, r.take_profits) == (23.8, (24.6,))
+    # a run shrunk to a word of two letters is no keyword ("alllll" is not Turkish "al")
+    assert host.parse("Called 1.0850 alllll night and woke up at 1.0850").result.kind == "noise"
+    # a level's label misspelt between two values of a one-line call
+    r = host.parse("Silver buy 24.10 Stoplos 23.80 Takeprofit 24.60").result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((24.1,), 23.8, (24.6,))

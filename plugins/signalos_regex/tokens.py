@@ -247,27 +247,39 @@ def _word_info(word: str, lex: Lexicon) -> tuple[str, tuple[str, str] | None, bo
             dotless = word.replace("I", "ı").lower()
             if dotless in words:
                 key, hit = dotless, words[dotless]
+        if hit is None and len(key) >= 4 and _ELONGATED.search(key):
+            # "SELLLL", "BUYYY", "Stoppp": a letter held three times or more, shouted; the word is
+            # the keyword with that run written twice, or once
+            for short in (_ELONGATED.sub(r"\1\1", key), _ELONGATED.sub(r"\1", key)):
+                # (a label of two letters, "Tppp"; no other word that short: "alllll" is no "al", Turkish for buy)
+                if short in words and (len(short) >= 3 or words[short][0] == "label"):
+                    key, hit = short, words[short]
+                    break
         if len(cache) > 50_000:
             cache.clear()
         cache[word] = info = (key, hit, key in lex.prefixes, 0 if hit else _glue_point(word, lex))
     return info
 
 
+_ELONGATED: Final = re.compile(r"([^\W\d_])\1{2,}")
 SLIP_MIN: Final = 6  # letters of a word that may be a level's label misspelt (shorter words are too close to others)
 _LEVELS: Final = frozenset({"entry", "stop_loss", "take_profit"})
 
 
 def _heads_a_value(toks: list[Tok], i: int) -> bool:
     """Whether word ``i`` opens its line (marks before it aside) and a number, a colon or dash, or
-    the line's end comes right after it: where a label stands."""
+    the line's end comes right after it, or stands between two numbers on a line ("buy 2030
+    Stoplos 2024"): where a label stands."""
+    if i + 1 >= len(toks):
+        return False
+    nxt = toks[i + 1]
+    if i and toks[i - 1].kind == "num" and (nxt.kind == "num" or nxt.kind == "p" and nxt.text in ":-="):
+        return True  # the label of a one-line call, after the value before it
     for j in range(i - 1, -1, -1):
         if toks[j].kind == "nl":
             break
         if toks[j].kind != "p":
             return False
-    if i + 1 >= len(toks):
-        return False
-    nxt = toks[i + 1]
     return nxt.kind == "num" or nxt.kind == "nl" or nxt.kind == "p" and nxt.text in ":-="
 
 
