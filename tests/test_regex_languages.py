@@ -454,6 +454,14 @@ def test_a_word_that_does_not_head_the_message_alone_is_no_symbol(host, text):
     assert host.parse(text).result.symbol is None
 
 
+def _phrasings(lang: str, words: list[str], positions: list[str], *, verb_first: bool) -> list[str]:
+    """Each word with each position: the verb first ("Feche compra...") or the position first
+    ("Compra... finalizada"); Chinese writes the position first and glues the word to it."""
+    if lang == "zh":
+        return [f"{p}{w}" for w in words for p in positions]
+    return [f"{w} {p}" if verb_first else f"{p} {w}" for w in words for p in positions]
+
+
 MANAGED = {
     "pt": (["Feche", "Encerre", "Saia da", "Realize lucro na", "Mantenha", "Proteja", "Reduza", "Mova o stop da", "Parcial na"],
            ["compra em prata", "venda do GBPUSD"]),
@@ -467,11 +475,9 @@ MANAGED = {
 @pytest.mark.parametrize("lang", sorted(MANAGED))
 def test_an_instruction_on_a_named_position_is_never_a_new_call(host, lang):
     verbs, positions = MANAGED[lang]
-    for verb in verbs:
-        for position in positions:
-            text = f"{position}{verb}" if lang == "zh" else f"{verb} {position}"
-            r = host.parse(text).result
-            assert r.kind == "update" and r.actions, text
+    for text in _phrasings(lang, verbs, positions, verb_first=True):
+        r = host.parse(text).result
+        assert r.kind == "update" and r.actions, text
     # a position's holdings named in an ad is no instruction
     if lang == "zh":
         assert host.parse("#晒出我的持仓收益# 点击链接").result.kind == "noise"
@@ -487,10 +493,8 @@ REPORTS = {
 
 @pytest.mark.parametrize("lang", sorted(REPORTS))
 def test_a_report_on_a_named_position_is_never_a_new_call(host, lang):
-    subjects, reports = REPORTS[lang]
-    for subject in subjects:
-        for report in reports:
-            text = f"{subject}{report}" if lang == "zh" else f"{subject} {report}"
-            assert host.parse(text).result.kind != "signal", text
+    reports, subjects = REPORTS[lang][1], REPORTS[lang][0]
+    for text in _phrasings(lang, reports, subjects, verb_first=False):
+        assert host.parse(text).result.kind != "signal", text
     # a call with its levels and a "+" elsewhere stays a call
     assert host.parse("GBPUSD BUY 1.2650 SL 1.2610 TP 1.2700 (+50 pips)").result.kind == "signal"
