@@ -826,3 +826,14 @@ def test_an_elongated_keyword_and_a_slip_between_two_values_on_one_line(host):
     # a level's label misspelt between two values of a one-line call
     r = host.parse("Silver buy 24.10 Stoplos 23.80 Takeprofit 24.60").result
     assert (r.entry, r.stop_loss, r.take_profits) == ((24.1,), 23.8, (24.6,))
+
+
+def test_a_market_view_and_an_announced_setup_are_no_orders(host):
+    # the targets of a view set no open trade's targets, and a big number after a label is no index
+    assert host.parse("Silver is bullish above 24.10, targets 24.60 and 24.90").result.kind == "noise"
+    r = host.parse("SILVER targets 24.60 and 24.90").result
+    assert [(a.type, a.tp) for a in r.actions] == [("modify_tp", None), ("modify_tp", None)]
+    for text in ("Silver buy setup forming, details soon", "Sell signal coming on cable, levels soon"):
+        assert host.parse(text).result.kind == "noise", text
+    # a call that names its side and levels with a view beside it stays the call
+    assert host.parse("SILVER BUY NOW 24.10 SL 23.80 TP 24.60, bullish momentum").result.kind == "signal"

@@ -20,7 +20,7 @@ from signalos_regex.patterns import PatternSet, pattern_words
 _UNSPACED: Final = regex.compile(f"[{UNSPACED}]")
 # Priority when two update patterns match at the same place: the more specific one wins.
 UPDATE_ORDER: Final = ("breakeven", "sl_hit", "tp_hit", "close_partial", "cancel", "close", "modify_tp", "move_sl", "other")
-NOISE_ORDER: Final = ("negation", "conditional", "recap", "results", "ads", "question")
+NOISE_ORDER: Final = ("negation", "conditional", "recap", "results", "outlook", "ads", "question")
 SYMBOL_LABELS: Final = ("pair", "symbol", "coin", "coin name", "name", "asset", "instrument", "ticker", "currency pair",
                  "пара", "монета", "инструмент", "جفت ارز", "نماد", "par", "sembol", "paire", "simbolo")
 NEGATORS: Final = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",

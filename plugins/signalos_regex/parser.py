@@ -27,6 +27,7 @@ from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_cues
 
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
+MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12"); a larger number after it is a price
 # Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
 # roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
 # same length, so spans still point into the original message.
@@ -304,8 +305,8 @@ class _Reading:
             if t.kind == "nl":
                 break
             if t.cat == "label" and t.val == "take_profit" and j + 1 < k and toks[j + 1].kind == "num" \
-                    and toks[j + 1].text.isdigit():
-                return int(toks[j + 1].text)
+                    and toks[j + 1].text.isdigit() and int(toks[j + 1].text) <= MAX_TARGET_INDEX:
+                return int(toks[j + 1].text)  # ("targets 2050 and 2060": 2050 is a price, no index)
         return None
 
     def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
