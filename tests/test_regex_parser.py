@@ -837,3 +837,13 @@ def test_a_market_view_and_an_announced_setup_are_no_orders(host):
         assert host.parse(text).result.kind == "noise", text
     # a call that names its side and levels with a view beside it stays the call
     assert host.parse("SILVER BUY NOW 24.10 SL 23.80 TP 24.60, bullish momentum").result.kind == "signal"
+
+
+def test_a_bots_entry_target_filled_and_a_trade_reports_volume(host):
+    r = host.parse("#ADA/USDT Entry target 1 ✅\nAverage Entry Price: 0.4512 💵").result
+    assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"])
+    assert [a.tp for a in host.parse("#ADA/USDT Take-Profit target 2 ✅").result.actions] == [2]
+    # a volume between the side and the symbol is no price of it; a price there is
+    r = host.parse("Position opened: SELL 0.25 XAUUSD @ 2345.60").result
+    assert r.entry == (2345.6,)
+    assert host.parse("SELL 0.7215 audcad tp 0.7150 SL 0.7290").result.entry == (0.7215,)

@@ -659,6 +659,11 @@ class Fields:
             if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
                 return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
+        if prev is not None and prev.cat == "dir" and not glued_prev and i + 1 < n and (i + 1) in self.symbols.token_ids \
+                and self.magnitude is not None and not self.magnitude[0] <= value <= self.magnitude[1]:
+            # "BUY 0.10 XAUUSD @ 2030.50": a trade report's volume between the side and the symbol, no
+            # price of the instrument ("SELL 0.6433 nzdusd" is one)
+            return None, 0.0
         if prev is not None and glued_prev:
             if prev.kind == "word":
                 low = prev.text.lower()
