@@ -840,9 +840,9 @@ def test_a_market_view_and_an_announced_setup_are_no_orders(host):
 
 
 def test_a_bots_entry_target_filled_and_a_trade_reports_volume(host):
-    r = host.parse("#ADA/USDT Entry target 1 ✅\nAverage Entry Price: 0.4512 💵").result
+    r = host.parse("#ZZXQ/USDT Entry target 1 ✅\nAverage Entry Price: 8.412 💵").result
     assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"])
-    assert [a.tp for a in host.parse("#ADA/USDT Take-Profit target 2 ✅").result.actions] == [2]
+    assert [a.tp for a in host.parse("#ZZXQ/USDT Take-Profit target 5 ✅").result.actions] == [5]
     # a volume between the side and the symbol is no price of it; a price there is
     r = host.parse("Position opened: SELL 0.25 XAUUSD @ 2345.60").result
     assert r.entry == (2345.6,)
