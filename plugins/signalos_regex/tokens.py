@@ -273,14 +273,17 @@ def _heads_a_value(toks: list[Tok], i: int) -> bool:
     if i + 1 >= len(toks):
         return False
     nxt = toks[i + 1]
-    if i and toks[i - 1].kind == "num" and (nxt.kind == "num" or nxt.kind == "p" and nxt.text in ":-="):
+    # (asked of most long words of prose: the word after them settles it first)
+    if not (nxt.kind == "num" or nxt.kind == "nl" or nxt.kind == "p" and nxt.text in ":-="):
+        return False
+    if i and toks[i - 1].kind == "num" and nxt.kind != "nl":
         return True  # the label of a one-line call, after the value before it
     for j in range(i - 1, -1, -1):
         if toks[j].kind == "nl":
             break
         if toks[j].kind != "p":
             return False
-    return nxt.kind == "num" or nxt.kind == "nl" or nxt.kind == "p" and nxt.text in ":-="
+    return True
 
 
 def misspelt_label(word: str, lex: Lexicon) -> tuple[str, str] | None:
