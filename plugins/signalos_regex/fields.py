@@ -599,6 +599,11 @@ class Fields:
             j += 1
         return j < n and toks[j].kind == "num"
 
+    def _off_scale(self, value: float) -> bool:
+        """Whether the instrument's plausible range is known and ``value`` lies outside it."""
+        magnitude = self.magnitude
+        return magnitude is not None and not magnitude[0] <= value <= magnitude[1]
+
     def _breakout_after_symbol(self, i: int, role: str) -> bool:
         """Whether word ``i`` (its role "above" or "below") is "above" after a buy or "below" after a
         sell with only the symbol between them ("Buy EURUSD above 1.0900", "sell GOLD below 2330"):
@@ -660,7 +665,7 @@ class Fields:
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
                 return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
         if prev is not None and prev.cat == "dir" and not glued_prev and i + 1 < n and (i + 1) in self.symbols.token_ids \
-                and self.magnitude is not None and not self.magnitude[0] <= value <= self.magnitude[1]:
+                and self._off_scale(value):
             # "BUY 0.10 XAUUSD @ 2030.50": a trade report's volume between the side and the symbol, no
             # price of the instrument ("SELL 0.6433 nzdusd" is one)
             return None, 0.0
@@ -712,8 +717,7 @@ class Fields:
                         or after.text.lower() in PLACEHOLDERS):
                 return None, 0.0  # "TP 4 - close everything", "TP 2 runner"
             if label is not None and label.cat == "label" and label.val == "take_profit" and after is not None \
-                    and after.kind == "word" and after.cat is None and self.magnitude is not None \
-                    and not self.magnitude[0] <= value <= self.magnitude[1]:
+                    and after.kind == "word" and after.cat is None and self._off_scale(value):
                 return None, 0.0  # "target 2 still open" on gold: an index, which no gold price is
             if (prev is None or prev.kind == "nl") and nxt is not None and nxt.kind == "p" and nxt.text in ".-" \
                     and current in PRICE_FIELDS and after is not None and after.kind == "num":
