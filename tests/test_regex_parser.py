@@ -847,3 +847,15 @@ def test_a_bots_entry_target_filled_and_a_trade_reports_volume(host):
     r = host.parse("Position opened: SELL 0.25 XAUUSD @ 2345.60").result
     assert r.entry == (2345.6,)
     assert host.parse("SELL 0.7215 audcad tp 0.7150 SL 0.7290").result.entry == (0.7215,)
+
+
+def test_a_tickers_share_class_digits_are_its_name_and_no_price(host):
+    # an exchange's ticker ending in its share class ("four letters and 3, 4 or 11"): the digits
+    # glued to the name are the name's, never a price
+    for text, symbol, entry in (("COMPRA QWRT4 37,80\nSTOP 36,90\nALVO 39,20", "QWRT4", (37.8,)),
+                                ("ZXCV11\nCompra: 125,40\nStop: 123,90\nAlvo: 128,00", "ZXCV11", (125.4,)),
+                                ("Venda PLKJ3 33,10 stop 33,90 alvo 32,00", "PLKJ3", (33.1,))):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.entry) == ("signal", symbol, entry), text
+    # three digits and more, or a lower-case word, are not a share class
+    assert host.parse("BUY EMA200 bounce on gold 2380 sl 2372 tp 2390").result.symbol == "XAUUSD"

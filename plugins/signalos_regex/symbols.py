@@ -38,6 +38,12 @@ class SymbolFinder:
         if self.best is None or priority < self.best[0]:
             self.best = (priority, symbol, self.toks[first].start, self.toks[last].end)
 
+    def _offer_ticker(self, name: str, first: int, last: int, priority: int = 5) -> None:
+        """An unknown ticker in capitals, its share-class digits (``last``) skipped as prices."""
+        if last != first:
+            self.toks[last].skip = True
+        self._offer(priority, name, first, last)
+
     def scan(self) -> SymbolFinder:
         toks, symbols, n = self.toks, self.lex.symbols, len(self.toks)
         token_ids = self.token_ids
@@ -120,28 +126,37 @@ class SymbolFinder:
             up = tok.text.upper()
             if up in symbols.shorthands and _opens_message(toks, i) and (_next_word(toks, i + 1) or tok).cat == "dir":
                 self._offer(2, symbols.shorthands[up], i, i)  # "GJ buy 190.20"
-            elif up in symbols.bases:
-                self._offer(4, up, i, i)
-            elif _TICKER.match(tok.text) and up not in symbols.noise_tags:
-                after = toks[i + 1] if i + 1 < n else None
+                continue
+            last = i
+            if nxt.kind == "num" and nxt.start == tok.end and len(nxt.text) <= 2 and nxt.text.isdigit() \
+                    and len(up) >= 3 and up.isalpha() and (i + 2 >= n or toks[i + 2].start != nxt.end
+                                                           or toks[i + 2].kind not in ("word", "num")):
+                # "PETR4", "BOVA11", "LUNA2": an exchange's ticker ending in the one or two digits
+                # of its share class or version; they are the name's, never a price
+                last = i + 1
+                up += nxt.text
+            if up in symbols.bases:
+                self._offer_ticker(up, i, last, 4)
+            elif _TICKER.match(up) and up not in symbols.noise_tags:
+                after = toks[last + 1] if last + 1 < n else None
                 if after is not None and after.kind == "word" and after.cat is None \
                         and after.text.upper() in symbols.between_tags \
-                        and i + 2 < n and toks[i + 2].cat == "dir":
-                    after = toks[i + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
+                        and last + 2 < n and toks[last + 2].cat == "dir":
+                    after = toks[last + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
                 if any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
-                    self._offer(5, up, i, i)
-                elif after is not None and after.kind == "num" and i + 2 < n and toks[i + 2].cat == "dir" \
+                    self._offer_ticker(up, i, last)
+                elif after is not None and after.kind == "num" and last + 2 < n and toks[last + 2].cat == "dir" \
                         and _opens_message(toks, i) and not up.isdigit():
-                    self._offer(5, up, i, i)  # "ZETA 0.5 long": the ticker opening the call, its price, its side
+                    self._offer_ticker(up, i, last)  # "ZETA 0.5 long": the ticker opening the call, its price, its side
                 elif self.best is None and prev is not None and prev.text == "(" and after is not None and after.text == ")" \
                         and prev.end == tok.start and after.start == tok.end and not up.isdigit() \
                         and up not in symbols.currency_words:
                     # "Zeta Network (ZETA)": the ticker in brackets after the name, where no symbol came before
                     self._offer(5, up, i, i)
-                elif not up.isdigit() and _opens_message(toks, i) and _alone_on_line(toks, i + 1):
+                elif not up.isdigit() and _opens_message(toks, i) and _alone_on_line(toks, last + 1):
                     # "JUO" heading the message, its levels below ("GJ": a desk's shorthand)
-                    self._offer(6, symbols.shorthands.get(up, up), i, i)
+                    self._offer_ticker(symbols.shorthands.get(up, up), i, last, 6)
         return self
 
     def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
