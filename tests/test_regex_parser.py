@@ -859,3 +859,15 @@ def test_a_tickers_share_class_digits_are_its_name_and_no_price(host):
         assert (r.kind, r.symbol, r.entry) == ("signal", symbol, entry), text
     # three digits and more, or a lower-case word, are not a share class
     assert host.parse("BUY EMA200 bounce on gold 2380 sl 2372 tp 2390").result.symbol == "XAUUSD"
+
+
+def test_a_market_word_after_the_side_or_in_brackets_after_its_price_is_a_market_order(host):
+    for text, entry in (("QQQZ buy market 18250 sl 18180 tp 18400", (18250.0,)),
+                        ("SELL GOLD MARKET\nSL 2402\nTP 2385", ()),
+                        ("NAS100 buy @ 18250 (market) sl: 18180 tp: 18400", (18250.0,)),
+                        ("Venda EURUSD mercado 1.0850 stop 1.0880 alvo 1.0800", (1.085,))):
+        r = host.parse(text).result
+        assert (r.kind, r.order_type, r.entry) == ("signal", "market", entry), text
+    # the market as prose is no order type
+    r = host.parse("Buy gold 2380 sl 2372 tp 2390, the market looks strong").result
+    assert (r.order_type, r.entry) == (None, (2380.0,))

@@ -201,6 +201,11 @@ class Fields:
                         if current == "entry" and not filled and self._right_after_label(i):
                             self.order_types.append(("market", tok))  # "Entry: Market", "Entrada: mercado"
                             continue
+                        if self.directions and self._market_after_side(i):
+                            # "Buy market 18250", "SELL GOLD MARKET", "buy @ 18250 (market)": the
+                            # side's order is at market; its price, if any, follows as the entry
+                            self.order_types.append(("market", tok))
+                            continue
                     elif i + 1 >= n or toks[i + 1].kind != "num":
                         pass  # each role below is that of a word before a number
                     elif word_role == "towards":
@@ -614,6 +619,18 @@ class Fields:
         while k >= 0 and (k in self.symbols.token_ids or self.toks[k].kind == "p" and self.toks[k].text in "#$/"):
             k -= 1
         return k < i - 1 and k >= 0 and self.toks[k].cat == "dir" and self.toks[k].val == side
+
+    def _market_after_side(self, i: int) -> bool:
+        """Whether market word ``i`` follows a side with only the symbol between them ("Buy market",
+        "SELL GOLD MARKET") or stands in brackets after the side's price ("buy @ 18250 (market)")."""
+        toks = self.toks
+        k = i - 1
+        while k >= 0 and (k in self.symbols.token_ids or toks[k].kind == "p" and toks[k].text in "#$/"):
+            k -= 1
+        if k >= 0 and toks[k].cat == "dir":
+            return True
+        return 0 < i < len(toks) - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
+            and toks[i - 1].end == toks[i].start and toks[i + 1].start == toks[i].end and bool(self.entry)
 
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
