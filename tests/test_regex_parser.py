@@ -871,3 +871,10 @@ def test_a_market_word_after_the_side_or_in_brackets_after_its_price_is_a_market
     # the market as prose is no order type
     r = host.parse("Buy gold 2380 sl 2372 tp 2390, the market looks strong").result
     assert (r.order_type, r.entry) == (None, (2380.0,))
+
+
+def test_a_count_of_targets_reached_names_the_target_hit(host):
+    for text, tp in (("2/4 targets hit on #QZX ✅", 2), ("3 of 5 targets done on #QZX", 3),
+                     ("#QZX Target 2/4 done ✅", 2), ("QZXUSDT TP 3/5 ✅", 3), ("#QZX 2/3 alvos atingidos", 2)):
+        r = host.parse(text).result
+        assert (r.kind, [(a.type, a.tp) for a in r.actions]) == ("update", [("tp_hit", tp)]), text
