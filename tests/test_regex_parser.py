@@ -878,3 +878,12 @@ def test_a_count_of_targets_reached_names_the_target_hit(host):
                      ("#QZX Target 2/4 done ✅", 2), ("QZXUSDT TP 3/5 ✅", 3), ("#QZX 2/3 alvos atingidos", 2)):
         r = host.parse(text).result
         assert (r.kind, [(a.type, a.tp) for a in r.actions]) == ("update", [("tp_hit", tp)]), text
+
+
+def test_french_gold_in_capitals_opening_a_call_and_a_poll_of_both_sides(host):
+    for text, direction in (("OR VENTE 2391 SL 2398 TP 2380", "sell"), ("OR : ACHAT 2391\nSL 2384\nTP 2398", "buy")):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.direction) == ("signal", "XAUUSD", direction), text
+    # "or" elsewhere is the conjunction; both sides asked is a poll
+    assert host.parse("Buy or sell? GOLD 2380").result.kind == "noise"
+    assert host.parse("Long or short here? BTC 67000").result.kind == "noise"
