@@ -887,3 +887,12 @@ def test_french_gold_in_capitals_opening_a_call_and_a_poll_of_both_sides(host):
     # "or" elsewhere is the conjunction; both sides asked is a poll
     assert host.parse("Buy or sell? GOLD 2380").result.kind == "noise"
     assert host.parse("Long or short here? BTC 67000").result.kind == "noise"
+
+
+def test_a_plural_side_after_a_possessive_names_open_positions_not_a_call(host):
+    for text in ("Hold your gold buys, target 2400 soon", "Keep your silver longs, next target 31.20",
+                 "Your EURUSD sells: target 1.0800"):
+        assert host.parse(text).result.kind == "update", text
+    # with an entry or a stop it is a call again ("giving my shorts a second chance ... entry")
+    r = host.parse("Giving my gold shorts another go. Stop 2402 entry 2395").result
+    assert (r.kind, r.direction) == ("signal", "sell")

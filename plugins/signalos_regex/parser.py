@@ -27,6 +27,9 @@ from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_cues
 
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
+# the plural sides that name open positions after a possessive ("your buys"), and those words
+POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
+POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
 MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12"); a larger number after it is a price
 # Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
 # roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
@@ -149,6 +152,8 @@ class _Reading:
         f = self.fields
         text = self.text
         live_dirs = [d for d in f.directions if not d[2]]
+        if live_dirs and not (f.entry or f.stop) and all(self._possessed(tok) for _, tok, _ in live_dirs):
+            live_dirs = []  # "Hold your gold buys, target 2400": positions already open, no new side
         has_levels = bool(f.stop or f.targets or f.stop_pips or f.target_pips)
         symbol = self.symbols.best[1] if self.symbols.best else None
         # a complete call: a side, a stop and targets; or, with no side, every level labelled as such
@@ -207,6 +212,17 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _possessed(self, tok: Tok) -> bool:
+        """Whether side ``tok`` is a plural noun after a possessive or a determiner ("your buys", "our
+        gold longs", "those sells"): the positions already open, not a side called."""
+        if tok.text.lower() not in POSITION_NOUNS:
+            return False
+        toks = self.toks
+        k = next(j for j, t in enumerate(toks) if t is tok) - 1
+        if k >= 0 and k in self.symbols.token_ids:
+            k -= 1
+        return k >= 0 and toks[k].text.lower() in POSSESSIVES
 
     def _signed_result(self) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
