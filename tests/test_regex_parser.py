@@ -896,3 +896,12 @@ def test_a_plural_side_after_a_possessive_names_open_positions_not_a_call(host):
     # with an entry or a stop it is a call again ("giving my shorts a second chance ... entry")
     r = host.parse("Giving my gold shorts another go. Stop 2402 entry 2395").result
     assert (r.kind, r.direction) == ("signal", "sell")
+
+
+def test_hold_as_a_clause_of_its_own_is_management(host):
+    for text in ("QZXUSD running +45 pips, hold", "QZXUSD running +45 pips. Hold!", "EURJPY +60 pips - hold 🔥"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
+    # a stop "held" under its label is no instruction: the call stays a call
+    r = host.parse("#QZX/USDT\nEntry\n1.77\n1.50\nTargets\n1.84\n2.00\nSL\nHOLD").result
+    assert r.kind == "signal"
