@@ -65,3 +65,14 @@ def test_ascii_text_skips_the_table_only_when_nothing_ascii_is_mapped():
     assert normalize_text("SL\x002330") == "SL 2330"
     plain = "GOLD BUY 2350 SL 2340"
     assert normalize_text(plain) is plain
+
+
+def test_fancy_font_letters_and_digits_read_as_plain_ones_of_the_same_length():
+    # Telegram headlines in the Mathematical Alphanumeric Symbols: bold, sans, double-struck
+    fancy = "𝗤𝗭𝗫 𝗕𝗨𝗬 𝟮𝟯𝟴𝟬 𝔾𝕆𝕃𝔻 𝑻𝑷 𝟷"
+    plain = normalize_text(fancy)
+    assert plain == "QZX BUY 2380 GOLD TP 1" and len(plain) == len(fancy)
+    from signalos.testing import make_host
+    import signalos_regex
+    r = make_host(signalos_regex).parse("𝗚𝗢𝗟𝗗 𝗕𝗨𝗬 𝟮𝟯𝟴𝟬 𝗦𝗟 𝟮𝟯𝟳𝟮 𝗧𝗣 𝟮𝟯𝟵𝟬").result
+    assert (r.kind, r.symbol, r.entry, r.stop_loss, r.take_profits) == ("signal", "XAUUSD", (2380.0,), 2372.0, (2390.0,))

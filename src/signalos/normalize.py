@@ -10,6 +10,7 @@ import functools
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,12 @@ for _zero in (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10):
 # full-width Latin letters and punctuation (CJK input methods): "ＳＬ：２３４０" reads as "SL:2340"
 for _code in range(0xFF01, 0xFF5F):
     _DIGIT_MAP.setdefault(_code, _code - 0xFEE0)
+# "Fancy font" letters and digits of Telegram headlines, the Mathematical Alphanumeric Symbols
+# ("𝗚𝗢𝗟𝗗 𝗕𝗨𝗬 𝟮𝟯𝟴𝟬", "𝔾𝕆𝕃𝔻"): each the plain letter or digit it is drawn from (one code point each)
+for _code in range(0x1D400, 0x1D800):
+    _plain = unicodedata.normalize("NFKC", chr(_code))
+    if len(_plain) == 1 and _plain.isascii() and _plain.isalnum():
+        _DIGIT_MAP[_code] = ord(_plain)
 _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212: ord("-"), 0x2013: ord("-"),
                    0x2014: ord("-"), 0x2010: ord("-"), 0x2011: ord("-"), 0xFF0C: ord(","), 0xFF1A: ord(":"),
                    0x00A0: ord(" "), 0x202F: ord(" "), 0x2009: ord(" "), 0x200B: ord(" "), 0x200C: ord(" "),
