@@ -912,3 +912,14 @@ def test_an_exit_by_percent_an_order_filled_and_a_trade_not_to_take(host):
                        ("Entry 2 filled at 2375", "other"), ("Don't take this trade", "cancel")):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", [kind]), text
+
+
+def test_a_close_at_breakeven_is_the_close_alone(host):
+    for text in ("Closed at breakeven", "closed the trade at break even", "Закрыл в безубыток", "Вышли в безубыток"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
+    # a breakeven that names the stop, or in another sentence, is a move of its own
+    r = host.parse("Close half now and move SL to breakeven").result
+    assert [a.type for a in r.actions] == ["close_partial", "breakeven"]
+    r = host.parse("Close gold now. Breakeven on silver").result
+    assert [a.type for a in r.actions] == ["close", "breakeven"]
