@@ -923,3 +923,12 @@ def test_a_close_at_breakeven_is_the_close_alone(host):
     assert [a.type for a in r.actions] == ["close_partial", "breakeven"]
     r = host.parse("Close gold now. Breakeven on silver").result
     assert [a.type for a in r.actions] == ["close", "breakeven"]
+
+
+def test_a_targets_signed_result_with_a_hit_mark_reports_it_hit(host):
+    for text, tp in (("Gold TP +150 pips ✅", None), ("QZXUSD TP2: +60 pips 🎯", 2)):
+        r = host.parse(text).result
+        assert (r.kind, [(a.type, a.tp) for a in r.actions]) == ("update", [("tp_hit", tp)]), text
+    # targets in signed pips without a mark are the call's
+    r = host.parse("BUY GOLD 2380\nTP1 +30 pips\nTP2 +60 pips").result
+    assert (r.kind, r.take_profit_pips) == ("signal", (30.0, 60.0))
