@@ -932,3 +932,15 @@ def test_a_targets_signed_result_with_a_hit_mark_reports_it_hit(host):
     # targets in signed pips without a mark are the call's
     r = host.parse("BUY GOLD 2380\nTP1 +30 pips\nTP2 +60 pips").result
     assert (r.kind, r.take_profit_pips) == ("signal", (30.0, 60.0))
+
+
+def test_exit_alone_closes_and_patience_with_the_trade_holds_it(host):
+    for text in ("Exit!!", "EXIT", "📉 Exit!! momentum fading on QZXQ"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
+    for text in ("Stay patient with the trade", "Be patient, trade still valid"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
+    # the word inside prose, or patience with no trade named, is none of them
+    for text in ("Exit strategy explained in the next post", "Be patient, signals coming soon"):
+        assert host.parse(text).result.kind == "noise", text
