@@ -93,6 +93,8 @@ UPDATES = [
     ("ru", "Закрываем 50% позиции", [("close_partial", None, 50, None)]),
     ("ru", "Стоп выбило, ждём новых сетапов", [("sl_hit", None, None, None)]),
     ("ru", "Добавляем к покупкам по 2370", [("other", 2370, None, None)]),
+    ("fa", "معامله بسته شود", [("close", None, None, None)]),
+    ("fa", "معامله بسته می‌شود", [("close", None, None, None)]),
     ("uk", "Стоп у беззбиток", [("breakeven", None, None, None)]),
     ("uk", "Закриваємо 50% позиції", [("close_partial", None, 50, None)]),
     ("uk", "Тейк 1 взято", [("tp_hit", None, None, 1)]),
