@@ -935,7 +935,7 @@ def test_a_targets_signed_result_with_a_hit_mark_reports_it_hit(host):
 
 
 def test_exit_alone_closes_and_patience_with_the_trade_holds_it(host):
-    for text in ("Exit!!", "EXIT", "📉 Exit!! momentum fading on QZXQ"):
+    for text in ("Exit!!", "EXIT", "📉 Exit!! momentum fading on QZXQ", "\n📉 Exit!! momentum fading on QZXQ\n"):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
     for text in ("Stay patient with the trade", "Be patient, trade still valid"):
