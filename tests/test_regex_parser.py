@@ -944,3 +944,8 @@ def test_exit_alone_closes_and_patience_with_the_trade_holds_it(host):
     # the word inside prose, or patience with no trade named, is none of them
     for text in ("Exit strategy explained in the next post", "Be patient, signals coming soon"):
         assert host.parse(text).result.kind == "noise", text
+
+
+def test_money_in_brackets_beside_a_level_is_no_level(host):
+    r = host.parse("Gold buy 2380 SL 2372 TP 2390 (10$) TP 2400 (20€)").result
+    assert (r.stop_loss, r.take_profits) == (2372.0, (2390.0, 2400.0))

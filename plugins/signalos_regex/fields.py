@@ -658,6 +658,8 @@ class Fields:
         if nxt is not None and nxt.kind == "p":
             if nxt.text == "%":
                 return None, 0.0
+            if glued_next and glued_prev and prev is not None and prev.text == "(" and nxt.text in MONEY_SIGNS:
+                return None, 0.0  # "TP 2390 (10$)": the money the level makes or risks, no price
             if nxt.text in "-~+":
                 unit = self._unit_after(i)  # the unit written once after a list ("20-50-100 pips")
                 if unit in TIME_UNITS or unit == "%" or (unit in RATIO_WORDS and not self._ratio_follows(i)):
@@ -761,6 +763,10 @@ class Fields:
         self.values["entry"] = [(first_val, first_tok)]
         self.values["stop_loss"] = stops
         self.values["take_profit"] = targets
+
+
+# signs of money written after an amount: "(10$)" beside a level is what it makes, not a level
+MONEY_SIGNS: Final = frozenset({"$", "€", "£"})
 
 
 def _indexes(tok: Tok) -> bool:
