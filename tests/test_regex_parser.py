@@ -952,12 +952,12 @@ def test_money_in_brackets_beside_a_level_is_no_level(host):
 
 
 def test_averaging_entries_are_entries_of_the_call(host):
-    r = host.parse("#QZXA/USDT\nSignal Type: Long\nEntry Zone: 10.869\nAveraging (DCA): 10.146, 9.610\n"
-                   "Targets:\n11.307\n11.746\nStopLoss: 9.115").result
-    assert (r.entry, r.stop_loss) == ((9.61, 10.146, 10.869), 9.115)
+    r = host.parse("#QZXA/USDT\nSignal Type: Long\nEntry Zone: 20.869\nAveraging (DCA): 20.146, 19.610\n"
+                   "Targets:\n21.307\n21.746\nStopLoss: 19.115").result
+    assert (r.entry, r.stop_loss) == ((19.61, 20.146, 20.869), 19.115)
     r = host.parse("#QZXA LONG\nDCA 1: 34.50\nDCA 2: 33.20\nDCA 3: 31.90\nTP: 37 / 39 / 42\nSL: 30.50").result
     assert (r.entry, r.stop_loss, r.take_profits) == ((31.9, 33.2, 34.5), 30.5, (37.0, 39.0, 42.0))
     # DCA as the stop's value is no entry label: the stop stays
-    r = host.parse("#QZXA/USDT\nSignal Type: Long\nEntry Targets: 1.372 1.300\nTake-Profit Targets:\n1) 1.390\n"
-                   "2) 1.405\nStop-Loss: DCA 1.20").result
-    assert (r.entry, r.stop_loss) == ((1.3, 1.372), 1.2)
+    r = host.parse("#QZXA/USDT\nSignal Type: Long\nEntry Targets: 2.372 2.300\nTake-Profit Targets:\n1) 2.390\n"
+                   "2) 2.405\nStop-Loss: DCA 2.20").result
+    assert (r.entry, r.stop_loss) == ((2.3, 2.372), 2.2)
