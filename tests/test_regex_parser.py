@@ -961,3 +961,13 @@ def test_averaging_entries_are_entries_of_the_call(host):
     r = host.parse("#QZXA/USDT\nSignal Type: Long\nEntry Targets: 2.372 2.300\nTake-Profit Targets:\n1) 2.390\n"
                    "2) 2.405\nStop-Loss: DCA 2.20").result
     assert (r.entry, r.stop_loss) == ((2.3, 2.372), 2.2)
+
+
+def test_index_and_metal_names_written_several_ways(host):
+    for text, symbol, entry in (("S&P 500 buy 5230 sl 5210 tp 5270", "SPX500", (5230.0,)),
+                                ("Buy S&P 500 at 5230 sl 5210 tp 5270", "SPX500", (5230.0,)),
+                                ("Platinum buy 980 sl 965 tp 1010", "XPTUSD", (980.0,)),
+                                ("HK50 sell 17250 sl 17400 tp 17000", "HK50", (17250.0,)),
+                                ("QZ50 sell 12250 sl 12400 tp 12000", "QZ50", (12250.0,))):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.entry) == ("signal", symbol, entry), text

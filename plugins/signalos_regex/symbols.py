@@ -128,11 +128,12 @@ class SymbolFinder:
                 self._offer(2, symbols.shorthands[up], i, i)  # "GJ buy 190.20"
                 continue
             last = i
-            if nxt.kind == "num" and nxt.start == tok.end and len(nxt.text) <= 2 and nxt.text.isdigit() \
-                    and len(up) >= 3 and up.isalpha() and (i + 2 >= n or toks[i + 2].start != nxt.end
-                                                           or toks[i + 2].kind not in ("word", "num")):
+            if nxt.kind == "num" and nxt.start == tok.end and nxt.text.isdigit() and up.isalpha() \
+                    and (len(up) >= 3 and len(nxt.text) <= 2 or len(up) == 2 and 2 <= len(nxt.text) <= 3) \
+                    and (i + 2 >= n or toks[i + 2].start != nxt.end or toks[i + 2].kind not in ("word", "num")):
                 # "PETR4", "BOVA11", "LUNA2": an exchange's ticker ending in the one or two digits
-                # of its share class or version; they are the name's, never a price
+                # of its share class or version; "CN50", "SG30": an index of two letters and its
+                # count of stocks; the digits are the name's, never a price
                 last = i + 1
                 up += nxt.text
             if up in symbols.bases:

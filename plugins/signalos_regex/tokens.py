@@ -336,6 +336,10 @@ def mark_keywords(toks: list[Tok], lex: Lexicon, text: str, lowered: str | None 
                     k += 1
                     continue
                 if t.kind != "word":
+                    if t.kind == "num":
+                        ends = words.get(key + " " + t.text)
+                        if ends:
+                            best = (ends, k)  # "S&P 500": an alias whose last word is a number
                     break
                 key = key + " " + t.text.lower()
                 count += 1
