@@ -971,3 +971,13 @@ def test_index_and_metal_names_written_several_ways(host):
                                 ("QZ50 sell 12250 sl 12400 tp 12000", "QZ50", (12250.0,))):
         r = host.parse(text).result
         assert (r.kind, r.symbol, r.entry) == ("signal", symbol, entry), text
+
+
+def test_of_two_instruments_the_one_beside_the_side_is_the_calls(host):
+    r = host.parse("TP1 hit on gold ✅\nNew signal: EURUSD buy 1.0850 sl 1.0820 tp 1.0900").result
+    assert (r.kind, r.symbol) == ("signal", "EURUSD")
+    r = host.parse("We closed GBPUSD in profit. Now sell GBPJPY 191.20 sl 191.80 tp 190.60").result
+    assert (r.symbol, r.entry) == ("GBPJPY", (191.2,))
+    # a base and its pair are one instrument: the first written stays
+    r = host.parse("#ETH #ETHUSD (SHORT)\nEntry 2265-2340\nTargets 2151 - 2090\nStop Loss 2450").result
+    assert r.symbol == "ETH"

@@ -18,7 +18,8 @@ class SymbolFinder:
     """Candidates are ranked: a ``Pair:`` label (1), a pair, alias or index (2), a hashtag or
     cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5), a bare ticker
     alone on the message's first line (6), a hashtag not in capitals (7). The best,
-    earliest one wins. ``token_ids`` holds every token that is part of some candidate, so the
+    earliest one wins; among several of the best rank that name different instruments, the one
+    nearest the first side word ("TP1 hit on gold ✅ New signal: EURUSD buy ..."). ``token_ids`` holds every token that is part of some candidate, so the
     field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
 
     def __init__(self, toks: list[Tok], lex: Lexicon, glued_names: bool = True, caseless: bool = False):
@@ -32,11 +33,36 @@ class SymbolFinder:
         self.glued_names = glued_names
         self.best: tuple[int, str | None, int, int] | None = None  # (priority, symbol, start, end)
         self.token_ids: set[int] = set()
+        # the other candidates of the best's rank naming another instrument, with their tokens
+        self._rivals: list[tuple[int, str | None, int, int, int, int]] = []
+        self._best_tokens = (0, 0)
 
     def _offer(self, priority: int, symbol: str | None, first: int, last: int) -> None:
         self.token_ids.update(range(first, last + 1))
-        if self.best is None or priority < self.best[0]:
+        best = self.best
+        if best is None or priority < best[0]:
             self.best = (priority, symbol, self.toks[first].start, self.toks[last].end)
+            self._best_tokens = (first, last)
+            if self._rivals:
+                self._rivals = []
+        elif priority == best[0] and not _same_instrument(symbol, best[1]):
+            self._rivals.append((priority, symbol, self.toks[first].start, self.toks[last].end, first, last))
+
+    def _nearest_the_side(self) -> None:
+        """Among rival candidates of the best's rank, the one nearest the first side word."""
+        toks = self.toks
+        side = next((k for k, t in enumerate(toks) if t.cat == "dir"), None)
+        if side is None or self.best is None:
+            return
+
+        def distance(first: int, last: int) -> int:
+            return first - side if first > side else side - last if last < side else 0
+
+        best_distance = distance(*self._best_tokens)
+        for priority, symbol, start, end, first, last in self._rivals:
+            if priority == self.best[0] and not _same_instrument(symbol, self.best[1]) \
+                    and distance(first, last) < best_distance:
+                self.best, best_distance = (priority, symbol, start, end), distance(first, last)
 
     def _offer_ticker(self, name: str, first: int, last: int, priority: int = 5) -> None:
         """An unknown ticker in capitals, its share-class digits (``last``) skipped as prices."""
@@ -158,6 +184,8 @@ class SymbolFinder:
                 elif not up.isdigit() and _opens_message(toks, i) and _alone_on_line(toks, last + 1):
                     # "JUO" heading the message, its levels below ("GJ": a desk's shorthand)
                     self._offer_ticker(symbols.shorthands.get(up, up), i, last, 6)
+        if self._rivals:
+            self._nearest_the_side()
         return self
 
     def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
@@ -285,6 +313,11 @@ class SymbolFinder:
 
     def is_currency(self, tok: Tok) -> bool:
         return tok.text.upper() in self.lex.symbols.currency_words
+
+
+def _same_instrument(a: str | None, b: str | None) -> bool:
+    """Whether two candidates name one instrument: the same, or a base and its pair (BTC, BTCUSDT)."""
+    return a == b or (a is not None and b is not None and (a.startswith(b) or b.startswith(a)))
 
 
 # the token after the last one: it starts nowhere, so no token is glued to it
