@@ -909,7 +909,8 @@ def test_hold_as_a_clause_of_its_own_is_management(host):
 
 def test_an_exit_by_percent_an_order_filled_and_a_trade_not_to_take(host):
     for text, kind in (("Exit 50% now", "close_partial"), ("Order triggered at 2380", "other"),
-                       ("Entry 2 filled at 2375", "other"), ("Don't take this trade", "cancel")):
+                       ("Entry 2 filled at 2375", "other"), ("Don't take this trade", "cancel"),
+                       ("Gold hit our entry at 2380 ✅ now running", "other")):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", [kind]), text
 
