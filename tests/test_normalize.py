@@ -17,6 +17,7 @@ def test_parse_number(raw, value):
 @pytest.mark.parametrize("full, short, value", [
     ("4785", "90", 4790.0), ("4795", "05", 4805.0), ("163.40", "60", 163.6),
     ("0.00002150", "2180", 0.0000218), ("2341", "2341", None),
+    ("2395.5", "96.5", 2396.5), ("2398.5", "01.5", 2401.5), ("2395.5", "2396.5", None),
 ])
 def test_expand_shorthand(full, short, value):
     got = expand_shorthand(full, short)

@@ -982,3 +982,16 @@ def test_of_two_instruments_the_one_beside_the_side_is_the_calls(host):
     # a base and its pair are one instrument: the first written stays
     r = host.parse("#ETH #ETHUSD (SHORT)\nEntry 2265-2340\nTargets 2151 - 2090\nStop Loss 2450").result
     assert r.symbol == "ETH"
+
+
+def test_shorthand_zones_with_decimals_and_chains_that_are_no_dates(host):
+    r = host.parse("GOLD SELL 2395.5-96.5\nSL 2402\nTP 2390").result
+    assert r.entry == (2395.5, 2396.5)
+    r = host.parse("GOLD BUY 2398.5-01.5 SL 2392 TP 2410").result
+    assert r.entry == (2398.5, 2401.5)
+    # a chain of three shorthand targets is no year-month-day date (no month 90)
+    r = host.parse("Gold buy 2380 sl 2372 tp 2385-90-95").result
+    assert r.take_profits == (2385.0, 2390.0, 2395.0)
+    # a real date stays a date
+    r = host.parse("Signal 2024-11-05 10:30 GOLD BUY 2380 SL 2372 TP 2390").result
+    assert (r.entry, r.take_profits) == ((2380.0,), (2390.0,))

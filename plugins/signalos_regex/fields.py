@@ -316,6 +316,10 @@ class Fields:
                 sep = self.text[prev_num[2].end:tok.start].strip()
                 if sep in self.lex.range_separators:
                     expanded = _shorthand(prev_num[0], prev_num[1], tok.text, value)
+                    if expanded is None and sep in DASHES and "." in tok.text and "." in prev_num[0] \
+                            and len(tok.text.partition(".")[2]) == len(prev_num[0].partition(".")[2]):
+                        # "2395.5-96.5": a zone whose second end shortens its whole part
+                        expanded = _shorthand_whole(prev_num[0], prev_num[1], tok.text)
                     if expanded is not None:
                         value = expanded
                         full_raw = prev_num[0]
@@ -765,6 +769,8 @@ class Fields:
         self.values["take_profit"] = targets
 
 
+# the dashes of a zone written "low-high"
+DASHES: Final = frozenset({"-", "–", "~"})
 # signs of money written after an amount: "(10$)" beside a level is what it makes, not a level
 MONEY_SIGNS: Final = frozenset({"$", "€", "£"})
 
@@ -798,6 +804,12 @@ def _unspaced(ch: str) -> bool:
     it glued to a number ("2590附近", "around 2590") is the next word, not a unit."""
     o = ord(ch)  # integer comparisons: this runs on words glued to numbers
     return 0x0E00 <= o <= 0x0E7F or 0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
+
+
+def _shorthand_whole(base_raw: str, base: float, raw: str) -> float | None:
+    """``2395.5-96.5`` → 2396.5, when the expansion is close to the price before it."""
+    expanded = expand_shorthand(base_raw, raw)
+    return expanded if expanded is not None and 0.95 <= expanded / base <= 1.05 else None
 
 
 def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | None:

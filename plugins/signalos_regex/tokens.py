@@ -28,7 +28,7 @@ _LETTER_START: Final = re.compile(_LETTER)
 _KIND_OF_FIRST: Final[dict[str, str]] = {}  # a token's kind follows from its first character
 # Dates, clock times and ISO timestamps are never prices.
 TIMESTAMP: Final = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![^\W\d_])(?<![\d.,:])\d{1,2}:\d{2}(?::\d{2})?(?![\d.,])(?!\s*(?:pips|%))"
     r"|(?:[0-2]?\d|3[01])/(?:[0-2]?\d|3[01])/\d{2,4}(?![\d.])"  # a day and a month, either first
     r"|(?:19|20)\d\d[./](?:0[1-9]|1[0-2])[./](?:0[1-9]|[12]\d|3[01])(?!\d)"

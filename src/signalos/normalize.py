@@ -117,10 +117,13 @@ def expand_shorthand(full: str, short: str) -> float | None:
     """Expand the second number of a range written in shorthand from the full price before it.
 
     ``4785-90`` → 4790, ``4795-05`` → 4805, ``163.40-60`` → 163.60,
-    ``0.00002150-2180`` → 0.0000218. None when ``short`` is not shorthand of ``full``.
+    ``0.00002150-2180`` → 0.0000218, ``2395.5-96.5`` → 2396.5 (the whole part shortened, its
+    decimals written). None when ``short`` is not shorthand of ``full``.
     """
     f_digits = full.replace(",", "").replace(" ", "")
-    if "." in short or len(short) >= len(f_digits.replace(".", "")) or not short.isdigit():
+    if "." in short:
+        return _expand_whole_part(f_digits, short)
+    if len(short) >= len(f_digits.replace(".", "")) or not short.isdigit():
         return None
     digits = f_digits.replace(".", "")
     k = len(short)
@@ -138,6 +141,18 @@ def expand_shorthand(full: str, short: str) -> float | None:
         # 4795-05: the range crosses the next hundred
         unit = 10 ** k if dot < 0 else 10 ** (k - (len(digits) - dot))
         value += unit
+    return value
+
+
+def _expand_whole_part(full: str, short: str) -> float | None:
+    """``2395.5-96.5`` → 2396.5: the last digits of the whole part written, with decimals."""
+    s_whole, _, s_frac = short.partition(".")
+    f_whole = full.partition(".")[0]
+    if not (s_whole.isdigit() and s_frac.isdigit() and f_whole.isdigit()) or len(s_whole) >= len(f_whole):
+        return None
+    value = float(f_whole[:-len(s_whole)] + s_whole + "." + s_frac)
+    if s_whole.startswith("0") and value < float(full):
+        value += 10 ** len(s_whole)  # 2398.5-01.5: the range crosses the next hundred
     return value
 
 
