@@ -995,3 +995,22 @@ def test_shorthand_zones_with_decimals_and_chains_that_are_no_dates(host):
     # a real date stays a date
     r = host.parse("Signal 2024-11-05 10:30 GOLD BUY 2380 SL 2372 TP 2390").result
     assert (r.entry, r.take_profits) == ((2380.0,), (2390.0,))
+
+
+def test_levels_under_an_update_or_moved_by_one_are_no_new_call(host):
+    def actions(text):
+        r = host.parse(text).result
+        return r.kind, [(a.type, a.price, a.tp) for a in r.actions]
+    assert actions("Gold buy update: move SL to 2385 and TP to 2400") == (
+        "update", [("move_sl", 2385.0, None), ("modify_tp", 2400.0, None)])
+    assert actions("Update QZXUSD: SL 2388 TP 2405") == ("update", [("move_sl", 2388.0, None), ("modify_tp", 2405.0, None)])
+    assert actions("GOLD | Update\nSL 2388\nTP1 2398\nTP2 2405") == (
+        "update", [("move_sl", 2388.0, None), ("modify_tp", 2398.0, 1), ("modify_tp", 2405.0, 2)])
+    assert actions("EURUSD sell: SL 1.0870 now (was 1.0880)") == ("update", [("move_sl", 1.087, None)])
+    # a target's price between its rank and the hit is the hit's, no new target
+    assert actions("GOLD UPDATE\n1st target @ 2263.01 hit.\nWe move the stop loss to 2248.")[1][0] == ("tp_hit", 2263.01, 1)
+    # a time in a compound ("a 15-minute candle") is no price
+    r = host.parse("GOLD | Live Update\nStop out: a 15-minute candle close above 4307.").result
+    assert all(a.price != 15.0 for a in r.actions)
+    # a headline of prose is no update headline, and levels with a side and an entry stay a call
+    assert host.parse("GOLD BUY NOW 2380 SL 2372 TP 2390").result.kind == "signal"

@@ -586,6 +586,9 @@ class Fields:
                 k, last = k + 2, value
             if k > i and k + 1 < n and toks[k + 1].kind == "word" and self._word_at(k + 1) in self.lex.pips_words:
                 return self._word_at(k + 1)
+        if j == i + 1 and j + 1 < n and toks[j].text == "-" and toks[j + 1].kind == "word" \
+                and toks[j].start == toks[i].end and toks[j + 1].start == toks[j].end:
+            return self._word_at(j + 1)  # "a 15-minute candle", "4-hour chart": the compound's unit
         if j < n and (toks[j].kind == "word" or toks[j].kind == "p" and toks[j].text == "%"):
             return self._word_at(j)
         return ""

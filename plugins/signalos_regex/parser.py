@@ -30,6 +30,11 @@ MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed o
 # the plural sides that name open positions after a possessive ("your buys"), and those words
 POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
+# a headline with one of these over levels and no side: the open trade's levels changed
+UPDATE_WORDS: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend",
+                                 "amended", "change", "changed"})
+_WORDS: Final = regex.compile(r"[a-z]+")
+MAX_HEADLINE: Final = 60  # a headline longer than this is prose ("... adjust the trades as per your risk")
 MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12"); a larger number after it is a price
 # Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
 # roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
@@ -170,6 +175,12 @@ class _Reading:
             noise: set[str] = set()
             if self._recap_headline(head):
                 return self._noise(0.7)  # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"
+            if not f.entry and not updates:
+                # "Gold buy update: move SL to 2385 and TP to 2400": with no entry, a stop and
+                # targets that are each the price an update moves it to are no new call
+                moves = find_updates(text, self.lex, self.lowered)
+                if moves and self._levels_are_moves(moves):
+                    return self._update(moves, symbol)
         else:
             lowered = self.lowered
             words = words_of(lowered)  # both pattern sets look up the same words
@@ -192,6 +203,9 @@ class _Reading:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return self._noise(0.7)
+        if not live_dirs and not f.entry and (f.stop or f.targets) and not f.directions \
+                and self._update_headline(text[:first_line]):
+            return self._level_update(updates)  # "Update XAUUSD: SL 2388 TP 2405": the open trade's new levels
         # a call with no stop whose target is the one a report says was hit is the report ("our
         # gold buy from 2345 hit TP 2360 ✅"), however much of the call it repeats
         if updates and (headline_update or not (live_dirs and has_levels and f.entry)
@@ -302,6 +316,27 @@ class _Reading:
             return False
         prose = sum(1 for t in self.toks if t.kind == "word" and t.cat is None and len(t.text) >= 3)
         return prose <= 2 * len(targets)
+
+    def _update_headline(self, head: str) -> bool:
+        """Whether the first line says it changes a trade ("Update XAUUSD:", "GOLD - levels adjusted")."""
+        return len(head) <= MAX_HEADLINE and any(w in UPDATE_WORDS for w in _WORDS.findall(head.lower()))
+
+    def _level_update(self, found: list[tuple[Action, int, int]]) -> ParseResult:
+        """The stop moved to its price and each target set to its own, for a message of levels
+        under an update headline, with the updates the patterns found (a level one of them
+        already prices is not said twice)."""
+        f = self.fields
+        priced = {a.price for a, _, _ in found if a.price is not None}
+        # a level inside a found phrase ("1st target @ 1263.01 hit") is that phrase's, not a new level
+        priced.update(v for v, tok in (*f.stop, *f.targets) if any(a <= tok.start < b for _, a, b in found))
+        updates = [u for u in found if u[0].type != "move_sl" or u[0].price is not None]
+        updates += [(Action._converted("move_sl", value, None, None), tok.start, tok.end)
+                    for value, tok in f.stop[:1] if value not in priced]
+        updates += [(Action._converted("modify_tp", value, None, self._index_of_label_before(tok)), tok.start, tok.end)
+                    for value, tok in f.targets if value not in priced]
+        updates.sort(key=lambda u: u[1])
+        symbol = self.symbols.best[1] if self.symbols.best else None
+        return self._update(updates, symbol)
 
     def _target_update(self) -> ParseResult:
         """modify_tp for each target of a message that is only a list of targets, its index read
