@@ -1014,3 +1014,10 @@ def test_levels_under_an_update_or_moved_by_one_are_no_new_call(host):
     assert all(a.price != 15.0 for a in r.actions)
     # a headline of prose is no update headline, and levels with a side and an entry stay a call
     assert host.parse("GOLD BUY NOW 2380 SL 2372 TP 2390").result.kind == "signal"
+
+
+def test_an_entry_with_a_result_beside_it_is_the_open_trades(host):
+    r = host.parse("QZXUSD buy 1.2700 running +40 pips, move SL to 1.2710").result
+    assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", [("move_sl", 1.271)])
+    # a call's own levels with a result in brackets stay the call
+    assert host.parse("GOLD BUY 2380 SL 2372 TP 2390 (+100 pips)").result.kind == "signal"

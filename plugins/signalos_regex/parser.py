@@ -209,7 +209,8 @@ class _Reading:
         # a call with no stop whose target is the one a report says was hit is the report ("our
         # gold buy from 2345 hit TP 2360 ✅"), however much of the call it repeats
         if updates and (headline_update or not (live_dirs and has_levels and f.entry)
-                        or reports and not f.stop and self._reported_target(reports)):
+                        or reports and not f.stop and self._reported_target(reports)
+                        or self._levels_are_moves(updates)):
             if "conditional" in noise and all(u[0].type == "other" for u in updates):
                 return self._noise(0.7)
             return self._update(updates, symbol)
@@ -263,7 +264,9 @@ class _Reading:
         price a report says was hit, with no entry: "EURUSD buy: move SL to 1.0820" and "BTC long:
         SL hit at 41000" name their trade's side, and are no new call."""
         f = self.fields
-        if f.entry or f.stop_pips or f.target_pips:
+        if f.stop_pips or f.target_pips or f.entry and not self._signed_result():
+            # (an entry with a result beside it is the open trade's: "GBPUSD buy 1.2700 running +40
+            # pips, move SL to 1.2710")
             return False
         moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp", "sl_hit", "tp_hit") and a.price is not None}
         return bool(moved) and all(v in moved for v, _ in (*f.stop, *f.targets))
