@@ -1021,3 +1021,13 @@ def test_an_entry_with_a_result_beside_it_is_the_open_trades(host):
     assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", [("move_sl", 1.271)])
     # a call's own levels with a result in brackets stay the call
     assert host.parse("GOLD BUY 2380 SL 2372 TP 2390 (+100 pips)").result.kind == "signal"
+
+
+def test_a_result_or_calls_told_as_past_are_no_call(host):
+    for text in ("Our VIP members got: GOLD BUY 2380 SL 2372 TP 2390 ✅ +100 pips. Join now!",
+                 "VIP signal from yesterday: QZXUSD sell 1.0880 ✅ hit TP 1.0830",
+                 "🔥 Another win! GBPJPY sell 191.20 → 190.60 +60 pips"):
+        assert host.parse(text).result.kind == "noise", text
+    # a free call under an ad stays a call, and a close report under no recap stays a close
+    assert host.parse("FREE SIGNAL 🎁\nGOLD BUY 2380\nSL 2372\nTP 2390\nJoin VIP for more").result.kind == "signal"
+    assert host.parse("Closed my trade at break even").result.kind == "update"

@@ -203,6 +203,8 @@ class _Reading:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return self._noise(0.7)
+        if reports and len(reports) == len(updates) and "recap" in noise and self._recap_headline(text[:first_line]):
+            return self._noise(0.7)  # "VIP signal from yesterday: EURUSD sell 1.0880 ✅ hit TP 1.0830"
         if not live_dirs and not f.entry and (f.stop or f.targets) and not f.directions \
                 and self._update_headline(text[:first_line]):
             return self._level_update(updates)  # "Update XAUUSD: SL 2388 TP 2405": the open trade's new levels
