@@ -34,6 +34,8 @@ DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
 DEFAULT_MARKET: Final = frozenset({"market"})
+DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend", "amended",
+                                   "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
 DEFAULT_BELOW: Final = frozenset({"below", "under"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
@@ -89,6 +91,9 @@ class Lexicon:
         self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
         # the market itself as an entry label's value ("Entry: Market", "Вход: рынок"): a market order
         self.market_words: frozenset[str] = _word_set(words, "market", DEFAULT_MARKET)
+        # a headline with one of these over levels and no side: the open trade's levels changed
+        # ("Update XAUUSD: SL 2388 TP 2405", "Обновление по золоту: стоп 2388")
+        self.update_words: frozenset[str] = _word_set(words, "update", DEFAULT_UPDATE)
         # a side, its symbol, then one of these and a price: a breakout the side's way, a stop order
         # ("Buy EURUSD above 1.0900", "sell GOLD below 2330")
         self.above_words: frozenset[str] = _word_set(words, "above", DEFAULT_ABOVE)

@@ -18,7 +18,7 @@ from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
 
 from signalos_regex.coverage import UNSURE, unread_prices
-from signalos_regex.fields import Fields
+from signalos_regex.fields import UNSPACED_FIRST, Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
@@ -30,10 +30,7 @@ MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed o
 # the plural sides that name open positions after a possessive ("your buys"), and those words
 POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
-# a headline with one of these over levels and no side: the open trade's levels changed
-UPDATE_WORDS: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend",
-                                 "amended", "change", "changed"})
-_WORDS: Final = regex.compile(r"[a-z]+")
+_WORDS: Final = regex.compile(r"[^\W\d_]+")
 MAX_HEADLINE: Final = 60  # a headline longer than this is prose ("... adjust the trades as per your risk")
 MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12"); a larger number after it is a price
 # Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
@@ -324,7 +321,13 @@ class _Reading:
 
     def _update_headline(self, head: str) -> bool:
         """Whether the first line says it changes a trade ("Update XAUUSD:", "GOLD - levels adjusted")."""
-        return len(head) <= MAX_HEADLINE and any(w in UPDATE_WORDS for w in _WORDS.findall(head.lower()))
+        if len(head) > MAX_HEADLINE:
+            return False
+        low = head.lower()
+        words = set(_WORDS.findall(low))
+        # a word of a script written without spaces is found inside the line ("黄金更新")
+        return any(w in words or not w.isascii() and ord(w[0]) >= UNSPACED_FIRST and w in low
+                   for w in self.lex.update_words)
 
     def _level_update(self, found: list[tuple[Action, int, int]]) -> ParseResult:
         """The stop moved to its price and each target set to its own, for a message of levels
