@@ -642,7 +642,7 @@ class Fields:
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
-        if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() == "stop" \
+        if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() in STOP_ORDER_WORDS \
                 and self.text[self.toks[i].end:nxt.start].strip() == "":
             nxt.cat, nxt.val = "ot", "stop"
 
@@ -772,6 +772,8 @@ class Fields:
         self.values["take_profit"] = targets
 
 
+# "Buy stop", "Продажа стоп": the word that makes a side a stop order when written right after it
+STOP_ORDER_WORDS: Final = frozenset({"stop", "стоп"})
 # the dashes of a zone written "low-high"
 DASHES: Final = frozenset({"-", "–", "~"})
 # signs of money written after an amount: "(10$)" beside a level is what it makes, not a level
