@@ -1009,6 +1009,9 @@ def test_levels_under_an_update_or_moved_by_one_are_no_new_call(host):
     assert actions("EURUSD sell: SL 1.0870 now (was 1.0880)") == ("update", [("move_sl", 1.087, None)])
     # a target's price between its rank and the hit is the hit's, no new target
     assert actions("GOLD UPDATE\n1st target @ 2263.01 hit.\nWe move the stop loss to 2248.")[1][0] == ("tp_hit", 2263.01, 1)
+    # nor is a price right after the phrase of a hit, under an update headline
+    r = host.parse("QZX | LIVE UPDATE\n\nMOMENTUM CONTINUES HIT +140 PIP✅\n\nPRICE HAS REACHED OUR FIRST TARGET AT 4146.").result
+    assert [a.type for a in r.actions] == ["tp_hit"]
     # a time in a compound ("a 15-minute candle") is no price
     r = host.parse("GOLD | Live Update\nStop out: a 15-minute candle close above 4307.").result
     assert all(a.price != 15.0 for a in r.actions)

@@ -31,6 +31,8 @@ MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed o
 POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
 _WORDS: Final = regex.compile(r"[^\W\d_]+")
+# what may stand between a phrase and the price it names: "at", "@", a colon or a dash, spaces
+_JOINS_A_PRICE: Final = regex.compile(r"(?i)[\s:=@-]*(?:at|of|to)?[\s:=@-]*")
 MAX_HEADLINE: Final = 60  # a headline longer than this is prose ("... adjust the trades as per your risk")
 MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12"); a larger number after it is a price
 # Chat markup that carries ids, not words: Discord's custom emoji (<:name:123>), mentions of users,
@@ -336,7 +338,11 @@ class _Reading:
         f = self.fields
         priced = {a.price for a, _, _ in found if a.price is not None}
         # a level inside a found phrase ("1st target @ 1263.01 hit") is that phrase's, not a new level
-        priced.update(v for v, tok in (*f.stop, *f.targets) if any(a <= tok.start < b for _, a, b in found))
+        # or right after it ("reached our first target at 4046")
+        text = self.text
+        priced.update(v for v, tok in (*f.stop, *f.targets)
+                      if any(a <= tok.start < b or b <= tok.start and _JOINS_A_PRICE.fullmatch(text, b, tok.start)
+                             for _, a, b in found))
         updates = [u for u in found if u[0].type != "move_sl" or u[0].price is not None]
         updates += [(Action._converted("move_sl", value, None, None), tok.start, tok.end)
                     for value, tok in f.stop[:1] if value not in priced]
