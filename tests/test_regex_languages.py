@@ -515,3 +515,12 @@ def test_a_report_on_a_named_position_is_never_a_new_call(host, lang):
         assert host.parse(text).result.kind != "signal", text
     # a call with its levels and a "+" elsewhere stays a call
     assert host.parse("GBPUSD BUY 1.2650 SL 1.2610 TP 1.2700 (+50 pips)").result.kind == "signal"
+
+
+def test_calls_told_as_past_in_a_headline_are_no_new_calls_in_four_languages(host):
+    for text in ("昨天的信号：黄金多单 2380 止损 2372 止盈 2390 ✅",
+                 "Вчерашний сигнал: золото покупка 2380 стоп 2372 тейк 2390 ✅",
+                 "Sinal de ontem: EURUSD venda 1.0880 stop 1.0910 alvo 1.0830 ✅",
+                 "Señal de ayer: oro compra 2380 stop 2372 tp 2390 ✅"):
+        assert host.parse(text).result.kind == "noise", text
+    assert host.parse("黄金 多单 2380 止损 2372 止盈 2390").result.kind == "signal"
