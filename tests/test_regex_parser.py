@@ -1034,3 +1034,10 @@ def test_a_result_or_calls_told_as_past_are_no_call(host):
     # a free call under an ad stays a call, and a close report under no recap stays a close
     assert host.parse("FREE SIGNAL 🎁\nGOLD BUY 2380\nSL 2372\nTP 2390\nJoin VIP for more").result.kind == "signal"
     assert host.parse("Closed my trade at break even").result.kind == "update"
+
+
+def test_at_the_current_price_and_immediately_are_market_orders(host):
+    for text in ("Buy GOLD at current price\nSL 2372\nTP 2390", "XAUUSD buy immediately at 2380, sl 2372, tp 2390"):
+        assert host.parse(text).result.order_type == "market", text
+    # a current price given in an analysis is no order
+    assert host.parse("Gold analysis\nCurrent price: 2380\nResistance 2400").result.kind == "noise"
