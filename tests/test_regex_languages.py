@@ -98,6 +98,7 @@ UPDATES = [
     ("fa", "معامله بسته شود", [("close", None, None, None)]),
     ("ru", "Обновление по золоту: стоп 2388, тейк 2405", [("move_sl", 2388, None, None), ("modify_tp", 2405, None, None)]),
     ("zh", "黄金更新：止损 2388 止盈 2405", [("move_sl", 2388, None, None), ("modify_tp", 2405, None, None)]),
+    ("zh", "#SOL 止盈第一目标 ✅ 剩余仓位止损上移至开仓价", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
     ("pt", "Atualização ouro: stop 2388, alvo 2405", [("move_sl", 2388, None, None), ("modify_tp", 2405, None, None)]),
     ("fa", "معامله بسته می‌شود", [("close", None, None, None)]),
     ("uk", "Стоп у беззбиток", [("breakeven", None, None, None)]),
