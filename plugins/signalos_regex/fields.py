@@ -232,8 +232,7 @@ class Fields:
                         and toks[i - 1].cat == "dir" and toks[i + 1].kind == "num":
                     continue  # "Buy Nvidia 120": a name between the side and its price
                 if ends or (ord(tok.text[0]) >= UNSPACED_FIRST and self._unspaced_prose(i)):
-                    if (entry_ok or current is not None) and 0 < i < n - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
-                            and toks[i - 1].end == tok.start and toks[i + 1].start == tok.end:
+                    if (entry_ok or current is not None) and self._bracketed(i):
                         continue  # "GOLD BUY (scalp) 2030": a word in brackets annotates, it ends nothing
                     # prose ends a field that has numbers or was opened on an earlier line
                     if current is not None and (filled or label_line < line):
@@ -622,22 +621,28 @@ class Fields:
         the side written right before the word is a keyword of the tables ("buy above"), this is
         the same order."""
         side = "buy" if role == "above" else "sell"
-        k = i - 1
-        while k >= 0 and (k in self.symbols.token_ids or self.toks[k].kind == "p" and self.toks[k].text in "#$/"):
-            k -= 1
+        k = self._before_symbol(i)
         return k < i - 1 and k >= 0 and self.toks[k].cat == "dir" and self.toks[k].val == side
+
+    def _before_symbol(self, i: int) -> int:
+        """The token before word ``i`` once the symbol and its marks right before it are passed
+        over (-1 at the message's start): where a side written before "EURUSD above" stands."""
+        toks, k = self.toks, i - 1
+        while k >= 0 and (k in self.symbols.token_ids or toks[k].kind == "p" and toks[k].text in "#$/"):
+            k -= 1
+        return k
+
+    def _bracketed(self, i: int) -> bool:
+        """Whether token ``i`` stands alone in brackets glued to it ("(scalp)", "(market)")."""
+        toks = self.toks
+        return 0 < i < len(toks) - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
+            and toks[i - 1].end == toks[i].start and toks[i + 1].start == toks[i].end
 
     def _market_after_side(self, i: int) -> bool:
         """Whether market word ``i`` follows a side with only the symbol between them ("Buy market",
         "SELL GOLD MARKET") or stands in brackets after the side's price ("buy @ 18250 (market)")."""
-        toks = self.toks
-        k = i - 1
-        while k >= 0 and (k in self.symbols.token_ids or toks[k].kind == "p" and toks[k].text in "#$/"):
-            k -= 1
-        if k >= 0 and toks[k].cat == "dir":
-            return True
-        return 0 < i < len(toks) - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")" \
-            and toks[i - 1].end == toks[i].start and toks[i + 1].start == toks[i].end and bool(self.entry)
+        k = self._before_symbol(i)
+        return k >= 0 and self.toks[k].cat == "dir" or bool(self.entry) and self._bracketed(i)
 
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""

@@ -305,12 +305,12 @@ class _Reading:
 
     def _reported_target(self, reports: list[tuple[Action, int, int]]) -> bool:
         """Whether a target's price stands in a hit report or right after it ("hit TP 2360")."""
-        text = self.text
-        for _, start, end in reports:
-            for _, tok in self.fields.targets:
-                if start <= tok.start and not text[end:tok.start].strip(" :=@-"):
-                    return True
-        return False
+        return any(self._names_price(start, end, tok) for _, start, end in reports for _, tok in self.fields.targets)
+
+    def _names_price(self, start: int, end: int, tok: Tok) -> bool:
+        """Whether the price ``tok`` stands inside the phrase at ``start:end`` or right after it
+        ("hit TP 2360", "reached our first target at 4046"): the phrase's price."""
+        return start <= tok.start and (tok.start < end or _JOINS_A_PRICE.fullmatch(self.text, end, tok.start) is not None)
 
     def _only_targets(self) -> bool:
         """Whether the message is a list of prices under target labels, with little else: no
@@ -337,13 +337,10 @@ class _Reading:
         already prices is not said twice)."""
         f = self.fields
         priced = {a.price for a, _, _ in found if a.price is not None}
-        # a level inside a found phrase ("1st target @ 1263.01 hit") is that phrase's, not a new level
-        # or right after it ("reached our first target at 4046")
-        text = self.text
-        priced.update(v for v, tok in (*f.stop, *f.targets)
-                      if any(a <= tok.start < b or b <= tok.start and _JOINS_A_PRICE.fullmatch(text, b, tok.start)
-                             for _, a, b in found))
-        updates = [u for u in found if u[0].type != "move_sl" or u[0].price is not None]
+        # a level inside a found phrase ("1st target @ 1263.01 hit") or right after it is that
+        # phrase's, not a new level
+        priced.update(v for v, tok in (*f.stop, *f.targets) if any(self._names_price(a, b, tok) for _, a, b in found))
+        updates = list(found)
         updates += [(Action._converted("move_sl", value, None, None), tok.start, tok.end)
                     for value, tok in f.stop[:1] if value not in priced]
         updates += [(Action._converted("modify_tp", value, None, self._index_of_label_before(tok)), tok.start, tok.end)

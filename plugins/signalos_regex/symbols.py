@@ -19,8 +19,9 @@ class SymbolFinder:
     cashtag (3), a known crypto base (4), a bare ticker beside a direction word (5), a bare ticker
     alone on the message's first line (6), a hashtag not in capitals (7). The best,
     earliest one wins; among several of the best rank that name different instruments, the one
-    nearest the first side word ("TP1 hit on gold ✅ New signal: EURUSD buy ..."). ``token_ids`` holds every token that is part of some candidate, so the
-    field scanner does not take "EUR" in "Sell GBP USD 1.27" for prose."""
+    nearest the first side word ("TP1 hit on gold ✅ New signal: EURUSD buy ..."). ``token_ids``
+    holds every token that is part of some candidate, so the field scanner does not take "EUR" in
+    "Sell GBP USD 1.27" for prose."""
 
     def __init__(self, toks: list[Tok], lex: Lexicon, glued_names: bool = True, caseless: bool = False):
         self.toks = toks
@@ -60,8 +61,7 @@ class SymbolFinder:
 
         best_distance = distance(*self._best_tokens)
         for priority, symbol, start, end, first, last in self._rivals:
-            if priority == self.best[0] and not _same_instrument(symbol, self.best[1]) \
-                    and distance(first, last) < best_distance:
+            if not _same_instrument(symbol, self.best[1]) and distance(first, last) < best_distance:
                 self.best, best_distance = (priority, symbol, start, end), distance(first, last)
 
     def _offer_ticker(self, name: str, first: int, last: int, priority: int = 5) -> None:
