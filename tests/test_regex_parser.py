@@ -896,6 +896,9 @@ def test_a_plural_side_after_a_possessive_names_open_positions_not_a_call(host):
     # with an entry or a stop it is a call again ("giving my shorts a second chance ... entry")
     r = host.parse("Giving my gold shorts another go. Stop 2402 entry 2395").result
     assert (r.kind, r.direction) == ("signal", "sell")
+    # the words of the language tables ("наши покупки", "ваши продажи")
+    for text in ("Наши покупки по золоту выглядят отлично", "Ваши продажи по евро в хорошем плюсе"):
+        assert host.parse(text).result.kind != "signal", text
 
 
 def test_hold_as_a_clause_of_its_own_is_management(host):
@@ -924,6 +927,10 @@ def test_a_close_at_breakeven_is_the_close_alone(host):
     assert [a.type for a in r.actions] == ["close_partial", "breakeven"]
     r = host.parse("Close gold now. Breakeven on silver").result
     assert [a.type for a in r.actions] == ["close", "breakeven"]
+    # the stop named between the close and the breakeven, in a language of the tables
+    for text in ("Closed QZX now and move SL to breakeven on the rest", "已平仓QZX, 止损移至保本"):
+        r = host.parse(text).result
+        assert [a.type for a in r.actions] == ["close", "breakeven"], text
 
 
 def test_a_targets_signed_result_with_a_hit_mark_reports_it_hit(host):
@@ -949,6 +956,9 @@ def test_exit_alone_closes_and_patience_with_the_trade_holds_it(host):
 
 def test_money_in_brackets_beside_a_level_is_no_level(host):
     r = host.parse("Gold buy 2380 SL 2372 TP 2390 (10$) TP 2400 (20€)").result
+    assert (r.stop_loss, r.take_profits) == (2372.0, (2390.0, 2400.0))
+    # any currency sign (Unicode's currency symbols), not a list of three
+    r = host.parse("Золото покупка 2380 стоп 2372 тейк 2390 (900₽) тейк 2400 (1800₽)").result
     assert (r.stop_loss, r.take_profits) == (2372.0, (2390.0, 2400.0))
 
 
@@ -982,6 +992,9 @@ def test_of_two_instruments_the_one_beside_the_side_is_the_calls(host):
     # a base and its pair are one instrument: the first written stays
     r = host.parse("#ETH #ETHUSD (SHORT)\nEntry 2265-2340\nTargets 2151 - 2090\nStop Loss 2450").result
     assert r.symbol == "ETH"
+    # a name that starts with another and goes on past a quote is another coin
+    r = host.parse("TP1 hit on #QZX ✅\nNew signal: #QZXFI long entry 1.20 SL 1.10 TP 1.40").result
+    assert (r.kind, r.symbol) == ("signal", "QZXFI")
 
 
 def test_shorthand_zones_with_decimals_and_chains_that_are_no_dates(host):

@@ -6,6 +6,7 @@ so "Resistance near 152.40" under an empty "SL - ???" is not taken for the stop.
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 from signalos.normalize import expand_shorthand, parse_number
@@ -647,7 +648,7 @@ class Fields:
     def _order_type_after(self, i: int) -> None:
         """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
-        if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() in STOP_ORDER_WORDS \
+        if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() in self.lex.stop_order_words \
                 and self.text[self.toks[i].end:nxt.start].strip() == "":
             nxt.cat, nxt.val = "ot", "stop"
 
@@ -670,7 +671,7 @@ class Fields:
         if nxt is not None and nxt.kind == "p":
             if nxt.text == "%":
                 return None, 0.0
-            if glued_next and glued_prev and prev is not None and prev.text == "(" and nxt.text in MONEY_SIGNS:
+            if glued_next and glued_prev and prev is not None and prev.text == "(" and _money_sign(nxt.text):
                 return None, 0.0  # "TP 2390 (10$)": the money the level makes or risks, no price
             if nxt.text in "-~+":
                 unit = self._unit_after(i)  # the unit written once after a list ("20-50-100 pips")
@@ -777,12 +778,14 @@ class Fields:
         self.values["take_profit"] = targets
 
 
-# "Buy stop", "Продажа стоп": the word that makes a side a stop order when written right after it
-STOP_ORDER_WORDS: Final = frozenset({"stop", "стоп"})
 # the dashes of a zone written "low-high"
 DASHES: Final = frozenset({"-", "–", "~"})
-# signs of money written after an amount: "(10$)" beside a level is what it makes, not a level
-MONEY_SIGNS: Final = frozenset({"$", "€", "£"})
+
+
+def _money_sign(text: str) -> bool:
+    """Whether ``text`` is one currency sign (Unicode's Sc: $ € £ ¥ ₽ ₹ ₺ ...): written after an
+    amount in brackets ("(10$)", "(500₽)") beside a level, it is what the level makes, not a level."""
+    return len(text) == 1 and unicodedata.category(text) == "Sc"
 
 
 def _indexes(tok: Tok) -> bool:

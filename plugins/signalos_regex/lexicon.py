@@ -38,6 +38,11 @@ DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "a
                                    "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
 DEFAULT_BELOW: Final = frozenset({"below", "under"})
+# "Buy stop": the word right after a side that makes it a stop order
+DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
+# "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner
+DEFAULT_POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
+DEFAULT_POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
                                            "7th": 7, "8th": 8, "9th": 9}
@@ -98,6 +103,12 @@ class Lexicon:
         # ("Buy EURUSD above 1.0900", "sell GOLD below 2330")
         self.above_words: frozenset[str] = _word_set(words, "above", DEFAULT_ABOVE)
         self.below_words: frozenset[str] = _word_set(words, "below", DEFAULT_BELOW)
+        # a stop-loss label right after a side makes it a stop order ("Buy stop", "Покупка стоп")
+        self.stop_order_words: frozenset[str] = _word_set(words, "stop_order", DEFAULT_STOP_ORDER)
+        # a side written as a plural noun after a possessive is the positions open, not a call
+        # ("your gold buys look great", "наши покупки по золоту")
+        self.position_nouns: frozenset[str] = _word_set(words, "position_nouns", DEFAULT_POSITION_NOUNS)
+        self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
@@ -153,6 +164,18 @@ class Lexicon:
 
     def lookup(self, key: str) -> tuple[str, str] | None:
         return self.words.get(key)
+
+    def names(self, phrase: str, category: str, value: str) -> bool:
+        """Whether ``phrase`` writes a keyword of the tables that is ``(category, value)``, in any
+        of their languages ("move SL to", "стоп в", "止损移至" name the stop-loss label)."""
+        parts = phrase_key(phrase).split(" ")
+        entry = (category, value)
+        words = self.words
+        for i in range(len(parts)):
+            for n in range(1, min(self.max_words, len(parts) - i) + 1):
+                if words.get(" ".join(parts[i:i + n])) == entry:
+                    return True
+        return False
 
 
 def _patterns_of(table: Any) -> frozenset[str]:

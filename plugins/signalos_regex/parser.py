@@ -28,8 +28,6 @@ from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_cues
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
 # the plural sides that name open positions after a possessive ("your buys"), and those words
-POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
-POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
 _WORDS: Final = regex.compile(r"[^\W\d_]+")
 # what may stand between a phrase and the price it names: "at", "@", a colon or a dash, spaces
 _JOINS_A_PRICE: Final = regex.compile(r"(?i)[\s:=@-]*(?:at|of|to)?[\s:=@-]*")
@@ -231,14 +229,14 @@ class _Reading:
 
     def _possessed(self, tok: Tok) -> bool:
         """Whether side ``tok`` is a plural noun after a possessive or a determiner ("your buys", "our
-        gold longs", "those sells"): the positions already open, not a side called."""
-        if tok.text.lower() not in POSITION_NOUNS:
+        gold longs", "наши покупки"; the tables' words): the positions already open, not a side called."""
+        if tok.text.lower() not in self.lex.position_nouns:
             return False
         toks = self.toks
         k = next(j for j, t in enumerate(toks) if t is tok) - 1
         if k >= 0 and k in self.symbols.token_ids:
             k -= 1
-        return k >= 0 and toks[k].text.lower() in POSSESSIVES
+        return k >= 0 and toks[k].text.lower() in self.lex.possessives
 
     def _signed_result(self) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a

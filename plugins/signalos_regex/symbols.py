@@ -46,8 +46,23 @@ class SymbolFinder:
             self._best_tokens = (first, last)
             if self._rivals:
                 self._rivals = []
-        elif priority == best[0] and not _same_instrument(symbol, best[1]):
+        elif priority == best[0] and not self._same_instrument(symbol, best[1]):
             self._rivals.append((priority, symbol, self.toks[first].start, self.toks[last].end, first, last))
+
+    def _same_instrument(self, a: str | None, b: str | None) -> bool:
+        """Whether two candidates name one instrument: the same, or a base and its pair, the pair
+        being the base and a quote or currency of the tables (BTC and BTCUSDT, EUR and EURUSD;
+        not ETH and ETHFI, two coins)."""
+        if a == b:
+            return True
+        if a is None or b is None:
+            return False
+        short, long = (a, b) if len(a) < len(b) else (b, a)
+        if not long.startswith(short):
+            return False
+        tail = long[len(short):]
+        symbols = self.lex.symbols
+        return tail in symbols.quote_set or tail in symbols.currencies
 
     def _nearest_the_side(self) -> None:
         """Among rival candidates of the best's rank, the one nearest the first side word."""
@@ -61,7 +76,7 @@ class SymbolFinder:
 
         best_distance = distance(*self._best_tokens)
         for priority, symbol, start, end, first, last in self._rivals:
-            if not _same_instrument(symbol, self.best[1]) and distance(first, last) < best_distance:
+            if not self._same_instrument(symbol, self.best[1]) and distance(first, last) < best_distance:
                 self.best, best_distance = (priority, symbol, start, end), distance(first, last)
 
     def _offer_ticker(self, name: str, first: int, last: int, priority: int = 5) -> None:
@@ -313,11 +328,6 @@ class SymbolFinder:
 
     def is_currency(self, tok: Tok) -> bool:
         return tok.text.upper() in self.lex.symbols.currency_words
-
-
-def _same_instrument(a: str | None, b: str | None) -> bool:
-    """Whether two candidates name one instrument: the same, or a base and its pair (BTC, BTCUSDT)."""
-    return a == b or (a is not None and b is not None and (a.startswith(b) or b.startswith(a)))
 
 
 # the token after the last one: it starts nowhere, so no token is glued to it

@@ -28,7 +28,6 @@ NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 # a breakeven phrase that names the stop ("SL to BE", "стоп в б/у"): a move of it, never the
 # price of a close before it
-_NAMES_STOP: Final = regex.compile(r"\b(?:sl|s/l|stop|стоп\w*)|止损|止損|損切|손절|استاپ|حد\s*ضرر|وقف", regex.IGNORECASE)
 # what may stand between a close and the breakeven it closes at: no sentence ends there
 _SAME_CLAUSE: Final = regex.compile(r"[^.!?;\n]{0,30}")
 _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b", regex.IGNORECASE)
@@ -103,22 +102,25 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             continue  # "breakeven now, the trade is risk free" says breakeven once
         found.append((action, m.start(), m.end()))
     if len(found) > 1:
-        found = _without_breakeven_of_a_close(text, found)
+        found = _without_breakeven_of_a_close(text, found, lex)
     return found
 
 
-def _without_breakeven_of_a_close(text: str, found: list[tuple[Action, int, int]]) -> list[tuple[Action, int, int]]:
+def _without_breakeven_of_a_close(text: str, found: list[tuple[Action, int, int]],
+                                  lex: Lexicon) -> list[tuple[Action, int, int]]:
     """"Closed at breakeven", "Закрыл в безубыток": breakeven right after a close, in its clause,
-    is the price the trade was closed at, not a stop moved; one that names the stop ("close
-    half, SL to BE") is a move of its own."""
+    is the price the trade was closed at, not a stop moved; one whose words from the close on name
+    the stop, in any language of the tables ("closed half, SL to BE", "已平仓, 止损移至保本"), is a
+    move of its own."""
     closes = [end for a, _, end in found if a.type == "close"]
     if not closes:
         return found
     kept = []
     for entry in found:
         action, start, end = entry
-        if action.type == "breakeven" and not _NAMES_STOP.search(text, start, end) and any(
-                c <= start and _SAME_CLAUSE.fullmatch(text, c, start) for c in closes):
+        if action.type == "breakeven" and any(
+                c <= start and _SAME_CLAUSE.fullmatch(text, c, start)
+                and not lex.names(text[c:end], "label", "stop_loss") for c in closes):
             continue
         kept.append(entry)
     return kept
