@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko"]
+             "ja", "ko", "pl"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -47,6 +47,9 @@ SIGNALS = [
     ("ar", "بيع النفط 78.50 ستوب 79.40 أهداف 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
     ("pt", "Compra limitada ouro 2375 stop 2368 alvo 2385", "XAUUSD", "buy", "limit", [2375], 2368, [2385]),
     ("ru", "Продажа стоп GBPUSD 1.2650 стоп-лосс 1.2690 тейк 1.2590", "GBPUSD", "sell", "stop", [1.265], 1.269, [1.259]),
+    ("pl", "ZŁOTO KUPNO teraz 2345\nSL: 2335\nCel 1: 2355\nCel 2: 2365", "XAUUSD", "buy", "market", [2345], 2335, [2355, 2365]),
+    ("pl", "Sprzedajemy ropę 78.50 stop 79.40 cele 77.20 i 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
+    ("pl", "EUR/PLN sprzedaż limit 4.3200 SL 4.3400 TP 4.2900", "EURPLN", "sell", "limit", [4.32], 4.34, [4.29]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -205,6 +208,12 @@ UPDATES = [
     ("ru", "Тейк 2 ✅", [("tp_hit", None, None, 2)]),
     ("ar", "تحقق الهدف الثاني", [("tp_hit", None, None, 2)]),
     ("es", "Asegurar algo de ganancias ahora", [("close_partial", None, None, None)]),
+    ("pl", "Przesuwamy SL na wejście", [("breakeven", None, None, None)]),
+    ("pl", "Zamykamy połowę pozycji", [("close_partial", None, 50, None)]),
+    ("pl", "Drugi cel zrealizowany ✅", [("tp_hit", None, None, 2)]),
+    ("pl", "Przesuń stop na 2350", [("move_sl", 2350, None, None)]),
+    ("pl", "SL wybity", [("sl_hit", None, None, None)]),
+    ("pl", "Anulujemy zlecenie", [("cancel", None, None, None)]),
 ]
 
 NOISE = [
@@ -229,6 +238,8 @@ NOISE = [
     ("zh-hant", "本週戰績：黃金買入 2345 +120點"),
     ("ja", "今週の収支：ゴールド買い 2345 +120pips"),
     ("ko", "주간 수익 결과: 골드 매수 2345 +120핍"),
+    ("pl", "Nie kupujcie złota teraz 2350"),
+    ("pl", "Wczorajszy sygnał: złoto kupno 2380 SL 2372 TP 2390 ✅"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
