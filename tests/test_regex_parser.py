@@ -1054,3 +1054,16 @@ def test_at_the_current_price_and_immediately_are_market_orders(host):
         assert host.parse(text).result.order_type == "market", text
     # a current price given in an analysis is no order
     assert host.parse("Gold analysis\nCurrent price: 2380\nResistance 2400").result.kind == "noise"
+
+
+def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
+    for text, symbol, entry, stop, targets in (
+            ("BUY QZXNIFTY 48200 CE ABOVE 320\nSL 290\nTARGET 350/380", "QZXNIFTY", (320.0,), 290.0, (350.0, 380.0)),
+            ("QZXIDX 22500 PE buy above 110 sl 95 tgt 130-150", "QZXIDX", (110.0,), 95.0, (130.0, 150.0)),
+            ("BUY QZX 520 CALL @ 2.15 SL 1.80 TP 2.80", "QZX", (2.15,), 1.8, (2.8,)),
+            ("QZX 440P buy at 3.10 SL 2.60 TP 3.90", "QZX", (3.1,), 2.6, (3.9,))):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.entry, r.stop_loss, r.take_profits) == ("signal", symbol, entry, stop, targets), text
+    # a label's number is never a strike
+    r = host.parse("BUY QZX 2.15 SL 1.80 TP 2.80").result
+    assert (r.entry, r.stop_loss) == ((2.15,), 1.8)

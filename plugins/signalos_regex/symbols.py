@@ -111,6 +111,7 @@ class SymbolFinder:
                 continue
             if i in token_ids:
                 continue
+            option = nxt.kind == "num" and (tok.cat is None or tok.cat == "sym") and self._option_strike(i + 1)
             if nxt.start == tok.end:
                 if nxt.kind == "num":
                     if tok.cat is None and self._digit_base(i):
@@ -185,7 +186,7 @@ class SymbolFinder:
                         and after.text.upper() in symbols.between_tags \
                         and last + 2 < n and toks[last + 2].cat == "dir":
                     after = toks[last + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
-                if any(t is not None and t.cat == "dir" for t in (prev, after)) \
+                if option or any(t is not None and t.cat == "dir" for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer_ticker(up, i, last)
                 elif after is not None and after.kind == "num" and last + 2 < n and toks[last + 2].cat == "dir" \
@@ -202,6 +203,24 @@ class SymbolFinder:
         if self._rivals:
             self._nearest_the_side()
         return self
+
+    def _option_strike(self, k: int) -> bool:
+        """Whether number ``k``, written after a name, is an option's strike ("BANKNIFTY 48200 CE",
+        "SPX 5200C", "SPY 520 CALL"): the strike and the kind after it belong to the contract, no
+        price (the prices of the call are its premium); the name before is its underlying."""
+        toks = self.toks
+        strike = toks[k]
+        if k + 1 >= len(toks) or not strike.text.replace(".", "", 1).isdigit():
+            return False
+        kind = toks[k + 1]
+        up = kind.text.upper()
+        if kind.kind != "word" or not (up in OPTION_KINDS or up in OPTION_LETTERS and kind.start == strike.end):
+            return False
+        if k + 2 < len(toks) and toks[k + 2].kind == "word" and toks[k + 2].start == kind.end:
+            return False  # a longer word glued on
+        strike.skip = True
+        self.token_ids.update((k, k + 1))
+        return True
 
     def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
         """A symbol starting at word token ``i``: written whole (EURUSD, XAUUSDm), split (EUR/USD,
@@ -332,6 +351,10 @@ class SymbolFinder:
 
 # the token after the last one: it starts nowhere, so no token is glued to it
 _END: Final = Tok("end", "", -1, -1)
+# the kind of an option contract written after its strike: "BANKNIFTY 48200 CE", "SPY 520 CALL";
+# one letter only glued to the strike ("SPX 5200C", "QQQ 440P")
+OPTION_KINDS: Final = frozenset({"CE", "PE", "CALL", "PUT", "CALLS", "PUTS"})
+OPTION_LETTERS: Final = frozenset({"C", "P"})
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
 
 
