@@ -537,3 +537,15 @@ def test_calls_told_as_past_in_a_headline_are_no_new_calls_in_four_languages(hos
                  "Señal de ayer: oro compra 2380 stop 2372 tp 2390 ✅"):
         assert host.parse(text).result.kind == "noise", text
     assert host.parse("黄金 多单 2380 止损 2372 止盈 2390").result.kind == "signal"
+
+
+def test_a_call_under_an_example_headline_is_a_lesson_in_every_language(host):
+    for text in ("Example: buy QZXUSD at 1.0850, SL 1.0830, TP 1.0900. This is how we manage risk.",
+                 "For example, sell GBPUSD 1.2650 SL 1.2690 TP 1.2600",
+                 "Ejemplo: compra EURUSD 1.0850 SL 1.0830 TP 1.0900",
+                 "Пример: покупка EURUSD 1.0850 стоп 1.0830 тейк 1.0900",
+                 "例如：黄金多单 2380 止损 2372 止盈 2390",
+                 "z.B. Kauf EURUSD 1.0850 SL 1.0830 TP 1.0900",
+                 "Na przykład: kupno EURUSD 1.0850 SL 1.0830 TP 1.0900"):
+        assert host.parse(text).result.kind == "noise", text
+    assert host.parse("EURUSD BUY 1.0850 SL 1.0830 TP 1.0900 (example of a clean setup)").result.kind == "signal"
