@@ -913,7 +913,7 @@ def test_hold_as_a_clause_of_its_own_is_management(host):
 def test_an_exit_by_percent_an_order_filled_and_a_trade_not_to_take(host):
     for text, kind in (("Exit 50% now", "close_partial"), ("Order triggered at 2380", "other"),
                        ("Entry 2 filled at 2375", "other"), ("Don't take this trade", "cancel"),
-                       ("Gold hit our entry at 2380 ✅ now running", "other")):
+                       ("Gold hit our entry at 2380 ✅ now running", "other"), ("Entry 2 hit, average in", "other")):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", [kind]), text
 
@@ -1067,3 +1067,14 @@ def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
     # a label's number is never a strike
     r = host.parse("BUY QZX 2.15 SL 1.80 TP 2.80").result
     assert (r.entry, r.stop_loss) == ((2.15,), 1.8)
+
+
+def test_a_ticker_beside_an_order_type_led_by_a_side_is_the_calls(host):
+    for text in ("QZXA short below 240, SL 248, TP 228 / 220", "QZXA buy stop 240 SL 232 TP 252"):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.order_type, r.entry) == ("signal", "QZXA", "stop", (240.0,)), text
+
+
+def test_half_closed_is_a_partial_close_of_half(host):
+    r = host.parse("Half closed, rest running with SL at entry").result
+    assert [(a.type, a.percent) for a in r.actions] == [("close_partial", 50.0), ("breakeven", None)]

@@ -186,7 +186,7 @@ class SymbolFinder:
                         and after.text.upper() in symbols.between_tags \
                         and last + 2 < n and toks[last + 2].cat == "dir":
                     after = toks[last + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
-                if option or any(t is not None and t.cat == "dir" for t in (prev, after)) \
+                if option or any(t is not None and self._sided(t) for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer_ticker(up, i, last)
                 elif after is not None and after.kind == "num" and last + 2 < n and toks[last + 2].cat == "dir" \
@@ -203,6 +203,16 @@ class SymbolFinder:
         if self._rivals:
             self._nearest_the_side()
         return self
+
+    def _sided(self, tok: Tok) -> bool:
+        """Whether ``tok`` says a side: a direction, or an order type led by one ("short below",
+        "buy stop", "Покупка стоп")."""
+        if tok.cat == "dir":
+            return True
+        if tok.cat != "ot" or " " not in tok.text:
+            return False
+        lead = self.lex.words.get(tok.text.split()[0].lower())
+        return lead is not None and lead[0] == "dir"
 
     def _option_strike(self, k: int) -> bool:
         """Whether number ``k``, written after a name, is an option's strike ("BANKNIFTY 48200 CE",
