@@ -549,3 +549,18 @@ def test_a_call_under_an_example_headline_is_a_lesson_in_every_language(host):
                  "Na przykład: kupno EURUSD 1.0850 SL 1.0830 TP 1.0900"):
         assert host.parse(text).result.kind == "noise", text
     assert host.parse("EURUSD BUY 1.0850 SL 1.0830 TP 1.0900 (example of a clean setup)").result.kind == "signal"
+
+
+@pytest.mark.parametrize("text", [
+    "SL déplacé à 2385", "Stop remonté à 2385", "SL verschoben auf 2385", "SL spostato a 2385",
+    "Стоп перенесен на 2385", "Стоп передвинули на 2385", "SL przesunięty na 2385", "Stop 2385'e çekildi",
+    "Stop seviyesini 2385'e çekiyoruz", "SL dipindahkan ke 2385", "SL đã dời về 2385", "止损已移至2385"])
+def test_a_stop_moved_told_after_the_stop_word_carries_its_price(host, text):
+    r = host.parse(text).result
+    assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", [("move_sl", 2385.0)])
+
+
+def test_the_half_named_before_the_close_verb_is_a_partial_close(host):
+    for text in ("Половину закрыли, стоп в бу", "Половину зафиксировали"):
+        r = host.parse(text).result
+        assert (r.actions[0].type, r.actions[0].percent) == ("close_partial", 50.0), text
