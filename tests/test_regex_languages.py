@@ -564,3 +564,18 @@ def test_the_half_named_before_the_close_verb_is_a_partial_close(host):
     for text in ("Половину закрыли, стоп в бу", "Половину зафиксировали"):
         r = host.parse(text).result
         assert (r.actions[0].type, r.actions[0].percent) == ("close_partial", 50.0), text
+
+
+def test_at_before_a_price_is_the_entry_and_after_a_stop_or_target_label_stays_theirs(host):
+    for text, entry, stop, targets in (
+            ("Mua vàng tại 2380, cắt lỗ 2370, chốt lời 2390", (2380.0,), 2370.0, (2390.0,)),
+            ("Bán EURUSD tại 1.0880 SL tại 1.0910 TP tại 1.0830", (1.088,), 1.091, (1.083,)),
+            ("ขายทองคำที่ 2395 ตัดขาดทุนที่ 2405 ทำกำไรที่ 2385", (2395.0,), 2405.0, (2385.0,))):
+        r = host.parse(text).result
+        assert (r.entry, r.stop_loss, r.take_profits) == (entry, stop, targets), text
+
+
+def test_a_target_in_place_is_hit_in_chinese(host):
+    for text, tp in (("止盈1到位 +50点", 1), ("目标2已到位", 2)):
+        r = host.parse(text).result
+        assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text

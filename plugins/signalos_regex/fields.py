@@ -148,8 +148,8 @@ class Fields:
                         # a target word after the entry's or stop's label, with no index, is that label's
                         continue
                     if current in ("take_profit", "stop_loss") and tok.val == "entry" \
-                            and tok.text.lower() in ("at", "from", "price"):
-                        continue  # "TP: close at 1.09": the open field goes on
+                            and tok.text.lower() in self.lex.at_words:
+                        continue  # "TP: close at 1.09", "SL tại 1.0910": the open field goes on
                     lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
                     field = tok.val
                     if lead is not None and lead[0] == "dir" and tok.val == "entry":

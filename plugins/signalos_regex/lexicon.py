@@ -38,6 +38,8 @@ DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "a
                                    "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
 DEFAULT_BELOW: Final = frozenset({"below", "under"})
+# "TP: close at 1.09", "SL tại 1.0910": entry labels that say only "at" and so go on the field open
+DEFAULT_AT: Final = frozenset({"at", "from", "price"})
 # "Buy stop": the word right after a side that makes it a stop order
 DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
 # "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner
@@ -103,6 +105,8 @@ class Lexicon:
         # ("Buy EURUSD above 1.0900", "sell GOLD below 2330")
         self.above_words: frozenset[str] = _word_set(words, "above", DEFAULT_ABOVE)
         self.below_words: frozenset[str] = _word_set(words, "below", DEFAULT_BELOW)
+        # an entry label that says only "at": after a target's or stop's label it opens no entry
+        self.at_words: frozenset[str] = _word_set(words, "at", DEFAULT_AT)
         # a stop-loss label right after a side makes it a stop order ("Buy stop", "Покупка стоп")
         self.stop_order_words: frozenset[str] = _word_set(words, "stop_order", DEFAULT_STOP_ORDER)
         # a side written as a plural noun after a possessive is the positions open, not a call
