@@ -1078,3 +1078,20 @@ def test_a_ticker_beside_an_order_type_led_by_a_side_is_the_calls(host):
 def test_half_closed_is_a_partial_close_of_half(host):
     r = host.parse("Half closed, rest running with SL at entry").result
     assert [(a.type, a.percent) for a in r.actions] == [("close_partial", 50.0), ("breakeven", None)]
+
+
+def test_a_hit_report_with_its_result_in_signed_pips_is_the_report(host):
+    for text, tp in (("Gold buy 2380 ✅ TP1 hit +50 pips", 1), ("QZXUSD sell 1.0880 TP2 hit 🎯 +60 pips", 2),
+                     ("Gold buy from 2380 hit TP1 +50 pips", 1)):
+        r = host.parse(text).result
+        assert (r.kind, [(a.type, a.tp) for a in r.actions]) == ("update", [("tp_hit", tp)]), text
+    # targets in signed pips with no report are the call's
+    r = host.parse("BUY GOLD 2380\nTP1 +30 pips\nTP2 +60 pips").result
+    assert (r.kind, r.take_profit_pips) == ("signal", (30.0, 60.0))
+
+
+def test_the_price_a_side_waits_for_on_a_rally_or_a_pullback_is_the_entry(host):
+    for text, entry in (("Sell gold on a rally to 2400, SL 2410, TP 2380", (2400.0,)),
+                        ("Sell QZXUSD on any bounce to 1.2700, stop 1.2740, target 1.2620", (1.27,))):
+        r = host.parse(text).result
+        assert (r.kind, r.entry) == ("signal", entry), text

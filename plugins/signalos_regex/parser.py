@@ -206,9 +206,12 @@ class _Reading:
                 and self._update_headline(text[:first_line]):
             return self._level_update(updates)  # "Update XAUUSD: SL 2388 TP 2405": the open trade's new levels
         # a call with no stop whose target is the one a report says was hit is the report ("our
-        # gold buy from 2345 hit TP 2360 ✅"), however much of the call it repeats
+        # gold buy from 2345 hit TP 2360 ✅"), however much of the call it repeats; so is one whose
+        # only target is a signed count of pips beside the report ("Gold buy 2380 ✅ TP1 hit +50
+        # pips": the result, not a target)
         if updates and (headline_update or not (live_dirs and has_levels and f.entry)
-                        or reports and not f.stop and self._reported_target(reports)
+                        or reports and not f.stop and (self._reported_target(reports)
+                                                       or not f.targets and bool(f.target_pips) and self._signed_result())
                         or self._levels_are_moves(updates)):
             if "conditional" in noise and all(u[0].type == "other" for u in updates):
                 return self._noise(0.7)
