@@ -1095,3 +1095,12 @@ def test_the_price_a_side_waits_for_on_a_rally_or_a_pullback_is_the_entry(host):
                         ("Sell QZXUSD on any bounce to 1.2700, stop 1.2740, target 1.2620", (1.27,))):
         r = host.parse(text).result
         assert (r.kind, r.entry) == ("signal", entry), text
+
+
+def test_a_risk_reward_ratio_with_a_colon_is_no_price(host):
+    r = host.parse("XAUUSD BUY 2380 SL 2370 TP 2390 (1:1) TP2 2400 (1:2)").result
+    assert (r.stop_loss, r.take_profits, r.warnings) == (2370.0, (2390.0, 2400.0), ())
+    # a target's index glued before the colon is no ratio; a ratio closing the message breaks nothing
+    r = host.parse("QZX buy 1.5 SL 1.2 TP1:2 TP2:2.5").result
+    assert r.take_profits == (2.0, 2.5)
+    assert host.parse("Gold buy 2380 SL 2370 TP 2400 RR 1:2").result.take_profits == (2400.0,)

@@ -6,6 +6,7 @@ so "Resistance near 152.40" under an empty "SL - ???" is not taken for the stop.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -50,6 +51,8 @@ TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
 CONJUNCTION_AFTER: Final = frozenset({"as", "we", "you", "it", "price", "the", "this", "they", "i", "our", "your"})
 # Risk-reward annotations after a number ("0.56 R:R", "2.1 RR"): a ratio, not a level.
 RATIO_WORDS: Final = frozenset({"r", "rr", "rrr"})
+# a side of a ratio written with a colon ("1:2", "1:2.5")
+_SMALL_RATIO: Final = re.compile(r"\d{1,2}(?:\.\d)?")
 MAX_PRICE_DIGITS: Final = 8  # an integer of more digits is an id (a message, user or order number), never a price
 KEYCAP: Final = ("\ufe0f", "\u20e3")
 KEYCAP_OR_PAREN: Final = (*KEYCAP, ")")
@@ -652,6 +655,20 @@ class Fields:
                 and self.text[self.toks[i].end:nxt.start].strip() == "":
             nxt.cat, nxt.val = "ot", "stop"
 
+    def _in_ratio(self, i: int) -> bool:
+        """Whether number ``i`` is a side of a ratio: two small numbers glued around a colon ("1:2",
+        "1:2.5"), the first glued to no word ("TP1:2" is a target's index and its price)."""
+        toks = self.toks
+        first = i if i + 1 < len(toks) and toks[i + 1].text == ":" and toks[i + 1].start == toks[i].end else i - 2
+        if first < 0 or first + 2 >= len(toks):
+            return False
+        a, colon, b = toks[first], toks[first + 1], toks[first + 2]
+        if colon.text != ":" or a.end != colon.start or colon.end != b.start or a.kind != "num" or b.kind != "num":
+            return False
+        if first and toks[first - 1].end == a.start and toks[first - 1].kind == "word":
+            return False
+        return _SMALL_RATIO.fullmatch(a.text) is not None and _SMALL_RATIO.fullmatch(b.text) is not None
+
     def _number_role(self, i: int, current: str | None) -> tuple[str | None, float]:
         """What a number is: "price", "pips", "leverage", or None for an index, a percentage, an
         annotation or a time frame."""
@@ -668,6 +685,9 @@ class Fields:
         integer = "." not in raw and "," not in raw
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
+        if (glued_next and nxt is not None and nxt.text == ":" or glued_prev and prev is not None and prev.text == ":") \
+                and self._in_ratio(i):
+            return None, 0.0  # "TP 2390 (1:2)": a risk-reward ratio, never a price
         if nxt is not None and nxt.kind == "p":
             if nxt.text == "%":
                 return None, 0.0
