@@ -1104,3 +1104,17 @@ def test_a_risk_reward_ratio_with_a_colon_is_no_price(host):
     r = host.parse("QZX buy 1.5 SL 1.2 TP1:2 TP2:2.5").result
     assert r.take_profits == (2.0, 2.5)
     assert host.parse("Gold buy 2380 SL 2370 TP 2400 RR 1:2").result.take_profits == (2400.0,)
+
+
+def test_breakeven_hit_profit_taken_a_share_secured_and_hold_and_let_it_run(host):
+    for text, actions in (("BE hit on QZX", [("sl_hit", None, None)]),
+                          ("Took profit at 2395", [("close", 2395.0, None)]),
+                          ("Took some profits", [("close_partial", None, None)]),
+                          ("Running in profit, secure 50%", [("close_partial", None, 50.0)]),
+                          ("Hold and let it run", [("other", None, None)])):
+        r = host.parse(text).result
+        assert (r.kind, [(a.type, a.price, a.percent) for a in r.actions]) == ("update", actions), text
+    # "be hit" as a verb, a loss taken and no risk locked are none of these
+    for text in ("TP2 will be hit soon", "Took more losses this week than last month"):
+        assert host.parse(text).result.kind == "noise", text
+    assert [a.type for a in host.parse("Lock in 0% risk now").result.actions] == ["breakeven"]
