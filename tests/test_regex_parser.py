@@ -1118,3 +1118,9 @@ def test_breakeven_hit_profit_taken_a_share_secured_and_hold_and_let_it_run(host
     for text in ("TP2 will be hit soon", "Took more losses this week than last month"):
         assert host.parse(text).result.kind == "noise", text
     assert [a.type for a in host.parse("Lock in 0% risk now").result.actions] == ["breakeven"]
+
+
+def test_the_tolerance_after_plus_minus_is_no_price(host):
+    for text in ("Gold buy 2380 ± 2, SL 2370, TP 2400", "Gold buy 2380 +/- 3, SL 2370, TP 2400", "Gold buy 2380±2 SL 2370 TP 2400"):
+        r = host.parse(text).result
+        assert (r.entry, r.stop_loss, r.take_profits) == ((2380.0,), 2370.0, (2400.0,)), text

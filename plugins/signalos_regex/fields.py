@@ -685,6 +685,9 @@ class Fields:
         integer = "." not in raw and "," not in raw
         if integer and len(raw) > MAX_PRICE_DIGITS:
             return None, 0.0
+        if prev is not None and (prev.text == "±" or prev.text == "-" and i >= 3 and toks[i - 2].text == "/"
+                                 and toks[i - 3].text == "+" and toks[i - 3].end == toks[i - 2].start == prev.start - 1):
+            return None, 0.0  # "2380 ± 2", "1.0850 +/- 5": the tolerance around a price, no price
         if (glued_next and nxt is not None and nxt.text == ":" or glued_prev and prev is not None and prev.text == ":") \
                 and self._in_ratio(i):
             return None, 0.0  # "TP 2390 (1:2)": a risk-reward ratio, never a price
