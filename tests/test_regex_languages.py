@@ -579,3 +579,16 @@ def test_a_target_in_place_is_hit_in_chinese(host):
     for text, tp in (("止盈1到位 +50点", 1), ("目标2已到位", 2)):
         r = host.parse(text).result
         assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text
+
+
+def test_turkish_capital_dotted_i_reads_like_i(host):
+    for text, kind in (("İptal", "cancel"), ("İPTAL EDİLDİ", "cancel"), ("İŞLEMİ KAPATIN", "close")):
+        r = host.parse(text).result
+        assert [a.type for a in r.actions] == [kind], text
+
+
+def test_a_target_reached_in_arabic_without_our(host):
+    for text, tp in (("وصل الهدف الثاني 🎯", 2), ("وصلت للهدف 2", 2)):
+        r = host.parse(text).result
+        assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text
+    assert host.parse("وصل السعر إلى 2380").result.kind == "noise"

@@ -40,7 +40,10 @@ _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212:
                    0x200D: ord(" "), 0x200E: ord(" "), 0x200F: ord(" "), 0xFEFF: ord(" "), 0x0000: ord(" "),
                    0x3000: ord(" "), 0x2019: ord("'"), 0x00BD: ord("½"),
                    0x066A: ord("%"),  # Arabic percent sign
-                   0x301C: ord("~")})  # Japanese wave dash of ranges: "2350〜2355"
+                   0x301C: ord("~"),  # Japanese wave dash of ranges: "2350〜2355"
+                   # Turkish capital dotted I: its lower case is two characters ("İPTAL" would not
+                   # lower to "iptal", and lower-casing would move every offset after it)
+                   0x0130: ord("I")})
 
 # Scripts written without spaces between words (Thai; Chinese, Japanese, Korean and their
 # punctuation): the regex parser and phrase keys take one word a character in them.
@@ -59,7 +62,8 @@ _MAPPED: Final = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_M
 
 
 def normalize_text(text: str) -> str:
-    """Same-length text with every digit ASCII, dashes ``-`` and odd spaces plain spaces."""
+    """Same-length text with every digit ASCII, dashes ``-``, odd spaces plain spaces and the
+    Turkish ``İ`` a plain ``I``."""
     if text.isascii() and "\x00" not in text:
         return text  # NUL is the only ASCII character mapped, and str.isascii() reads a flag
     if _MAPPED.search(text) is None:
