@@ -1124,3 +1124,14 @@ def test_the_tolerance_after_plus_minus_is_no_price(host):
     for text in ("Gold buy 2380 ± 2, SL 2370, TP 2400", "Gold buy 2380 +/- 3, SL 2370, TP 2400", "Gold buy 2380±2 SL 2370 TP 2400"):
         r = host.parse(text).result
         assert (r.entry, r.stop_loss, r.take_profits) == ((2380.0,), 2370.0, (2400.0,)), text
+
+
+def test_each_glued_list_keeps_its_own_unit(host):
+    # ``Fields._unit_after`` remembers the end of the glued list it walked last (a chain of
+    # thousands of numbers was walked again from each of them); a list after it has its own unit
+    r = host.parse("Gold buy 2380-2385 SL 20-30 pips TP 2400-2410").result
+    assert (r.entry, r.stop_loss_pips, r.take_profits) == ((2380.0, 2385.0), 20.0, (2400.0, 2410.0))
+    r = host.parse("TP 40-50-60 pips SL 2370-2365 gold buy 2380").result
+    assert (r.take_profit_pips, r.stop_loss) == ((40.0, 50.0, 60.0), 2370.0)
+    r = host.parse("Gold buy 2380 SL 2370 TP " + "-".join(str(k) for k in range(1, 16)) + " pips").result
+    assert r.take_profit_pips == tuple(float(k) for k in range(1, 16))

@@ -76,6 +76,8 @@ class Fields:
         self.labelled: set[str | None] = set()  # fields that some label opened
         self.multi: bool = False  # a second signal follows the first one
         self.magnitude: tuple[float, float] | None = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
+        # the first number and the end of the glued list "20-50-100" that ``_unit_after`` walked last
+        self._glued_list: tuple[int, int] = (0, 0)
         # the lines opening with a word and an index, read once when first asked (``_numbered_lines``)
         self._line_indexes: tuple[dict[str, set[int]], set[int]] | None = None
 
@@ -572,9 +574,16 @@ class Fields:
         j = i + 1
         if j < n and toks[j].kind == "p" and toks[j].text == "+" and toks[j].start == toks[i].end:
             j += 1  # "100+ pips"
-        while j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~/" and toks[j + 1].kind == "num" \
-                and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
-            j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
+        start, end = self._glued_list
+        if j == i + 1 and start < i < end:
+            j = end  # a number inside the glued list walked last: the same end (a chain of 20,000
+            # numbers "1-2-3-..." walked again from each of them was quadratic)
+        else:
+            while j + 1 < n and toks[j].kind == "p" and toks[j].text in "-~/" and toks[j + 1].kind == "num" \
+                    and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
+                j += 2  # "20-50-100 pips", "25-30%": the unit after a glued list is every number's
+            if j > i + 2:
+                self._glued_list = (i, j)
         if j == i + 1 and j < n and toks[j].kind == "p" and toks[j].text in "-/,":
             # "40 / 80 / 120 pips", "40, 80, 120 pips": a spaced list of counts that grow, each one
             # under a thousand, ending on the unit ("2040 / 50 pips" is a price, then its distance)
