@@ -52,3 +52,16 @@ def test_check_reports_a_stale_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(needs, "PATH", path)
     assert needs.main(["--check"]) == 1
     assert dropped in capsys.readouterr().err
+
+
+def test_the_clauses_come_in_one_order_whatever_the_hash_seed():
+    # only the first clauses of a pattern are registered, so their order must not follow the
+    # order of a set of strings, which changes with PYTHONHASHSEED from one process to the next
+    import os
+    import subprocess
+    import sys
+    code = ("from signalos_regex.needs import computed; import hashlib, json; "
+            "print(hashlib.sha256(json.dumps(computed(), sort_keys=True).encode()).hexdigest())")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1

@@ -227,7 +227,9 @@ def analyse_required_strings(source: str) -> list[frozenset[str]]:
         return []
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return []
-    return sorted(set(_clauses(parsed)), key=_score, reverse=True)
+    # (clauses of one score in the order of their strings: the set's order changes with the hash
+    # seed, and only the first MAX_NEEDS clauses are registered)
+    return sorted(sorted(set(_clauses(parsed)), key=sorted), key=_score, reverse=True)
 
 
 # A group of plain alternatives with a word boundary on both sides: "\s+(?:au|à|sur)\s+", "\b(?:ke|di)\b"
