@@ -592,3 +592,10 @@ def test_a_target_reached_in_arabic_without_our(host):
         r = host.parse(text).result
         assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text
     assert host.parse("وصل السعر إلى 2380").result.kind == "noise"
+
+
+def test_activated_alone_is_the_pending_order_filled(host):
+    for text in ("Activated ✅", "Triggered", "Filled ✅✅", "Активирован ✅", "Activada ✅", "Ativada"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
+    assert host.parse("Activated the new bot today, we will see").result.kind == "noise"
