@@ -600,3 +600,11 @@ def test_activated_alone_is_the_pending_order_filled(host):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
     assert host.parse("Activated the new bot today, we will see").result.kind == "noise"
+
+
+def test_staged_entries_after_the_side_are_the_calls_entries(host):
+    for text, entry in (("QZXUSD buy ladder 2380 / 2375 / 2370 SL 2365 TP 2395", (2370.0, 2375.0, 2380.0)),
+                        ("Золото покупка частями 2380 и 2375 стоп 2368 тейк 2395", (2375.0, 2380.0)),
+                        ("Oro compra escalonada 2380 y 2375 stop 2368 tp 2395", (2375.0, 2380.0))):
+        r = host.parse(text).result
+        assert (r.kind, r.entry) == ("signal", entry), text
