@@ -1135,3 +1135,11 @@ def test_each_glued_list_keeps_its_own_unit(host):
     assert (r.take_profit_pips, r.stop_loss) == ((40.0, 50.0, 60.0), 2370.0)
     r = host.parse("Gold buy 2380 SL 2370 TP " + "-".join(str(k) for k in range(1, 16)) + " pips").result
     assert r.take_profit_pips == tuple(float(k) for k in range(1, 16))
+
+
+def test_the_russell_2000_is_named_and_a_coin_quoted_pair_has_no_dollar_range(host):
+    for text in ("US2000 buy 2050 sl 2030 tp 2090", "RUSSELL 2000 sell 2050 sl 2070 tp 2010"):
+        r = host.parse(text).result
+        assert (r.symbol, r.entry) == ("US2000", (2050.0,)), text
+    r = host.parse("ETH/BTC long 0.0520 sl 0.0505 tp 0.0550").result
+    assert (r.symbol, r.entry, r.warnings) == ("ETHBTC", (0.052,), ())

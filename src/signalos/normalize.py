@@ -309,7 +309,8 @@ class SymbolTable:
         self.exchange_prefixes: frozenset[str] = frozenset(str(p).upper() for p in table.get("exchanges", {}).get("prefixes", []))
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
-        """The plausible price range of a symbol (of its crypto base when the pair has none)."""
+        """The plausible price range of a symbol (of its crypto base when the pair has none and is
+        quoted in a dollar-like coin)."""
         if not symbol:
             return None
         hit = self.magnitudes.get(symbol)
@@ -323,8 +324,10 @@ class SymbolTable:
             return by_base[symbol]
         except KeyError:
             pass
+        # a base's range holds for its pairs with a dollar-like quote only: a quote that is itself
+        # a coin prices the base in that coin (ETHBTC trades at 0.05)
         found = next((self.magnitudes[symbol[: -len(q)]] for q in self.quotes
-                      if symbol.endswith(q) and symbol[: -len(q)] in self.magnitudes), None)
+                      if symbol.endswith(q) and q not in self.bases and symbol[: -len(q)] in self.magnitudes), None)
         if len(by_base) > 10_000:
             by_base.clear()
         by_base[symbol] = found
