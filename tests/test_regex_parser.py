@@ -1067,6 +1067,10 @@ def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
     # a label's number is never a strike
     r = host.parse("BUY QZX 2.15 SL 1.80 TP 2.80").result
     assert (r.entry, r.stop_loss) == ((2.15,), 1.8)
+    # Hinglish "2380 pe" ("at 2380") in lower case is no put: the number stays a price (here one
+    # not read, prose standing between it and the side)
+    r = host.parse("Gold buy karna hai 2380 pe, SL 2370, TP 2390").result
+    assert any("2380" in w for w in r.warnings)
 
 
 def test_a_ticker_beside_an_order_type_led_by_a_side_is_the_calls(host):

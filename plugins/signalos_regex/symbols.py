@@ -226,6 +226,8 @@ class SymbolFinder:
         up = kind.text.upper()
         if kind.kind != "word" or not (up in OPTION_KINDS or up in OPTION_LETTERS and kind.start == strike.end):
             return False
+        if not (kind.text.isupper() or len(up) > 2 and kind.text.istitle()):
+            return False  # "2380 pe": Hinglish "at", not a put ("CE", "PE" are written in capitals)
         if k + 2 < len(toks) and toks[k + 2].kind == "word" and toks[k + 2].start == kind.end:
             return False  # a longer word glued on
         strike.skip = True
