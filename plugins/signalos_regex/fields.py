@@ -514,7 +514,13 @@ class Fields:
         if tok.cat == "dir":
             # "XAUUSD / TP 2355 / SL 2335 / BUY 2345": a side after levels that had none is theirs
             return bool(self.directions)
-        return tok.cat == "sym" or i in self.symbols.token_ids
+        if not (tok.cat == "sym" or i in self.symbols.token_ids):
+            return False
+        # "Entry 2380 / Stop 2370 / Target 2400 / GOLD BUY": the call's symbol, named after levels
+        # that had no side and no symbol before it, with no number after it, heads them from below
+        best = self.symbols.best
+        return bool(self.directions) or best is None or best[2] != tok.start \
+            or any(t.kind == "num" for t in self.toks[i:])
 
     def _numbered_second_signal(self, i: int) -> bool:
         """A line "2. Sell ..." or "2) BUY ..." after a complete signal starts the next one."""
