@@ -1152,6 +1152,8 @@ def test_the_russell_2000_is_named_and_a_coin_quoted_pair_has_no_dollar_range(ho
 def test_the_calls_symbol_and_side_under_its_levels_head_them(host):
     r = host.parse("Entry price ➡️ 2380\nStop ➡️ 2370\nTarget ➡️ 2400\nGOLD BUY").result
     assert (r.symbol, r.direction, r.entry, r.warnings) == ("XAUUSD", "buy", (2380.0,), ())
+    r = host.parse("Sell Limit: 2400.00 / 2405.00\nSL: 2412.00\nTP: 2390.00\nGold").result
+    assert (r.symbol, r.entry, r.warnings) == ("XAUUSD", (2400.0, 2405.0), ())
     # a symbol with levels of its own after them starts another call
     r = host.parse("Entry 1.0850\nSL 1.0820\nTP 1.0900\nGBPUSD buy 1.2650 SL 1.2610 TP 1.2700").result
     assert r.entry == (1.085,) and any("several signals" in w for w in r.warnings)

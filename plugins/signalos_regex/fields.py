@@ -516,11 +516,11 @@ class Fields:
             return bool(self.directions)
         if not (tok.cat == "sym" or i in self.symbols.token_ids):
             return False
-        # "Entry 2380 / Stop 2370 / Target 2400 / GOLD BUY": the call's symbol, named after levels
-        # that had no side and no symbol before it, with no number after it, heads them from below
+        # "Entry 2380 / Stop 2370 / Target 2400 / GOLD BUY", "Sell Limit: 2400 / SL / TP / Gold": the
+        # call's symbol, named after its levels and none before them, with no number after it, heads
+        # them from below
         best = self.symbols.best
-        return bool(self.directions) or best is None or best[2] != tok.start \
-            or any(t.kind == "num" for t in self.toks[i:])
+        return best is None or best[2] != tok.start or any(t.kind == "num" for t in self.toks[i:])
 
     def _numbered_second_signal(self, i: int) -> bool:
         """A line "2. Sell ..." or "2) BUY ..." after a complete signal starts the next one."""
