@@ -1067,10 +1067,10 @@ def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
     # a label's number is never a strike
     r = host.parse("BUY QZX 2.15 SL 1.80 TP 2.80").result
     assert (r.entry, r.stop_loss) == ((2.15,), 1.8)
-    # Hinglish "2380 pe" ("at 2380") in lower case is no put: the number stays a price (here one
-    # not read, prose standing between it and the side)
+    # Hinglish "2380 pe" ("at 2380") in lower case is no put: the number stays a price (here the
+    # entry, the one price left between the stop and the target)
     r = host.parse("Gold buy karna hai 2380 pe, SL 2370, TP 2390").result
-    assert any("2380" in w for w in r.warnings)
+    assert r.entry == (2380.0,)
 
 
 def test_a_ticker_beside_an_order_type_led_by_a_side_is_the_calls(host):
@@ -1157,3 +1157,18 @@ def test_the_calls_symbol_and_side_under_its_levels_head_them(host):
     # a symbol with levels of its own after them starts another call
     r = host.parse("Entry 1.0850\nSL 1.0820\nTP 1.0900\nGBPUSD buy 1.2650 SL 1.2610 TP 1.2700").result
     assert r.entry == (1.085,) and any("several signals" in w for w in r.warnings)
+
+
+def test_the_one_price_left_between_the_stop_and_the_targets_of_a_call_without_entry_is_its_entry(host):
+    for text, entry in (("Buy gold if it breaks 2380, SL 2370, TP 2400", (2380.0,)),
+                        ("Gold: wait for 2375 then buy, SL 2365, TP 2395", (2375.0,)),
+                        ("Sell QZXUSD if it breaks 1.2380 SL 1.2390 TP 1.2360", (1.238,))):
+        r = host.parse(text).result
+        assert (r.kind, r.entry, r.warnings) == ("signal", entry, ()), text
+    # the same whether or not the parser reports its doubt
+    from signalos_regex.parser import RegexParser
+    quiet = RegexParser(options={"doubt": False})
+    assert quiet.parse("Buy gold if it breaks 2380, SL 2370, TP 2400").entry == (2380.0,)
+    # a price outside the stop and the targets is no entry
+    r = host.parse("Buy gold SL 2370 TP 2400, it traded 2410 yesterday").result
+    assert r.entry == ()
