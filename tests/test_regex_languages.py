@@ -608,3 +608,15 @@ def test_staged_entries_after_the_side_are_the_calls_entries(host):
                         ("Oro compra escalonada 2380 y 2375 stop 2368 tp 2395", (2375.0, 2380.0))):
         r = host.parse(text).result
         assert (r.kind, r.entry) == ("signal", entry), text
+
+
+@pytest.mark.parametrize("text", ["Exit at 2395", "平仓于2395", "Clôturé à 2395", "Position fermée à 2395",
+                                  "Geschlossen bei 2395", "أغلقنا الصفقة عند 2395", "بستیم روی 2395", "Tutup di 2395"])
+def test_a_close_at_a_price_carries_it(host, text):
+    r = host.parse(text).result
+    assert [(a.type, a.price) for a in r.actions] == [("close", 2395.0)]
+
+
+def test_a_number_further_on_in_an_unspaced_script_is_not_the_close_price(host):
+    r = host.parse("可以先帶著利潤走，目前105500沒有被跌破").result
+    assert [(a.type, a.price) for a in r.actions] == [("close", None)]

@@ -17,6 +17,10 @@ PATTERN_TIMEOUT: Final = 1.0
 # a price after an instruction; "+30 pips", "+30 Pips" and "+30" are a result, not a price
 _PRICE_AFTER: Final = regex.compile(r"(?<![\w.+])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)",
                                     regex.IGNORECASE)
+# a number glued after a letter is none, but right after the phrase, behind one character of a
+# script written without spaces, it is its price: "平仓于2395" ("目前105500" further on is not)
+_PRICE_GLUED: Final = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]?(\d+(?:[.,]\d+)?)"
+                                    r"(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)", regex.IGNORECASE)
 _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
 # targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done"
 _LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)\s*)+\Z", regex.IGNORECASE)
@@ -60,7 +64,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         elif groups.get("ord") in lex.ordinals:
             tp = lex.ordinals[groups["ord"]]
         if typ in PRICED:
-            num = _PRICE_AFTER.search(tail)
+            num = _PRICE_AFTER.search(tail) or _PRICE_GLUED.match(tail)
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
             if num is not None:
