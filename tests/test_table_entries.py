@@ -25,16 +25,17 @@ KEYWORDS = {
 }
 SYMBOLS = {"aliases": {"XAUUSD": ["gold"]}, "currencies": {"codes": ["EUR", "USD"]}}
 
-# "purchase" is the only direction word of m1; "sell" is that of three messages
+# "purchase" is the only direction word of m1; "sell" is that of three messages (calls without a
+# stop: with a stop and a target the levels alone would give the side and the entry between them)
 MESSAGES = {
-    "m1": ("Gold purchase 2000 sl 1990 tp 2010", {"kind": "signal", "symbol": "XAUUSD", "direction": "buy",
-                                                  "entry": [2000], "stop_loss": 1990, "take_profits": [2010]}),
-    "m2": ("Gold sell 2000 sl 2010 tp 1990", {"kind": "signal", "symbol": "XAUUSD", "direction": "sell",
-                                              "entry": [2000], "stop_loss": 2010, "take_profits": [1990]}),
-    "m3": ("EURUSD sell 1.1 sl 1.2 tp 1.0", {"kind": "signal", "symbol": "EURUSD", "direction": "sell",
-                                             "entry": [1.1], "stop_loss": 1.2, "take_profits": [1.0]}),
-    "m4": ("Gold sell 1900 sl 1910 tp 1890", {"kind": "signal", "symbol": "XAUUSD", "direction": "sell",
-                                              "entry": [1900], "stop_loss": 1910, "take_profits": [1890]}),
+    "m1": ("Gold purchase 2000 tp 2010", {"kind": "signal", "symbol": "XAUUSD", "direction": "buy",
+                                          "entry": [2000], "take_profits": [2010]}),
+    "m2": ("Gold sell 2000 tp 1990", {"kind": "signal", "symbol": "XAUUSD", "direction": "sell",
+                                      "entry": [2000], "take_profits": [1990]}),
+    "m3": ("EURUSD sell 1.1 tp 1.0", {"kind": "signal", "symbol": "EURUSD", "direction": "sell",
+                                      "entry": [1.1], "take_profits": [1.0]}),
+    "m4": ("Gold sell 1900 tp 1890", {"kind": "signal", "symbol": "XAUUSD", "direction": "sell",
+                                      "entry": [1900], "take_profits": [1890]}),
     "m5": ("Shut everything", {"kind": "update", "symbol": None, "actions": [{"type": "close"}]}),
     "m6": ("nothing to see here", {"kind": "noise"}),
 }
