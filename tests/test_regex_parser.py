@@ -1172,3 +1172,10 @@ def test_the_one_price_left_between_the_stop_and_the_targets_of_a_call_without_e
     # a price outside the stop and the targets is no entry
     r = host.parse("Buy gold SL 2370 TP 2400, it traded 2410 yesterday").result
     assert r.entry == ()
+
+
+def test_the_entry_between_stop_and_targets_is_never_a_later_calls_price(host):
+    # found by test_property (a synthetic call pasted twice): the second copy's price, the only one
+    # no field took, was read as the first call's entry
+    call = "XRP-USDT خرید Leverage: Cross ۵۰x ۰.۵۳۵۹ SL ۰.۵۲۶۹ حد سود ۱ ۰.۵۴۰۴ تارگت ۲ ۰.۵۴۴۹"
+    assert host.parse(call + "\n" + call).result.to_schema() == host.parse(call).result.to_schema()

@@ -403,7 +403,8 @@ class _Reading:
             if values:
                 spans[name] = tuple((t.start, t.end) for _, t in values)
         leverage = max((v for v, _ in f.leverage), default=None)
-        entry_missing = not entry and stop is not None and bool(targets) and direction is not None
+        # (not in a message of several calls: a price of a later call is none of the first's)
+        entry_missing = not entry and stop is not None and bool(targets) and direction is not None and not f.multi
         used = {a for field in spans.values() for a, _ in field}
         unread = unread_prices(self.text, self.toks, [*entry, *targets, *([stop] if stop is not None else [])],
                                used) if self.doubt or entry_missing else []
