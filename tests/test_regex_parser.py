@@ -1179,3 +1179,11 @@ def test_the_entry_between_stop_and_targets_is_never_a_later_calls_price(host):
     # no field took, was read as the first call's entry
     call = "XRP-USDT خرید Leverage: Cross ۵۰x ۰.۵۳۵۹ SL ۰.۵۲۶۹ حد سود ۱ ۰.۵۴۰۴ تارگت ۲ ۰.۵۴۴۹"
     assert host.parse(call + "\n" + call).result.to_schema() == host.parse(call).result.to_schema()
+
+
+def test_exit_now_and_cutting_the_loss_close_the_trade(host):
+    for text in ("Exit gold now, trend changed", "Exit here", "Cut the loss on GBPJPY"):
+        r = host.parse(text).result
+        assert [a.type for a in r.actions] == ["close"], text
+    # "cut loss" is a stop's label in Indonesian and Malay channels, no close
+    assert host.parse("Cut loss 2370").result.kind == "noise"
