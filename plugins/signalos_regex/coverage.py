@@ -25,14 +25,15 @@ MAX_INDEX: Final = 20  # "TP 3", "Signal no.7": small integers are labels' numbe
 _UNIT: Final = re.compile(r"\s*(?:%|pips?\b|pts\b|points?\b|p\b|x\b)", re.IGNORECASE)
 
 
-def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used: Collection[int]) -> list[str]:
+def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used: Collection[int]) -> list[tuple[float, Tok]]:
     """The numbers of ``text`` that look like prices of the same trade as ``levels`` but are none
-    of the tokens the reading used (``used``: their start offsets) and equal none of the levels."""
+    of the tokens the reading used (``used``: their start offsets) and equal none of the levels,
+    with their tokens."""
     if not levels:
         return []
     ref = median(levels)
     low, high = ref / NEAR, ref * NEAR
-    out: list[str] = []
+    out: list[tuple[float, Tok]] = []
     for tok in toks:
         if tok.kind != "num" or tok.skip or tok.start in used:
             continue
@@ -46,5 +47,5 @@ def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used:
         before = text[tok.start - 1] if tok.start else ""
         if before in "+-" and (tok.start < 2 or text[tok.start - 2].isspace()):
             continue  # "+300", "-70": a result in pips or money, not a level
-        out.append(tok.text)
+        out.append((value, tok))
     return out

@@ -155,15 +155,15 @@ class Fields:
                     if current in ("take_profit", "stop_loss") and tok.val == "entry" \
                             and tok.text.lower() in self.lex.at_words:
                         continue  # "TP: close at 1.09", "SL tại 1.0910": the open field goes on
-                    lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
+                    side = self.lex.leading_side(tok.text) if tok.val == "entry" else None
                     field = tok.val
-                    if lead is not None and lead[0] == "dir" and tok.val == "entry":
-                        if self.entry and self._other_side(lead[1]):
+                    if side is not None:
+                        if self.entry and self._other_side(side):
                             # "Buy zone: 65000-64000 / Sell zone: 66000-68000": the other side's
                             # zone after the entry is where the trade takes its profit
                             field = "take_profit"
                         else:
-                            self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
+                            self.directions.append((side, tok, _negated(toks, i, self.lex.negators)))  # "Buy zone", "Sell area"
                     # "1806.3 (40% of profit)": a label of numbers to pass over, after a target
                     # on its line, ends the list as prose does
                     resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
@@ -195,9 +195,9 @@ class Fields:
                     continue
                 if cat == "ot":
                     self.order_types.append((tok.val, tok))
-                    lead = self.lex.words.get(tok.text.split()[0].lower()) if " " in tok.text else None
-                    if lead is not None and lead[0] == "dir":
-                        self.directions.append((lead[1], tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
+                    side = self.lex.leading_side(tok.text)
+                    if side is not None:
+                        self.directions.append((side, tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
                 currency, passed, ends, word_role = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)

@@ -169,6 +169,14 @@ class Lexicon:
     def lookup(self, key: str) -> tuple[str, str] | None:
         return self.words.get(key)
 
+    def leading_side(self, phrase: str) -> str | None:
+        """The side a keyword of several words opens with ("Buy zone", "short below", "sell limit"),
+        None when its first word is no direction."""
+        if " " not in phrase:
+            return None
+        lead = self.words.get(phrase.split()[0].lower())
+        return lead[1] if lead is not None and lead[0] == "dir" else None
+
     def names(self, phrase: str, category: str, value: str) -> bool:
         """Whether ``phrase`` writes a keyword of the tables that is ``(category, value)``, in any
         of their languages ("move SL to", "стоп в", "止损移至" name the stop-loss label)."""

@@ -14,7 +14,7 @@ from typing import Any, Final
 import regex
 
 from signalos.models import Action, Message, ParseResult
-from signalos.normalize import normalize_text, parse_number
+from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
 
 from signalos_regex.coverage import UNSURE, unread_prices
@@ -408,15 +408,15 @@ class _Reading:
         used = {a for field in spans.values() for a, _ in field}
         unread = unread_prices(self.text, self.toks, [*entry, *targets, *([stop] if stop is not None else [])],
                                used) if self.doubt or entry_missing else []
-        if entry_missing and len(unread) == 1:
+        if entry_missing and len(unread) == 1 and stop is not None:
             # "Buy gold if it breaks 2380, SL 2370, TP 2400", "wait for 2375 then buy": the one price
             # no field took, between the stop and the targets on the side's way, is the entry
-            between = self._between_stop_and_targets(unread[0], used, stop, targets, direction)
-            if between is not None:
-                entry, unread = [between[0]], []
-                spans["entry"] = ((between[1].start, between[1].end),)
+            value, tok = unread[0]
+            if direction == "buy" and stop < value < min(targets) or direction == "sell" and max(targets) < value < stop:
+                entry, unread = [value], []
+                spans["entry"] = ((tok.start, tok.end),)
         if unread and self.doubt:
-            self.warnings.append(f"price-like numbers not read: {', '.join(unread)}")
+            self.warnings.append(f"price-like numbers not read: {', '.join(t.text for _, t in unread)}")
         confidence = 0.35 + 0.2 * bool(self.symbols.best) + 0.2 * bool(live_dirs) + 0.1 * bool(f.stop or f.stop_pips) \
             + 0.1 * bool(f.targets or f.target_pips) + 0.05 * bool(entry or order_type == "market") \
             - 0.1 * (not live_dirs) - 0.1 * f.multi
@@ -428,21 +428,6 @@ class _Reading:
             tuple([v for v, _ in f.target_pips]) if not targets else (), (),
             NAME, round(min(confidence, 0.98, UNSURE if unread else 1.0), 4), spans, tuple(self.warnings),
         )
-
-    def _between_stop_and_targets(self, text: str, used: set[int], stop: float | None, targets: list[float],
-                                  direction: str | None) -> tuple[float, Tok] | None:
-        """The number written ``text`` (one no field took) with its token, when it lies between the
-        stop and the nearest target the way the side trades."""
-        for tok in self.toks:
-            if tok.kind != "num" or tok.skip or tok.start in used or tok.text != text:
-                continue
-            value = parse_number(tok.text)
-            if value is None or stop is None:
-                return None
-            if direction == "buy" and stop < value < min(targets) or direction == "sell" and max(targets) < value < stop:
-                return value, tok
-            return None
-        return None
 
     def _update(self, updates: list[tuple[Action, int, int]], symbol: str | None) -> ParseResult:
         if len(updates) > 1 and any(u[0].type == "sl_hit" for u in updates):

@@ -207,12 +207,7 @@ class SymbolFinder:
     def _sided(self, tok: Tok) -> bool:
         """Whether ``tok`` says a side: a direction, or an order type led by one ("short below",
         "buy stop", "Покупка стоп")."""
-        if tok.cat == "dir":
-            return True
-        if tok.cat != "ot" or " " not in tok.text:
-            return False
-        lead = self.lex.words.get(tok.text.split()[0].lower())
-        return lead is not None and lead[0] == "dir"
+        return tok.cat == "dir" or tok.cat == "ot" and self.lex.leading_side(tok.text) is not None
 
     def _option_strike(self, k: int) -> bool:
         """Whether number ``k``, written after a name, is an option's strike ("BANKNIFTY 48200 CE",
