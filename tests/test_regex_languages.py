@@ -620,3 +620,23 @@ def test_a_close_at_a_price_carries_it(host, text):
 def test_a_number_further_on_in_an_unspaced_script_is_not_the_close_price(host):
     r = host.parse("可以先帶著利潤走，目前105500沒有被跌破").result
     assert [(a.type, a.price) for a in r.actions] == [("close", None)]
+
+
+@pytest.mark.parametrize("text", ["Altın 2395'te kapattık", "2395te kapattım", "EURUSD 2395'de kapatalım",
+                                  "XAUUSD 2395で決済しました", "골드 2395에서 청산합니다", "Gold 2395 pe band karo",
+                                  "सोना 2395 पर बंद करें"])
+def test_a_close_at_a_price_written_before_its_postposition_carries_it(host, text):
+    # verb-final languages put "at" after the price and the price before the verb
+    r = host.parse(text).result
+    assert [(a.type, a.price) for a in r.actions] == [("close", 2395.0)], text
+
+
+def test_a_number_before_a_close_without_a_postposition_is_not_its_price(host):
+    for text in ("TP1 2395 kapattık", "XAUUSD 2395 決済しました"):
+        r = host.parse(text).result
+        assert [a.price for a in r.actions if a.type == "close"] == [None], text
+
+
+def test_the_turkish_accusative_after_a_vowel_reads_the_stop_moved(host):
+    r = host.parse("SL'yi 2385'e çekiyoruz").result
+    assert [(a.type, a.price) for a in r.actions] == [("move_sl", 2385.0)]

@@ -67,6 +67,15 @@ def _half_pattern(words: frozenset[str]) -> regex.Pattern[str]:
     return regex.compile("|".join(parts) or r"(?!)", regex.IGNORECASE)
 
 
+def _price_before_pattern(words: frozenset[str]) -> regex.Pattern[str]:
+    """A price, then one of the postpositions ``words`` (glued or after an apostrophe or a space),
+    at the end of the text searched: "2395'te", "2395で", "2395 pe"."""
+    alternatives = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+    if not alternatives:
+        return regex.compile(r"(?!)")
+    return regex.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*[\x27’]?(?:{alternatives})\s*\Z", regex.IGNORECASE)
+
+
 class Lexicon:
     """Everything the regex parser knows about words, for one provider (or the default)."""
 
@@ -107,6 +116,11 @@ class Lexicon:
         self.below_words: frozenset[str] = _word_set(words, "below", DEFAULT_BELOW)
         # an entry label that says only "at": after a target's or stop's label it opens no entry
         self.at_words: frozenset[str] = _word_set(words, "at", DEFAULT_AT)
+        # "at" written after the price, in the languages that put it there (Turkish "2395'te",
+        # Japanese "2395で", Korean "2395에서", Hindi "2395 पर"): a price right before one of these,
+        # right before an instruction, is the instruction's price (``price_before_pattern``)
+        self.postpositions: frozenset[str] = _word_set(words, "postpositions", frozenset())
+        self.price_before_pattern: regex.Pattern[str] = _price_before_pattern(self.postpositions)
         # a stop-loss label right after a side makes it a stop order ("Buy stop", "Покупка стоп")
         self.stop_order_words: frozenset[str] = _word_set(words, "stop_order", DEFAULT_STOP_ORDER)
         # a side written as a plural noun after a possessive is the positions open, not a call

@@ -65,6 +65,10 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             tp = lex.ordinals[groups["ord"]]
         if typ in PRICED:
             num = _PRICE_AFTER.search(tail) or _PRICE_GLUED.match(tail)
+            if num is None and typ == "close" and lex.postpositions:
+                # "2395'te kapattık", "2395で決済": the price before its postposition, before the verb
+                num = lex.price_before_pattern.search(text, max(text.rfind("\n", 0, m.start()) + 1,
+                                                                m.start() - 24), m.start())
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
             if num is not None:
