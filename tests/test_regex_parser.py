@@ -1162,7 +1162,9 @@ def test_the_calls_symbol_and_side_under_its_levels_head_them(host):
 def test_the_one_price_left_between_the_stop_and_the_targets_of_a_call_without_entry_is_its_entry(host):
     for text, entry in (("Buy gold if it breaks 2380, SL 2370, TP 2400", (2380.0,)),
                         ("Gold: wait for 2375 then buy, SL 2365, TP 2395", (2375.0,)),
-                        ("Sell QZXUSD if it breaks 1.2380 SL 1.2390 TP 1.2360", (1.238,))):
+                        ("Sell QZXUSD if it breaks 1.2380 SL 1.2390 TP 1.2360", (1.238,)),
+                        # the price opening the message (it has no sign before it)
+                        ("2380 BUY GOLD SL 2370 TP 2400", (2380.0,))):
         r = host.parse(text).result
         assert (r.kind, r.entry, r.warnings) == ("signal", entry, ()), text
     # the same whether or not the parser reports its doubt

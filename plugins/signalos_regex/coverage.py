@@ -44,7 +44,8 @@ def unread_prices(text: str, toks: Iterable[Tok], levels: Sequence[float], used:
             continue
         if _UNIT.match(text, tok.end):
             continue  # "150 pips", "60%", "20x": a distance, a share or leverage
-        before = text[tok.start - 1] if tok.start else ""
+        # (the empty string is "in" every string: a number that opens the text has no sign)
+        before = text[tok.start - 1] if tok.start else " "
         if before in "+-" and (tok.start < 2 or text[tok.start - 2].isspace()):
             continue  # "+300", "-70": a result in pips or money, not a level
         out.append((value, tok))
