@@ -640,3 +640,12 @@ def test_a_number_before_a_close_without_a_postposition_is_not_its_price(host):
 def test_the_turkish_accusative_after_a_vowel_reads_the_stop_moved(host):
     r = host.parse("SL'yi 2385'e çekiyoruz").result
     assert [(a.type, a.price) for a in r.actions] == [("move_sl", 2385.0)]
+
+
+@pytest.mark.parametrize("text", ["Remove SL on gold, let it run", "SL removed, hold", "Уберите стоп по золоту",
+                                  "Стоп убрали, держим", "Quiten el SL del oro", "Tirem o stop do ouro"])
+def test_removing_the_stop_is_management(host, text):
+    r = host.parse(text).result
+    assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
+    # a call that says what it will do with its stop later stays a call
+    assert host.parse("Buy gold 2380, stop 2370, remove stop at TP1").result.kind == "signal"
