@@ -1073,6 +1073,19 @@ def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
     assert r.entry == (2380.0,)
 
 
+def test_an_options_expiry_beside_its_strike_is_a_date_not_prices(host):
+    for text, symbol, entry, stop, targets in (
+            ("BTO QZX 12/20 520C @ 2.15", "QZX", (2.15,), None, ()),
+            ("BTO QZX 520C 12/20 @ 2.15", "QZX", (2.15,), None, ()),
+            ("BUY QZX 6/21/25 440 PUT @ 3.10 SL 2.60 TP 3.90", "QZX", (3.1,), 2.6, (3.9,))):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol, r.entry, r.stop_loss, r.take_profits, r.accepted) == (
+            "signal", symbol, entry, stop, targets, True), text
+    # without a strike after it, a number/number stays prices ("TP 12/20" on a small stock)
+    r = host.parse("Buy QZX 10.5 SL 9 TP 12/20").result
+    assert r.take_profits == (12.0, 20.0)
+
+
 def test_a_ticker_beside_an_order_type_led_by_a_side_is_the_calls(host):
     for text in ("QZXA short below 240, SL 248, TP 228 / 220", "QZXA buy stop 240 SL 232 TP 252"):
         r = host.parse(text).result

@@ -214,6 +214,14 @@ class SymbolFinder:
         "SPX 5200C", "SPY 520 CALL"): the strike and the kind after it belong to the contract, no
         price (the prices of the call are its premium); the name before is its underlying."""
         toks = self.toks
+        expiry = _expiry_end(toks, k)
+        if expiry:
+            # "SPY 12/20 520C": the expiry written between the name and the strike
+            if expiry >= len(toks) or toks[expiry].kind != "num" or not self._option_strike(expiry):
+                return False
+            for t in toks[k:expiry]:
+                t.skip = True  # a date, never a price
+            return True
         strike = toks[k]
         if k + 1 >= len(toks) or not strike.text.replace(".", "", 1).isdigit():
             return False
@@ -227,6 +235,8 @@ class SymbolFinder:
             return False  # a longer word glued on
         strike.skip = True
         self.token_ids.update((k, k + 1))
+        for t in toks[k + 2:_expiry_end(toks, k + 2)]:
+            t.skip = True  # "SPY 520C 12/20": the expiry after the contract, a date
         return True
 
     def symbol_at(self, i: int, nxt: Tok | None = None) -> tuple[str, int, int] | None:
@@ -360,6 +370,23 @@ class SymbolFinder:
 _END: Final = Tok("end", "", -1, -1)
 # the kind of an option contract written after its strike: "BANKNIFTY 48200 CE", "SPY 520 CALL";
 # one letter only glued to the strike ("SPX 5200C", "QQQ 440P")
+def _expiry_end(toks: list[Tok], k: int) -> int:
+    """The index after an option's expiry written as month/day (and year) from token ``k``
+    ("12/20", "6/21/25"), or 0 when none starts there."""
+    end = k
+    parts = []
+    while end < len(toks) and toks[end].kind == "num" and toks[end].text.isdigit() and len(parts) < 3:
+        parts.append(int(toks[end].text))
+        end += 1
+        if not (end + 1 < len(toks) and toks[end].text == "/" and toks[end].start == toks[end - 1].end
+                and toks[end + 1].start == toks[end].end):
+            break
+        end += 1
+    if len(parts) < 2 or not (1 <= parts[0] <= 12 and 1 <= parts[1] <= 31) or toks[end - 1].text == "/":
+        return 0
+    return end
+
+
 OPTION_KINDS: Final = frozenset({"CE", "PE", "CALL", "PUT", "CALLS", "PUTS"})
 OPTION_LETTERS: Final = frozenset({"C", "P"})
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
