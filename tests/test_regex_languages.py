@@ -649,3 +649,11 @@ def test_removing_the_stop_is_management(host, text):
     assert (r.kind, [a.type for a in r.actions]) == ("update", ["other"]), text
     # a call that says what it will do with its stop later stays a call
     assert host.parse("Buy gold 2380, stop 2370, remove stop at TP1").result.kind == "signal"
+
+
+@pytest.mark.parametrize("text", ["Order expired, not triggered", "Gold sell limit has expired", "Ордер истёк",
+                                  "Orden expirada, no se activó", "Ordem expirada"])
+def test_an_order_expired_is_cancelled(host, text):
+    r = host.parse(text).result
+    assert (r.kind, [a.type for a in r.actions]) == ("update", ["cancel"]), text
+    assert host.parse("This offer expired yesterday, join VIP").result.kind == "noise"
