@@ -1202,3 +1202,12 @@ def test_exit_now_and_cutting_the_loss_close_the_trade(host):
         assert [a.type for a in r.actions] == ["close"], text
     # "cut loss" is a stop's label in Indonesian and Malay channels, no close
     assert host.parse("Cut loss 2370").result.kind == "noise"
+
+
+def test_a_hit_report_gives_the_price_written_after_the_targets_index(host):
+    for text, expected in (("TP1 2390 ✅", [("tp_hit", 1, 2390.0)]), ("Gold TP2 2400 hit", [("tp_hit", 2, 2400.0)]),
+                           ("Target 1 1.0900 reached", [("tp_hit", 1, 1.09)]),
+                           # a result after the index is no price
+                           ("TP1 50 pips ✅", [("tp_hit", 1, None)]), ("TP1 +50 ✅", [("tp_hit", 1, None)])):
+        r = host.parse(text).result
+        assert [(a.type, a.tp, a.price) for a in r.actions] == expected, text

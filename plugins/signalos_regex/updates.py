@@ -30,6 +30,9 @@ _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
+# "TP1 2390 ✅": the price right after a target's index, in its hit report (not "+50", "50 pips", "100%")
+_INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}\s+(\d+(?:[.,]\d+)?)"
+                                    r"(?![\d%]|[.,]\d|\s*(?:pips?|points?|pts)\b)", regex.IGNORECASE)
 # a breakeven phrase that names the stop ("SL to BE", "стоп в б/у"): a move of it, never the
 # price of a close before it
 # what may stand between a close and the breakeven it closes at: no sentence ends there
@@ -82,7 +85,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             if tp is None:
                 idx = _TP_INDEX.search(phrase)
                 tp = int(idx.group(1)) if idx else None
-            num = _PRICE_IN.search(phrase) or _AT_PRICE.match(tail)
+            num = _PRICE_IN.search(phrase) or _INDEX_PRICE.search(phrase) or _AT_PRICE.match(tail)
             price = parse_number(num.group(1)) if num else None
             if price is not None and price <= 0:
                 price = None
