@@ -1211,3 +1211,30 @@ def test_a_hit_report_gives_the_price_written_after_the_targets_index(host):
                            ("TP1 50 pips ✅", [("tp_hit", 1, None)]), ("TP1 +50 ✅", [("tp_hit", 1, None)])):
         r = host.parse(text).result
         assert [(a.type, a.tp, a.price) for a in r.actions] == expected, text
+
+
+def test_a_stop_after_a_side_after_its_price_on_the_losing_side_is_the_stop_loss(host):
+    for text, direction, entry, stop in (("Silver 29,50 buy stop 29,10 tp 30,20", "buy", (29.5,), 29.1),
+                                         ("GOLD 2405 SELL STOP 2412 TP 2395", "sell", (2405.0,), 2412.0)):
+        r = host.parse(text).result
+        assert (r.direction, r.order_type, r.entry, r.stop_loss) == (direction, None, entry, stop), text
+    # the price after "buy stop" above the one before it: a buy stop order waiting above
+    r = host.parse("Gold 2380 buy stop 2390 TP 2410").result
+    assert r.order_type == "stop"
+    r = host.parse("Gold buy stop 2390 sl 2380 tp 2410").result
+    assert (r.order_type, r.entry, r.stop_loss) == ("stop", (2390.0,), 2380.0)
+
+
+def test_a_futures_marker_between_the_ticker_and_its_side_is_no_ticker(host):
+    for text, symbol in (("QZXNIFTY FUT sell below 48100 sl 48300 tgt 47800", "QZXNIFTY"),
+                         ("QZXOIL FUT buy 6520 sl 6480 tgt 6600", "QZXOIL")):
+        r = host.parse(text).result
+        assert (r.kind, r.symbol) == ("signal", symbol), text
+
+
+def test_silver_and_oil_prices_out_of_their_range_are_not_accepted(host):
+    for text in ("Oil sell 7850 sl 7900 tp 7750", "XAGUSD sell 3150 sl 3180 tp 3100"):
+        r = host.parse(text).result
+        assert r.accepted is False and any("do not fit" in w for w in r.warnings), text
+    for text in ("USOIL buy 78.50 sl 77.80 tp 80", "Silver buy 29.50 sl 29.10 tp 30.20", "Brent buy 82.10 sl 81.40 tp 83.50"):
+        assert host.parse(text).result.accepted is True, text

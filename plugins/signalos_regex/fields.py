@@ -194,8 +194,16 @@ class Fields:
                     entry_ok = True
                     continue
                 if cat == "ot":
-                    self.order_types.append((tok.val, tok))
                     side = self.lex.leading_side(tok.text)
+                    if side is not None and tok.val == "stop" and tok.text.split()[-1].lower() in self.lex.stop_order_words \
+                            and self._losing_side_after(i, i + 1, side):
+                        # "Silver 29.50 buy stop 29.10": the side, then the stop loss's label
+                        self.directions.append((side, tok, _negated(toks, i, self.lex.negators)))
+                        current, filled, label_line, line_has_label = "stop_loss", 0, line, True
+                        self.labelled.add("stop_loss")
+                        prev_num, entry_ok = None, False
+                        continue
+                    self.order_types.append((tok.val, tok))
                     if side is not None:
                         self.directions.append((side, tok, _negated(toks, i, self.lex.negators)))  # "Buy stop", "sell limit"
                     entry_ok = True
@@ -664,11 +672,24 @@ class Fields:
         return k >= 0 and self.toks[k].cat == "dir" or bool(self.entry) and self._bracketed(i)
 
     def _order_type_after(self, i: int) -> None:
-        """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label."""
-        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        """"Buy stop" / "sell stop" on one line is an order type, not a stop-loss label, unless a
+        price stands right before the side and the price after "stop" lies on the losing side of
+        it ("Silver 29.50 buy stop 29.10": the stop loss; a buy stop order waits above)."""
+        toks = self.toks
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
         if nxt is not None and nxt.cat == "label" and nxt.val == "stop_loss" and nxt.text.lower() in self.lex.stop_order_words \
-                and self.text[self.toks[i].end:nxt.start].strip() == "":
-            nxt.cat, nxt.val = "ot", "stop"
+                and self.text[toks[i].end:nxt.start].strip() == "":
+            if not self._losing_side_after(i, i + 2, toks[i].val):
+                nxt.cat, nxt.val = "ot", "stop"
+
+    def _losing_side_after(self, side_at: int, k: int, side: str | None) -> bool:
+        """Whether a price stands right before the side at ``side_at`` and number ``k`` lies on the
+        losing side of it: "29.50 buy stop 29.10" names the stop loss, not a stop order."""
+        toks = self.toks
+        if not side_at or k >= len(toks) or toks[k].kind != "num" or toks[side_at - 1].kind != "num" or toks[side_at - 1].skip:
+            return False
+        entry, value = parse_number(toks[side_at - 1].text), parse_number(toks[k].text)
+        return entry is not None and value is not None and (value < entry if side == "buy" else value > entry)
 
     def _in_ratio(self, i: int) -> bool:
         """Whether number ``i`` is a side of a ratio: two small numbers glued around a colon ("1:2",

@@ -184,8 +184,9 @@ class SymbolFinder:
                 after = toks[last + 1] if last + 1 < n else None
                 if after is not None and after.kind == "word" and after.cat is None \
                         and after.text.upper() in symbols.between_tags \
-                        and last + 2 < n and toks[last + 2].cat == "dir":
-                    after = toks[last + 2]  # "ENA perp long", "WIF scalp short": a tag between the ticker and its side
+                        and last + 2 < n and self._sided(toks[last + 2]):
+                    # "ENA perp long", "WIF scalp short", "QZX FUT sell below": a tag between the ticker and its side
+                    after = toks[last + 2]
                 if option or any(t is not None and self._sided(t) for t in (prev, after)) \
                         or (prev is not None and prev.text.lower() in ("on", "ticker")):
                     self._offer_ticker(up, i, last)
