@@ -1238,3 +1238,11 @@ def test_silver_and_oil_prices_out_of_their_range_are_not_accepted(host):
         assert r.accepted is False and any("do not fit" in w for w in r.warnings), text
     for text in ("USOIL buy 78.50 sl 77.80 tp 80", "Silver buy 29.50 sl 29.10 tp 30.20", "Brent buy 82.10 sl 81.40 tp 83.50"):
         assert host.parse(text).result.accepted is True, text
+
+
+def test_take_after_a_separator_labels_the_targets(host):
+    for text, targets in (("QZXUSD SELL 1.2650 | Stop 1.2690 | Take 1.2600 / 1.2550 / open", (1.26, 1.255)),
+                          ("QZXUSD SELL 1.2650, Stop 1.2690, Take 1.2600", (1.26,)),
+                          ("Sell EURUSD 1.0850; stop 1.0880; take 1.0800", (1.08,))):
+        r = host.parse(text).result
+        assert (r.take_profits, r.warnings) == (targets, ()), text
