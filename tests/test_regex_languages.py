@@ -657,3 +657,9 @@ def test_an_order_expired_is_cancelled(host, text):
     r = host.parse(text).result
     assert (r.kind, [a.type for a in r.actions]) == ("update", ["cancel"]), text
     assert host.parse("This offer expired yesterday, join VIP").result.kind == "noise"
+
+
+def test_mongolian_gold_and_take_profit(host):
+    r = host.parse("Алтан авах 2380 стоп 2370 тэйк 2400").result
+    assert (r.kind, r.symbol, r.direction, r.entry, r.stop_loss, r.take_profits) == (
+        "signal", "XAUUSD", "buy", (2380.0,), 2370.0, (2400.0,))
