@@ -1246,3 +1246,15 @@ def test_take_after_a_separator_labels_the_targets(host):
                           ("Sell EURUSD 1.0850; stop 1.0880; take 1.0800", (1.08,))):
         r = host.parse(text).result
         assert (r.take_profits, r.warnings) == (targets, ()), text
+
+
+def test_an_update_price_an_order_of_magnitude_off_the_instrument_is_money_not_a_price(host):
+    r = host.parse("Gold long took profit 30 dollars").result
+    assert [(a.type, a.price) for a in r.actions] == [("close", None)]
+    # a target "moved" to such a price is no move
+    assert host.parse("黄金止盈30美金").result.kind == "noise"
+    # prices the instrument trades at stay, and so does one merely out of its range
+    r = host.parse("Gold move SL to 2385").result
+    assert [(a.type, a.price) for a in r.actions] == [("move_sl", 2385.0)]
+    r = host.parse("GOLD update: the stop loss was hit at 21,400").result
+    assert [(a.type, a.price) for a in r.actions] == [("sl_hit", 21400.0)]

@@ -128,6 +128,26 @@ def _emoji_names() -> dict[str, str]:
     return names
 
 
+# an update's price this many times below or above the instrument's range is no price of it
+OFF_SCALE: Final = 10.0
+
+
+def _fitting(updates: list[tuple[Action, int, int]], low: float, high: float) -> list[tuple[Action, int, int]]:
+    """The updates with no price an order of magnitude off what the instrument trades at ("Gold
+    long took profit 30 dollars", "黄金止盈30美金": money made, not a price of gold): a stop or
+    target moved there is no move; any other action keeps its type without the price. (A price
+    merely out of the range is kept as written: a report of a channel that named the wrong
+    instrument still gives the level.)"""
+    kept = []
+    for action, start, end in updates:
+        if action.price is not None and not low <= action.price <= high:
+            if action.type in ("move_sl", "modify_tp"):
+                continue
+            action = Action._converted(action.type, None, action.percent, action.tp)
+        kept.append((action, start, end))
+    return kept
+
+
 def _has_digit(text: str) -> bool:
     """``any(c.isdigit() for c in text)``, without a generator."""
     for c in text:
@@ -430,6 +450,13 @@ class _Reading:
         )
 
     def _update(self, updates: list[tuple[Action, int, int]], symbol: str | None) -> ParseResult:
+        magnitude = self.lex.symbols.magnitude(symbol) if symbol else None
+        if magnitude is not None:
+            low, high = magnitude[0] / OFF_SCALE, magnitude[1] * OFF_SCALE
+            if any(u[0].price is not None and not low <= u[0].price <= high for u in updates):
+                updates = _fitting(updates, low, high)
+            if not updates:
+                return self._noise(0.6)
         if len(updates) > 1 and any(u[0].type == "sl_hit" for u in updates):
             # "trade closed, reason: stop": the stop closed it, one event and not two
             updates = [u for u in updates if not (u[0].type == "close" and u[0].price is None)]
