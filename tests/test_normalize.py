@@ -77,3 +77,13 @@ def test_fancy_font_letters_and_digits_read_as_plain_ones_of_the_same_length():
     import signalos_regex
     r = make_host(signalos_regex).parse("𝗚𝗢𝗟𝗗 𝗕𝗨𝗬 𝟮𝟯𝟴𝟬 𝗦𝗟 𝟮𝟯𝟳𝟮 𝗧𝗣 𝟮𝟯𝟵𝟬").result
     assert (r.kind, r.symbol, r.entry, r.stop_loss, r.take_profits) == ("signal", "XAUUSD", (2380.0,), 2372.0, (2390.0,))
+
+
+def test_circled_and_dingbat_digits_of_numbered_lists_read_as_digits():
+    text = "TP➊ 2390 TP➋ 2400 ① ❸ ➄ ⓹"
+    plain = normalize_text(text)
+    assert plain == "TP1 2390 TP2 2400 1 3 5 5" and len(plain) == len(text)
+    from signalos.testing import make_host
+    import signalos_regex
+    r = make_host(signalos_regex).parse("BUY GOLD NOW 2380\nTP➊ 2390\nTP➋ 2400\nSL➡️2370").result
+    assert (r.take_profits, r.stop_loss, r.warnings) == ((2390.0, 2400.0), 2370.0, ())

@@ -34,6 +34,11 @@ for _code in range(0x1D400, 0x1D800):
     _plain = unicodedata.normalize("NFKC", chr(_code))
     if len(_plain) == 1 and _plain.isascii() and _plain.isalnum():
         _DIGIT_MAP[_code] = ord(_plain)
+# circled and dingbat digits of numbered lists ("TP➊ 2390", "① 2400", "❷"): the digit (1-9; the
+# ones of two digits cannot map one character to one)
+for _first, _last in ((0x2460, 0x2468), (0x24F5, 0x24FD), (0x2776, 0x277E), (0x2780, 0x2788), (0x278A, 0x2792)):
+    for _code in range(_first, _last + 1):
+        _DIGIT_MAP[_code] = ord("0") + unicodedata.digit(chr(_code))
 _DIGIT_MAP.update({0x066B: ord("."), 0x066C: ord(","), 0x060C: ord(","), 0x2212: ord("-"), 0x2013: ord("-"),
                    0x2014: ord("-"), 0x2010: ord("-"), 0x2011: ord("-"), 0xFF0C: ord(","), 0xFF1A: ord(":"),
                    0x00A0: ord(" "), 0x202F: ord(" "), 0x2009: ord(" "), 0x200B: ord(" "), 0x200C: ord(" "),
