@@ -1125,6 +1125,8 @@ def test_a_risk_reward_ratio_with_a_colon_is_no_price(host):
 
 def test_breakeven_hit_profit_taken_a_share_secured_and_hold_and_let_it_run(host):
     for text, actions in (("BE hit on QZX", [("sl_hit", None, None)]),
+                          ("Breakeven hit on QZX", [("sl_hit", None, None)]), ("Break even was hit", [("sl_hit", None, None)]),
+                          ("Move SL to breakeven", [("breakeven", None, None)]),
                           ("Took profit at 2395", [("close", 2395.0, None)]),
                           ("Took some profits", [("close_partial", None, None)]),
                           ("Running in profit, secure 50%", [("close_partial", None, 50.0)]),
