@@ -1260,3 +1260,23 @@ def test_an_update_price_an_order_of_magnitude_off_the_instrument_is_money_not_a
     assert [(a.type, a.price) for a in r.actions] == [("move_sl", 2385.0)]
     r = host.parse("GOLD update: the stop loss was hit at 21,400").result
     assert [(a.type, a.price) for a in r.actions] == [("sl_hit", 21400.0)]
+
+
+def test_a_call_posted_again_with_its_targets_checked_or_its_fate_is_the_report(host):
+    r = host.parse("QZXUSD BUY 2380\nTP1 2390 ✅\nTP2 2400 ✅\nSL 2370").result
+    assert (r.kind, [(a.type, a.tp, a.price) for a in r.actions]) == ("update", [("tp_hit", 1, 2390.0), ("tp_hit", 2, 2400.0)])
+    for text, fate in (("Gold buy 2380 SL 2370 TP 2400 - CLOSED", "close"), ("Gold buy 2380 SL 2370 TP 2400 - CANCELLED", "cancel"),
+                       ("QZXJPY SELL 193.50 SL 194.20 TP 192.50 ❌ stopped", "sl_hit")):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", [fate]), text
+    # marks before the labels, or after every level, are a channel's bullets; instructions after
+    # the levels are the call's own
+    for text in ("QZXUSD BUY\n✅ENTRY 1.1000\n✅TP1 1.1200\n❌SL 1.0000", "Gold buy 2380 ✅\nSL 2370 ✅\nTP 2390 ✅",
+                 "Gold buy 2380 SL 2370 TP1 2390 TP2 2400\nClose all at TP2 if it stalls",
+                 "Gold buy 2380 SL 2370 TP 2400 - ACTIVE"):
+        assert host.parse(text).result.kind == "signal", text
+
+
+def test_hit_reports_list_the_targets_written_before_with_spaces_only(host):
+    r = host.parse("GOLD BUY 2380 ✅✅✅ TP1 TP2 TP3 DONE").result
+    assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", 1), ("tp_hit", 2), ("tp_hit", 3)]

@@ -128,6 +128,11 @@ def _emoji_names() -> dict[str, str]:
     return names
 
 
+# what a call posted again may say became of it, after its levels
+FATES: Final = frozenset({"close", "cancel", "sl_hit", "tp_hit"})
+_WORD: Final = regex.compile(r"[^\W\d_]+")
+# marks of a target reached, written after its price
+HIT_MARKS: Final = frozenset("✅✔☑")
 # an update's price this many times below or above the instrument's range is no price of it
 OFF_SCALE: Final = 10.0
 
@@ -192,6 +197,17 @@ class _Reading:
             noise: set[str] = set()
             if self._recap_headline(head):
                 return self._noise(0.7)  # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"
+            if not updates:
+                updates = self._status_after(symbol)
+                if updates:
+                    # "Gold buy 2380 SL 2370 TP 2400 - CLOSED": the call posted again with its fate
+                    return self._update(updates, symbol)
+            if not updates and self._targets_marked_hit():
+                # "XAUUSD BUY 2380 / TP1 2390 ✅ / TP2 2400 ✅ / SL 2370": the call posted again
+                # with the targets it reached checked, a report and no new call
+                reports = [u for u in find_updates(text, self.lex, self.lowered) if u[0].type == "tp_hit"]
+                if reports:
+                    return self._update(reports, symbol)
             if not f.entry and not updates:
                 # "Gold buy update: move SL to 2385 and TP to 2400": with no entry, a stop and
                 # targets that are each the price an update moves it to are no new call
@@ -260,6 +276,32 @@ class _Reading:
         if k >= 0 and k in self.symbols.token_ids:
             k -= 1
         return k >= 0 and toks[k].text.lower() in self.lex.possessives
+
+    def _status_after(self, symbol: str | None) -> list[tuple[Action, int, int]]:
+        """The fate of a complete call written after its last level, in a word or two and nothing
+        more ("- CLOSED", "❌ stopped", "CANCELLED"): the report of that call, with its spans in the
+        text; none for a longer tail (a call's own instructions: "close all at TP2")."""
+        f, text = self.fields, self.text
+        last = max(t.end for _, t in (*f.entry, *f.stop, *f.targets))
+        tail = text[last:]
+        if len(tail) > 40 or len(_WORD.findall(tail)) > 2:
+            return []
+        found = find_updates(tail, self.lex, tail.lower())
+        if not found or any(a.type not in FATES for a, _, _ in found):
+            return []
+        return [(a, start + last, end + last) for a, start, end in found]
+
+    def _targets_marked_hit(self) -> bool:
+        """Whether a hit mark (✅ ✔ ☑) follows a target's price on its line and none follows the
+        entry's or the stop's: the targets reached, checked ("TP1 2390 ✅"). Marks before the
+        labels, or after every level, or on lines of their own, are a channel's bullets."""
+        f, text = self.fields, self.text
+
+        def marked(tok: Tok) -> bool:
+            line_end = text.find("\n", tok.end)
+            after = text[tok.end:line_end if line_end >= 0 else len(text)].strip()
+            return after[:1] in HIT_MARKS
+        return any(marked(t) for _, t in f.targets) and not any(marked(t) for _, t in (*f.entry, *f.stop))
 
     def _signed_result(self) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a

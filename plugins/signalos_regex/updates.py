@@ -22,8 +22,9 @@ _PRICE_AFTER: Final = regex.compile(r"(?<![\w.+])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pip
 _PRICE_GLUED: Final = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]?(\d+(?:[.,]\d+)?)"
                                     r"(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)", regex.IGNORECASE)
 _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
-# targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done"
-_LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)\s*)+\Z", regex.IGNORECASE)
+# targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done",
+# "TP1 TP2 TP3 DONE"
+_LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)?\s*)+\Z", regex.IGNORECASE)
 # "close 1/2": a fraction of the position, as a percent
 _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 # the word right before an instruction, which may take it back ("don't close yet": hold)
