@@ -1280,3 +1280,11 @@ def test_a_call_posted_again_with_its_targets_checked_or_its_fate_is_the_report(
 def test_hit_reports_list_the_targets_written_before_with_spaces_only(host):
     r = host.parse("GOLD BUY 2380 ✅✅✅ TP1 TP2 TP3 DONE").result
     assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", 1), ("tp_hit", 2), ("tp_hit", 3)]
+
+
+def test_closed_with_its_result_is_the_close_of_the_trade(host):
+    for text in ("QZXUSD SELL 1.0850 closed +40 pips", "Gold closed in profit", "Trade closed for +120 pips"):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
+    for text in ("Market closed in red today", "The daily candle closed +40 pips above"):
+        assert host.parse(text).result.kind == "noise", text
