@@ -1283,7 +1283,8 @@ def test_hit_reports_list_the_targets_written_before_with_spaces_only(host):
 
 
 def test_closed_with_its_result_is_the_close_of_the_trade(host):
-    for text in ("QZXUSD SELL 1.0850 closed +40 pips", "Gold closed in profit", "Trade closed for +120 pips"):
+    for text in ("QZXUSD SELL 1.0850 closed +40 pips", "Gold closed in profit", "Trade closed for +120 pips",
+                 "XAUUSD Sell 2405 - fermé +50 pips", "Position fermée en profit"):
         r = host.parse(text).result
         assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
     for text in ("Market closed in red today", "The daily candle closed +40 pips above"):
