@@ -622,7 +622,7 @@ def test_a_number_further_on_in_an_unspaced_script_is_not_the_close_price(host):
     assert [(a.type, a.price) for a in r.actions] == [("close", None)]
 
 
-@pytest.mark.parametrize("text", ["Altın 2395'te kapattık", "2395te kapattım", "EURUSD 2395'de kapatalım",
+@pytest.mark.parametrize("text", ["Altın 2395'te kapattık", "2395te kapattım", "Altın 2395'de kapatalım",
                                   "XAUUSD 2395で決済しました", "골드 2395에서 청산합니다", "Gold 2395 pe band karo",
                                   "सोना 2395 पर बंद करें"])
 def test_a_close_at_a_price_written_before_its_postposition_carries_it(host, text):
