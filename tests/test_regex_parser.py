@@ -1289,3 +1289,12 @@ def test_closed_with_its_result_is_the_close_of_the_trade(host):
         assert (r.kind, [a.type for a in r.actions]) == ("update", ["close"]), text
     for text in ("Market closed in red today", "The daily candle closed +40 pips above"):
         assert host.parse(text).result.kind == "noise", text
+
+
+def test_still_holding_holds_and_a_stop_moved_into_profit_by_pips_moves_it(host):
+    for text, actions in (("Still holding gold, patience", ["other"]), ("Still holding.", ["other"]),
+                          ("Lock profits: SL to +20", ["move_sl"]), ("SL to +20 pips", ["move_sl"])):
+        r = host.parse(text).result
+        assert (r.kind, [a.type for a in r.actions]) == ("update", actions), text
+    for text in ("Are you still holding gold?", "I'm still holding my bags lol", "Goodluck for those still holding"):
+        assert host.parse(text).result.kind == "noise", text
