@@ -663,3 +663,11 @@ def test_mongolian_gold_and_take_profit(host):
     r = host.parse("Алтан авах 2380 стоп 2370 тэйк 2400").result
     assert (r.kind, r.symbol, r.direction, r.entry, r.stop_loss, r.take_profits) == (
         "signal", "XAUUSD", "buy", (2380.0,), 2370.0, (2400.0,))
+
+
+def test_persian_stop_taken_to_the_entry_or_a_price_with_the_verb_before_it(host):
+    for text, actions in (("تارگت اول خورد ✅ استاپ رو ببرید نقطه ورود", [("tp_hit", None), ("breakeven", None)]),
+                          ("استاپ رو ببرید 2385", [("move_sl", 2385.0)]),
+                          ("حد ضرر را بگذارید روی نقطه ورود", [("breakeven", None)])):
+        r = host.parse(text).result
+        assert [(a.type, a.price) for a in r.actions] == actions, text
