@@ -671,3 +671,17 @@ def test_persian_stop_taken_to_the_entry_or_a_price_with_the_verb_before_it(host
                           ("حد ضرر را بگذارید روی نقطه ورود", [("breakeven", None)])):
         r = host.parse(text).result
         assert [(a.type, a.price) for a in r.actions] == actions, text
+
+
+@pytest.mark.parametrize("text, actions", [
+    ("黄金多单止损上移到2385", [("move_sl", 2385.0)]),  # a side before the stop moved: no stop hit, no new call
+    ("空单可以先出一半", [("close_partial", None)]),
+    ("目标二到位，剩余仓位继续持有", [("tp_hit", None), ("other", None)]),
+    ("Удерживаем позицию", [("other", None)]),
+    ("Estopados nessa, faz parte", [("sl_hit", None)]),
+])
+def test_management_in_chinese_russian_and_portuguese(host, text, actions):
+    r = host.parse(text).result
+    assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", actions), text
+    if text.startswith("目标二"):
+        assert r.actions[0].tp == 2
