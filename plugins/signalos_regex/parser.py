@@ -284,8 +284,8 @@ class _Reading:
         f, text = self.fields, self.text
         last = max(t.end for _, t in (*f.entry, *f.stop, *f.targets))
         tail = text[last:]
-        if len(tail) > 40 or len(_WORD.findall(tail)) > 2:
-            return []
+        if len(tail) > 40 or not tail.strip() or len(_WORD.findall(tail)) > 2:
+            return []  # (most calls end on a level: nothing after it to read)
         found = find_updates(tail, self.lex, tail.lower())
         if not found or any(a.type not in FATES for a, _, _ in found):
             return []
