@@ -36,6 +36,9 @@ def test_normalize_text_keeps_length_and_reads_persian_and_arabic_digits():
     ("#BTC/USDT", "BTCUSDT"), ("$ETH", "ETH"), ("#xbt", "BTC"), ("GOLD", "XAUUSD"), ("золото", "XAUUSD"),
     ("طلا", "XAUUSD"), ("DAX", "GER40"), ("cable", "GBPUSD"), ("WTI", "USOIL"), ("BRENT", "UKOIL"),
     ("NASDAQ", "NAS100"), ("S&P500", "SPX500"), ("slowly", None),
+    # a broker's suffix in lower case after a name in capitals: no XAU quoted in USDC
+    ("XAUUSDc", "XAUUSD"), ("GOLDm", "XAUUSD"), ("GOLD.i", "XAUUSD"), ("XAUUSDC", "XAUUSDC"),
+    ("USTech", "NAS100"), ("Guppy", "GBPJPY"), ("dogecoin", "DOGE"),
 ])
 def test_canonical_symbols(raw, symbol):
     table = default_symbols()

@@ -376,6 +376,16 @@ class SymbolTable:
         w = "".join(ch for ch in raw.upper() if ch.isalnum())
         if not w or not w.isascii():
             return None  # canonical symbols are ASCII; other scripts name instruments through aliases
+        cased = _CASED_SUFFIX.fullmatch(raw)
+        if cased and cased.group(2).upper() in self.suffixes:
+            # "XAUUSDc", "GOLDm", "GOLD.i": a broker's suffix in lower case after a name in capitals
+            # (before the pairs: XAUUSDc is no XAU quoted in USDC)
+            core = cased.group(1)
+            hit = self.aliases.get(phrase_key(core))
+            if hit:
+                return hit
+            if core in self.canonicals or self.is_pair(core):
+                return self.recode(core)
         if w in self.canonicals or self.is_pair(w) or self.crypto_pair(w):
             return self.recode(w)
         for suffix in self.suffixes:
@@ -396,6 +406,9 @@ class SymbolTable:
                 return base + pair[len(code):]
         return pair
 
+
+# a name in capitals, then a broker's suffix in lower case, glued or after a mark ("XAUUSDm", "GOLD.i")
+_CASED_SUFFIX: Final = re.compile(r"([A-Z][A-Z0-9]{2,})[.\-_!#]?([a-z]{1,5})")
 
 # How far a currency pair may drift from the worth in the table and still be read as itself.
 FOREX_DRIFT: Final = 3.0
