@@ -1298,3 +1298,8 @@ def test_still_holding_holds_and_a_stop_moved_into_profit_by_pips_moves_it(host)
         assert (r.kind, [a.type for a in r.actions]) == ("update", actions), text
     for text in ("Are you still holding gold?", "I'm still holding my bags lol", "Goodluck for those still holding"):
         assert host.parse(text).result.kind == "noise", text
+
+
+def test_a_side_said_again_before_its_price_adds_an_entry(host):
+    r = host.parse("Sell gold 2405\nSell again 2410\nSL 2416\nTP 2395").result
+    assert (r.entry, r.stop_loss, r.take_profits, r.warnings) == ((2405.0, 2410.0), 2416.0, (2395.0,), ())
