@@ -1303,3 +1303,10 @@ def test_still_holding_holds_and_a_stop_moved_into_profit_by_pips_moves_it(host)
 def test_a_side_said_again_before_its_price_adds_an_entry(host):
     r = host.parse("Sell gold 2405\nSell again 2410\nSL 2416\nTP 2395").result
     assert (r.entry, r.stop_loss, r.take_profits, r.warnings) == ((2405.0, 2410.0), 2416.0, (2395.0,), ())
+
+
+def test_the_rest_at_a_price_after_a_target_is_the_next_target(host):
+    for text, targets in (("Buy gold 2380, take 50% at 2390, rest at 2400, stop 2370", (2390.0, 2400.0)),
+                          ("Sell QZXUSD 1.0850 SL 1.0880 TP 1.0800, remaining at 1.0750", (1.08, 1.075))):
+        r = host.parse(text).result
+        assert (r.take_profits, len(r.entry), r.warnings) == (targets, 1, ()), text
