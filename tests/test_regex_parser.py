@@ -1310,3 +1310,15 @@ def test_the_rest_at_a_price_after_a_target_is_the_next_target(host):
                           ("Sell QZXUSD 1.0850 SL 1.0880 TP 1.0800, remaining at 1.0750", (1.08, 1.075))):
         r = host.parse(text).result
         assert (r.take_profits, len(r.entry), r.warnings) == (targets, 1, ()), text
+
+
+def test_prices_of_a_sentence_of_prose_before_the_sides_line_are_no_entry(host):
+    for text in ("Gold has been consolidating between 2370 and 2390 for two days.\n\nBuy gold 2380\nSL 2370\nTP 2400",
+                 "Gold has been consolidating between 2370 and 2390.\nBuy gold 2380 SL 2370 TP 2400"):
+        r = host.parse(text).result
+        assert (r.entry, r.stop_loss, r.take_profits, r.accepted) == ((2380.0,), 2370.0, (2400.0,), True), text
+    # a line of levels before the side's (a label opening it, or no sentence) keeps its prices
+    r = host.parse("Entry zone 2380 - 2375\nBuy gold now 2378\nSL 2368\nTP 2390").result
+    assert r.entry == (2375.0, 2378.0, 2380.0)
+    r = host.parse("GOLD 2380\nBuy 2375\nSL 2368\nTP 2390").result
+    assert r.entry == (2375.0, 2380.0)

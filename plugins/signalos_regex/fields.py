@@ -59,6 +59,10 @@ KEYCAP_OR_PAREN: Final = (*KEYCAP, ")")
 PRICE_FIELDS: Final = ("entry", "stop_loss", "take_profit")
 
 
+# words of prose (no keyword) that make a line a sentence and not a call's line
+PROSE_WORDS: Final = 3
+
+
 class Fields:
     """The numbers and words of one message, sorted into a signal's fields."""
 
@@ -346,7 +350,42 @@ class Fields:
             prev_num = (full_raw, value, tok, field)
             value_phys = phys
         self._positional_levels()
+        self._without_prose_entries()
         return self
+
+    def _without_prose_entries(self) -> None:
+        """"Gold has been consolidating between 2370 and 2390 for two days. / Buy gold 2380": the
+        prices of a sentence of prose on a line before the side's, where the side's line gives its
+        own entry, are the story and not the call's entry."""
+        entries = self.values["entry"]
+        if len(entries) < 2 or not self.directions:
+            return
+        text = self.text
+        side_line = text.rfind("\n", 0, self.directions[0][1].start) + 1
+        if not any(tok.start >= side_line for _, tok in entries) or all(tok.start >= side_line for _, tok in entries):
+            return
+        toks = self.toks
+        prose_lines: dict[int, bool] = {}
+        for k, tok in enumerate(toks):
+            if tok.start >= side_line:
+                break
+            start = text.rfind("\n", 0, tok.start) + 1
+            if start not in prose_lines:
+                prose_lines[start] = False
+                words = 0
+                for t in toks[k:]:
+                    if t.kind == "nl" or t.start >= side_line:
+                        break
+                    if t.kind == "word" and t.cat == "dir":
+                        words = -99  # a side on the line: no story
+                    elif t.kind == "word" and t.cat is None and len(t.text) >= 3 and t.text.isalpha():
+                        words += 1
+                first = next((t for t in toks[k:] if t.kind != "p"), None)
+                prose_lines[start] = words >= PROSE_WORDS and not (first is not None and first.cat == "label")
+        kept = [(v, tok) for v, tok in entries
+                if tok.start >= side_line or not prose_lines.get(text.rfind("\n", 0, tok.start) + 1, False)]
+        if len(kept) < len(entries):
+            entries[:] = kept
 
     # ------------------------------------------------------------------------------------------
     def _thousands(self, i: int, value: float, values: list[tuple[float, Tok]]) -> float | None:
