@@ -1322,3 +1322,9 @@ def test_prices_of_a_sentence_of_prose_before_the_sides_line_are_no_entry(host):
     assert r.entry == (2375.0, 2378.0, 2380.0)
     r = host.parse("GOLD 2380\nBuy 2375\nSL 2368\nTP 2390").result
     assert r.entry == (2375.0, 2380.0)
+
+
+def test_look_for_sells_below_a_level_is_analysis_not_a_call(host):
+    r = host.parse("Market analysis: QZXUSD is in a downtrend, resistance 1.0900, support 1.0800. "
+                   "Look for sells below 1.0880.").result
+    assert r.kind == "noise"
