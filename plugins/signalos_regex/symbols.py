@@ -375,7 +375,7 @@ def _expiry_end(toks: list[Tok], k: int) -> int:
     """The index after an option's expiry written as month/day (and year) from token ``k``
     ("12/20", "6/21/25"), or 0 when none starts there."""
     end = k
-    parts = []
+    parts: list[int] = []
     while end < len(toks) and toks[end].kind == "num" and toks[end].text.isdigit() and len(parts) < 3:
         parts.append(int(toks[end].text))
         end += 1
