@@ -1328,3 +1328,13 @@ def test_look_for_sells_below_a_level_is_analysis_not_a_call(host):
     r = host.parse("Market analysis: QZXUSD is in a downtrend, resistance 1.0900, support 1.0800. "
                    "Look for sells below 1.0880.").result
     assert r.kind == "noise"
+
+
+def test_a_line_of_a_price_then_its_levels_label_names_that_level(host):
+    for text, entry, stop, targets in (("QZXUSD BUY 2380\n2370 SL\n2400 TP", (2380.0,), 2370.0, (2400.0,)),
+                                       ("XAUUSD BUY\n2380 entry\n2370 stop\n2390 TP1\n2400 TP2", (2380.0,), 2370.0, (2390.0, 2400.0))):
+        r = host.parse(text).result
+        assert (r.entry, r.stop_loss, r.take_profits, r.warnings) == (entry, stop, targets, ()), text
+    # a label with more after it on the line labels what follows, as always
+    r = host.parse("XAUUSD BUY 2380\nSL 2370\nTP 2390").result
+    assert (r.stop_loss, r.take_profits) == (2370.0, (2390.0,))

@@ -116,6 +116,7 @@ class Fields:
         # takes it up again. The field and the line (counted by line breaks alone) whose last
         # words ended it.
         resume: tuple[str, int] | None = None
+        label_after = -1  # the label of a level written after its price ("2370 SL"), already read
         phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
         # (most lines are read before any), and a Python call costs more than the test
@@ -146,7 +147,7 @@ class Fields:
                     prev_num, entry_ok = None, False
                     continue
                 if cat == "label":
-                    if tok.val == "symbol":
+                    if tok.val == "symbol" or i == label_after:
                         continue
                     if tok.val == "stop_loss" and self._trailing(i):
                         continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
@@ -292,6 +293,11 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
+            if self._label_after(i):
+                # "2370 SL", "2400 TP": a line of a price and then its level's label, alone
+                current, filled, label_line, line_has_label = toks[i + 1].val, 0, line, True
+                self.labelled.add(current)
+                prev_num, entry_ok, label_after = None, current == "entry", i + 1
             if line_start and line > 0 and targets and self._numbered_second_signal(i):
                 self.multi = True  # "2. SELL STOP = ...": the next call of a numbered list
                 break
@@ -729,6 +735,21 @@ class Fields:
             return False
         entry, value = parse_number(toks[side_at - 1].text), parse_number(toks[k].text)
         return entry is not None and value is not None and (value < entry if side == "buy" else value > entry)
+
+    def _label_after(self, i: int) -> bool:
+        """Whether number ``i`` opens its line and a level's label follows it, and nothing else but
+        the label's index: "2370 SL", "2390 TP1", "2380 entry"."""
+        toks = self.toks
+        if i + 1 >= len(toks) or i and toks[i - 1].kind != "nl":
+            return False
+        label = toks[i + 1]
+        if label.cat != "label" or label.val not in ("entry", "stop_loss", "take_profit"):
+            return False
+        k = i + 2
+        if k < len(toks) and toks[k].kind == "num" and toks[k].start == label.end and toks[k].text.isdigit() \
+                and len(toks[k].text) <= 2:
+            k += 1  # "TP1": the label's index
+        return k >= len(toks) or toks[k].kind == "nl"
 
     def _in_ratio(self, i: int) -> bool:
         """Whether number ``i`` is a side of a ratio: two small numbers glued around a colon ("1:2",
