@@ -685,3 +685,19 @@ def test_management_in_chinese_russian_and_portuguese(host, text, actions):
     assert (r.kind, [(a.type, a.price) for a in r.actions]) == ("update", actions), text
     if text.startswith("目标二"):
         assert r.actions[0].tp == 2
+
+
+@pytest.mark.parametrize("text, side", [
+    ("GOLD Kaufzone 2375-2380 SL 2368 TP 2390", "buy"), ("GOLD Verkaufszone 2405-2410 SL 2416 TP 2395", "sell"),
+    ("黄金 买入区间 2375-2380 止损 2368 止盈 2390", "buy"), ("QZXUSD SellStop 1.0850 SL 1.0880 TP 1.0800", "sell"),
+])
+def test_a_label_word_that_opens_with_a_side_gives_the_side(host, text, side):
+    r = host.parse(text).result
+    assert (r.kind, r.direction, r.warnings) == ("signal", side, ()), text
+    assert len(r.entry) >= 1
+
+
+def test_natural_gas_is_named():
+    from signalos.normalize import default_symbols
+    for raw in ("natural gas", "NATGAS", "#NaturalGas", "XNGUSD"):
+        assert default_symbols().canonical(raw.lstrip("#")) == "NATURALGAS", raw

@@ -185,11 +185,20 @@ class Lexicon:
 
     def leading_side(self, phrase: str) -> str | None:
         """The side a keyword of several words opens with ("Buy zone", "short below", "sell limit"),
-        None when its first word is no direction."""
-        if " " not in phrase:
-            return None
-        lead = self.words.get(phrase.split()[0].lower())
-        return lead[1] if lead is not None and lead[0] == "dir" else None
+        or a word of one opens with, a compound ("Kaufzone") or a phrase of a script written without
+        spaces ("买入区间"); None when it opens with no direction."""
+        words = self.words
+        if " " in phrase:
+            lead = words.get(phrase.split()[0].lower())
+            return lead[1] if lead is not None and lead[0] == "dir" else None
+        low = phrase.lower()
+        unspaced = bool(_UNSPACED.match(low))
+        shortest = 2 if unspaced else 4
+        for k in range(len(low) - 1, shortest - 1, -1):
+            lead = words.get(phrase_key(low[:k]) if unspaced else low[:k])
+            if lead is not None and lead[0] == "dir":
+                return lead[1]
+        return None
 
     def names(self, phrase: str, category: str, value: str) -> bool:
         """Whether ``phrase`` writes a keyword of the tables that is ``(category, value)``, in any
