@@ -1272,6 +1272,7 @@ def test_a_call_posted_again_with_its_targets_checked_or_its_fate_is_the_report(
     # marks before the labels, or after every level, are a channel's bullets; instructions after
     # the levels are the call's own
     for text in ("QZXUSD BUY\n✅ENTRY 1.1000\n✅TP1 1.1200\n❌SL 1.0000", "Gold buy 2380 ✅\nSL 2370 ✅\nTP 2390 ✅",
+                 "BUY XAUUSD 2380 🔥 SL 2370 ❌ TP1 2390 ✅ TP2 2400 ✅",
                  "Gold buy 2380 SL 2370 TP1 2390 TP2 2400\nClose all at TP2 if it stalls",
                  "Gold buy 2380 SL 2370 TP 2400 - ACTIVE"):
         assert host.parse(text).result.kind == "signal", text

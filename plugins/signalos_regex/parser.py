@@ -8,6 +8,7 @@ patterns from the keyword tables. Nothing here knows a provider: formats are lea
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any, Final
 
@@ -292,16 +293,20 @@ class _Reading:
         return [(a, start + last, end + last) for a, start, end in found]
 
     def _targets_marked_hit(self) -> bool:
-        """Whether a hit mark (✅ ✔ ☑) follows a target's price on its line and none follows the
-        entry's or the stop's: the targets reached, checked ("TP1 2390 ✅"). Marks before the
-        labels, or after every level, or on lines of their own, are a channel's bullets."""
+        """Whether a hit mark (✅ ✔ ☑) follows a target's price on its line and no pictograph follows
+        the entry's or the stop's: the targets reached, checked ("TP1 2390 ✅"). Marks before the
+        labels, or after every level ("2380 🔥 SL 2370 ❌ TP 2390 ✅"), or on lines of their own,
+        are a channel's bullets."""
         f, text = self.fields, self.text
 
-        def marked(tok: Tok) -> bool:
+        def after(tok: Tok) -> str:
             line_end = text.find("\n", tok.end)
-            after = text[tok.end:line_end if line_end >= 0 else len(text)].strip()
-            return after[:1] in HIT_MARKS
-        return any(marked(t) for _, t in f.targets) and not any(marked(t) for _, t in (*f.entry, *f.stop))
+            return text[tok.end:line_end if line_end >= 0 else len(text)].strip()[:1]
+
+        def decorated(tok: Tok) -> bool:  # any pictograph after it ("2370 ❌", "2380 🔥")
+            mark = after(tok)
+            return bool(mark) and unicodedata.category(mark) == "So"
+        return any(after(t) in HIT_MARKS for _, t in f.targets) and not any(decorated(t) for _, t in (*f.entry, *f.stop))
 
     def _signed_result(self) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
