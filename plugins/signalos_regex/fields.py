@@ -293,7 +293,7 @@ class Fields:
                 continue
             if kind != "num" or tok.skip:
                 continue
-            if self._label_after(i):
+            if (i == 0 or toks[i - 1].kind == "nl") and self._label_after(i):
                 # "2370 SL", "2400 TP": a line of a price and then its level's label, alone
                 current, filled, label_line, line_has_label = toks[i + 1].val, 0, line, True
                 self.labelled.add(current)
@@ -356,7 +356,8 @@ class Fields:
             prev_num = (full_raw, value, tok, field)
             value_phys = phys
         self._positional_levels()
-        self._without_prose_entries()
+        if len(self.values["entry"]) > 1 and self.directions:
+            self._without_prose_entries()
         return self
 
     def _without_prose_entries(self) -> None:
@@ -364,8 +365,6 @@ class Fields:
         prices of a sentence of prose on a line before the side's, where the side's line gives its
         own entry, are the story and not the call's entry."""
         entries = self.values["entry"]
-        if len(entries) < 2 or not self.directions:
-            return
         text = self.text
         side_line = text.rfind("\n", 0, self.directions[0][1].start) + 1
         if not any(tok.start >= side_line for _, tok in entries) or all(tok.start >= side_line for _, tok in entries):

@@ -130,6 +130,8 @@ class Lexicon:
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
+        # a word's leading side, remembered: asked of every entry label and order type a message holds
+        self._leading_sides: dict[str, str | None] = {}
         # Thai, Chinese and Japanese glue a negator to the verb ("อย่าซื้อ", "不要买入"): the tokens
         # are characters, so the pair is a keyword of its own that no longer reads as a direction
         for side, entries in keywords.get("direction", {}).items():
@@ -191,6 +193,15 @@ class Lexicon:
         if " " in phrase:
             lead = words.get(phrase.split()[0].lower())
             return lead[1] if lead is not None and lead[0] == "dir" else None
+        if phrase in self._leading_sides:
+            return self._leading_sides[phrase]
+        side = self._leading_side_of_word(phrase)
+        if len(self._leading_sides) < 10_000:
+            self._leading_sides[phrase] = side
+        return side
+
+    def _leading_side_of_word(self, phrase: str) -> str | None:
+        words = self.words
         low = phrase.lower()
         unspaced = bool(_UNSPACED.match(low))
         shortest = 2 if unspaced else 4

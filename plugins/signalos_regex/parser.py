@@ -283,10 +283,13 @@ class _Reading:
         more ("- CLOSED", "❌ stopped", "CANCELLED"): the report of that call, with its spans in the
         text; none for a longer tail (a call's own instructions: "close all at TP2")."""
         f, text = self.fields, self.text
-        last = max(t.end for _, t in (*f.entry, *f.stop, *f.targets))
+        # (each field's values are in text order: its last value ends last)
+        last = max(values[-1][1].end for values in (f.entry, f.stop, f.targets) if values)
+        if len(text) - last > 40:
+            return []
         tail = text[last:]
-        if len(tail) > 40 or not tail.strip() or len(_WORD.findall(tail)) > 2:
-            return []  # (most calls end on a level: nothing after it to read)
+        if not 0 < len(_WORD.findall(tail)) <= 2:
+            return []  # (most calls end on a level or a mark: no word after it to read)
         found = find_updates(tail, self.lex, tail.lower())
         if not found or any(a.type not in FATES for a, _, _ in found):
             return []
@@ -298,6 +301,8 @@ class _Reading:
         labels, or after every level ("2380 🔥 SL 2370 ❌ TP 2390 ✅"), or on lines of their own,
         are a channel's bullets."""
         f, text = self.fields, self.text
+        if not any(mark in text for mark in HIT_MARKS):
+            return False  # (most calls check nothing: three substring searches, no walk)
 
         def after(tok: Tok) -> str:
             line_end = text.find("\n", tok.end)

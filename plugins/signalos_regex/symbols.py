@@ -215,7 +215,7 @@ class SymbolFinder:
         "SPX 5200C", "SPY 520 CALL"): the strike and the kind after it belong to the contract, no
         price (the prices of the call are its premium); the name before is its underlying."""
         toks = self.toks
-        expiry = _expiry_end(toks, k)
+        expiry = _expiry_end(toks, k) if k + 1 < len(toks) and toks[k + 1].text == "/" else 0
         if expiry:
             # "SPY 12/20 520C": the expiry written between the name and the strike
             if expiry >= len(toks) or toks[expiry].kind != "num" or not self._option_strike(expiry):
