@@ -365,32 +365,36 @@ class Fields:
         prices of a sentence of prose on a line before the side's, where the side's line gives its
         own entry, are the story and not the call's entry."""
         entries = self.values["entry"]
-        text = self.text
-        side_line = text.rfind("\n", 0, self.directions[0][1].start) + 1
-        if not any(tok.start >= side_line for _, tok in entries) or all(tok.start >= side_line for _, tok in entries):
+        side_line = self.text.rfind("\n", 0, self.directions[0][1].start) + 1
+        if all(tok.start < side_line for _, tok in entries) or all(tok.start >= side_line for _, tok in entries):
             return
-        toks = self.toks
-        prose_lines: dict[int, bool] = {}
-        for k, tok in enumerate(toks):
+        # one pass over the lines before the side's: a line is prose when it holds PROSE_WORDS words
+        # no table knows, no side, and opens with no label
+        prose: set[int] = set()  # the line numbers of prose
+        line, words, opened, story = 0, 0, False, True
+        line_of: dict[int, int] = {}  # an entry token's start -> its line
+        starts = {tok.start for _, tok in entries}
+        for tok in self.toks:
             if tok.start >= side_line:
                 break
-            start = text.rfind("\n", 0, tok.start) + 1
-            if start not in prose_lines:
-                prose_lines[start] = False
-                words = 0
-                for t in toks[k:]:
-                    if t.kind == "nl" or t.start >= side_line:
-                        break
-                    if t.kind == "word" and t.cat == "dir":
-                        words = -99  # a side on the line: no story
-                    elif t.kind == "word" and t.cat is None and len(t.text) >= 3 and t.text.isalpha():
-                        words += 1
-                first = next((t for t in toks[k:] if t.kind != "p"), None)
-                prose_lines[start] = words >= PROSE_WORDS and not (first is not None and first.cat == "label")
-        kept = [(v, tok) for v, tok in entries
-                if tok.start >= side_line or not prose_lines.get(text.rfind("\n", 0, tok.start) + 1, False)]
-        if len(kept) < len(entries):
-            entries[:] = kept
+            if tok.kind == "nl":
+                if story and words >= PROSE_WORDS:
+                    prose.add(line)
+                line, words, opened, story = line + 1, 0, False, True
+                continue
+            if tok.start in starts:
+                line_of[tok.start] = line
+            if tok.kind == "p":
+                continue
+            if not opened:
+                opened, story = True, tok.cat != "label"
+            if tok.cat == "dir":
+                story = False
+            elif tok.kind == "word" and tok.cat is None and len(tok.text) >= 3 and tok.text.isalpha():
+                words += 1
+        # (the loop stops at the side's line: each line before it was closed by its line break)
+        if prose:
+            entries[:] = [(v, tok) for v, tok in entries if line_of.get(tok.start) not in prose]
 
     # ------------------------------------------------------------------------------------------
     def _thousands(self, i: int, value: float, values: list[tuple[float, Tok]]) -> float | None:
@@ -738,8 +742,8 @@ class Fields:
     def _label_after(self, i: int) -> bool:
         """Whether number ``i`` opens its line and a level's label follows it, and nothing else but
         the label's index: "2370 SL", "2390 TP1", "2380 entry"."""
-        toks = self.toks
-        if i + 1 >= len(toks) or i and toks[i - 1].kind != "nl":
+        toks = self.toks  # (the caller asks only of a number that opens its line)
+        if i + 1 >= len(toks):
             return False
         label = toks[i + 1]
         if label.cat != "label" or label.val not in ("entry", "stop_loss", "take_profit"):

@@ -371,6 +371,10 @@ class SymbolFinder:
 _END: Final = Tok("end", "", -1, -1)
 # the kind of an option contract written after its strike: "BANKNIFTY 48200 CE", "SPY 520 CALL";
 # one letter only glued to the strike ("SPX 5200C", "QQQ 440P")
+OPTION_KINDS: Final = frozenset({"CE", "PE", "CALL", "PUT", "CALLS", "PUTS"})
+OPTION_LETTERS: Final = frozenset({"C", "P"})
+
+
 def _expiry_end(toks: list[Tok], k: int) -> int:
     """The index after an option's expiry written as month/day (and year) from token ``k``
     ("12/20", "6/21/25"), or 0 when none starts there."""
@@ -388,8 +392,6 @@ def _expiry_end(toks: list[Tok], k: int) -> int:
     return end
 
 
-OPTION_KINDS: Final = frozenset({"CE", "PE", "CALL", "PUT", "CALLS", "PUTS"})
-OPTION_LETTERS: Final = frozenset({"C", "P"})
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
 
 

@@ -14,13 +14,14 @@ from signalos_regex.lexicon import Lexicon
 # Seconds per pattern pass. A safety net against a user pattern that backtracks badly, set far
 # above what any pattern costs on a 4,096-character text so a busy machine never changes answers.
 PATTERN_TIMEOUT: Final = 1.0
+# a whole number, not a share or a count of pips after it: what may end a price
+_PRICE_END: Final = r"(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)"
 # a price after an instruction; "+30 pips", "+30 Pips" and "+30" are a result, not a price
-_PRICE_AFTER: Final = regex.compile(r"(?<![\w.+])(\d+(?:[.,]\d+)?)(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)",
-                                    regex.IGNORECASE)
+_PRICE_AFTER: Final = regex.compile(r"(?<![\w.+])(\d+(?:[.,]\d+)?)" + _PRICE_END, regex.IGNORECASE)
 # a number glued after a letter is none, but right after the phrase, behind one character of a
 # script written without spaces, it is its price: "平仓于2395" ("目前105500" further on is not)
-_PRICE_GLUED: Final = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]?(\d+(?:[.,]\d+)?)"
-                                    r"(?!\s*(?:%|pips?\b|points?\b|pts\b)|\d|[.,]\d)", regex.IGNORECASE)
+_PRICE_GLUED: Final = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]?(\d+(?:[.,]\d+)?)" + _PRICE_END,
+                                    regex.IGNORECASE)
 _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.IGNORECASE)
 # targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done",
 # "TP1 TP2 TP3 DONE"
@@ -32,8 +33,8 @@ _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 # "TP1 2390 ✅": the price right after a target's index, in its hit report (not "+50", "50 pips", "100%")
-_INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}\s+(\d+(?:[.,]\d+)?)"
-                                    r"(?![\d%]|[.,]\d|\s*(?:pips?|points?|pts)\b)", regex.IGNORECASE)
+_INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}\s+(\d+(?:[.,]\d+)?)" + _PRICE_END,
+                                    regex.IGNORECASE)
 # a breakeven phrase that names the stop ("SL to BE", "стоп в б/у"): a move of it, never the
 # price of a close before it
 # what may stand between a close and the breakeven it closes at: no sentence ends there
