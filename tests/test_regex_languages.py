@@ -701,3 +701,23 @@ def test_natural_gas_is_named():
     from signalos.normalize import default_symbols
     for raw in ("natural gas", "NATGAS", "#NaturalGas", "XNGUSD"):
         assert default_symbols().canonical(raw.lstrip("#")) == "NATURALGAS", raw
+
+
+@pytest.mark.parametrize("text", [
+    "Don't take gold sell now", "Never chase gold longs", "Avoid buying gold until further notice",
+    "Avoid gold buys today", "Do not open EURUSD longs", "Refrain from selling gold",
+    "Evite comprar oro ahora", "Evitem vender ouro hoje", "Evitate di comprare oro",
+])
+def test_a_side_after_a_word_that_forbids_it_is_no_call(host, text):
+    # the instrument's name between the negator and the side does not end the look back
+    assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text", [
+    "Don't miss: Gold buy 2380 SL 2370 TP 2400", "Don't miss gold buy 2380 SL 2370 TP 2400",
+    "Avoid FOMO. Gold buy 2380 SL 2370 TP 2400", "Avoid gold sells, buy 2380 SL 2370 TP 2400",
+    "No te pierdas oro compra 2380 SL 2370 TP 2400", "Не пропустите золото покупка 2380 SL 2370 TP 2400",
+])
+def test_a_negator_that_urges_or_ends_before_the_side_leaves_the_call(host, text):
+    r = host.parse(text).result
+    assert (r.kind, r.direction, r.entry, r.stop_loss) == ("signal", "buy", (2380.0,), 2370.0), text

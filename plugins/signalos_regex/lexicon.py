@@ -24,13 +24,15 @@ NOISE_ORDER: Final = ("negation", "conditional", "recap", "results", "outlook", 
 SYMBOL_LABELS: Final = ("pair", "symbol", "coin", "coin name", "name", "asset", "instrument", "ticker", "currency pair",
                  "пара", "монета", "инструмент", "جفت ارز", "نماد", "par", "sembol", "paire", "simbolo")
 NEGATORS: Final = frozenset({"not", "don't", "dont", "never", "no", "не", "нельзя", "nicht", "kein", "ne", "pas", "non",
-                      "nie", "jangan", "không", "mat", "na", "نه", "لا", "不", "别"})
+                      "nie", "jangan", "không", "mat", "na", "نه", "لا", "不", "别",
+                      "avoid", "refrain"})  # "avoid buying gold", "refrain from selling"
 # The defaults of the tables' ``[words]`` lists, which extend them (the language files hold the
 # words of each language): the words that fields.py and updates.py also hold as constants.
 DEFAULT_PIPS: Final = frozenset({"pips", "pip", "points", "point", "pts", "pt", "pipettes", "пунктов", "пункта", "пункт",
                                  "پیپ", "puntos", "pontos", "punkte"})
 DEFAULT_LOT: Final = frozenset({"lot", "lots", "лот", "лота", "lotes", "usd", "usdt"})
 DEFAULT_RANGE_SEPARATORS: Final = frozenset({"-", "~", "/", "و", "to", "and", "a", "до", "تا", "به", "", "|"})
+DEFAULT_URGING: Final = frozenset({"miss", "forget", "hesitate", "wait", "late", "sleep", "worry", "panic"})
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
 DEFAULT_MARKET: Final = frozenset({"market"})
@@ -99,6 +101,8 @@ class Lexicon:
         self.range_separators: frozenset[str] = _word_set(words, "range_separators", DEFAULT_RANGE_SEPARATORS)
         # a direction right after one of these is a warning, not a call
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
+        # ... unless one of these stands between: "don't miss", "don't wait": a push, not a warning
+        self.urging: frozenset[str] = _word_set(words, "urging", DEFAULT_URGING)
         # the rank of a target an update names ("2nd target reached", "第二目标", "الهدف الثاني"), as
         # the update patterns' "ord" group captures it: the English ones and the language files'
         self.ordinals: dict[str, int] = {**DEFAULT_ORDINALS, **{str(k).lower(): int(v)
