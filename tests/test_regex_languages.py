@@ -721,3 +721,17 @@ def test_a_side_after_a_word_that_forbids_it_is_no_call(host, text):
 def test_a_negator_that_urges_or_ends_before_the_side_leaves_the_call(host, text):
     r = host.parse(text).result
     assert (r.kind, r.direction, r.entry, r.stop_loss) == ("signal", "buy", (2380.0,), 2370.0), text
+
+
+@pytest.mark.parametrize("text, symbol, entry", [
+    ("Nifty buy 24400 SL 24300 TP 24600", "NIFTY", 24400.0),
+    ("Bank Nifty 48000 PE buy above 210 SL 180 Target 250", "BANKNIFTY", 210.0),  # the option's premium
+    ("Sensex buy 79500 sl 79200 tgt 80100", "SENSEX", 79500.0),
+    ("cac40 buy 7.520 sl 7.480 tp 7.600", "FRA40", 7520.0),  # a dot for thousands on the index's scale
+    ("Euro Stoxx 50 long 4950 stop 4920 target 5010", "EU50", 4950.0),
+    ("ASX200 short 7,850 sl 7,880 tp 7,790", "AUS200", 7850.0),
+    ("IBEX buy 11250 SL 11180 TP 11380", "ESP35", 11250.0),
+])
+def test_stock_indices_by_their_names(host, text, symbol, entry):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol, r.entry[0]) == ("signal", symbol, entry), text
