@@ -1339,3 +1339,13 @@ def test_a_line_of_a_price_then_its_levels_label_names_that_level(host):
     # a label with more after it on the line labels what follows, as always
     r = host.parse("XAUUSD BUY 2380\nSL 2370\nTP 2390").result
     assert (r.stop_loss, r.take_profits) == (2370.0, (2390.0,))
+
+
+def test_a_horizon_label_before_numbers_lists_targets_and_before_a_call_heads_it(host):
+    # "Short Term: 1.28 - 1.31" lists targets; "Short-term: BTC long 60000-60500" names the trade's horizon
+    r = host.parse("XYZ/USDT long\nEntry 1.20\nShort Term: 1.28 - 1.31\nMid Term: 1.40\nStop 1.10").result
+    assert (r.entry, r.take_profits) == ((1.2,), (1.28, 1.31, 1.4))
+    r = host.parse("Short-term: BTC long 60000-60500, targets 61000/62000, invalidation 59000").result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((60000.0, 60500.0), 59000.0, (61000.0, 62000.0))
+    r = host.parse("Mid-term: ETH long 3000, targets 3300/3600, stop 2800").result
+    assert (r.entry, r.take_profits) == ((3000.0,), (3300.0, 3600.0))
