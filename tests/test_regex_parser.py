@@ -1349,3 +1349,15 @@ def test_a_horizon_label_before_numbers_lists_targets_and_before_a_call_heads_it
     assert (r.entry, r.stop_loss, r.take_profits) == ((60000.0, 60500.0), 59000.0, (61000.0, 62000.0))
     r = host.parse("Mid-term: ETH long 3000, targets 3300/3600, stop 2800").result
     assert (r.entry, r.take_profits) == ((3000.0,), (3300.0, 3600.0))
+
+
+@pytest.mark.parametrize("text", [
+    "XAUUSD sell from 2400 now at 2385, +150 pips floating", "Our BTC long from 60000 is now at 63000 (+5%)",
+    "BTC long 65000 → 68000 🚀 +4.6%",
+])
+def test_a_side_and_prices_with_a_signed_result_and_no_level_is_a_running_report(host, text):
+    # the prices are where the position was opened and where it stands: no order to copy
+    assert host.parse(text).result.kind == "noise", text
+    # the same side and price with a stop, or without the result, is a call
+    assert host.parse("XAUUSD sell from 2400 now").result.kind == "signal"
+    assert host.parse("XAUUSD sell 2400 SL 2410, +150 pips target").result.kind == "signal"

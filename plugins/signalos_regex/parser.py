@@ -255,8 +255,10 @@ class _Reading:
             return self._update(updates, symbol)
         if "conditional" in noise or ("negation" in noise and not live_dirs):
             return self._noise(0.8)
+        # a side with a signed result and no stop or target reports a position, prices or none
+        # ("sell from 2400 now at 2385, +150 pips floating": where it opened and where it stands)
         if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results", "recap"} \
-                and (has_levels or f.entry or not self._signed_result()):
+                and (has_levels or not self._signed_result()):
             return self._signal(live_dirs)
         if not live_dirs and symbol and not any(d[2] for d in f.directions) and (
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
