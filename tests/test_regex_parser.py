@@ -1361,3 +1361,12 @@ def test_a_side_and_prices_with_a_signed_result_and_no_level_is_a_running_report
     # the same side and price with a stop, or without the result, is a call
     assert host.parse("XAUUSD sell from 2400 now").result.kind == "signal"
     assert host.parse("XAUUSD sell 2400 SL 2410, +150 pips target").result.kind == "signal"
+
+
+@pytest.mark.parametrize("text", [
+    "Gold buy from 2380 now at 2395 🔥", "EURUSD sell running nicely, 40 pips so far",
+    "Gold sell 2400 — 80 pips in profit already", "Our gold buy is in profit, 60 pips",
+    "GBPJPY buy 198.50 now 199.20 = 70 pips",
+])
+def test_an_open_positions_standing_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
