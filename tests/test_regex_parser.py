@@ -1370,3 +1370,14 @@ def test_a_side_and_prices_with_a_signed_result_and_no_level_is_a_running_report
 ])
 def test_an_open_positions_standing_is_no_call(host, text):
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Gold sell 2400 in 15 minutes, get ready", "noise"), ("Gold sell coming soon", "noise"),
+    ("BTC long loading", "noise"),
+    # a call's own later instruction, or a time elsewhere in the message, announces nothing
+    ("Gold buy now 2380 SL 2370 TP 2400, closing in 30 minutes if no move", "signal"),
+    ("Gold buy 2380, SL 2370 (in 2 hours we review)", "signal"),
+])
+def test_a_call_announced_for_later_is_no_call_yet(host, text, kind):
+    assert host.parse(text).result.kind == kind, text
