@@ -1381,3 +1381,26 @@ def test_an_open_positions_standing_is_no_call(host, text):
 ])
 def test_a_call_announced_for_later_is_no_call_yet(host, text, kind):
     assert host.parse(text).result.kind == kind, text
+
+
+@pytest.mark.parametrize("text, tp", [
+    ("BUY XAUUSD 2380\nTP1 2390 hit\nTP2 2400\nSL 2370", 1),
+    ("EURUSD SELL 1.0880\nSL 1.0910\nTP1 1.0850 — done\nTP2 1.0820", 1),
+    ("Золото покупка 2380\nСтоп 2370\nТейк 1 2390 достигнут\nТейк 2 2400", 1),
+])
+def test_a_call_posted_again_with_a_target_reported_hit_in_words_is_the_report(host, text, tp):
+    r = host.parse(text).result
+    assert (r.kind, [(a.type, a.tp) for a in r.actions]) == ("update", [("tp_hit", tp)]), text
+    # an instruction after a target's price is the call's own
+    for tail in ("(close half)", "then move SL to BE", "(hit TP1 first, then trail)"):
+        r = host.parse(f"Gold buy 2380\nSL 2370\nTP1 2390 {tail}\nTP2 2400").result
+        assert (r.kind, r.take_profits) == ("signal", (2390.0, 2400.0)), tail
+
+
+@pytest.mark.parametrize("text, tp", [
+    ("Тейк 1 2390 достигнут", 1), ("止盈1 2390 到位", 1), ("هدف اول 2390 تاچ شد", 1), ("Тейк 2390 достигнут", None),
+])
+def test_a_target_reported_hit_with_its_price_between(host, text, tp):
+    # the price between the target and the verb does not make it a target moved there
+    r = host.parse(text).result
+    assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text

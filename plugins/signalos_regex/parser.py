@@ -203,9 +203,9 @@ class _Reading:
                 if updates:
                     # "Gold buy 2380 SL 2370 TP 2400 - CLOSED": the call posted again with its fate
                     return self._update(updates, symbol)
-            if not updates and self._targets_marked_hit():
-                # "XAUUSD BUY 2380 / TP1 2390 ✅ / TP2 2400 ✅ / SL 2370": the call posted again
-                # with the targets it reached checked, a report and no new call
+            if not updates and (self._targets_marked_hit() or self._target_line_says_hit()):
+                # "XAUUSD BUY 2380 / TP1 2390 ✅ / TP2 2400 ✅ / SL 2370" or "TP1 2390 hit": the call
+                # posted again with the targets it reached checked, a report and no new call
                 reports = [u for u in find_updates(text, self.lex, self.lowered) if u[0].type == "tp_hit"]
                 if reports:
                     return self._update(reports, symbol)
@@ -314,6 +314,22 @@ class _Reading:
             mark = after(tok)
             return bool(mark) and unicodedata.category(mark) == "So"
         return any(after(t) in HIT_MARKS for _, t in f.targets) and not any(decorated(t) for _, t in (*f.entry, *f.stop))
+
+    def _target_line_says_hit(self) -> bool:
+        """Whether words after a target's price on its line report it reached ("TP1 2390 hit",
+        "Target 2: 2400 — done", "TP1 2390 достигнут"): the tables' target-hit patterns, read on
+        that line alone."""
+        text = self.text
+        for _, tok in self.fields.targets:
+            line_end = text.find("\n", tok.end)
+            line_end = line_end if line_end >= 0 else len(text)
+            rest = text[tok.end:line_end].lstrip(" \t-–—:()")
+            if not rest[:1].isalpha() or len(_WORD.findall(rest)) > 2:
+                continue  # (most targets end their line or stand before a mark; a longer tail instructs)
+            line = text[text.rfind("\n", 0, tok.start) + 1:line_end]
+            if any(a.type == "tp_hit" for a, _, _ in find_updates(line, self.lex, line.lower())):
+                return True
+        return False
 
     def _signed_result(self) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
