@@ -1404,3 +1404,20 @@ def test_a_target_reported_hit_with_its_price_between(host, text, tp):
     # the price between the target and the verb does not make it a target moved there
     r = host.parse(text).result
     assert [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text
+
+
+@pytest.mark.parametrize("text, tp", [("Gold 1st TP ✅", 1), ("2nd target ✅✅", 2), ("Second TP 2400 ✅", 2)])
+def test_a_target_named_by_its_rank_and_checked_is_reported_with_its_rank(host, text, tp):
+    assert [(a.type, a.tp) for a in host.parse(text).result.actions] == [("tp_hit", tp)], text
+
+
+def test_a_mark_on_a_later_line_checks_no_ranked_target(host):
+    r = host.parse("$ABC breaking out, looking for a pump up to:\n\n🎯 1st TP 0.5050\n\n🎯 2nd TP 0.6676").result
+    assert r.kind == "noise"
+
+
+@pytest.mark.parametrize("text, kind", [("Let it run", "update"), ("Let the profits run", "update"),
+                                        ("+300% profit if you let the winner run", "noise")])
+def test_letting_the_position_run_is_holding_it(host, text, kind):
+    r = host.parse(text).result
+    assert (r.kind, [a.type for a in r.actions]) == (kind, ["other"] if kind == "update" else []), text
