@@ -735,3 +735,13 @@ def test_a_negator_that_urges_or_ends_before_the_side_leaves_the_call(host, text
 def test_stock_indices_by_their_names(host, text, symbol, entry):
     r = host.parse(text).result
     assert (r.kind, r.symbol, r.entry[0]) == ("signal", symbol, entry), text
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("ACHAT OR 2380\nSL 2370\nTP 2400", "XAUUSD"), ("Or vente 2400 SL 2410 TP 2390", "XAUUSD"),
+    ("achat or maintenant sl 2370 tp 2400", "XAUUSD"),
+    # the English conjunction beside an English side is no instrument
+    ("Buy or sell EURUSD 1.0850 SL 1.0820 TP 1.0900", "EURUSD"),
+])
+def test_french_gold_beside_a_french_side(host, text, symbol):
+    assert host.parse(text).result.symbol == symbol, text

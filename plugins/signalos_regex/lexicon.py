@@ -145,6 +145,12 @@ class Lexicon:
                 for negator in self.negators:
                     if _UNSPACED.search(negator):
                         self.words.setdefault(phrase_key(negator + entry), ("neg", side))
+        # a name that is also a common word ("or": gold in French), the instrument only beside one
+        # of its language's side words: word -> (canonical symbol, those side words)
+        self.beside_side: dict[str, tuple[str, frozenset[str]]] = {
+            word.lower(): (str(entry["symbol"]), frozenset(s.lower() for s in entry.get("sides", [])))
+            for word, entry in keywords.get("beside_side", {}).items()
+            if isinstance(entry, dict) and entry.get("symbol")}
         self.emoji_labels: dict[str, str] = {}
         for label, marks in keywords.get("emoji_labels", {}).items():
             for mark in marks:

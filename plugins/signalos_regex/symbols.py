@@ -152,6 +152,10 @@ class SymbolFinder:
             if cat is not None:
                 continue
             prev = toks[i - 1] if i else None
+            beside = self.lex.beside_side.get(tok.text.lower()) if self.lex.beside_side else None
+            if beside is not None and any(t is not None and t.text.lower() in beside[1] for t in (prev, nxt)):
+                self._offer(2, beside[0], i, i)  # "ACHAT OR 2380": French gold beside a French side
+                continue
             if prev is not None and prev.kind == "p" and prev.text in "#$" and prev.end == tok.start:
                 up = tok.text.upper()
                 if 2 <= len(up) <= 12 and up not in symbols.noise_tags and _TICKER.match(tok.text):
