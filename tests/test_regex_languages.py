@@ -745,3 +745,11 @@ def test_stock_indices_by_their_names(host, text, symbol, entry):
 ])
 def test_french_gold_beside_a_french_side(host, text, symbol):
     assert host.parse(text).result.symbol == symbol, text
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("Kupuj rope 78.50 SL 77.80 TP 79.90", "USOIL"),  # Polish "ropę" without its diacritic, beside a Polish side
+    ("Gold: climbing the rope, buy 2380 SL 2370 TP 2400", "XAUUSD"),  # the English word
+])
+def test_polish_oil_without_its_diacritic_beside_a_polish_side(host, text, symbol):
+    assert host.parse(text).result.symbol == symbol, text
