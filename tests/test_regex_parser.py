@@ -1421,3 +1421,11 @@ def test_a_mark_on_a_later_line_checks_no_ranked_target(host):
 def test_letting_the_position_run_is_holding_it(host, text, kind):
     r = host.parse(text).result
     assert (r.kind, [a.type for a in r.actions]) == (kind, ["other"] if kind == "update" else []), text
+
+
+@pytest.mark.parametrize("text", ["BTC long 61000 SL -3% TP +5% +10%", "BTC long 61000\n🛑 -3%\n🎯 +5% +10%"])
+def test_levels_in_signed_percent_after_their_labels_are_no_result(host, text):
+    # "TP +5% +10%" sets targets in percent (no price to copy), not a position's result: a call
+    r = host.parse(text).result
+    assert (r.kind, r.entry, r.stop_loss, r.take_profits) == ("signal", (61000.0,), None, ()), text
+    assert host.parse("Gold buy 2380 ✅ +50 pips").result.kind == "noise"  # a mark of a hit reports

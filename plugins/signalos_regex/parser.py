@@ -134,6 +134,7 @@ FATES: Final = frozenset({"close", "cancel", "sl_hit", "tp_hit"})
 _WORD: Final = regex.compile(r"[^\W\d_]+")
 # marks of a target reached, written after its price
 HIT_MARKS: Final = frozenset("✅✔☑")
+_LEVELS: Final = ("stop_loss", "take_profit")
 # an update's price this many times below or above the instrument's range is no price of it
 OFF_SCALE: Final = 10.0
 
@@ -258,7 +259,7 @@ class _Reading:
         # a side with a signed result and no stop or target reports a position, prices or none
         # ("sell from 2400 now at 2385, +150 pips floating": where it opened and where it stands)
         if live_dirs and (symbol or f.entry or has_levels) and not noise & {"results", "recap"} \
-                and (has_levels or not self._signed_result()):
+                and (has_levels or not self._signed_result(unlabelled=True)):
             return self._signal(live_dirs)
         if not live_dirs and symbol and not any(d[2] for d in f.directions) and (
                 f.targets and (f.stop or f.entry) or f.entry and f.stop and {"entry", "stop_loss"} <= f.labelled):
@@ -331,14 +332,23 @@ class _Reading:
                 return True
         return False
 
-    def _signed_result(self) -> bool:
+    def _signed_result(self, unlabelled: bool = False) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
-        side named with a result and no level is a report on a position, in any language."""
-        toks = self.toks
+        side named with a result and no level is a report on a position, in any language. With
+        ``unlabelled``, signed numbers right after a stop's or a target's label are levels in
+        percent, no result ("TP +5% +10%")."""
+        toks, marks = self.toks, self.lex.emoji_labels
+        after_label = False
         for k in range(len(toks) - 1):
             t = toks[k]
-            if t.kind == "p" and t.text == "+" and toks[k + 1].kind == "num" and toks[k + 1].start == t.end:
-                return True
+            if t.kind == "word" or t.kind == "nl":
+                after_label = unlabelled and t.cat == "label" and t.val in _LEVELS
+            elif t.kind == "p" and t.text == "+" and toks[k + 1].kind == "num" and toks[k + 1].start == t.end:
+                if not after_label:
+                    return True
+            elif unlabelled and t.kind == "p" and marks.get(t.text.rstrip("\ufe0f")) in _LEVELS \
+                    and t.text not in HIT_MARKS:
+                after_label = True  # "🎯 +5%" ("✅ +50 pips" reports the result)
         return False
 
     def _recap_headline(self, head: str) -> bool:
