@@ -1429,3 +1429,15 @@ def test_levels_in_signed_percent_after_their_labels_are_no_result(host, text):
     r = host.parse(text).result
     assert (r.kind, r.entry, r.stop_loss, r.take_profits) == ("signal", (61000.0,), None, ()), text
     assert host.parse("Gold buy 2380 ✅ +50 pips").result.kind == "noise"  # a mark of a hit reports
+
+
+@pytest.mark.parametrize("text", ["Gold buy 2380, add 2372, SL 2365, TP 2400", "Gold buy 2380 / DCA 2372 / SL 2365 / TP 2400",
+                                  "Gold buy 2380\nDCA @ 2372\nSL 2365\nTP 2400"])
+def test_a_price_to_add_at_is_a_further_entry(host, text):
+    r = host.parse(text).result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((2372.0, 2380.0), 2365.0, (2400.0,)), text
+
+
+def test_dca_after_a_stop_label_is_no_entry(host):
+    r = host.parse("#ABC/USDT\nLong\nEntry 1.372 1.300\nTP 1.390 1.405\nStop-Loss: DCA 1.20").result
+    assert (r.entry, r.stop_loss) == ((1.3, 1.372), 1.2)
