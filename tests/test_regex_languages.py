@@ -753,3 +753,12 @@ def test_french_gold_beside_a_french_side(host, text, symbol):
 ])
 def test_polish_oil_without_its_diacritic_beside_a_polish_side(host, text, symbol):
     assert host.parse(text).result.symbol == symbol, text
+
+
+@pytest.mark.parametrize("text, percent", [
+    ("Profit book karo", None), ("Half profit book kar lo", 50.0), ("Фиксируем прибыль", None),
+    ("Chốt lời một nửa", 50.0),
+])
+def test_profit_taken_with_the_object_before_the_verb_or_a_word_between(host, text, percent):
+    r = host.parse(text).result
+    assert [(a.type, a.percent) for a in r.actions] == [("close_partial", percent)], text

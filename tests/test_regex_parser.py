@@ -1441,3 +1441,23 @@ def test_a_price_to_add_at_is_a_further_entry(host, text):
 def test_dca_after_a_stop_label_is_no_entry(host):
     r = host.parse("#ABC/USDT\nLong\nEntry 1.372 1.300\nTP 1.390 1.405\nStop-Loss: DCA 1.20").result
     assert (r.entry, r.stop_loss) == ((1.3, 1.372), 1.2)
+
+
+@pytest.mark.parametrize("text", [
+    "Quiz: if you buy gold at 2380 with SL 2370, what is your risk?",
+    "I'd buy gold around 2380 if we get a pullback",
+    "Who is buying gold today? Comment below",
+    "Last week:\nGold buy 2380 SL 2370 TP 2400",
+])
+def test_hypothetical_asked_or_past_calls_are_no_calls(host, text):
+    assert host.parse(text).result.kind == "noise", text
+    # a call that only ends on a question is still a call
+    assert host.parse("Gold buy 2380 SL 2370 TP 2400. Who's in?").result.kind == "signal"
+
+
+def test_a_checked_unnumbered_target_with_its_price_is_reported_hit(host):
+    for text in ("TP 2400 ✅", "Gold buy 2380\nSL 2370\nTP 2400 ✅"):
+        r = host.parse(text).result
+        assert [a.type for a in r.actions] == ["tp_hit"], text
+    # a bullseye between targets is a label, not a mark of a hit
+    assert host.parse("Gold buy 2380 SL 2370 TP 2390 🎯 2400").result.take_profits == (2390.0, 2400.0)
