@@ -1461,3 +1461,9 @@ def test_a_checked_unnumbered_target_with_its_price_is_reported_hit(host):
         assert [a.type for a in r.actions] == ["tp_hit"], text
     # a bullseye between targets is a label, not a mark of a hit
     assert host.parse("Gold buy 2380 SL 2370 TP 2390 🎯 2400").result.take_profits == (2390.0, 2400.0)
+
+
+@pytest.mark.parametrize("text", ["#SOL/USDT Closed due to stoploss 🛑\nLoss: -40%", "Closed because of the stop loss",
+                                  "Closed by SL"])
+def test_closed_by_the_stop_is_the_stop_hit(host, text):
+    assert [a.type for a in host.parse(text).result.actions] == ["sl_hit"], text
