@@ -1467,3 +1467,9 @@ def test_a_checked_unnumbered_target_with_its_price_is_reported_hit(host):
                                   "Closed by SL"])
 def test_closed_by_the_stop_is_the_stop_hit(host, text):
     assert [a.type for a in host.parse(text).result.actions] == ["sl_hit"], text
+
+
+def test_a_sum_of_money_in_thousands_is_no_coin(host):
+    # "$186K" is money; "$1000SATS", "#1INCH" are coins whose names hold digits
+    assert host.parse("We have $186K profit ready, will send a short video").result.kind == "noise"
+    assert host.parse("$1000SATS long 0.00031 SL 0.00028 TP 0.00036").result.symbol == "1000SATS"

@@ -340,7 +340,7 @@ class SymbolFinder:
             elif not marked:
                 return False
         if not (2 <= len(word) <= 16 and word.isascii() and word.isalnum()) or word.isdigit() or word.isalpha() \
-                or _ORDINAL.match(word):
+                or _ORDINAL.match(word) or _AMOUNT.match(word):
             return False
         for t in toks[first:last + 1]:
             if t.cat is not None:
@@ -397,6 +397,8 @@ def _expiry_end(toks: list[Tok], k: int) -> int:
 
 
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
+# a sum in thousands, millions or billions ("$186K profit", "$92M"): money, no coin's name
+_AMOUNT: Final = regex.compile(r"\d+[KMB]\Z")
 
 
 def _opens_message(toks: list[Tok], i: int) -> bool:
