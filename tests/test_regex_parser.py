@@ -1473,3 +1473,14 @@ def test_a_sum_of_money_in_thousands_is_no_coin(host):
     # "$186K" is money; "$1000SATS", "#1INCH" are coins whose names hold digits
     assert host.parse("We have $186K profit ready, will send a short video").result.kind == "noise"
     assert host.parse("$1000SATS long 0.00031 SL 0.00028 TP 0.00036").result.symbol == "1000SATS"
+
+
+@pytest.mark.parametrize("text, symbol, entry", [
+    ("SPX 5300C @ 4.20 target 6.00 stop 3.00", "SPX", 4.2),
+    ("SPX 0DTE 5300C @ 4.20 target 6.00 stop 3.00", "SPX", 4.2),  # days to expiry before the strike
+    ("NDX 18500 CALL buy 12.50 SL 9 TP 18", "NDX", 12.5),
+    ("SPX500 buy 5300 SL 5280 TP 5340", "SPX500", 5300.0),  # the index itself
+])
+def test_an_option_on_an_index_is_named_by_its_ticker_and_priced_in_premium(host, text, symbol, entry):
+    r = host.parse(text).result
+    assert (r.symbol, r.entry[0], r.accepted) == (symbol, entry, True), text

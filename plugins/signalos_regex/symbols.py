@@ -126,6 +126,11 @@ class SymbolFinder:
                     self._offer(found[2], found[0], i, found[1])
                     continue
             if cat == "sym":
+                if option and tok.text.isupper() and self.lex.symbols.magnitude(tok.val) is not None:
+                    # "SPX 5300C @ 4.20": an option on the index, priced in its premium, not the
+                    # index's CFD: the ticker as written, which has no price range
+                    self._offer(2, tok.text, i, i)
+                    continue
                 self._offer(2, tok.val, i, i)
                 continue
             if cat == "label" and tok.val == "symbol":
@@ -219,6 +224,10 @@ class SymbolFinder:
         "SPX 5200C", "SPY 520 CALL"): the strike and the kind after it belong to the contract, no
         price (the prices of the call are its premium); the name before is its underlying."""
         toks = self.toks
+        if k + 2 < len(toks) and toks[k + 1].text.upper() == "DTE" and toks[k + 1].start == toks[k].end \
+                and toks[k].text.isdigit() and toks[k + 2].kind == "num" and self._option_strike(k + 2):
+            toks[k].skip = True  # "SPX 0DTE 5300C": the days to expiry before the strike, no price
+            return True
         expiry = _expiry_end(toks, k) if k + 1 < len(toks) and toks[k + 1].text == "/" else 0
         if expiry:
             # "SPY 12/20 520C": the expiry written between the name and the strike
