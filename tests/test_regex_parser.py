@@ -1484,3 +1484,24 @@ def test_a_sum_of_money_in_thousands_is_no_coin(host):
 def test_an_option_on_an_index_is_named_by_its_ticker_and_priced_in_premium(host, text, symbol, entry):
     r = host.parse(text).result
     assert (r.symbol, r.entry[0], r.accepted) == (symbol, entry, True), text
+
+
+def test_a_point_escaped_for_markdown_v2_is_a_decimal_point(host):
+    # bots that forward in Telegram's MarkdownV2 escape "." and "-": "2380\.50", "2380\-2385"
+    text = "*GOLD BUY* 2380\\.50\nSL: 2370\\.00\nTP1: 2390\\.00\nTP2: 2400\\.00"
+    r = host.parse(text).result
+    assert (r.entry, r.stop_loss, r.take_profits, r.accepted) == ((2380.5,), 2370.0, (2390.0, 2400.0), True)
+    assert text[slice(*r.spans["entry"][0])] == "2380\\.50"
+    r = host.parse("GOLD BUY 2380\\-2385\nSL 2370\nTP 2400").result
+    assert r.entry == (2380.0, 2385.0)
+
+
+@pytest.mark.parametrize("text, side, entry", [
+    ("~~GOLD BUY 2380~~ GOLD SELL 2400 SL 2410 TP 2390", "sell", (2400.0,)),
+    ("Gold buy ~~2380~~ 2385, SL 2370, TP 2400", "buy", (2385.0,)),
+    ("GOLD BUY <s>2380</s> 2385 SL 2370 TP 2400", "buy", (2385.0,)),
+    ("~~~~ GOLD BUY 2380 SL 2370 TP 2400 ~~~~", "buy", (2380.0,)),  # a divider of tildes strikes nothing
+])
+def test_text_struck_through_is_withdrawn(host, text, side, entry):
+    r = host.parse(text).result
+    assert (r.direction, r.entry, r.warnings) == (side, entry, ()), text

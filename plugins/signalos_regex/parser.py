@@ -38,6 +38,9 @@ MAX_TARGET_INDEX: Final = 20  # the highest index a target label numbers ("TP 12
 # roles and channels (<@123>, <@&123>, <#123>) and its broadcast mentions. Blanked to spaces of the
 # same length, so spans still point into the original message.
 _MARKUP: Final = regex.compile(r"<a?:\w{1,64}:\d{1,24}>|<(?:@[!&]?|#)\d{1,24}>|@(?:everyone|here)\b")
+# Text struck through (Discord's and Telegram exports' ~~...~~, HTML's <s>, <del>, <strike>) is
+# withdrawn: "~~GOLD BUY 2380~~ GOLD SELL 2400", "~~$700~~ $100". A run of tildes is a divider.
+_STRUCK: Final = regex.compile(r"(?<!~)~~(?!~)[^~\n]{1,300}?(?<!~)~~(?!~)|<(s|del|strike)>[^<\n]{0,300}</\1>")
 # An emoji written by its name, as Discord and Slack export them (":dart: 2355", "TP1 :white_check_mark:",
 # ":octagonal_sign: SL"): read as the emoji itself, so a mark means the same in every export.
 _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
@@ -85,6 +88,8 @@ class RegexParser:
             text = normalize_text(text)
             if "<" in text or "@" in text and ("@everyone" in text or "@here" in text):
                 text = _blank_markup(text)  # (tested here: no call on most messages)
+            if ("~~" in text or "</" in text) and _STRUCK.search(text) is not None:
+                text = _STRUCK.sub(lambda m: " " * len(m.group()), text)  # (same length: spans hold)
             if ":" in text and _EMOJI_NAME.search(text) is not None:
                 text = _emoji_from_names(text)
             return _Reading(text, self.lexicon_for(message.provider), warnings, self.doubt).result()

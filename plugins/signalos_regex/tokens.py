@@ -19,7 +19,8 @@ _LETTER: Final = rf"(?:[^\W\d_]|[{_MARKS}])"
 # change a token: what follows a run of digits or letters cannot start with one.
 TOKEN: Final = re.compile(
     r"(?<=[^\W\d_])\d{1,2}(?=\.\d+\.\d)|"                                        # "Tp1.1.31800": TP1, then its price
-    r"\d++(?:(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?:\.\d{3})+,\d{1,2}(?![\d.,])|(?:[.,]\d+)?½?)|½"  # number (1½, 2.345,50 too)
+    # number (1½, 2.345,50 too; "2380\.50": a point escaped for Telegram's MarkdownV2 by a bot)
+    r"\d++(?:(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?:\.\d{3})+,\d{1,2}(?![\d.,])|(?:\\?[.,]\d+)?½?)|½"
     rf"|(?:[^\W\d_]++|[{_MARKS}]++)++(?:['’&](?:[^\W\d_]++|[{_MARKS}]++)++)*+"         # word
     r"|\n"                                                                           # newline
     r"|\S"                                                                           # anything else

@@ -85,7 +85,7 @@ def parse_number(raw: str) -> float | None:
         # most numbers are plain "2350" or "1.0850": read as written (the general path below
         # gives the same float for them, in several more steps)
         return float(raw) if len(raw) <= 24 else None
-    s = raw.strip().replace(" ", "").replace("$", "")
+    s = raw.strip().replace(" ", "").replace("$", "").replace("\\", "")  # "2380\.50": MarkdownV2's escape
     mult = 1.0
     if s[-1:] in ("k", "K"):
         mult, s = 1000.0, s[:-1]
