@@ -1505,3 +1505,21 @@ def test_a_point_escaped_for_markdown_v2_is_a_decimal_point(host):
 def test_text_struck_through_is_withdrawn(host, text, side, entry):
     r = host.parse(text).result
     assert (r.direction, r.entry, r.warnings) == (side, entry, ()), text
+
+
+@pytest.mark.parametrize("text", [
+    "Gold buy 2380 SL 2370\nTP 2390 - close 50%\nTP 2400 - close rest",
+    "Gold buy 2380 SL 2370\nTP1 2390 - close half\nTP2 2400 - close",
+    "Gold buy 2380 SL 2370 TP1 2390 TP2 2400 - close rest",
+])
+def test_an_instruction_at_the_last_target_is_the_calls_own_not_its_fate(host, text):
+    r = host.parse(text).result
+    assert (r.kind, r.take_profits) == ("signal", (2390.0, 2400.0)), text
+    # a fate after the whole call, with no word after the other targets, reports it
+    r = host.parse("Gold buy 2380 SL 2370 TP1 2390 TP2 2400 CANCELLED").result
+    assert [a.type for a in r.actions] == ["cancel"]
+
+
+def test_the_rest_of_the_position_at_a_price_is_a_target(host):
+    r = host.parse("Gold buy 2380\nSL 2370\nTP1 2390 (close half)\nrest at 2400").result
+    assert (r.entry, r.take_profits, r.accepted) == ((2380.0,), (2390.0, 2400.0), True)

@@ -47,6 +47,7 @@ DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
 # "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner
 DEFAULT_POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 DEFAULT_POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
+DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
                                            "7th": 7, "8th": 8, "9th": 9}
@@ -131,6 +132,9 @@ class Lexicon:
         # ("your gold buys look great", "наши покупки по золоту")
         self.position_nouns: frozenset[str] = _word_set(words, "position_nouns", DEFAULT_POSITION_NOUNS)
         self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
+        # what part of a position an instruction closes ("close rest", "close all", "half"): a
+        # call's own instruction after its last target, not its fate reported
+        self.position_parts: frozenset[str] = _word_set(words, "position_parts", DEFAULT_POSITION_PARTS)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)

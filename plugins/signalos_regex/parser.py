@@ -289,15 +289,30 @@ class _Reading:
     def _status_after(self, symbol: str | None) -> list[tuple[Action, int, int]]:
         """The fate of a complete call written after its last level, in a word or two and nothing
         more ("- CLOSED", "❌ stopped", "CANCELLED"): the report of that call, with its spans in the
-        text; none for a longer tail (a call's own instructions: "close all at TP2")."""
+        text; none for a longer tail (a call's own instructions: "close all at TP2"), one that
+        names a part of the position or a number ("close rest", "close 50%"), or one after a call
+        whose other targets carry words too ("TP1 2390 - close half / TP2 2400 - close": each
+        target's instruction)."""
         f, text = self.fields, self.text
         # (each field's values are in text order: its last value ends last)
         last = max(values[-1][1].end for values in (f.entry, f.stop, f.targets) if values)
         if len(text) - last > 40:
             return []
         tail = text[last:]
-        if not 0 < len(_WORD.findall(tail)) <= 2:
+        words = _WORD.findall(tail)
+        if not 0 < len(words) <= 2:
             return []  # (most calls end on a level or a mark: no word after it to read)
+        lex = self.lex
+        if any(w.lower() in lex.position_parts or lex.half_pattern.search(w.lower()) for w in words) \
+                or _has_digit(tail):
+            return []  # "TP 2400 - close rest", "close 50%": the call's instruction at its last target
+        toks = self.toks
+        for _, tok in f.targets[:-1]:
+            k = next(j for j, t in enumerate(toks) if t is tok) + 1
+            while k < len(toks) and toks[k].kind == "p":
+                k += 1
+            if k < len(toks) and toks[k].kind == "word" and toks[k].cat is None:
+                return []  # a word of its own after an earlier target, not the next one's label
         found = find_updates(tail, self.lex, tail.lower())
         if not found or any(a.type not in FATES for a, _, _ in found):
             return []
