@@ -1523,3 +1523,13 @@ def test_an_instruction_at_the_last_target_is_the_calls_own_not_its_fate(host, t
 def test_the_rest_of_the_position_at_a_price_is_a_target(host):
     r = host.parse("Gold buy 2380\nSL 2370\nTP1 2390 (close half)\nrest at 2400").result
     assert (r.entry, r.take_profits, r.accepted) == ((2380.0,), (2390.0, 2400.0), True)
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("GOLD 2 SELL ENTRIES 2400 2405 SL 2412 TP 2390", (2400.0, 2405.0)),  # a count of entries
+    ("US30 buy 5 lots 39500 SL 39400 TP 39700", (39500.0,)),  # a size, then a price after "lots"
+    ("EURUSD buy 1.0850 lot: 0.02 SL 1.0820 TP 1.0900", (1.085,)),  # the size after its label
+])
+def test_a_count_or_a_size_before_its_noun_is_no_price(host, text, entry):
+    r = host.parse(text).result
+    assert (r.entry, r.accepted) == (entry, True), text

@@ -45,6 +45,8 @@ APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
                                   "week", "while"})
 MAX_COUNTS: Final = 12  # the longest spaced list of counts read under one unit ("40 / 80 / 120 pips")
+# the largest position size a channel writes in lots; a number after "lot" above it is a price
+MAX_LOT: Final = 100.0
 # a side, then one of these and a price: the price is where the trade goes ("GJ longs to 155.200")
 TOWARDS_WORDS: Final = frozenset({"to", "towards", "toward"})
 # "as long as we hold 700": a conjunction, not a side (the word after it opens its clause)
@@ -813,8 +815,10 @@ class Fields:
                 return "price", value * 1000
             if low in self.lex.pips_words or (glued_next and low.startswith("pip")):
                 return "pips", value
-            if low in self.lex.lot_words and not glued_next and not _labels_a_number(toks, i + 1):
-                return None, 0.0  # "0.02 lot"; in "TP @ 1.0800 lot: 0.02" the lot's size comes after
+            if low in self.lex.lot_words and not glued_next and (
+                    not _labels_a_number(toks, i + 1) or value <= MAX_LOT and _price_after(toks, i + 2)):
+                # "0.02 lot", "5 lots 39500"; in "TP @ 1.0800 lot: 0.02" the lot's size comes after
+                return None, 0.0
             if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
                 return None, 0.0  # 15M, 4H, 6bcb96ff: time frames and ids
@@ -853,6 +857,10 @@ class Fields:
         if integer and value <= 20:
             if nxt is not None and nxt.kind == "p" and nxt.text in KEYCAP_OR_PAREN:
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
+            if nxt is not None and nxt.kind == "word" and not glued_next:
+                k = i + 2 if nxt.cat == "dir" and i + 2 < n else i + 1
+                if toks[k].kind == "word" and toks[k].text.lower() in self.lex.count_nouns:
+                    return None, 0.0  # "GOLD 2 SELL ENTRIES 2400 2405", "3 orders": a count
             label = _prev_significant(toks, i, skip=".:#-")
             after = _next_non_space(toks, i + 1, skip=".:)-=：@$")
             if label is not None and label.cat == "label" and label.val in PRICE_FIELDS:
@@ -956,6 +964,14 @@ def _shorthand(base_raw: str, base: float, raw: str, value: float) -> float | No
     if expanded is None or not 0.8 <= expanded / base <= 1.25:
         return None
     return expanded
+
+
+def _price_after(toks: list[Tok], k: int) -> bool:
+    """Whether token ``k`` is a number too large for a position's size: a price."""
+    if k >= len(toks) or toks[k].kind != "num":
+        return False
+    value = parse_number(toks[k].text)
+    return value is not None and value > MAX_LOT
 
 
 def _labels_a_number(toks: list[Tok], k: int) -> bool:

@@ -47,6 +47,8 @@ DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
 # "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner
 DEFAULT_POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 DEFAULT_POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
+DEFAULT_COUNT_NOUNS: Final = frozenset({"entries", "orders", "positions", "trades", "layers", "limits", "buys", "sells",
+                                        "longs", "shorts"})
 DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
@@ -135,6 +137,9 @@ class Lexicon:
         # what part of a position an instruction closes ("close rest", "close all", "half"): a
         # call's own instruction after its last target, not its fate reported
         self.position_parts: frozenset[str] = _word_set(words, "position_parts", DEFAULT_POSITION_PARTS)
+        # a small number before one of these (or a side and one of these) counts them, no price:
+        # "GOLD 2 SELL ENTRIES 2400 2405", "3 orders"
+        self.count_nouns: frozenset[str] = _word_set(words, "count_nouns", DEFAULT_COUNT_NOUNS)
         # "close half": a partial close of 50%, matched by ``half_pattern``
         self.half_words: frozenset[str] = _word_set(words, "half", DEFAULT_HALF)
         self.half_pattern: regex.Pattern[str] = _half_pattern(self.half_words)
