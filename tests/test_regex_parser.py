@@ -1533,3 +1533,12 @@ def test_the_rest_of_the_position_at_a_price_is_a_target(host):
 def test_a_count_or_a_size_before_its_noun_is_no_price(host, text, entry):
     r = host.parse(text).result
     assert (r.entry, r.accepted) == (entry, True), text
+
+
+@pytest.mark.parametrize("tail", ["Close half at 2390", "Cancel if price reaches 2395 before entry", "Breakeven at 2390"])
+def test_a_price_after_an_instruction_below_the_levels_is_no_entry(host, tail):
+    r = host.parse(f"Gold buy 2380 SL 2370 TP 2400\n{tail}").result
+    assert (r.kind, r.entry, r.stop_loss, r.take_profits) == ("signal", (2380.0,), 2370.0, (2400.0,)), tail
+    # an entry written after the levels, with its own label, stays
+    r = host.parse("Gold buy\nSL 2370\nTP 2400\nEntry 2380").result
+    assert r.entry == (2380.0,)

@@ -181,6 +181,8 @@ class _Reading:
         self.toks = toks = mark_keywords(toks, lex, text, self.lowered)
         self.symbols = SymbolFinder(toks, lex, glued_names, has_unspaced(text)).scan()
         self.fields = Fields(text, toks, lex, self.symbols).scan()
+        if len(self.fields.entry) > 1 and (self.fields.stop or self.fields.targets):
+            self._without_instruction_entries()
 
     def result(self) -> ParseResult:
         f = self.fields
@@ -274,6 +276,30 @@ class _Reading:
             # "Tp 1 151.20 / Tp 2 151.45" alone: the targets of the trade already open are set
             return self._target_update()
         return self._noise(0.8 if noise else 0.6)
+
+    def _without_instruction_entries(self) -> None:
+        """"Gold buy 2380 SL 2370 TP 2400 / Close half at 2390", "... / Cancel if price reaches
+        2395", "... / Breakeven at 2390": a price on a line after the call's first level, after an
+        instruction the update patterns read on that line, is where the instruction applies, no
+        entry of the call (one entry before the levels stays)."""
+        f, text = self.fields, self.text
+        first_level = min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1]))
+        level_line = text.rfind("\n", 0, first_level) + 1
+        if not any(tok.start < first_level for _, tok in f.entry):
+            return  # (the entries all after the levels: "SL 2370 TP 2400 / Entry 2380")
+        found: dict[int, list[tuple[Action, int, int]]] = {}  # a line's start -> its updates
+        kept = []
+        for value, tok in f.entry:
+            start = text.rfind("\n", 0, tok.start) + 1
+            if start > level_line:  # on a line after the first level's
+                if start not in found:
+                    end = text.find("\n", tok.start)
+                    line = text[start:end if end >= 0 else len(text)]
+                    found[start] = find_updates(line, self.lex, line.lower())
+                if any(u_start < tok.start - start for _, u_start, _ in found[start]):
+                    continue  # the instruction's price
+            kept.append((value, tok))
+        f.entry[:] = kept
 
     def _possessed(self, tok: Tok) -> bool:
         """Whether side ``tok`` is a plural noun after a possessive or a determiner ("your buys", "our
