@@ -762,3 +762,12 @@ def test_polish_oil_without_its_diacritic_beside_a_polish_side(host, text, symbo
 def test_profit_taken_with_the_object_before_the_verb_or_a_word_between(host, text, percent):
     r = host.parse(text).result
     assert [(a.type, a.percent) for a in r.actions] == [("close_partial", percent)], text
+
+
+@pytest.mark.parametrize("text", [
+    "Oro compra 2380, 50 pips en ganancia", "Ouro venda 2400, 40 pips no lucro", "Золото покупка 2380, в плюсе 50 пунктов",
+    "Or achat 2380, 50 pips en profit", "Gold Kauf 2380, 50 Pips im Plus", "Oro acquisto 2380, 50 pips in profitto",
+    "Altın alış 2380, 50 pip kârda",
+])
+def test_an_open_positions_standing_in_other_languages_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
