@@ -156,10 +156,13 @@ class Lexicon:
                         self.words.setdefault(phrase_key(negator + entry), ("neg", side))
         # a name that is also a common word ("or": gold in French), the instrument only beside one
         # of its language's side words: word -> (canonical symbol, those side words)
+        # (keyed by the word as written in lower, upper and title case: the symbol finder asks
+        # of every word no table knows, and a lookup costs less than lower-casing it first)
         self.beside_side: dict[str, tuple[str, frozenset[str]]] = {
-            word.lower(): (str(entry["symbol"]), frozenset(s.lower() for s in entry.get("sides", [])))
+            form: (str(entry["symbol"]), frozenset(s.lower() for s in entry.get("sides", [])))
             for word, entry in keywords.get("beside_side", {}).items()
-            if isinstance(entry, dict) and entry.get("symbol")}
+            if isinstance(entry, dict) and entry.get("symbol")
+            for form in (word.lower(), word.upper(), word.title())}
         self.emoji_labels: dict[str, str] = {}
         for label, marks in keywords.get("emoji_labels", {}).items():
             for mark in marks:

@@ -284,9 +284,12 @@ class _Reading:
         entry of the call (one entry before the levels stays)."""
         f, text = self.fields, self.text
         first_level = min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1]))
-        level_line = text.rfind("\n", 0, first_level) + 1
+        level_end = text.find("\n", first_level)
+        if level_end < 0 or all(tok.start < level_end for _, tok in f.entry):
+            return  # (most calls: no entry on a line below the first level's)
         if not any(tok.start < first_level for _, tok in f.entry):
             return  # (the entries all after the levels: "SL 2370 TP 2400 / Entry 2380")
+        level_line = text.rfind("\n", 0, first_level) + 1
         found: dict[int, list[tuple[Action, int, int]]] = {}  # a line's start -> its updates
         kept = []
         for value, tok in f.entry:
@@ -368,6 +371,8 @@ class _Reading:
         that line alone."""
         text = self.text
         for _, tok in self.fields.targets:
+            if text[tok.end:tok.end + 1] in ("\n", ""):
+                continue  # (most targets end their line)
             line_end = text.find("\n", tok.end)
             line_end = line_end if line_end >= 0 else len(text)
             rest = text[tok.end:line_end].lstrip(" \t-–—:()")

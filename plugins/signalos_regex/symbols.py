@@ -157,7 +157,7 @@ class SymbolFinder:
             if cat is not None:
                 continue
             prev = toks[i - 1] if i else None
-            beside = self.lex.beside_side.get(tok.text.lower()) if self.lex.beside_side else None
+            beside = self.lex.beside_side.get(tok.text)
             if beside is not None and any(t is not None and t.text.lower() in beside[1] for t in (prev, nxt)):
                 self._offer(2, beside[0], i, i)  # "ACHAT OR 2380": French gold beside a French side
                 continue
