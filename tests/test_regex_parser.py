@@ -1542,3 +1542,10 @@ def test_a_price_after_an_instruction_below_the_levels_is_no_entry(host, tail):
     # an entry written after the levels, with its own label, stays
     r = host.parse("Gold buy\nSL 2370\nTP 2400\nEntry 2380").result
     assert r.entry == (2380.0,)
+
+
+def test_a_price_in_the_last_trades_fate_before_a_new_call_is_no_entry(host):
+    r = host.parse("Closed previous sell at 2390.\nNow buy gold 2388 SL 2378 TP 2405").result
+    assert (r.direction, r.entry) == ("buy", (2388.0,))
+    # an instruction that is the call's own ("re-enter") keeps its price as the entry
+    assert host.parse("Re-enter gold buy at 2380\nSL 2370\nTP 2400").result.entry == (2380.0,)

@@ -281,28 +281,30 @@ class _Reading:
         """"Gold buy 2380 SL 2370 TP 2400 / Close half at 2390", "... / Cancel if price reaches
         2395", "... / Breakeven at 2390": a price on a line after the call's first level, after an
         instruction the update patterns read on that line, is where the instruction applies, no
-        entry of the call (one entry before the levels stays)."""
+        entry of the call; on a line before the levels, after a report of the last trade's fate
+        ("Closed previous sell at 2390. / Now buy gold 2388 SL 2378 TP 2405"), it is that trade's.
+        One entry before the levels stays."""
         f, text = self.fields, self.text
         first_level = min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1]))
-        level_end = text.find("\n", first_level)
-        if level_end < 0 or all(tok.start < level_end for _, tok in f.entry):
-            return  # (most calls: no entry on a line below the first level's)
-        if not any(tok.start < first_level for _, tok in f.entry):
-            return  # (the entries all after the levels: "SL 2370 TP 2400 / Entry 2380")
         level_line = text.rfind("\n", 0, first_level) + 1
+        lines = [text.rfind("\n", 0, tok.start) + 1 for _, tok in f.entry]
+        if min(lines) == max(lines) or not any(tok.start < first_level for _, tok in f.entry):
+            return  # (most calls: their entries on one line; or all after the levels: "SL 2370 / Entry 2380")
         found: dict[int, list[tuple[Action, int, int]]] = {}  # a line's start -> its updates
         kept = []
-        for value, tok in f.entry:
-            start = text.rfind("\n", 0, tok.start) + 1
-            if start > level_line:  # on a line after the first level's
+        for (value, tok), start in zip(f.entry, lines):
+            if start != level_line:
                 if start not in found:
                     end = text.find("\n", tok.start)
                     line = text[start:end if end >= 0 else len(text)]
-                    found[start] = find_updates(line, self.lex, line.lower())
+                    updates = find_updates(line, self.lex, line.lower())
+                    # (before the levels only a fate: "Re-enter gold buy at 2380" is the call's entry)
+                    found[start] = updates if start > level_line else [u for u in updates if u[0].type in FATES]
                 if any(u_start < tok.start - start for _, u_start, _ in found[start]):
                     continue  # the instruction's price
             kept.append((value, tok))
-        f.entry[:] = kept
+        if kept:
+            f.entry[:] = kept
 
     def _possessed(self, tok: Tok) -> bool:
         """Whether side ``tok`` is a plural noun after a possessive or a determiner ("your buys", "our
