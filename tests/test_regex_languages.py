@@ -706,7 +706,7 @@ def test_natural_gas_is_named():
 @pytest.mark.parametrize("text", [
     "Don't take gold sell now", "Never chase gold longs", "Avoid buying gold until further notice",
     "Avoid gold buys today", "Do not open EURUSD longs", "Refrain from selling gold",
-    "Evite comprar oro ahora", "Evitem vender ouro hoje", "Evitate di comprare oro",
+    "Evite comprar oro ahora", "Evitem vender ouro hoje", "Evitate di comprare oro", "Stay away from selling gold",
 ])
 def test_a_side_after_a_word_that_forbids_it_is_no_call(host, text):
     # the instrument's name between the negator and the side does not end the look back

@@ -994,6 +994,10 @@ def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
     return toks[j] is prev_tok
 
 
+# two words that forbid together what follows ("stay away from selling gold", "stay out of gold longs")
+NEGATING_PAIRS: Final = frozenset({("away", "from"), ("out", "of")})
+
+
 def _negated(toks: list[Tok], i: int, negators: frozenset[str], urging: frozenset[str]) -> bool:
     """A direction right after "do not", "don't", "avoid", "не"... is a warning, not a call: up to
     two words between, the instrument's name not counted ("Don't take gold sells", "Avoid buying
@@ -1013,7 +1017,8 @@ def _negated(toks: list[Tok], i: int, negators: frozenset[str], urging: frozense
             continue
         if t.kind == "word":
             low = t.text.lower()
-            if low in negators or low.endswith("n't") or low.endswith("n’t"):
+            if low in negators or low.endswith("n't") or low.endswith("n’t") \
+                    or j > 0 and (toks[j - 1].text.lower(), low) in NEGATING_PAIRS:
                 return not urged
             urged = urged or low in urging
             seen += 1
