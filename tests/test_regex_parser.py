@@ -1549,3 +1549,9 @@ def test_a_price_in_the_last_trades_fate_before_a_new_call_is_no_entry(host):
     assert (r.direction, r.entry) == ("buy", (2388.0,))
     # an instruction that is the call's own ("re-enter") keeps its price as the entry
     assert host.parse("Re-enter gold buy at 2380\nSL 2370\nTP 2400").result.entry == (2380.0,)
+
+
+def test_a_mark_before_the_next_target_on_one_line_is_no_hit_of_the_last(host):
+    # "STOP LOSS" after the last target is its label; the 💰 before "TP2" is a bullet, no report
+    r = host.parse("WE ARE BUYING EURUSD TODAY (1.0845 -1.0850) 💰 TP1: 1.0870 💰 TP2: 1.0890 STOP LOSS: 1.0825").result
+    assert (r.kind, r.take_profits, r.stop_loss) == ("signal", (1.087, 1.089), 1.0825)

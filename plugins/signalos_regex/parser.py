@@ -380,8 +380,10 @@ class _Reading:
             rest = text[tok.end:line_end].lstrip(" \t-–—:()")
             if not rest[:1].isalpha() or len(_WORD.findall(rest)) > 2:
                 continue  # (most targets end their line or stand before a mark; a longer tail instructs)
-            line = text[text.rfind("\n", 0, tok.start) + 1:line_end]
-            if any(a.type == "tp_hit" for a, _, _ in find_updates(line, self.lex, line.lower())):
+            start = text.rfind("\n", 0, tok.start) + 1
+            line = text[start:line_end]
+            # the report's words after this target's price, not another target's mark before it
+            if any(a.type == "tp_hit" and end > tok.end - start for a, _, end in find_updates(line, self.lex, line.lower())):
                 return True
         return False
 
