@@ -771,3 +771,11 @@ def test_profit_taken_with_the_object_before_the_verb_or_a_word_between(host, te
 ])
 def test_an_open_positions_standing_in_other_languages_is_no_call(host, text):
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text", ["Si el oro rompe 2400 podríamos comprar", "Se o ouro romper 2400, compramos"])
+def test_a_condition_on_the_named_instrument_in_spanish_and_portuguese_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
+    # a complete call keeps its own condition for later
+    r = host.parse("Oro compra 2380 SL 2370 TP 2400, si el precio rompe 2400 cerramos").result
+    assert r.kind == "signal"
