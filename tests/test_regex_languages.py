@@ -779,3 +779,11 @@ def test_a_condition_on_the_named_instrument_in_spanish_and_portuguese_is_no_cal
     # a complete call keeps its own condition for later
     r = host.parse("Oro compra 2380 SL 2370 TP 2400, si el precio rompe 2400 cerramos").result
     assert r.kind == "signal"
+
+
+@pytest.mark.parametrize("text", [
+    "Gold könnte auf 2400 steigen, Kauf möglich", "Jika emas tembus 2400 kita beli", "Nếu vàng phá 2400 chúng ta mua",
+    "ถ้าทองทะลุ 2400 เราจะซื้อ", "금이 2400을 돌파하면 매수", "ゴールドが2400を超えたら買い",
+])
+def test_a_condition_on_the_instrument_in_more_languages_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
