@@ -787,3 +787,9 @@ def test_a_condition_on_the_named_instrument_in_spanish_and_portuguese_is_no_cal
 ])
 def test_a_condition_on_the_instrument_in_more_languages_is_no_call(host, text):
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text", ["지금 금 매수 금지", "今はゴールドの買いは控えてください"])
+def test_a_side_forbidden_by_a_negator_after_it_is_no_call(host, text):
+    # Korean and Japanese put the prohibition after the verb: the tables' negation holds the side
+    assert host.parse(text).result.kind == "noise", text

@@ -24,7 +24,7 @@ from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
 from signalos_regex.tokens import Tok, has_unspaced, mark_keywords, tokenize_marking_glued
-from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_cues
+from signalos_regex.updates import PATTERN_TIMEOUT, find_updates, noise_found
 
 NAME: Final = "regex"
 MAX_CHARS: Final = 4096  # Telegram's own message limit; longer text is parsed on its first 4096 characters
@@ -227,7 +227,13 @@ class _Reading:
             lowered = self.lowered
             words = words_of(lowered)  # both pattern sets look up the same words
             updates = find_updates(text, self.lex, lowered, words)
-            noise = noise_cues(text, self.lex, lowered, words)
+            cues = noise_found(text, self.lex, lowered, words)
+            noise = {kind for kind, _, _ in cues}
+            if "negation" in noise and live_dirs:
+                # a side inside a negation the tables read, where the negator follows the verb
+                # ("금 매수 금지", "買いは控えて"; before it, fields read it already): forbidden
+                live_dirs = [d for d in live_dirs
+                             if not any(kind == "negation" and a <= d[1].start < b for kind, a, b in cues)]
         if symbol and not (complete or f.stop or f.entry or f.stop_pips) and not any(u[0].type == "tp_hit" for u in updates):
             bare = self._bare_target_report()
             if bare is not None:

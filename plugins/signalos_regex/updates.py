@@ -141,9 +141,16 @@ def _without_breakeven_of_a_close(text: str, found: list[tuple[Action, int, int]
 
 def noise_cues(text: str, lex: Lexicon, lowered: str | None = None, words: AbstractSet[str] | None = None) -> set[str]:
     """Which kinds of noise the text shows: negation, conditional, results, ads, question."""
+    return {value for value, _, _ in noise_found(text, lex, lowered, words)}
+
+
+def noise_found(text: str, lex: Lexicon, lowered: str | None = None,
+                words: AbstractSet[str] | None = None) -> list[tuple[str, int, int]]:
+    """Each noise cue the text shows, ``(kind, start, end)`` in text order."""
     if lex.noise is None:
-        return set()
-    return {value for _, value, _ in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)}
+        return []
+    return [(value, m.start(), m.end())
+            for _, value, m in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)]
 
 
 def _negated_before(text: str, start: int, negators: frozenset[str]) -> bool:
