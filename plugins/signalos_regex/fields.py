@@ -170,7 +170,7 @@ class Fields:
                             # zone after the entry is where the trade takes its profit
                             field = "take_profit"
                         else:
-                            self.directions.append((side, tok, _negated(toks, i, self.lex.negators, self.lex.urging)))  # "Buy zone", "Sell area"
+                            self.directions.append((side, tok, _negated(toks, i, self.lex)))  # "Buy zone", "Sell area"
                     # "1806.3 (40% of profit)": a label of numbers to pass over, after a target
                     # on its line, ends the list as prose does
                     resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
@@ -194,7 +194,7 @@ class Fields:
                         prev_num = None
                         entry_ok = False
                         continue
-                    self.directions.append((tok.val, tok, _negated(toks, i, self.lex.negators, self.lex.urging)))
+                    self.directions.append((tok.val, tok, _negated(toks, i, self.lex)))
                     self._order_type_after(i)
                     if current not in ("take_profit", "stop_loss") or filled:
                         current, filled = None, 0
@@ -205,14 +205,14 @@ class Fields:
                     if side is not None and tok.val == "stop" and tok.text.split()[-1].lower() in self.lex.stop_order_words \
                             and self._losing_side_after(i, i + 1, side):
                         # "Silver 29.50 buy stop 29.10": the side, then the stop loss's label
-                        self.directions.append((side, tok, _negated(toks, i, self.lex.negators, self.lex.urging)))
+                        self.directions.append((side, tok, _negated(toks, i, self.lex)))
                         current, filled, label_line, line_has_label = "stop_loss", 0, line, True
                         self.labelled.add("stop_loss")
                         prev_num, entry_ok = None, False
                         continue
                     self.order_types.append((tok.val, tok))
                     if side is not None:
-                        self.directions.append((side, tok, _negated(toks, i, self.lex.negators, self.lex.urging)))  # "Buy stop", "sell limit"
+                        self.directions.append((side, tok, _negated(toks, i, self.lex)))  # "Buy stop", "sell limit"
                     entry_ok = True
                     continue
                 currency, passed, ends, word_role = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
@@ -994,17 +994,15 @@ def _continues_price(toks: list[Tok], i: int, prev_tok: Tok) -> bool:
     return toks[j] is prev_tok
 
 
-# two words that forbid together what follows ("stay away from selling gold", "stay out of gold longs")
-NEGATING_PAIRS: Final = frozenset({("away", "from"), ("out", "of")})
-
-
-def _negated(toks: list[Tok], i: int, negators: frozenset[str], urging: frozenset[str]) -> bool:
+def _negated(toks: list[Tok], i: int, lex: Lexicon) -> bool:
     """A direction right after "do not", "don't", "avoid", "не"... is a warning, not a call: up to
     two words between, the instrument's name not counted ("Don't take gold sells", "Avoid buying
     gold", "Do not open EURUSD longs"). A number, another side or the end of a sentence between
     them ends the look back: "Signal No. 5 Buy", "no 15 | SELL" number a signal; "Avoid FOMO.
     Buy gold", "Avoid gold sells, buy 2380" call one. A verb that urges after the negator
-    ("don't miss", "don't wait", "no te pierdas") makes it a push to take the call."""
+    ("don't miss", "don't wait", "no te pierdas") makes it a push to take the call. Two words
+    forbid together too ("stay away from selling gold": ``lex.negating_pairs``)."""
+    negators, urging, pairs = lex.negators, lex.urging, lex.negating_pairs
     seen = 0
     urged = False
     j = i - 1
@@ -1018,7 +1016,7 @@ def _negated(toks: list[Tok], i: int, negators: frozenset[str], urging: frozense
         if t.kind == "word":
             low = t.text.lower()
             if low in negators or low.endswith("n't") or low.endswith("n’t") \
-                    or j > 0 and (toks[j - 1].text.lower(), low) in NEGATING_PAIRS:
+                    or j > 0 and (toks[j - 1].text.lower(), low) in pairs:
                 return not urged
             urged = urged or low in urging
             seen += 1

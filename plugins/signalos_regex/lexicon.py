@@ -47,8 +47,9 @@ DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
 # "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner
 DEFAULT_POSITION_NOUNS: Final = frozenset({"buys", "sells", "longs", "shorts"})
 DEFAULT_POSSESSIVES: Final = frozenset({"your", "our", "my", "the", "those", "these", "all"})
-DEFAULT_COUNT_NOUNS: Final = frozenset({"entries", "orders", "positions", "trades", "layers", "limits", "buys", "sells",
-                                        "longs", "shorts"})
+DEFAULT_COUNT_NOUNS: Final = DEFAULT_POSITION_NOUNS | frozenset({"entries", "orders", "positions", "trades", "layers",
+                                                               "limits"})
+DEFAULT_NEGATING_PAIRS: Final = frozenset({"away from", "out of"})
 DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
                                            "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
@@ -106,6 +107,10 @@ class Lexicon:
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
         # ... unless one of these stands between: "don't miss", "don't wait": a push, not a warning
         self.urging: frozenset[str] = _word_set(words, "urging", DEFAULT_URGING)
+        # ... and two words that forbid together ("stay away from selling gold", "stay out of gold longs")
+        self.negating_pairs: frozenset[tuple[str, str]] = frozenset(
+            (first, second) for first, _, second in (p.partition(" ") for p in
+                                                      _word_set(words, "negating_pairs", DEFAULT_NEGATING_PAIRS)))
         # the rank of a target an update names ("2nd target reached", "第二目标", "الهدف الثاني"), as
         # the update patterns' "ord" group captures it: the English ones and the language files'
         self.ordinals: dict[str, int] = {**DEFAULT_ORDINALS, **{str(k).lower(): int(v)

@@ -211,7 +211,7 @@ class _Reading:
                 if updates:
                     # "Gold buy 2380 SL 2370 TP 2400 - CLOSED": the call posted again with its fate
                     return self._update(updates, symbol)
-            if not updates and (self._targets_marked_hit() or self._target_line_says_hit()):
+            if not updates and self._targets_reported_hit():
                 # "XAUUSD BUY 2380 / TP1 2390 ✅ / TP2 2400 ✅ / SL 2370" or "TP1 2390 hit": the call
                 # posted again with the targets it reached checked, a report and no new call
                 reports = [u for u in find_updates(text, self.lex, self.lowered) if u[0].type == "tp_hit"]
@@ -355,37 +355,35 @@ class _Reading:
             return []
         return [(a, start + last, end + last) for a, start, end in found]
 
-    def _targets_marked_hit(self) -> bool:
-        """Whether a hit mark (✅ ✔ ☑) follows a target's price on its line and no pictograph follows
-        the entry's or the stop's: the targets reached, checked ("TP1 2390 ✅"). Marks before the
-        labels, or after every level ("2380 🔥 SL 2370 ❌ TP 2390 ✅"), or on lines of their own,
-        are a channel's bullets."""
+    def _targets_reported_hit(self) -> bool:
+        """Whether what follows a target's price on its line reports it reached: a hit mark (✅ ✔ ☑),
+        with no pictograph after the entry's or the stop's price ("TP1 2390 ✅"; marks before the
+        labels, after every level, "2380 🔥 SL 2370 ❌ TP 2390 ✅", or on lines of their own are a
+        channel's bullets), or a word or two the tables' target-hit patterns read as its report,
+        on that line alone ("TP1 2390 hit", "Target 2: 2400 — done", "TP1 2390 достигнут")."""
         f, text = self.fields, self.text
-        if not any(mark in text for mark in HIT_MARKS):
-            return False  # (most calls check nothing: three substring searches, no walk)
+        marked = any(mark in text for mark in HIT_MARKS)  # (three substring searches)
+        decorated: bool | None = None  # asked once, of the first target with a mark
 
-        def after(tok: Tok) -> str:
-            line_end = text.find("\n", tok.end)
-            return text[tok.end:line_end if line_end >= 0 else len(text)].strip()[:1]
-
-        def decorated(tok: Tok) -> bool:  # any pictograph after it ("2370 ❌", "2380 🔥")
-            mark = after(tok)
-            return bool(mark) and unicodedata.category(mark) == "So"
-        return any(after(t) in HIT_MARKS for _, t in f.targets) and not any(decorated(t) for _, t in (*f.entry, *f.stop))
-
-    def _target_line_says_hit(self) -> bool:
-        """Whether words after a target's price on its line report it reached ("TP1 2390 hit",
-        "Target 2: 2400 — done", "TP1 2390 достигнут"): the tables' target-hit patterns, read on
-        that line alone."""
-        text = self.text
-        for _, tok in self.fields.targets:
-            if text[tok.end:tok.end + 1] in ("\n", ""):
-                continue  # (most targets end their line)
+        def after(tok: Tok) -> tuple[str, int]:
             line_end = text.find("\n", tok.end)
             line_end = line_end if line_end >= 0 else len(text)
-            rest = text[tok.end:line_end].lstrip(" \t-–—:()")
-            if not rest[:1].isalpha() or len(_WORD.findall(rest)) > 2:
-                continue  # (most targets end their line or stand before a mark; a longer tail instructs)
+            return text[tok.end:line_end].strip(), line_end
+
+        for _, tok in f.targets:
+            if text[tok.end:tok.end + 1] in ("\n", ""):
+                continue  # (most targets end their line)
+            tail, line_end = after(tok)
+            if marked and tail[:1] in HIT_MARKS:
+                if decorated is None:  # any pictograph after the entry's or the stop's price ("2370 ❌")
+                    decorated = any((mark := after(t)[0][:1]) and unicodedata.category(mark) == "So"
+                                    for _, t in (*f.entry, *f.stop))
+                if not decorated:
+                    return True
+                continue
+            words = tail.lstrip(" \t-–—:()")
+            if not words[:1].isalpha() or len(_WORD.findall(words)) > 2:
+                continue  # (no words, or a longer tail: the call's own instruction)
             start = text.rfind("\n", 0, tok.start) + 1
             line = text[start:line_end]
             # the report's words after this target's price, not another target's mark before it

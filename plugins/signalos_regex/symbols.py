@@ -406,8 +406,9 @@ def _expiry_end(toks: list[Tok], k: int) -> int:
 
 
 _ORDINAL: Final = regex.compile(r"^\d+(?:ST|ND|RD|TH|[HMDWY]|MIN|X)$")
-# a sum in thousands, millions or billions ("$186K profit", "$92M"): money, no coin's name
-_AMOUNT: Final = regex.compile(r"\d+[KMB]\Z")
+# a sum in thousands or billions ("$186K profit"; millions, "$92M", are among _ORDINAL's units):
+# money, no coin's name
+_AMOUNT: Final = regex.compile(r"\d+[KB]\Z")
 
 
 def _opens_message(toks: list[Tok], i: int) -> bool:
