@@ -1469,6 +1469,22 @@ def test_closed_by_the_stop_is_the_stop_hit(host, text):
     assert [a.type for a in host.parse(text).result.actions] == ["sl_hit"], text
 
 
+@pytest.mark.parametrize("text, actions", [
+    ("Gold closed at TP2", [("tp_hit", 2)]), ("EURUSD long closed at TP2 +40 pips", [("tp_hit", 2)]),
+    ("Position closed at take profit 2", [("tp_hit", 2)]), ("Closed at TP1 ✅", [("tp_hit", 1)]),
+    ("EURUSD closed by TP", [("tp_hit", None)]), ("Gold sell closed at SL", [("sl_hit", None)]),
+    ("Ouro fechado no TP2", [("tp_hit", 2)]), ("Operación cerrada en stop loss", [("sl_hit", None)]),
+    ("Золото закрыто по тейку 1", [("tp_hit", 1)]), ("Or clôturé au TP1", [("tp_hit", 1)]),
+    ("Gold bei TP1 geschlossen", [("tp_hit", 1)]), ("Altın TP1'den kapandı", [("tp_hit", 1)]),
+    ("Oro chiuso al TP2", [("tp_hit", 2)]),
+    # a close at a price or at entry is still a close
+    ("Gold closed at 2395", [("close", None)]), ("Sell closed at entry", [("close", None)]),
+])
+def test_a_trade_closed_at_its_target_or_stop_reports_that_level_hit(host, text, actions):
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.tp) for a in r.actions] == actions, text
+
+
 def test_a_sum_of_money_in_thousands_is_no_coin(host):
     # "$186K" is money; "$1000SATS", "#1INCH" are coins whose names hold digits
     assert host.parse("We have $186K profit ready, will send a short video").result.kind == "noise"
