@@ -1571,3 +1571,14 @@ def test_a_mark_before_the_next_target_on_one_line_is_no_hit_of_the_last(host):
     # "STOP LOSS" after the last target is its label; the 💰 before "TP2" is a bullet, no report
     r = host.parse("WE ARE BUYING EURUSD TODAY (1.0845 -1.0850) 💰 TP1: 1.0870 💰 TP2: 1.0890 STOP LOSS: 1.0825").result
     assert (r.kind, r.take_profits, r.stop_loss) == ("signal", (1.087, 1.089), 1.0825)
+
+
+@pytest.mark.parametrize("text", ["TP1 (2390) hit. Moving stop to 2380.", "TP1 at 2390 reached", "TP 1 (2390) ✅",
+                                  "Objetivo 1 (2390) alcanzado", "TP1 (2390) atteint", "TP1 (2390) geldi"])
+def test_a_targets_price_in_brackets_or_after_at_stays_in_its_hit_report(host, text):
+    # (they were a target moved to 2390, or noise)
+    r = host.parse(text).result
+    assert r.kind == "update" and (r.actions[0].type, r.actions[0].tp) == ("tp_hit", 1), text
+    if "TP" in text:
+        assert r.actions[0].price == 2390.0, text
+

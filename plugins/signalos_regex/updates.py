@@ -32,8 +32,9 @@ _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
-# "TP1 2390 ✅": the price right after a target's index, in its hit report (not "+50", "50 pips", "100%")
-_INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}\s+(\d+(?:[.,]\d+)?)" + _PRICE_END,
+# "TP1 2390 ✅", "TP1 (2390) hit", "TP1 at 2390 reached": the price right after a target's index, in
+# its hit report (not "+50", "50 pips", "100%")
+_INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}(?:\s+at\s+|\s*\(\s*|\s+)(\d+(?:[.,]\d+)?)" + _PRICE_END,
                                     regex.IGNORECASE)
 # a breakeven phrase that names the stop ("SL to BE", "стоп в б/у"): a move of it, never the
 # price of a close before it
