@@ -793,3 +793,25 @@ def test_a_condition_on_the_instrument_in_more_languages_is_no_call(host, text):
 def test_a_side_forbidden_by_a_negator_after_it_is_no_call(host, text):
     # Korean and Japanese put the prohibition after the verb: the tables' negation holds the side
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text, tp", [
+    ("Segundo alvo atingido ✅", 2), ("Primeiro alvo do ouro batido", 1), ("Segundo objetivo cumplido", 2),
+    ("Primer objetivo del oro alcanzado", 1), ("Zweites Ziel erreicht ✅", 2), ("Erstes Ziel bei Gold erreicht", 1),
+    ("İkinci hedef geldi", 2), ("Altın ilk hedef geldi", 1), ("Secondo obiettivo raggiunto", 2),
+    ("Deuxième objectif atteint", 2), ("Вторая цель по золоту достигнута", 2), ("Первый тейк по EURUSD взят", 1),
+    ("Тейк 1 по золоту достигнут", 1), ("تارگت اول طلا خورد", 1), ("تارگت دوم یورو دلار هم خورد ✅", 2),
+])
+def test_a_target_named_by_its_rank_in_words_and_reported_hit_keeps_its_rank(host, text, tp):
+    # the rank is a word of the language ([words] ordinals), and the instrument may stand between
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.tp) for a in r.actions] == [("tp_hit", tp)], text
+
+
+@pytest.mark.parametrize("text", [
+    "Segundo alvo ainda não atingido", "Segundo objetivo todavía no alcanzado", "Zweites Ziel noch nicht erreicht",
+    "Secondo target non ancora raggiunto", "Deuxième objectif pas encore atteint", "Вторая цель ещё не достигнута",
+    "Тейк 1 пока не достигнут", "تارگت اول هنوز خورد نشده",
+])
+def test_a_target_not_yet_reached_is_no_hit(host, text):
+    assert host.parse(text).result.kind == "noise", text
