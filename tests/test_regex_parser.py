@@ -1582,3 +1582,21 @@ def test_a_targets_price_in_brackets_or_after_at_stays_in_its_hit_report(host, t
     if "TP" in text:
         assert r.actions[0].price == 2390.0, text
 
+
+
+@pytest.mark.parametrize("text", ["Gold running +80 pips 🔥 hold", "+120 pips running on gold, keep holding", "Keep holding",
+                                  "We hold", "Holding for TP3", "Gold buys running +50, hold for TP2", "Let it ride"])
+def test_holding_the_open_trade_is_management_even_after_its_standing(host, text):
+    r = host.parse(text).result
+    assert r.kind == "update" and [a.type for a in r.actions] == ["other"], text
+
+
+def test_a_hold_takes_no_price_from_the_next_clause(host):
+    r = host.parse("Gold buy running +50 pips. Keep holding, move SL to 2378.").result
+    assert [(a.type, a.price) for a in r.actions] == [("other", None), ("move_sl", 2378.0)]
+
+
+@pytest.mark.parametrize("text", ["I hold short gold, expecting a dump", "Stay out of gold longs"])
+def test_holding_a_side_or_staying_out_is_no_management(host, text):
+    # a statement of a view, and advice not to enter: no open trade held or closed
+    assert host.parse(text).result.kind != "update", text

@@ -44,6 +44,7 @@ _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b", r
 # "50%", and "%50" as Turkish writes it
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
+_CLAUSE_END: Final = regex.compile(r"[,;](?=\s)")
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
@@ -70,6 +71,9 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         elif groups.get("ord") in lex.ordinals:
             tp = lex.ordinals[groups["ord"]]
         if typ in PRICED:
+            if typ == "other":
+                # "Keep holding, move SL to 2378": a hold's price is in its own clause, not the next instruction's
+                tail = _CLAUSE_END.split(tail, 1)[0]
             num = _PRICE_AFTER.search(tail) or _PRICE_GLUED.match(tail)
             if num is None and typ == "close" and lex.postpositions:
                 # "2395'te kapattık", "2395で決済": the price before its postposition, before the verb
