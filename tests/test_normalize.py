@@ -90,3 +90,16 @@ def test_circled_and_dingbat_digits_of_numbered_lists_read_as_digits():
     import signalos_regex
     r = make_host(signalos_regex).parse("BUY GOLD NOW 2380\nTP➊ 2390\nTP➋ 2400\nSL➡️2370").result
     assert (r.take_profits, r.stop_loss, r.warnings) == ((2390.0, 2400.0), 2370.0, ())
+
+
+def test_a_letter_o_typed_for_the_zero_of_a_price_is_a_zero():
+    assert normalize_text("Targets 0.325 O.34 o.36 O,38") == "Targets 0.325 0.34 0.36 0,38"
+    # a word's o, an abbreviation's and a letter before no digits stay letters
+    for text in ("No.1 signal", "O.K. gold", "Go.5", "so. 5", "Photo.1"):
+        assert normalize_text(text) == text
+
+
+def test_a_target_typed_with_a_letter_o_is_read_as_its_price():
+    from signalos import Host
+    r = Host().parse("BLZ/USDT LONG\nEntry 0.288 - 0.294\nTargets 0.305 0.315 O.34 0.36\nSL 0.27").result
+    assert r.take_profits == (0.305, 0.315, 0.34, 0.36)

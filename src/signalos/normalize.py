@@ -66,9 +66,15 @@ _MAPPED: Final = re.compile("[" + "".join(re.escape(chr(k)) for k, v in _DIGIT_M
                             + "\U0001D400-\U0001D7FF]")
 
 
+# A letter O typed for the zero of a price below one ("O.34", "o.5"): alone before its point and digits.
+_LETTER_ZERO: Final = re.compile(r"(?<![\w.,])[Oo](?=[.,]\d)")
+
+
 def normalize_text(text: str) -> str:
-    """Same-length text with every digit ASCII, dashes ``-``, odd spaces plain spaces and the
-    Turkish ``İ`` a plain ``I``."""
+    """Same-length text with every digit ASCII, dashes ``-``, odd spaces plain spaces, the
+    Turkish ``İ`` a plain ``I``, and a letter O typed for a zero before a decimal point a zero."""
+    if "O." in text or "o." in text or "O," in text or "o," in text:
+        text = _LETTER_ZERO.sub("0", text)
     if text.isascii() and "\x00" not in text:
         return text  # NUL is the only ASCII character mapped, and str.isascii() reads a flag
     if _MAPPED.search(text) is None:
