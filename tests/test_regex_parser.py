@@ -1600,3 +1600,12 @@ def test_a_hold_takes_no_price_from_the_next_clause(host):
 def test_holding_a_side_or_staying_out_is_no_management(host, text):
     # a statement of a view, and advice not to enter: no open trade held or closed
     assert host.parse(text).result.kind != "update", text
+
+
+@pytest.mark.parametrize("text", ["Another winning trade! Gold buy from 2380 to 2400 💰💰",
+                                  "5 winning trades in a row! Gold sell from 2410 to 2390 🔥",
+                                  "Another profitable day. Gold buy 2380 to 2400 done"])
+def test_a_trade_told_as_a_win_is_a_result_not_a_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
+    # a complete call after the boast is still a call
+    assert host.parse("Another winning trade! New signal: Gold buy 2380 SL 2370 TP 2400").result.kind == "signal"
