@@ -815,3 +815,13 @@ def test_a_target_named_by_its_rank_in_words_and_reported_hit_keeps_its_rank(hos
 ])
 def test_a_target_not_yet_reached_is_no_hit(host, text):
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text", [
+    "¡Otra operación ganadora! Oro compra de 2380 a 2400 💰", "Mais uma operação vencedora! Ouro compra de 2380 até 2400 💰",
+    "Ещё одна прибыльная сделка! Золото покупка с 2380 до 2400 💰", "Encore un trade gagnant ! Or achat de 2380 à 2400 💰",
+    "Wieder ein Gewinn-Trade! Gold Kauf von 2380 bis 2400 💰", "Bir kazançlı işlem daha! Altın alış 2380'den 2400'e 💰",
+    "又一单盈利！黄金买入 2380 到 2400 💰", "یک معامله سودده دیگر! خرید طلا از 2380 تا 2400 💰",
+])
+def test_a_trade_told_as_a_win_in_other_languages_is_a_result(host, text):
+    assert host.parse(text).result.kind == "noise", text
