@@ -1609,3 +1609,22 @@ def test_a_trade_told_as_a_win_is_a_result_not_a_call(host, text):
     assert host.parse(text).result.kind == "noise", text
     # a complete call after the boast is still a call
     assert host.parse("Another winning trade! New signal: Gold buy 2380 SL 2370 TP 2400").result.kind == "signal"
+
+
+@pytest.mark.parametrize("text, entry, stop, targets", [
+    ("BTC long @ 60000 USDT SL 59000 USDT TP 62000 USDT", [60000], 59000, [62000]),
+    ("BTC long @ 60000USDT SL 59000USDT TP 62000USDT", [60000], 59000, [62000]),
+    ("Gold buy 2380USD SL 2370USD TP 2400USD", [2380], 2370, [2400]),
+    ("SOL long 145USDC SL 138USDC TP 155USDC", [145], 138, [155]),
+])
+def test_a_price_written_with_its_quote_currency_is_a_price(host, text, entry, stop, targets):
+    # (a number glued to a quote currency was a coin's name, "2380USD"; one after a level's label
+    # and before "USDT" was a size)
+    r = host.parse(text).result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == (entry, stop, targets), text
+
+
+@pytest.mark.parametrize("tail", ["Size: 100 USDT", "lot size: 0.01 at 500 usd", "TP1: 500 USDT profit"])
+def test_a_sum_in_a_quote_currency_beside_a_call_is_no_price(host, tail):
+    r = host.parse(f"BTC long 60000 SL 59000 TP 62000\n{tail}").result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([60000], 59000, [62000]), tail

@@ -815,9 +815,10 @@ class Fields:
                 return "price", value * 1000
             if low in self.lex.pips_words or (glued_next and low.startswith("pip")):
                 return "pips", value
-            if low in self.lex.lot_words and not glued_next and (
-                    not _labels_a_number(toks, i + 1) or value <= MAX_LOT and _price_after(toks, i + 2)):
-                # "0.02 lot", "5 lots 39500"; in "TP @ 1.0800 lot: 0.02" the lot's size comes after
+            if low in self.lex.lot_words and not glued_next and not (low.startswith("usd") and _after_price_label(toks, i, self.lex.at_words)) \
+                    and (not _labels_a_number(toks, i + 1) or value <= MAX_LOT and _price_after(toks, i + 2)):
+                # "0.02 lot", "5 lots 39500", "100 USDT"; in "TP @ 1.0800 lot: 0.02" the lot's size comes
+                # after; "Entry: 60000 USDT", "@ 60000 USD" are prices in that currency
                 return None, 0.0
             if glued_next and nxt.cat is None and not _unspaced(nxt.text[0]) and not low.startswith("usd") \
                     and not (len(nxt.text) > 3 and nxt.text[0].isupper()):
@@ -972,6 +973,15 @@ def _price_after(toks: list[Tok], k: int) -> bool:
         return False
     value = parse_number(toks[k].text)
     return value is not None and value > MAX_LOT
+
+
+def _after_price_label(toks: list[Tok], i: int, at_words: frozenset[str]) -> bool:
+    """Whether number ``i`` comes right after an entry, stop or target label or an ``@`` (a colon
+    or dash between): where a price stands. A word that means "at" is no such label here: "lot
+    size: 0.01 at 500 usd" is the money the size is for."""
+    before = _prev_significant(toks, i, skip=".:#-=")
+    return before is not None and (before.text == "@" or before.cat == "label" and before.val in PRICE_FIELDS
+                                   and before.text.lower() not in at_words)
 
 
 def _labels_a_number(toks: list[Tok], k: int) -> bool:

@@ -339,6 +339,8 @@ class SymbolFinder:
         quote: str | None = None
         for q in symbols.quotes:
             if word.endswith(q) and len(word) > len(q) + 1:
+                if word[:-len(q)].isdigit():
+                    return False  # "2380USD", "60000USDT": a price in that currency, no name
                 quote = ""
                 break
         if quote is None:
