@@ -1628,3 +1628,15 @@ def test_a_price_written_with_its_quote_currency_is_a_price(host, text, entry, s
 def test_a_sum_in_a_quote_currency_beside_a_call_is_no_price(host, tail):
     r = host.parse(f"BTC long 60000 SL 59000 TP 62000\n{tail}").result
     assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([60000], 59000, [62000]), tail
+
+
+@pytest.mark.parametrize("text, symbol, entry", [
+    ("BTC/EUR long 55000 SL 54000 TP 57000", "BTCEUR", [55000]), ("#ETH/GBP short 2500 SL 2560 TP 2400", "ETHGBP", [2500]),
+    ("ETH-EUR buy 2800 SL 2750 TP 2900", "ETHEUR", [2800]), ("buy ethgbp 2500 sl 2450 tp 2600", "ETHGBP", [2500]),
+    # a volatile currency's pair keeps the coin's wide range: the dots are thousands
+    ("BTC/BRL compra 350.000 stop 340.000 alvo 370.000", "BTCBRL", [350000]),
+])
+def test_a_coin_against_a_countrys_currency_is_that_pair(host, text, symbol, entry):
+    # (the quote was dropped: "BTC/EUR" was BTC)
+    r = host.parse(text).result
+    assert (r.symbol, list(r.entry)) == (symbol, entry), text

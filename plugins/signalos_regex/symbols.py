@@ -286,6 +286,8 @@ class SymbolFinder:
                 base = word.upper()
                 if base.isascii() and base.isalnum() and base not in symbols.noise_tags and second.start - tok.end <= 4:
                     return symbols.base_codes.get(base, base) + quote, i + 2, 2
+            if apart and quote in symbols.currencies and word.upper() in symbols.bases and second.start - tok.end <= 4:
+                return word.upper() + quote, i + 2, 2  # "BTC/EUR", "ETH-GBP": a known coin against a country's currency
             if len(word) == 3 and len(quote) == 3 and symbols.is_pair(word + quote) and second.start - tok.end <= 3:
                 return (word + quote).upper(), i + 2 if apart else i + 1, 2
         if tok.cat is None:

@@ -339,6 +339,12 @@ class SymbolTable:
         # a coin prices the base in that coin (ETHBTC trades at 0.05)
         found = next((self.magnitudes[symbol[: -len(q)]] for q in self.quotes
                       if symbol.endswith(q) and q not in self.bases and symbol[: -len(q)] in self.magnitudes), None)
+        if found is None and symbol[-3:] in self.currencies and symbol[:-3] in self.bases and symbol[:-3] in self.magnitudes:
+            # "BTCEUR": the dollar range in that currency; a volatile one's worth is unknown ("BTCBRL"),
+            # and the dollar range, wide as a coin's is, stands for it
+            worth = self.currency_worth.get(symbol[-3:], 1.0)
+            low, high = self.magnitudes[symbol[:-3]]
+            found = (low / worth, high / worth)
         if len(by_base) > 10_000:
             by_base.clear()
         by_base[symbol] = found
@@ -359,6 +365,8 @@ class SymbolTable:
                 if q in ("BTC", "ETH", "BNB") and w[: -len(q)] not in self.bases:
                     continue
                 return w
+        if len(w) >= 5 and w[-3:] in self.currencies and w[:-3] in self.bases:
+            return w  # "BTCEUR", "ETHGBP": a known coin against a currency of a country
         return None
 
     def canonical(self, raw: str) -> str | None:
