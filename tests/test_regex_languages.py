@@ -825,3 +825,19 @@ def test_a_target_not_yet_reached_is_no_hit(host, text):
 ])
 def test_a_trade_told_as_a_win_in_other_languages_is_a_result(host, text):
     assert host.parse(text).result.kind == "noise", text
+
+
+@pytest.mark.parametrize("text, entry, stop, targets", [
+    ("黄金2380-2376多，损2370，盈2390", [2376, 2380], 2370, [2390]), ("黄金 空 2395 损 2405 盈 2385", [2395], 2405, [2385]),
+    # "看" (looks to) stays no label: after "if it breaks" it is the other side's way
+    ("ETH 3000附近多(跌破看2900)\n目标:3100\n止损:2950", [3000], 2950, [3100]),
+])
+def test_chinese_levels_labelled_by_one_character(host, text, entry, stop, targets):
+    r = host.parse(text).result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == (entry, stop, targets), text
+    assert host.parse("黄金今天亏损50点").result.kind == "noise"  # 亏损, a loss, is no stop's label
+
+
+@pytest.mark.parametrize("text", ["Stop no 0x0", "Realizar parcial e colocar stop no 0x0"])
+def test_zero_to_zero_written_in_digits_is_breakeven_in_portuguese(host, text):
+    assert "breakeven" in [a.type for a in host.parse(text).result.actions], text

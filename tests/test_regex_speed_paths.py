@@ -404,3 +404,13 @@ def _LEX(cache: list = []):  # noqa: B006 (built once)
     if not cache:
         cache.append(build_lexicon())
     return cache[0]
+
+
+@pytest.mark.parametrize("source, text", [(r"re:[损損](?=\d)", "黄金 空 2395 损2405"), (r"re:\b[ck]lose\b", "close"),
+                                          (r"re:\bsalt[oó]\s+el\s+sl\b", "saltó el sl")])
+def test_a_pattern_with_a_character_set_is_chosen_where_it_matches(source, text):
+    # a set's letters were read as a word of the pattern ("[损損]" as "损損", "[ck]lose" as "ck" and
+    # "lose"): no text holds such a word, and the pattern never ran
+    for vetted in (frozenset(), frozenset({source})):
+        patterns = PatternSet([("updates", "close", source)], vetted=vetted)
+        assert [m.group() for _, _, m in patterns.matches(text, text.lower())], (source, vetted)

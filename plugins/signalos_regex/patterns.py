@@ -62,7 +62,7 @@ _SPECIAL_OR_OTHER: Final = re.compile(f"[{MARKS}{UNSPACED}" + _OTHER_LETTERS.pat
 _LITERAL_STARTS: Final[set[str]] = set()
 _NOT_A_QUANTIFIER: Final = re.compile(r"(?<!\\)\{(?!\d*,?\d*\})")
 MAX_PREFIX: Final = 12
-MAX_FEW_KEYS: Final = 24
+MAX_FEW_KEYS: Final = 32  # the "re:" labels hold 25 keys; 32 substring scans cost less than splitting a text into words
 MAX_SET_CLAUSE: Final = 8  # a set of at most this many characters is a clause of its own
 MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most selective first
 _REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
@@ -101,12 +101,19 @@ def pattern_words(source: str) -> frozenset[str]:
     return _literals(source)
 
 
+# a character set ("[oô]", "[损損]", "[\x27’]") with the letters glued after it
+_SET_AND_REST: Final = re.compile(r"(?<!\\)\[(?:\\.|[^\]\\])*\](?:[^\W\d_]|[" + MARKS + r"])*")
+
+
 def _literals(source: str) -> frozenset[str]:
     # escapes (\s, \b, \p{L}) and group names are not words of the pattern, nor what it must not see
     source = _without_negative_lookarounds(source)
     # a repeat that may take none ("{0,2}") is optional, as "?" is; the others are no letters
     cleaned = re.sub(r"\{0*,\d*\}|\{0\}", "?", source)
     cleaned = re.sub(r"\\[pPN]\{[^}]*\}|\\[A-Za-z]|\(\?P<\w+>|\(\?P=\w+\)|\{\d*,?\d*\}", " ", cleaned)
+    # a set's letters are one character of a word, not a word ("[损損]" was read as the word "损損",
+    # so its pattern was never chosen), and the letters after it are the middle of a word, no start
+    cleaned = _SET_AND_REST.sub(" ", cleaned)
     out = set()
     for m in _LITERAL.finditer(cleaned):
         word = m.group().lower()
