@@ -1640,3 +1640,17 @@ def test_a_coin_against_a_countrys_currency_is_that_pair(host, text, symbol, ent
     # (the quote was dropped: "BTC/EUR" was BTC)
     r = host.parse(text).result
     assert (r.symbol, list(r.entry)) == (symbol, entry), text
+
+
+@pytest.mark.parametrize("text, entry, stop", [
+    ("EURUSD sell 1.0890\nstop above yesterday's high 1.0910\nTP 1.0850", [1.089], 1.091),
+    ("Gold buy 2380, stop loss a bit below the low at 2365, TP 2400", [2380], 2365),
+    ("Gold buy 2380, SL under the swing low (2365), TP 2400", [2380], 2365),
+    ("GBPUSD sell 1.2700, SL above the high at 1.2740, TP 1.2620", [1.27], 1.274),
+])
+def test_a_stop_put_beyond_a_described_level_takes_that_levels_price(host, text, entry, stop):
+    # (the level's words, "high", "low", "at", were labels: the price was passed over or an entry)
+    r = host.parse(text).result
+    assert (list(r.entry), r.stop_loss) == (entry, stop), text
+    # "high" elsewhere still labels a number to pass over
+    assert host.parse("Gold buy 2380 SL 2370 TP 2400\nDaily high 2410").result.take_profits == (2400.0,)
