@@ -1654,3 +1654,12 @@ def test_a_stop_put_beyond_a_described_level_takes_that_levels_price(host, text,
     assert (list(r.entry), r.stop_loss) == (entry, stop), text
     # "high" elsewhere still labels a number to pass over
     assert host.parse("Gold buy 2380 SL 2370 TP 2400\nDaily high 2410").result.take_profits == (2400.0,)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("Gold buy 2380 SL 2370 TP previous high 2400", 2400), ("Gold buy 2380 SL 2370 target the daily high at 2400", 2400),
+    ("Gold sell 2405 SL 2415 TP the low of 2385", 2385), ("Gold buy 2380 SL 2370\nTarget: yesterday's high (2400)", 2400),
+])
+def test_a_target_at_a_described_high_or_low_takes_its_price(host, text, target):
+    r = host.parse(text).result
+    assert list(r.take_profits) == [target] and r.stop_loss is not None and len(r.entry) == 1, text

@@ -155,6 +155,9 @@ class Fields:
                     if stop_anchor == line and current == "stop_loss" and not filled and (
                             tok.val == "ignore" or tok.val == "entry" and tok.text.lower() in self.lex.at_words):
                         continue  # "stop above yesterday's high 1.0910", "SL below the low at 2365": the stop's price
+                    if tok.val == "ignore" and not filled and label_line == line and current in ("stop_loss", "take_profit") \
+                            and tok.text.lower() in EXTREMES:
+                        continue  # "TP previous high 2400", "TP the low of 2385": the level the words describe
                     if tok.val == "stop_loss" and self._trailing(i):
                         continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
                     if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
@@ -916,6 +919,8 @@ class Fields:
         self.values["take_profit"] = targets
 
 
+# the words for a past extreme of the price: after a level's label on its line, the level they describe
+EXTREMES: Final = frozenset({"high", "low"})
 # the dashes of a zone written "low-high"
 DASHES: Final = frozenset({"-", "–", "~"})
 
