@@ -1663,3 +1663,13 @@ def test_a_stop_put_beyond_a_described_level_takes_that_levels_price(host, text,
 def test_a_target_at_a_described_high_or_low_takes_its_price(host, text, target):
     r = host.parse(text).result
     assert list(r.take_profits) == [target] and r.stop_loss is not None and len(r.entry) == 1, text
+
+
+@pytest.mark.parametrize("text", ["Gold buy 2380 (half lot) and 2372 (half lot)\nSL 2365 TP 2400",
+                                  "Gold buy 2380 (0.5 lot) / 2372 (0.5 lot)\nSL 2365 TP 2400"])
+def test_a_size_in_brackets_after_an_entry_ends_no_list_of_entries(host, text):
+    # ("lot" in the brackets was a label of numbers to pass over: the second entry was lost)
+    r = host.parse(text).result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([2372, 2380], 2365, [2400]), text
+    # a message that opens with its price keeps it
+    assert list(host.parse("2380 BUY GOLD SL 2370 TP 2400").result.entry) == [2380]

@@ -119,18 +119,25 @@ class Fields:
         # words ended it.
         resume: tuple[str, int] | None = None
         label_after = -1  # the label of a level written after its price ("2370 SL"), already read
+        annotated_to = -1  # the closing bracket of a size written after a price
         stop_anchor = -1  # the line where a stop's label is followed by "above" or "below" ("SL above the high ...")
         phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
         # (most lines are read before any), and a Python call costs more than the test
         targets = self.values["take_profit"]
         for i, tok in enumerate(toks):
+            if i <= annotated_to:
+                continue  # inside "(half lot)", "(0.5 lot)" after a price: its size, which ends no field
             kind = tok.kind
             if kind == "nl":
                 line += 1
                 phys += 1
                 line_start, line_has_label = True, False
                 continue
+            if kind == "p" and tok.text == "(" and i and toks[i - 1].kind == "num" and self._read_as_price(toks[i - 1]):
+                annotated_to = self._size_annotation_end(i)
+                if annotated_to > i:
+                    continue
             if kind == "word":
                 if line_start and line > 0 and targets and self._starts_second_signal(i):
                     self.multi = True
@@ -718,6 +725,25 @@ class Fields:
         while k >= 0 and (k in self.symbols.token_ids or toks[k].kind == "p" and toks[k].text in "#$/"):
             k -= 1
         return k
+
+    def _read_as_price(self, tok: Tok) -> bool:
+        """Whether number ``tok`` is the last price some level took."""
+        return any(values and values[-1][1] is tok for values in self.values.values())
+
+    def _size_annotation_end(self, i: int) -> int:
+        """The index of the ``)`` closing the bracket opened at ``i`` when what it holds, on its line
+        and in a few tokens, names a size ("(half lot)", "(0.5 lot)", "(risk 1%)"); -1 otherwise."""
+        toks, lex = self.toks, self.lex
+        sized = False
+        for k in range(i + 1, min(i + 7, len(toks))):
+            t = toks[k]
+            if t.text == ")":
+                return k if sized else -1
+            if t.kind == "nl" or t.text == "(":
+                return -1
+            if t.kind == "word" and (t.cat == "label" and t.val == "ignore" or t.text.lower() in lex.lot_words):
+                sized = True
+        return -1
 
     def _bracketed(self, i: int) -> bool:
         """Whether token ``i`` stands alone in brackets glued to it ("(scalp)", "(market)")."""
