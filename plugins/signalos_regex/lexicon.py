@@ -122,6 +122,9 @@ class Lexicon:
         # a headline with one of these over levels and no side: the open trade's levels changed
         # ("Update XAUUSD: SL 2388 TP 2405", "Обновление по золоту: стоп 2388")
         self.update_words: frozenset[str] = _word_set(words, "update", DEFAULT_UPDATE)
+        # those of a script written without spaces, found inside a line ("黄金更新"), not as its words
+        self.unspaced_update_words: tuple[str, ...] = tuple(w for w in self.update_words
+                                                            if not w.isascii() and ord(w[0]) >= 0x0E00)  # (fields.UNSPACED_FIRST)
         # a side, its symbol, then one of these and a price: a breakout the side's way, a stop order
         # ("Buy EURUSD above 1.0900", "sell GOLD below 2330")
         self.above_words: frozenset[str] = _word_set(words, "above", DEFAULT_ABOVE)

@@ -19,7 +19,7 @@ from signalos.normalize import normalize_text
 from signalos.validate import infer_direction
 
 from signalos_regex.coverage import UNSURE, unread_prices
-from signalos_regex.fields import UNSPACED_FIRST, Fields
+from signalos_regex.fields import Fields
 from signalos_regex.lexicon import Lexicon, build_lexicon
 from signalos_regex.patterns import words_of
 from signalos_regex.symbols import SymbolFinder
@@ -486,10 +486,9 @@ class _Reading:
         if len(head) > MAX_HEADLINE:
             return False
         low = head.lower()
-        words = set(_WORDS.findall(low))
         # a word of a script written without spaces is found inside the line ("黄金更新")
-        return any(w in words or not w.isascii() and ord(w[0]) >= UNSPACED_FIRST and w in low
-                   for w in self.lex.update_words)
+        return not self.lex.update_words.isdisjoint(_WORDS.findall(low)) \
+            or any(w in low for w in self.lex.unspaced_update_words)
 
     def _level_update(self, found: list[tuple[Action, int, int]]) -> ParseResult:
         """The stop moved to its price and each target set to its own, for a message of levels
