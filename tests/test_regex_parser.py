@@ -1673,3 +1673,15 @@ def test_a_size_in_brackets_after_an_entry_ends_no_list_of_entries(host, text):
     assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([2372, 2380], 2365, [2400]), text
     # a message that opens with its price keeps it
     assert list(host.parse("2380 BUY GOLD SL 2370 TP 2400").result.entry) == [2380]
+
+
+@pytest.mark.parametrize("text", ["1) EURUSD BUY 1.0850 SL 1.0820 TP 1.0900\n2) GBPUSD SELL 1.2700 SL 1.2740 TP 1.2620",
+                                  "XAUUSD\nBUY 2380 SL 2370 TP 2400\nSELL 2410 SL 2420 TP 2395"])
+def test_the_prices_of_a_second_call_cast_no_doubt_on_the_first(host, text):
+    # (they were "price-like numbers not read" of the first call, whose confidence fell to 0.5)
+    r = host.parse(text).result
+    assert r.kind == "signal" and r.confidence >= 0.7, text
+    assert not any(w.startswith("price-like numbers not read") for w in r.warnings)
+    # a price left unread inside the first call still casts doubt
+    doubted = host.parse("EURUSD BUY 1.0850 SL 1.0820 TP 1.0900 Spread 1.0870\n\nGBPUSD SELL 1.2700 SL 1.2740 TP 1.2620").result
+    assert doubted.confidence < 0.7

@@ -81,6 +81,7 @@ class Fields:
         self.leverage: list[tuple[float, Tok]] = []
         self.labelled: set[str | None] = set()  # fields that some label opened
         self.multi: bool = False  # a second signal follows the first one
+        self.read_to: int = len(text)  # where the reading stopped: the start of a second signal, if any
         self.magnitude: tuple[float, float] | None = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
         # the first number and the end of the glued list "20-50-100" that ``_unit_after`` walked last
         self._glued_list: tuple[int, int] = (0, 0)
@@ -374,6 +375,8 @@ class Fields:
             filled += 1
             prev_num = (full_raw, value, tok, field)
             value_phys = phys
+        if self.multi:
+            self.read_to = toks[i].start  # (the loop stopped at the token that starts the next call)
         self._positional_levels()
         if len(self.values["entry"]) > 1 and self.directions:
             self._without_prose_entries()

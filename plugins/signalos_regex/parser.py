@@ -564,7 +564,9 @@ class _Reading:
         # (not in a message of several calls: a price of a later call is none of the first's)
         entry_missing = not entry and stop is not None and bool(targets) and direction is not None and not f.multi
         used = {a for field in spans.values() for a, _ in field}
-        unread = unread_prices(self.text, self.toks, [*entry, *targets, *([stop] if stop is not None else [])],
+        # (the prices of a second call after the first are no doubt about the first)
+        unread = unread_prices(self.text, self.toks if not f.multi else [t for t in self.toks if t.start < f.read_to],
+                               [*entry, *targets, *([stop] if stop is not None else [])],
                                used) if self.doubt or entry_missing else []
         if entry_missing and len(unread) == 1 and stop is not None:
             # "Buy gold if it breaks 2380, SL 2370, TP 2400", "wait for 2375 then buy": the one price
