@@ -1685,3 +1685,12 @@ def test_the_prices_of_a_second_call_cast_no_doubt_on_the_first(host, text):
     # a price left unread inside the first call still casts doubt
     doubted = host.parse("EURUSD BUY 1.0850 SL 1.0820 TP 1.0900 Spread 1.0870\n\nGBPUSD SELL 1.2700 SL 1.2740 TP 1.2620").result
     assert doubted.confidence < 0.7
+
+
+@pytest.mark.parametrize("tail", ["Risk reward 1:1.25", "RR 1:1.25", "Risk: 1.25", "Lot size 1.25"])
+def test_a_number_after_a_size_or_ratio_label_casts_no_doubt(host, tail):
+    # (1.25 fits GBPUSD's prices: left unread, it cut the call's confidence to 0.5)
+    r = host.parse(f"GBPUSD buy 1.2650 SL 1.2610 TP 1.2700\n{tail}").result
+    assert r.confidence >= 0.7 and list(r.take_profits) == [1.27], tail
+    # a price after a label that may name one ("high") still does
+    assert host.parse("GBPUSD buy 1.2650 SL 1.2610 TP 1.2700\nHigh 1.2690").result.confidence < 0.7

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Final
 
-from signalos.normalize import expand_shorthand, parse_number
+from signalos.normalize import expand_shorthand, parse_number, phrase_key
 
 from signalos_regex.lexicon import Lexicon
 from signalos_regex.symbols import SymbolFinder
@@ -82,6 +82,7 @@ class Fields:
         self.labelled: set[str | None] = set()  # fields that some label opened
         self.multi: bool = False  # a second signal follows the first one
         self.read_to: int = len(text)  # where the reading stopped: the start of a second signal, if any
+        self.sizes: list[Tok] = []  # numbers read after a label of a size or a ratio, which is never a price
         self.magnitude: tuple[float, float] | None = lex.symbols.magnitude(symbols.best[1] if symbols.best else None)
         # the first number and the end of the glued list "20-50-100" that ``_unit_after`` walked last
         self._glued_list: tuple[int, int] = (0, 0)
@@ -121,6 +122,7 @@ class Fields:
         resume: tuple[str, int] | None = None
         label_after = -1  # the label of a level written after its price ("2370 SL"), already read
         annotated_to = -1  # the closing bracket of a size written after a price
+        sized = False  # whether the open field is one of SIZE_LABELS' numbers
         stop_anchor = -1  # the line where a stop's label is followed by "above" or "below" ("SL above the high ...")
         phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
@@ -191,6 +193,7 @@ class Fields:
                     resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
                         and filled and value_phys == phys else None
                     current, filled, label_line, line_has_label = field, 0, line, True
+                    sized = field == "ignore" and phrase_key(tok.text) in SIZE_LABELS
                     self.labelled.add(field)
                     prev_num = None
                     entry_ok = field == "entry"
@@ -342,6 +345,8 @@ class Fields:
                     self.target_pips.append((value, tok))
                 continue
             if field == "ignore":
+                if sized:
+                    self.sizes.append(tok)  # "Lot size 1.25", "Risk reward 1:1.25": read, and no price
                 continue
             if field is None:
                 if not entry_ok:
@@ -948,6 +953,11 @@ class Fields:
         self.values["take_profit"] = targets
 
 
+# Labels of numbers to pass over that never name a price (a size, a ratio, a share, an account's
+# sums): a number after one is read, not left unread ("high", "max", "trigger" may name one)
+SIZE_LABELS: Final = frozenset({"lot", "lots", "lot size", "risk", "risk reward", "rr", "r r", "quantity", "qty",
+                                "size", "volume", "vol", "margin", "amount", "capital", "deposit", "balance",
+                                "account", "equity", "budget", "win rate", "winrate", "accuracy", "percent", "pnl"})
 # the words for a past extreme of the price: after a level's label on its line, the level they describe
 EXTREMES: Final = frozenset({"high", "low"})
 # the dashes of a zone written "low-high"

@@ -564,6 +564,7 @@ class _Reading:
         # (not in a message of several calls: a price of a later call is none of the first's)
         entry_missing = not entry and stop is not None and bool(targets) and direction is not None and not f.multi
         used = {a for field in spans.values() for a, _ in field}
+        used.update(t.start for t in f.sizes)
         # (the prices of a second call after the first are no doubt about the first)
         unread = unread_prices(self.text, self.toks if not f.multi else [t for t in self.toks if t.start < f.read_to],
                                [*entry, *targets, *([stop] if stop is not None else [])],
