@@ -564,7 +564,6 @@ class _Reading:
         # (not in a message of several calls: a price of a later call is none of the first's)
         entry_missing = not entry and stop is not None and bool(targets) and direction is not None and not f.multi
         used = {a for field in spans.values() for a, _ in field}
-        used.update(t.start for t in f.sizes)
         # (the prices of a second call after the first are no doubt about the first)
         unread = unread_prices(self.text, self.toks if not f.multi else [t for t in self.toks if t.start < f.read_to],
                                [*entry, *targets, *([stop] if stop is not None else [])],
@@ -576,6 +575,10 @@ class _Reading:
             if direction == "buy" and stop < value < min(targets) or direction == "sell" and max(targets) < value < stop:
                 entry, unread = [value], []
                 spans["entry"] = ((tok.start, tok.end),)
+        if unread and f.sizes:
+            # a number after a size's or a ratio's label was read, as no price: no doubt ("Lot size 1.25")
+            sizes = {t.start for t in f.sizes}
+            unread = [(v, t) for v, t in unread if t.start not in sizes]
         if unread and self.doubt:
             self.warnings.append(f"price-like numbers not read: {', '.join(t.text for _, t in unread)}")
         confidence = 0.35 + 0.2 * bool(self.symbols.best) + 0.2 * bool(live_dirs) + 0.1 * bool(f.stop or f.stop_pips) \
