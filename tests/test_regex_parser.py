@@ -1694,3 +1694,15 @@ def test_a_number_after_a_size_or_ratio_label_casts_no_doubt(host, tail):
     assert r.confidence >= 0.7 and list(r.take_profits) == [1.27], tail
     # a price after a label that may name one ("high") still does
     assert host.parse("GBPUSD buy 1.2650 SL 1.2610 TP 1.2700\nHigh 1.2690").result.confidence < 0.7
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("🇪🇺🇺🇸 BUY 1.0850\nSL 1.0820\nTP 1.0900", "EURUSD"), ("🇬🇧🇯🇵 SELL 195.50 SL 196.00 TP 194.80", "GBPJPY"),
+    ("🇪🇺/🇺🇸 sell 1.0880 SL 1.0910 TP 1.0830", "EURUSD"), ("🇺🇸🇪🇺 BUY 1.0850 SL 1.0820 TP 1.0900", "EURUSD"),
+    ("EUR🇪🇺/USD🇺🇸 BUY 1.0850 SL 1.0820 TP 1.0900", "EURUSD"),
+])
+def test_two_countries_flags_name_their_currencies_pair(host, text, symbol):
+    # (a call under two flags had no symbol; flags glued to the currency codes hid the pair)
+    r = host.parse(text).result
+    assert (r.symbol, r.accepted) == (symbol, True), text
+    assert host.parse("🇺🇸 NFP today, be careful").result.kind == "noise"  # one flag names no pair

@@ -44,6 +44,8 @@ _STRUCK: Final = regex.compile(r"(?<!~)~~(?!~)[^~\n]{1,300}?(?<!~)~~(?!~)|<(s|de
 # An emoji written by its name, as Discord and Slack export them (":dart: 2355", "TP1 :white_check_mark:",
 # ":octagonal_sign: SL"): read as the emoji itself, so a mark means the same in every export.
 _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
+# a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
+_FLAG_AFTER_LETTERS: Final = regex.compile(r"(?<=[A-Za-z])[\U0001F1E6-\U0001F1FF]{2}")
 
 
 class RegexParser:
@@ -92,6 +94,9 @@ class RegexParser:
                 text = _STRUCK.sub(lambda m: " " * len(m.group()), text)  # (same length: spans hold)
             if ":" in text and _EMOJI_NAME.search(text) is not None:
                 text = _emoji_from_names(text)
+            if not text.isascii() and _FLAG_AFTER_LETTERS.search(text) is not None:
+                # "EUR🇪🇺/USD🇺🇸": a flag glued to the currency it decorates is blanked, so the pair reads
+                text = _FLAG_AFTER_LETTERS.sub(lambda m: " " * len(m.group()), text)
             return _Reading(text, self.lexicon_for(message.provider), warnings, self.doubt).result()
         except TimeoutError:
             return ParseResult.noise(parser=NAME, confidence=0.0, warnings=(*warnings, "pattern timed out on this text"))

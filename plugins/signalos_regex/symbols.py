@@ -108,6 +108,8 @@ class SymbolFinder:
                             nxt.kind == "num" or nxt.kind == "word" and i + 2 < n and toks[i + 2].kind == "num"
                             and toks[i + 2].start == nxt.end) and i not in token_ids:
                         self._digit_base(i)  # "#1000SATS", "$LUNA2": a marked name that holds digits
+                if kind == "p" and _FLAG_FIRST <= tok.text <= _FLAG_LAST and i not in token_ids:
+                    self._flag_pair(i)  # "🇪🇺🇺🇸": two countries' flags, their currencies' pair
                 continue
             if i in token_ids:
                 continue
@@ -321,6 +323,27 @@ class SymbolFinder:
             return False
         return self.lex.symbols.is_pair((toks[k].text + toks[k + 2].text).upper())
 
+    def _flag_pair(self, i: int) -> None:
+        """Two flags from token ``i`` (each two regional-indicator letters, glued; a ``/`` or ``-``
+        may stand between the flags), offered as the pair of their countries' currencies."""
+        toks = self.toks
+        letters: list[str] = []
+        k, last = i, i
+        while k < len(toks) and len(letters) < 4:
+            t = toks[k]
+            if _FLAG_FIRST <= t.text <= _FLAG_LAST and (k == i or t.start == toks[k - 1].end):
+                letters.append(chr(ord(t.text) - ord(_FLAG_FIRST) + ord("A")))
+                last = k
+            elif len(letters) == 2 and t.text in "/-" and t.kind == "p":
+                pass
+            else:
+                break
+            k += 1
+        if len(letters) == 4:
+            pair = self.lex.symbols.flag_pair(letters[0] + letters[1], letters[2] + letters[3])
+            if pair is not None:
+                self._offer(2, pair, i, last)
+
     def _digit_base(self, i: int) -> bool:
         """A crypto base holding digits, which the tokenizer splits ("1000PEPE", "C98", "LUNA2"):
         taken after a ``#`` or ``$`` marker, or when a quote currency follows it."""
@@ -384,6 +407,9 @@ class SymbolFinder:
         return tok.text.upper() in self.lex.symbols.currency_words
 
 
+# the regional-indicator letters, two of which make a country's flag
+_FLAG_FIRST: Final = "\U0001F1E6"
+_FLAG_LAST: Final = "\U0001F1FF"
 # the token after the last one: it starts nowhere, so no token is glued to it
 _END: Final = Tok("end", "", -1, -1)
 # the kind of an option contract written after its strike: "BANKNIFTY 48200 CE", "SPY 520 CALL";

@@ -294,6 +294,8 @@ class SymbolTable:
                     for quote_key in keys[quote]:
                         self.aliases.setdefault(f"{base_key} {quote_key}", base + quote)
         self.currencies: frozenset[str] = frozenset(table.get("currencies", {}).get("codes", []))
+        # a country's two letters (its flag emoji's) -> its currency
+        self.flag_currencies: dict[str, str] = {str(k).upper(): str(v).upper() for k, v in table.get("flags", {}).items()}
         crypto = table.get("crypto", {})
         # longest first so BUSD wins over USD
         self.quotes: tuple[str, ...] = tuple(sorted(crypto.get("quotes", []), key=len, reverse=True))
@@ -352,6 +354,15 @@ class SymbolTable:
 
     def alias(self, key: str) -> str | None:
         return self.aliases.get(key)
+
+    def flag_pair(self, first: str, second: str) -> str | None:
+        """The pair two flags' countries name ("EU", "US" -> EURUSD), the majors in the market's order."""
+        a, b = self.flag_currencies.get(first), self.flag_currencies.get(second)
+        if a is None or b is None or a == b:
+            return None
+        if a in PAIR_ORDER and b in PAIR_ORDER and PAIR_ORDER.index(a) > PAIR_ORDER.index(b):
+            a, b = b, a
+        return a + b if a + b in self.canonicals or self.is_pair(a + b) else None
 
     def is_pair(self, word: str) -> bool:
         w = word.upper()
