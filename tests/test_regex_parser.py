@@ -1706,3 +1706,17 @@ def test_two_countries_flags_name_their_currencies_pair(host, text, symbol):
     r = host.parse(text).result
     assert (r.symbol, r.accepted) == (symbol, True), text
     assert host.parse("🇺🇸 NFP today, be careful").result.kind == "noise"  # one flag names no pair
+
+
+def test_an_entry_forbidden_beyond_a_price_is_no_entry(host):
+    # ("No entry above 2385" added 2385 to the entries)
+    r = host.parse("GOLD BUY 2380 SL 2370 TP 2400\nNo entry above 2385").result
+    assert (list(r.entry), r.confidence >= 0.7) == ([2380], True)
+
+
+def test_a_levels_word_ending_a_sentence_of_prose_labels_nothing(host):
+    # ("Never trade without stop loss." left the stop's field open: 2380 became the stop)
+    r = host.parse("Never trade without stop loss. Gold buy 2380 SL 2370 TP 2400").result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([2380], 2370, [2400])
+    # a label before its price on the next line still takes it
+    assert host.parse("Gold buy 2380\nSL.\n2370\nTP 2400").result.stop_loss == 2370

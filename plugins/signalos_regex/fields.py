@@ -181,6 +181,10 @@ class Fields:
                         continue  # "TP: close at 1.09", "SL tại 1.0910": the open field goes on
                     side = self.lex.leading_side(tok.text) if tok.val == "entry" else None
                     field = tok.val
+                    negated_entry = field == "entry" and i > 0 and toks[i - 1].kind == "word" \
+                        and toks[i - 1].text.lower() in ("no", "not")
+                    if negated_entry:
+                        field = "ignore"  # "No entry above 2385": a limit to entering, read as no price
                     if side is not None:
                         if self.entry and self._other_side(side):
                             # "Buy zone: 65000-64000 / Sell zone: 66000-68000": the other side's
@@ -193,7 +197,7 @@ class Fields:
                     resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
                         and filled and value_phys == phys else None
                     current, filled, label_line, line_has_label = field, 0, line, True
-                    sized = field == "ignore" and phrase_key(tok.text) in SIZE_LABELS
+                    sized = field == "ignore" and (negated_entry or phrase_key(tok.text) in SIZE_LABELS)
                     self.labelled.add(field)
                     prev_num = None
                     entry_ok = field == "entry"
@@ -310,9 +314,11 @@ class Fields:
                         current, filled, label_line = mark, 0, line
                         self.labelled.add(mark)
                         continue
-                if t in SENTENCE_ENDS and i + 1 < n and toks[i + 1].kind != "num" and current is None \
-                        and toks[i + 1].start > tok.end:
-                    entry_ok = False  # a sentence ended; "EURUSD.m" did not
+                if t in SENTENCE_ENDS and i + 1 < n and toks[i + 1].kind != "num" and toks[i + 1].start > tok.end:
+                    if current is None:
+                        entry_ok = False  # a sentence ended; "EURUSD.m" did not
+                    elif current in PRICE_FIELDS and not filled and toks[i + 1].kind == "word" and i and toks[i - 1].cat == "label":
+                        current = None  # "Never trade without stop loss. Gold buy 2380": the label was a word of prose
                 continue
             if kind != "num" or tok.skip:
                 continue
