@@ -841,3 +841,11 @@ def test_chinese_levels_labelled_by_one_character(host, text, entry, stop, targe
 @pytest.mark.parametrize("text", ["Stop no 0x0", "Realizar parcial e colocar stop no 0x0"])
 def test_zero_to_zero_written_in_digits_is_breakeven_in_portuguese(host, text):
     assert "breakeven" in [a.type for a in host.parse(text).result.actions], text
+
+
+@pytest.mark.parametrize("text, side", [("EURUSD شراء الآن، وقف 30 نقطة، هدف 60 نقطة", "buy"),
+                                        ("ذهب بيع الآن 2395 وقف الخسارة 2405 الهدف 2385", "sell")])
+def test_arabic_buy_now_is_a_market_order(host, text, side):
+    # ("شراء الآن" was one direction keyword, which swallowed the "now" of a market order)
+    r = host.parse(text).result
+    assert (r.direction, r.order_type) == (side, "market"), text
