@@ -844,7 +844,8 @@ def test_zero_to_zero_written_in_digits_is_breakeven_in_portuguese(host, text):
 
 
 @pytest.mark.parametrize("text, side", [("EURUSD شراء الآن، وقف 30 نقطة، هدف 60 نقطة", "buy"),
-                                        ("ذهب بيع الآن 2395 وقف الخسارة 2405 الهدف 2385", "sell")])
+                                        ("ذهب بيع الآن 2395 وقف الخسارة 2405 الهدف 2385", "sell"),
+                                        ("Gold becho abhi 2395 SL 2405 TP 2385", "sell")])
 def test_arabic_buy_now_is_a_market_order(host, text, side):
     # ("شراء الآن" was one direction keyword, which swallowed the "now" of a market order)
     r = host.parse(text).result
