@@ -1720,3 +1720,13 @@ def test_a_levels_word_ending_a_sentence_of_prose_labels_nothing(host):
     assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([2380], 2370, [2400])
     # a label before its price on the next line still takes it
     assert host.parse("Gold buy 2380\nSL.\n2370\nTP 2400").result.stop_loss == 2370
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("EURUSD: bias bearish, looking to sell rallies into 1.0880-1.0900, stops above 1.0930, targets 1.0820 and 1.0780",
+     [1.088, 1.09]),
+    ("Gold: buy dips 2375-2370, SL 2360, TP 2400", [2370, 2375]), ("Gold buy into 2375-2370, SL 2360, TP 2400", [2370, 2375]),
+])
+def test_the_move_a_side_waits_for_names_its_entry(host, text, entry):
+    # (the words between the side and its zone ended the entry: the zone was unread)
+    assert list(host.parse(text).result.entry) == entry, text
