@@ -1730,3 +1730,15 @@ def test_a_levels_word_ending_a_sentence_of_prose_labels_nothing(host):
 def test_the_move_a_side_waits_for_names_its_entry(host, text, entry):
     # (the words between the side and its zone ended the entry: the zone was unread)
     assert list(host.parse(text).result.entry) == entry, text
+
+
+@pytest.mark.parametrize("text, actions", [
+    ("Gold hit TP1 and TP2, closed remaining at 2398", [("tp_hit", 1), ("tp_hit", 2), ("close", None)]),
+    ("We reached TP1, TP2 & TP3 on gold", [("tp_hit", 1), ("tp_hit", 2), ("tp_hit", 3)]),
+    ("Take 50% profit, trail the rest", [("close_partial", None), ("other", None)]),
+    ("hit TP1, now SL to entry", [("tp_hit", 1), ("breakeven", None)]),
+])
+def test_targets_listed_after_the_verb_and_the_rest_of_the_position(host, text, actions):
+    # (only the first target the verb named was read; "closed remaining", "trail the rest" were not read)
+    r = host.parse(text).result
+    assert [(a.type, a.tp) for a in r.actions] == actions, text

@@ -26,6 +26,8 @@ _TP_LABEL_END: Final = regex.compile(r"(?:\btp|\btarget|тейк)\s*#?$", regex.
 # targets listed before the one a report says was hit, up to it: "TP1 + TP2 hit", "TP1, TP2 & TP3 done",
 # "TP1 TP2 TP3 DONE"
 _LISTED_BEFORE: Final = regex.compile(r"(?:(?:\btp|\btarget)\s*#?\s*\d{1,2}\s*(?:\+|&|,|/|\band\b)?\s*)+\Z", regex.IGNORECASE)
+# targets listed after the one a report's verb names: "hit TP1 and TP2", "reached TP1, TP2 & TP3"
+_LISTED_AFTER: Final = regex.compile(r"(?:\s*(?:\+|&|,|/|\band\b)\s*(?:tp|target)\s*#?\s*\d{1,2}\b)+", regex.IGNORECASE)
 # "close 1/2": a fraction of the position, as a percent
 _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 # the word right before an instruction, which may take it back ("don't close yet": hold)
@@ -119,6 +121,13 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         if any(a == action for a, _, _ in found):
             continue  # "breakeven now, the trade is risk free" says breakeven once
         found.append((action, m.start(), m.end()))
+        if typ == "tp_hit" and tp is not None and m.group().lstrip()[:1].isalpha() and not _TP_INDEX.match(m.group()):
+            # "hit TP1 and TP2": the targets listed after the one the verb names
+            chain = _LISTED_AFTER.match(text, m.end())
+            for later in _TP_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
+                listed = Action._converted("tp_hit", None, None, int(later.group(1)))
+                if not any(a == listed for a, _, _ in found):
+                    found.append((listed, later.start(), later.end()))
     if len(found) > 1:
         found = _without_breakeven_of_a_close(text, found, lex)
     return found
