@@ -1742,3 +1742,10 @@ def test_targets_listed_after_the_verb_and_the_rest_of_the_position(host, text, 
     # (only the first target the verb named was read; "closed remaining", "trail the rest" were not read)
     r = host.parse(text).result
     assert [(a.type, a.tp) for a in r.actions] == actions, text
+
+
+@pytest.mark.parametrize("text", ["Strong buy pressure above 2380 on gold", "Buy volume spiked at 2380 on gold",
+                                  "Gold buy signal was posted in VIP at 2380"])
+def test_a_side_describing_the_market_or_a_past_post_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise", text
+    assert host.parse("Gold buy zone 2380-2375 SL 2365 TP 2400").result.kind == "signal"  # a zone is the call's

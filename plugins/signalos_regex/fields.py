@@ -203,8 +203,9 @@ class Fields:
                     entry_ok = field == "entry"
                     continue
                 if cat == "dir":
-                    if self._is_label_prefix(i) or self._is_horizon(i) or (len(tok.text) == 1 and self._inside_unspaced_word(i)):
-                        continue  # "Buy targets": a label; "long-term": a horizon; 很多: "many", not a direction
+                    if self._is_label_prefix(i) or self._is_horizon(i) or (len(tok.text) == 1 and self._inside_unspaced_word(i)) \
+                            or self._describes_the_market(i):
+                        continue  # "Buy targets": a label; "long-term": a horizon; 很多: "many"; "buy pressure": the market's
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
@@ -626,6 +627,12 @@ class Fields:
         return nxt is not None and nxt.cat == "label" and nxt.val == "take_profit" \
             and self.text[self.toks[i].end:nxt.start].strip() == ""
 
+    def _describes_the_market(self, i: int) -> bool:
+        """"Strong buy pressure above 2380", "sell volume", "buying interest": a side word before a
+        noun of the market's flow describes the market, it calls no trade."""
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        return nxt is not None and nxt.kind == "word" and nxt.text.lower() in MARKET_FLOW_NOUNS
+
     def _is_horizon(self, i: int) -> bool:
         """"Long-term", "short term", "the long weekend": a time horizon, not a direction; nor is
         the conjunction "as long as"."""
@@ -964,6 +971,9 @@ class Fields:
 SIZE_LABELS: Final = frozenset({"lot", "lots", "lot size", "risk", "risk reward", "rr", "r r", "quantity", "qty",
                                 "size", "volume", "vol", "margin", "amount", "capital", "deposit", "balance",
                                 "account", "equity", "budget", "win rate", "winrate", "accuracy", "percent", "pnl"})
+# nouns of the market's flow: a side word before one describes the market ("buy pressure", "sell volume")
+MARKET_FLOW_NOUNS: Final = frozenset({"pressure", "volume", "volumes", "interest", "momentum", "flow", "flows", "wall",
+                                      "walls", "power", "strength", "imbalance", "liquidity"})
 # the words for a past extreme of the price: after a level's label on its line, the level they describe
 EXTREMES: Final = frozenset({"high", "low"})
 # the dashes of a zone written "low-high"
