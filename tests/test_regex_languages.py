@@ -850,3 +850,10 @@ def test_arabic_buy_now_is_a_market_order(host, text, side):
     # ("شراء الآن" was one direction keyword, which swallowed the "now" of a market order)
     r = host.parse(text).result
     assert (r.direction, r.order_type) == (side, "market"), text
+
+
+@pytest.mark.parametrize("tail, leverage", [("杠杆10倍", 10), ("10倍杠杆", 10), ("5-10倍", 10)])
+def test_chinese_times_after_a_number_is_leverage(host, tail, leverage):
+    # ("10倍" was no leverage, and "10倍杠杆" or "5-10倍" added a target 62010 or 62005 from the shorthand)
+    r = host.parse(f"比特币 多 60000 止损 59000 止盈 62000 {tail}").result
+    assert (r.leverage, list(r.take_profits)) == (leverage, [62000]), tail

@@ -866,8 +866,8 @@ class Fields:
             low = self._word_at(i + 1)
             if low in TIME_UNITS or (low in RATIO_WORDS and not self._ratio_follows(i)):
                 return None, 0.0  # "2 hours", "0.56 R:R"
-            if low in ("x", "х") and glued_next:
-                return "leverage", value
+            if low in ("x", "х", "倍") and glued_next:
+                return "leverage", value  # "20x", "10倍" (Chinese "times")
             if low in ("k", "к") and glued_next:
                 return "price", value * 1000
             if low in self.lex.pips_words or (glued_next and low.startswith("pip")):
@@ -909,7 +909,7 @@ class Fields:
         if nxt is not None and nxt.kind == "p" and nxt.text in "-–" and i + 3 < n + 1 and i + 2 < n:
             after_range = toks[i + 2]
             lev = toks[i + 3] if i + 3 < n else None
-            if after_range.kind == "num" and lev is not None and lev.kind == "word" and lev.text.lower() in ("x", "х") \
+            if after_range.kind == "num" and lev is not None and lev.kind == "word" and lev.text.lower() in ("x", "х", "倍") \
                     and lev.start == after_range.end:
                 return "leverage", value  # "5-10x": the low end of a leverage range
         if integer and value <= 20:
