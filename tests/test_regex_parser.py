@@ -1749,3 +1749,14 @@ def test_targets_listed_after_the_verb_and_the_rest_of_the_position(host, text, 
 def test_a_side_describing_the_market_or_a_past_post_is_no_call(host, text):
     assert host.parse(text).result.kind == "noise", text
     assert host.parse("Gold buy zone 2380-2375 SL 2365 TP 2400").result.kind == "signal"  # a zone is the call's
+
+
+@pytest.mark.parametrize("text", ["Previous trade closed +150 pips ✅\nNext: GOLD SELL 2410 SL 2420 TP 2390",
+                                  "Previous trade closed +150 pips ✅\nNew signal: GOLD SELL 2410 SL 2420 TP 2390"])
+def test_a_new_call_under_a_past_trades_report_is_a_call(host, text):
+    # (the report's headline made the whole message a recap)
+    r = host.parse(text).result
+    assert (r.kind, r.direction, list(r.entry)) == ("signal", "sell", [2410]), text
+    # a recap with a line that opens with "now" but no new call stays a recap
+    recap = "Last week results\nGOLD BUY 2380 SL 2370 TP 2400 +200 pips\nnow in profit"
+    assert host.parse(recap).result.kind == "noise"

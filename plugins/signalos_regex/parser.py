@@ -44,6 +44,8 @@ _STRUCK: Final = regex.compile(r"(?<!~)~~(?!~)[^~\n]{1,300}?(?<!~)~~(?!~)|<(s|de
 # An emoji written by its name, as Discord and Slack export them (":dart: 2355", "TP1 :white_check_mark:",
 # ":octagonal_sign: SL"): read as the emoji itself, so a mark means the same in every export.
 _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
+# a line that opens a new call under a report of past ones ("Next: GOLD SELL ...", "New signal:")
+_NEW_CALL_LINE: Final = regex.compile(r"(?im)^[^\w\n]*(?:(?:next|now)\s*[:\-–]|(?:new|next|fresh)\s+(?:signal|trade|setup|call|entry)\b)")
 # a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
 _FLAG_AFTER_LETTERS: Final = regex.compile(r"(?<=[A-Za-z])[\U0001F1E6-\U0001F1FF]{2}")
 
@@ -209,8 +211,10 @@ class _Reading:
             head = text[:first_line]
             updates = [] if _has_digit(head) else find_updates(head, self.lex, head.lower())
             noise: set[str] = set()
-            if self._recap_headline(head):
-                return self._noise(0.7)  # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"
+            if self._recap_headline(head) and _NEW_CALL_LINE.search(text, first_line) is None:
+                # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"; not when a line below opens
+                # a new call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")
+                return self._noise(0.7)
             if not updates:
                 updates = self._status_after(symbol)
                 if updates:
