@@ -1760,3 +1760,16 @@ def test_a_new_call_under_a_past_trades_report_is_a_call(host, text):
     # a recap with a line that opens with "now" but no new call stays a recap
     recap = "Last week results\nGOLD BUY 2380 SL 2370 TP 2400 +200 pips\nnow in profit"
     assert host.parse(recap).result.kind == "noise"
+
+
+@pytest.mark.parametrize("text, actions", [("✅ TP1", [("tp_hit", 1)]), ("GOLD ✅ TP3", [("tp_hit", 3)]),
+                                           ("✅ Target 3", [("tp_hit", 3)]), ("❌ Stop loss", [("sl_hit", None)])])
+def test_a_mark_before_a_level_with_no_price_reports_it(host, text, actions):
+    r = host.parse(text).result
+    assert [(a.type, a.tp) for a in r.actions] == actions, text
+
+
+@pytest.mark.parametrize("text", ["EURUSD SELL 1.0860\n✅ TP1\n1.0830\n✅ TP2\n1.0800", "GOLD BUY NOW\n✅ TP1\n2390",
+                                  "GOLD BUY 2380\n✅ TP1: 2390\n❌ SL: 2370"])
+def test_a_mark_as_a_bullet_of_a_calls_level_reports_nothing(host, text):
+    assert host.parse(text).result.kind == "signal", text
