@@ -123,7 +123,6 @@ class Fields:
         label_after = -1  # the label of a level written after its price ("2370 SL"), already read
         annotated_to = -1  # the closing bracket of a size written after a price
         sized = False  # whether the open field is one of SIZE_LABELS' numbers
-        stop_anchor = -1  # the line where a stop's label is followed by "above" or "below" ("SL above the high ...")
         phys, value_phys = 0, -1
         # read before each call of the two second-signal checks: neither holds without a target
         # (most lines are read before any), and a Python call costs more than the test
@@ -162,12 +161,11 @@ class Fields:
                 if cat == "label":
                     if tok.val == "symbol" or i == label_after:
                         continue
-                    if stop_anchor == line and current == "stop_loss" and not filled and (
-                            tok.val == "ignore" or tok.val == "entry" and tok.text.lower() in self.lex.at_words):
-                        continue  # "stop above yesterday's high 1.0910", "SL below the low at 2365": the stop's price
                     if tok.val == "ignore" and not filled and label_line == line and current in ("stop_loss", "take_profit") \
                             and tok.text.lower() in EXTREMES:
-                        continue  # "TP previous high 2400", "TP the low of 2385": the level the words describe
+                        # "TP previous high 2400", "stop above yesterday's high 1.0910", "SL below the low at
+                        # 2365" (the "at" of a level's field is read as such below): the level the words describe
+                        continue
                     if tok.val == "stop_loss" and self._trailing(i):
                         continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
                     if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
@@ -240,9 +238,6 @@ class Fields:
                     continue
                 currency, passed, ends, word_role = prose_info.get(tok.text) or _prose_info(tok.text, self.lex)
                 if word_role:
-                    if (word_role == "above" or word_role == "below") and current == "stop_loss" and not filled \
-                            and label_line == line:
-                        stop_anchor = line  # the stop is put beyond a level its words describe: its price follows
                     # (a word of one of the short lists below: most words have no role, one test)
                     if word_role == "market":
                         if current == "entry" and not filled and self._right_after_label(i):
