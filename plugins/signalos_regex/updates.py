@@ -112,25 +112,25 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                 tp = int(idx.group(1))
         if typ == "tp_hit" and tp is not None:
             # "TP1 + TP2 hit", "TP1, TP2 & TP3 done": the targets listed before the one hit
-            chain = _LISTED_BEFORE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
-            for earlier in _TP_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
-                listed = Action._converted("tp_hit", None, None, int(earlier.group(1)))
-                if not any(a == listed for a, _, _ in found):
-                    found.append((listed, earlier.start(), earlier.end()))
+            _add_listed(text, _LISTED_BEFORE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start()), found)
         action = Action._converted(typ, price, percent, tp)  # a type of UPDATE_ORDER, floats: as converted
         if any(a == action for a, _, _ in found):
             continue  # "breakeven now, the trade is risk free" says breakeven once
         found.append((action, m.start(), m.end()))
-        if typ == "tp_hit" and tp is not None and m.group().lstrip()[:1].isalpha() and not _TP_INDEX.match(m.group()):
+        if typ == "tp_hit" and tp is not None and not _TP_INDEX.match(m.group()):
             # "hit TP1 and TP2": the targets listed after the one the verb names
-            chain = _LISTED_AFTER.match(text, m.end())
-            for later in _TP_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
-                listed = Action._converted("tp_hit", None, None, int(later.group(1)))
-                if not any(a == listed for a, _, _ in found):
-                    found.append((listed, later.start(), later.end()))
+            _add_listed(text, _LISTED_AFTER.match(text, m.end()), found)
     if len(found) > 1:
         found = _without_breakeven_of_a_close(text, found, lex)
     return found
+
+
+def _add_listed(text: str, chain: regex.Match[str] | None, found: list[tuple[Action, int, int]]) -> None:
+    """Each target a list of them (``chain``, beside a target-hit report) names, reported hit once."""
+    for each in _TP_INDEX.finditer(text, chain.start(), chain.end()) if chain else ():
+        listed = Action._converted("tp_hit", None, None, int(each.group(1)))
+        if not any(a == listed for a, _, _ in found):
+            found.append((listed, each.start(), each.end()))
 
 
 def _without_breakeven_of_a_close(text: str, found: list[tuple[Action, int, int]],
