@@ -1773,3 +1773,15 @@ def test_a_mark_before_a_level_with_no_price_reports_it(host, text, actions):
                                   "GOLD BUY 2380\n✅ TP1: 2390\n❌ SL: 2370"])
 def test_a_mark_as_a_bullet_of_a_calls_level_reports_nothing(host, text):
     assert host.parse(text).result.kind == "signal", text
+
+
+def test_a_tables_size_labels_list_makes_its_numbers_no_doubt(tmp_path):
+    # the size labels are a [words] list of the tables, not a constant: a channel's own word joins them
+    from signalos_regex.parser import RegexParser
+    text = "GBPUSD buy 1.2650 SL 1.2610 TP 1.2700\nLotaje 1.25"
+    ignore_only = tmp_path / "ignore.toml"
+    ignore_only.write_text('[labels]\nignore = ["lotaje"]\n', encoding="utf-8")
+    sized = tmp_path / "sized.toml"
+    sized.write_text('[labels]\nignore = ["lotaje"]\n[words]\nsize_labels = ["lotaje"]\n', encoding="utf-8")
+    assert RegexParser(options={"keywords": [str(ignore_only)]}).parse(text).confidence < 0.7
+    assert RegexParser(options={"keywords": [str(sized)]}).parse(text).confidence >= 0.7

@@ -162,7 +162,7 @@ class Fields:
                     if tok.val == "symbol" or i == label_after:
                         continue
                     if tok.val == "ignore" and not filled and label_line == line and current in ("stop_loss", "take_profit") \
-                            and tok.text.lower() in EXTREMES:
+                            and tok.text.lower() in self.lex.extremes:
                         # "TP previous high 2400", "stop above yesterday's high 1.0910", "SL below the low at
                         # 2365" (the "at" of a level's field is read as such below): the level the words describe
                         continue
@@ -180,7 +180,7 @@ class Fields:
                     side = self.lex.leading_side(tok.text) if tok.val == "entry" else None
                     field = tok.val
                     negated_entry = field == "entry" and i > 0 and toks[i - 1].kind == "word" \
-                        and toks[i - 1].text.lower() in ("no", "not")
+                        and toks[i - 1].text.lower() in ("no", "not")  # (not the negators: Hindi "na" is Portuguese "in the")
                     if negated_entry:
                         field = "ignore"  # "No entry above 2385": a limit to entering, read as no price
                     if side is not None:
@@ -195,7 +195,7 @@ class Fields:
                     resume = ("take_profit", phys) if field == "ignore" and current == "take_profit" \
                         and filled and value_phys == phys else None
                     current, filled, label_line, line_has_label = field, 0, line, True
-                    sized = field == "ignore" and (negated_entry or phrase_key(tok.text) in SIZE_LABELS)
+                    sized = field == "ignore" and (negated_entry or phrase_key(tok.text) in self.lex.size_labels)
                     self.labelled.add(field)
                     prev_num = None
                     entry_ok = field == "entry"
@@ -626,7 +626,7 @@ class Fields:
         """"Strong buy pressure above 2380", "sell volume", "buying interest": a side word before a
         noun of the market's flow describes the market, it calls no trade."""
         nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
-        return nxt is not None and nxt.kind == "word" and nxt.text.lower() in MARKET_FLOW_NOUNS
+        return nxt is not None and nxt.kind == "word" and nxt.text.lower() in self.lex.market_flow
 
     def _is_horizon(self, i: int) -> bool:
         """"Long-term", "short term", "the long weekend": a time horizon, not a direction; nor is
@@ -961,16 +961,6 @@ class Fields:
         self.values["take_profit"] = targets
 
 
-# Labels of numbers to pass over that never name a price (a size, a ratio, a share, an account's
-# sums): a number after one is read, not left unread ("high", "max", "trigger" may name one)
-SIZE_LABELS: Final = frozenset({"lot", "lots", "lot size", "risk", "risk reward", "rr", "r r", "quantity", "qty",
-                                "size", "volume", "vol", "margin", "amount", "capital", "deposit", "balance",
-                                "account", "equity", "budget", "win rate", "winrate", "accuracy", "percent", "pnl"})
-# nouns of the market's flow: a side word before one describes the market ("buy pressure", "sell volume")
-MARKET_FLOW_NOUNS: Final = frozenset({"pressure", "volume", "volumes", "interest", "momentum", "flow", "flows", "wall",
-                                      "walls", "power", "strength", "imbalance", "liquidity"})
-# the words for a past extreme of the price: after a level's label on its line, the level they describe
-EXTREMES: Final = frozenset({"high", "low"})
 # the dashes of a zone written "low-high"
 DASHES: Final = frozenset({"-", "–", "~"})
 

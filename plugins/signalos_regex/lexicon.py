@@ -36,6 +36,17 @@ DEFAULT_URGING: Final = frozenset({"miss", "forget", "hesitate", "wait", "late",
 DEFAULT_HALF: Final = frozenset({"half", "половин", "mitad", "نیم", "metade", "hälfte", "moitié"})
 DEFAULT_TRAILING: Final = frozenset({"trailing", "trail"})
 DEFAULT_MARKET: Final = frozenset({"market"})
+# labels of numbers to pass over that never name a price (a size, a ratio, a share, an account's
+# sums): a number after one is read, not left unread ("high", "max", "trigger" may name one)
+DEFAULT_SIZE_LABELS: Final = frozenset({"lot", "lots", "lot size", "risk", "risk reward", "rr", "r r", "quantity",
+                                        "qty", "size", "volume", "vol", "margin", "amount", "capital", "deposit",
+                                        "balance", "account", "equity", "budget", "win rate", "winrate", "accuracy",
+                                        "percent", "pnl"})
+# nouns of the market's flow: a side word before one describes the market ("buy pressure", "sell volume")
+DEFAULT_MARKET_FLOW: Final = frozenset({"pressure", "volume", "volumes", "interest", "momentum", "flow", "flows", "wall",
+                                        "walls", "power", "strength", "imbalance", "liquidity"})
+# the words for a past extreme of the price: after a level's label on its line, the level they describe
+DEFAULT_EXTREMES: Final = frozenset({"high", "low"})
 DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend", "amended",
                                    "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
@@ -119,6 +130,10 @@ class Lexicon:
         self.trailing_words: frozenset[str] = _word_set(words, "trailing", DEFAULT_TRAILING)
         # the market itself as an entry label's value ("Entry: Market", "Вход: рынок"): a market order
         self.market_words: frozenset[str] = _word_set(words, "market", DEFAULT_MARKET)
+        # ("Lot size 1.25": a label's phrase key, as fields.Fields reads the label's text)
+        self.size_labels: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "size_labels", DEFAULT_SIZE_LABELS))
+        self.market_flow: frozenset[str] = _word_set(words, "market_flow", DEFAULT_MARKET_FLOW)
+        self.extremes: frozenset[str] = _word_set(words, "extremes", DEFAULT_EXTREMES)
         # a headline with one of these over levels and no side: the open trade's levels changed
         # ("Update XAUUSD: SL 2388 TP 2405", "Обновление по золоту: стоп 2388")
         self.update_words: frozenset[str] = _word_set(words, "update", DEFAULT_UPDATE)
