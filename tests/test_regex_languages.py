@@ -202,6 +202,12 @@ UPDATES = [
     ("fa", "فروش نقره را نگه دارید", [("other", None, None, None)]),
     ("ru", "Первая цель достигнута ✅ переводим в безубыток", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
     ("ru", "Вторая цель взята", [("tp_hit", None, None, 2)]),
+    # "to zero" is breakeven in Russian and Ukrainian, and a channel writes the stop's label in Latin
+    ("ru", "Стоп в ноль по серебру", [("breakeven", None, None, None)]),
+    ("ru", "Первая цель взята, стоп переносим в ноль", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
+    ("ru", "SL на точку входа", [("breakeven", None, None, None)]),
+    ("uk", "Стоп у нуль", [("breakeven", None, None, None)]),
+    ("uk", "SL на точку входу", [("breakeven", None, None, None)]),
     ("fa", "تارگت دوم هم خورد", [("tp_hit", None, None, 2)]),
     ("tr", "Stop'u girişe çekin", [("breakeven", None, None, None)]),
     ("vi", "Chốt lời TP2 vàng", [("tp_hit", None, None, 2)]),
