@@ -49,6 +49,29 @@ def test_canonical_symbols(raw, symbol):
     assert table.canonical(raw) == symbol
 
 
+@pytest.mark.parametrize("raw, symbol", [
+    # a traded pair mistyped: two letters swapped or one typed twice
+    ("Usdjpyy", "USDJPY"), ("XUAUSD", "XAUUSD"), ("GPBUSD", "GBPUSD"), ("EEURJPY", "EURJPY"), ("audnzdd", "AUDNZD"),
+    # not a slip: a pair, a coin quoted in a dollar coin, a coin, a word
+    ("EURUSD", "EURUSD"), ("XAUUSDT", "XAUUSDT"), ("BTCUSDD", None), ("SUDDEN", None),
+])
+def test_a_pair_mistyped_by_one_slip_is_read(raw, symbol):
+    assert default_symbols().canonical(raw) == symbol
+
+
+def test_a_slip_of_two_pairs_names_neither():
+    from signalos.normalize import SymbolTable
+
+    # "XAUGSD" is silver (XAGUSD) with two letters swapped, and gold in Singapore dollars
+    # (XAUSGD) with two others swapped: a table that trades both reads it as neither
+    assert default_symbols().canonical("XAUGSD") == "XAGUSD"
+    table = load_tables("symbols")
+    table["aliases"] = {**table["aliases"], "XAUSGD": ["gold sgd"]}
+    both = SymbolTable(table)
+    assert both.canonical("XAUSGD") == "XAUSGD" and both.canonical("XAUGSD") is None
+    assert both.canonical("XAGUSDD") == "XAGUSD"
+
+
 def test_phrase_key_ignores_punctuation_between_words():
     assert phrase_key("Stop-Loss") == phrase_key("stop loss") == "stop loss"
 

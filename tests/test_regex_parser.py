@@ -1785,3 +1785,12 @@ def test_a_tables_size_labels_list_makes_its_numbers_no_doubt(tmp_path):
     sized.write_text('[labels]\nignore = ["lotaje"]\n[words]\nsize_labels = ["lotaje"]\n', encoding="utf-8")
     assert RegexParser(options={"keywords": [str(ignore_only)]}).parse(text).confidence < 0.7
     assert RegexParser(options={"keywords": [str(sized)]}).parse(text).confidence >= 0.7
+
+
+@pytest.mark.parametrize("text, symbol", [
+    ("Nzdjpyy\nSell\n91.40\nSl 91.90\nTp 90.60", "NZDJPY"),
+    ("GPBCAD BUY NOW 1.7420 SL 1.7380 TP 1.7500", "GBPCAD"),
+])
+def test_a_mistyped_pair_names_the_call(host, text, symbol):
+    result = host.parse(text).result
+    assert result.kind == "signal" and result.symbol == symbol and result.stop_loss is not None

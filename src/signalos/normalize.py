@@ -320,6 +320,23 @@ class SymbolTable:
         # two-letter desk shorthands (GJ = GBPJPY), read only where the message marks a symbol
         self.shorthands: dict[str, str] = {k.upper(): str(v) for k, v in table.get("shorthands", {}).items()}
         self.exchange_prefixes: frozenset[str] = frozenset(str(p).upper() for p in table.get("exchanges", {}).get("prefixes", []))
+        self.pair_slips: dict[str, str] = self._pair_slips()
+
+    def _pair_slips(self) -> dict[str, str]:
+        """The traded pairs (the forex pairs and metals of the aliases) misspelt by a slip of the
+        keys: two letters swapped ("XUAUSD", "GPBUSD") or one typed twice ("USDCHFF", "GBBPUSD").
+        A slip that another pair, a coin or a name of the tables also spells is left out."""
+        pairs = sorted(c for c in self.canonicals if len(c) == 6 and c.isalpha() and self.is_pair(c))
+        slips: dict[str, str | None] = {}
+        for pair in pairs:
+            swapped = {pair[:k] + pair[k + 1] + pair[k] + pair[k + 2:] for k in range(5)}
+            doubled = {pair[:k] + pair[k] + pair[k:] for k in range(6)}
+            for slip in (swapped | doubled) - {pair}:
+                slips[slip] = None if slips.get(slip, pair) != pair else pair
+        return {slip: pair for slip, pair in slips.items()
+                if pair is not None and slip not in self.canonicals and not self.is_pair(slip)
+                and phrase_key(slip) not in self.aliases and slip not in self.bases and slip not in self.base_codes
+                and not any(slip.endswith(q) and slip[:-len(q)] in self.bases for q in self.quotes)}
 
     def magnitude(self, symbol: str | None) -> tuple[float, float] | None:
         """The plausible price range of a symbol (of its crypto base when the pair has none and is
@@ -411,6 +428,10 @@ class SymbolTable:
                 return hit
             if core in self.canonicals or self.is_pair(core):
                 return self.recode(core)
+        if len(w) in (6, 7) and w in self.pair_slips:
+            # "Usdchff", "XUAUSD": a traded pair mistyped (before the crypto pairs: XUAUSD would
+            # read as a coin XUA quoted in dollars)
+            return self.pair_slips[w]
         if w in self.canonicals or self.is_pair(w) or self.crypto_pair(w):
             return self.recode(w)
         for suffix in self.suffixes:
