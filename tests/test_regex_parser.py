@@ -1794,3 +1794,30 @@ def test_a_tables_size_labels_list_makes_its_numbers_no_doubt(tmp_path):
 def test_a_mistyped_pair_names_the_call(host, text, symbol):
     result = host.parse(text).result
     assert result.kind == "signal" and result.symbol == symbol and result.stop_loss is not None
+
+
+@pytest.mark.parametrize("text, symbol, entry", [
+    ("SELL AUDUSD 0.6620, SELL NZDUSD 0.6010", "AUDUSD", [0.662]),
+    ("Silver buy 28.40, gold buy 2380", "XAGUSD", [28.4]),
+    ("BUY USDJPY 151.20 BUY #EURJPY 163.40", "USDJPY", [151.2]),
+])
+def test_a_side_beside_another_instrument_opens_a_second_call_on_the_line(host, text, symbol, entry):
+    result = host.parse(text).result
+    assert (result.kind, result.symbol, list(result.entry)) == ("signal", symbol, entry)
+    assert any("several signals" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("Buy AUDUSD 0.6620, buy more at 0.6600", [0.66, 0.662]),  # the same instrument: one call
+    ("Buy AUDUSD at 0.6620 as DXY sells off", [0.662]),  # the market's move, no price after it
+    ("AUDUSD\n1ST BUY LIMIT 0.6620\n2ND BUY LIMIT 0.6600", [0.66, 0.662]),  # "1ST", "2ND": no tickers ST, ND
+])
+def test_a_side_without_another_instrument_and_price_is_no_second_call(host, text, entry):
+    result = host.parse(text).result
+    assert (result.kind, result.symbol, list(result.entry)) == ("signal", "AUDUSD", entry)
+    assert not any("several signals" in w for w in result.warnings)
+
+
+def test_a_recap_of_several_trades_carries_no_warning_of_several_signals(host):
+    result = host.parse("Results today:\nGOLD BUY 2380 ✅ +100 pips\nAUDUSD SELL 0.6620 ✅ +30 pips").result
+    assert result.kind == "noise" and not result.warnings

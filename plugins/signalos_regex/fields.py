@@ -207,6 +207,11 @@ class Fields:
                     if self.stop and self.targets and self.directions:
                         self.multi = True  # a complete signal, then another call: read the first
                         break
+                    if self.entry and self.directions and self._names_another_beside(i):
+                        # "BUY EURUSD 1.0850, BUY GBPUSD 1.2650", "Gold buy 2380, silver buy 28.40": a side
+                        # beside another instrument after a call's price opens a second call
+                        self.multi = True
+                        break
                     if self.entry and not self.targets and self._other_side_labels(i):
                         # "Buy: 1.10-1.12 / Sell: 1.15-1.18": the other side, written as a label
                         # after the entry, says where the trade takes its profit
@@ -589,6 +594,15 @@ class Fields:
         """Whether token ``i`` has a space (or the text's edge) on both sides."""
         tok, text = self.toks[i], self.text
         return (tok.start == 0 or text[tok.start - 1].isspace()) and (tok.end == len(text) or text[tok.end].isspace())
+
+    def _names_another_beside(self, i: int) -> bool:
+        """Whether the word before side word ``i`` or the one after it (a ``#`` or ``$`` passed
+        over) names another instrument than the message's symbol, with a price after the side
+        ("as DXY sells off" is the market's move, no call)."""
+        toks, symbols = self.toks, self.symbols
+        after = i + 2 if i + 2 < len(toks) and toks[i + 1].text in ("#", "$") else i + 1
+        return (symbols.names_another(after) or i > 0 and symbols.names_another(i - 1)) \
+            and any(t.kind == "num" and not t.skip for t in toks[i + 1:])
 
     def _starts_second_signal(self, i: int) -> bool:
         """A line opening with a direction or a symbol after a complete signal starts another."""

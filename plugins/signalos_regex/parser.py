@@ -251,8 +251,6 @@ class _Reading:
         reports = [u for u in updates if u[0].type in ("tp_hit", "sl_hit")] if updates else updates
         headline_update = bool(updates) and any(u[1] < first_line for u in updates) \
             and not _has_digit(text[:first_line])
-        if f.multi:
-            self.warnings.append("message holds several signals: the first one is returned")
 
         if (live_dirs and has_levels and not (reports and not f.stop) and not (updates and self._levels_are_moves(updates))
                 or complete) and not headline_update:
@@ -541,6 +539,8 @@ class _Reading:
 
     def _signal(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> ParseResult:
         f = self.fields
+        if f.multi:  # (said of a signal only: a recap of several trades is no call)
+            self.warnings.append("message holds several signals: the first one is returned")
         spans: dict[str, tuple[tuple[int, int], ...]] = {}
         entry = [v for v, _ in f.entry]
         stop = f.stop[0][0] if f.stop else None

@@ -37,9 +37,14 @@ class SymbolFinder:
         # the other candidates of the best's rank naming another instrument, with their tokens
         self._rivals: list[tuple[int, str | None, int, int, int, int]] = []
         self._best_tokens = (0, 0)
+        # the first and last token of each candidate named for sure (a pair, an alias, a tag, a
+        # known coin: ranks 1-4) -> the instrument it names
+        self.named: dict[int, str | None] = {}
 
     def _offer(self, priority: int, symbol: str | None, first: int, last: int) -> None:
         self.token_ids.update(range(first, last + 1))
+        if priority <= 4:
+            self.named[first] = self.named[last] = symbol
         best = self.best
         if best is None or priority < best[0]:
             self.best = (priority, symbol, self.toks[first].start, self.toks[last].end)
@@ -48,6 +53,13 @@ class SymbolFinder:
                 self._rivals = []
         elif priority == best[0] and not self._same_instrument(symbol, best[1]):
             self._rivals.append((priority, symbol, self.toks[first].start, self.toks[last].end, first, last))
+
+    def names_another(self, k: int) -> bool:
+        """Whether token ``k`` is part of a candidate named for sure ("1ST" is no ticker ST) that
+        names another instrument than the best."""
+        if k not in self.named or self.best is None:
+            return False
+        return not self._same_instrument(self.named[k], self.best[1])
 
     def _same_instrument(self, a: str | None, b: str | None) -> bool:
         """Whether two candidates name one instrument: the same, or a base and its pair, the pair
