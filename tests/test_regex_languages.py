@@ -18,6 +18,21 @@ LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
+    # "between X and Y": the entry's zone, in each language that says it before the prices
+    ("es", "Plata compra entre 28.40 y 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("pt", "Prata venda entre 28.90 e 29.05, stop 29.40, alvo 28.30", "XAGUSD", "sell", None, [28.90, 29.05], 29.40, [28.30]),
+    ("fr", "Argent achat entre 28.40 et 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("it", "Argento vendita tra 28.90 e 29.05, sl 29.40, tp 28.30", "XAGUSD", "sell", None, [28.90, 29.05], 29.40, [28.30]),
+    ("de", "Silber kaufen zwischen 28.40 und 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("ru", "Серебро покупка между 28.40 и 28.55, стоп 28.10, тейк 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("uk", "Срібло купівля між 28.40 та 28.55, стоп 28.10, тейк 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("pl", "Srebro kupno między 28.40 a 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("id", "Perak beli antara 28.40 dan 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("vi", "Bạc mua giữa 28.40 và 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    ("ar", "الفضة شراء بين 28.40 و 28.55 وقف 28.10 هدف 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
+    # after a target's or stop's label, "between" goes on with that level
+    ("pt", "Prata compra agora, alvo entre 29.00 e 29.20, stop 28.10", "XAGUSD", "buy", "market", [], 28.10, [29.00, 29.20]),
+    ("en", "Silver buy 28.40 sl 28.10 tp between 29.00 and 29.20", "XAGUSD", "buy", None, [28.40], 28.10, [29.00, 29.20]),
     ("es", "ORO COMPRA AHORA 2345\nStop loss: 2335\nObjetivo 1: 2355\nObjetivo 2: 2365",
      "XAUUSD", "buy", "market", [2345], 2335, [2355, 2365]),
     ("es", "Vendemos DAX en 18250, stop de pérdidas 18320, objetivos 18150 y 18050",

@@ -1821,3 +1821,9 @@ def test_a_side_without_another_instrument_and_price_is_no_second_call(host, tex
 def test_a_recap_of_several_trades_carries_no_warning_of_several_signals(host):
     result = host.parse("Results today:\nGOLD BUY 2380 ✅ +100 pips\nAUDUSD SELL 0.6620 ✅ +30 pips").result
     assert result.kind == "noise" and not result.warnings
+
+
+def test_a_word_that_says_only_where_is_no_label_glued_to_a_name(host):
+    # Italian "tra" (between) is an entry word; "EXTRA", "ULTRA" do not end in it
+    result = host.parse("the short on ULTRA is coming, get ready").result
+    assert result.symbol == "ULTRA"

@@ -51,8 +51,9 @@ DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "a
                                    "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
 DEFAULT_BELOW: Final = frozenset({"below", "under"})
-# "TP: close at 1.09", "SL tại 1.0910": entry labels that say only "at" and so go on the field open
-DEFAULT_AT: Final = frozenset({"at", "from", "price"})
+# "TP: close at 1.09", "SL tại 1.0910", "TP between 2400 and 2410": entry labels that say only where
+# and so go on the field open
+DEFAULT_AT: Final = frozenset({"at", "from", "price", "between"})
 # "Buy stop": the word right after a side that makes it a stop order
 DEFAULT_STOP_ORDER: Final = frozenset({"stop"})
 # "your buys", "our gold longs": a side as a plural noun after a possessive or a determiner

@@ -223,8 +223,8 @@ def _glue_point(w: str, lex: Lexicon) -> int:
     words = lex.words
     for i in range(1, len(w) - 2):
         hit = words.get(low[i:])
-        if hit is None or not (hit[0] == "dir" or hit[1] in GLUE_LABELS):
-            continue
+        if hit is None or not (hit[0] == "dir" or hit[1] in GLUE_LABELS) or low[i:] in lex.at_words:
+            continue  # (a word that says only where, "at", Italian "tra", is no label glued on: "ASTRA")
         head = w[:i]
         if lowercase:
             if i >= 3 and lex.symbols.canonical(head) is not None:
