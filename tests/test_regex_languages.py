@@ -217,6 +217,17 @@ UPDATES = [
     ("fa", "فروش نقره را نگه دارید", [("other", None, None, None)]),
     ("ru", "Первая цель достигнута ✅ переводим в безубыток", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
     ("ru", "Вторая цель взята", [("tp_hit", None, None, 2)]),
+    # a close told in the first person or the feminine, a stop's move told by its participle
+    ("ru", "Закрыла сделку по серебру", [("close", None, None, None)]),
+    ("ru", "Вышла из сделки", [("close", None, None, None)]),
+    ("ru", "Стоп передвинут на точку входа", [("breakeven", None, None, None)]),
+    ("es", "Cerré la operación de plata", [("close", None, None, None)]),
+    ("fr", "J'ai clôturé le trade sur l'argent", [("close", None, None, None)]),
+    ("pl", "Zamknęłam pozycję na srebrze", [("close", None, None, None)]),
+    ("pt", "Fechei a prata no lucro", [("close", None, None, None)]),
+    ("pt", "Parcial realizada", [("close_partial", None, None, None)]),
+    ("pt", "Stop movido para o ponto de entrada", [("breakeven", None, None, None)]),
+    ("pt", "Stop loss ajustado para o preço de entrada", [("breakeven", None, None, None)]),
     # "to zero" is breakeven in Russian and Ukrainian, and a channel writes the stop's label in Latin
     ("ru", "Стоп в ноль по серебру", [("breakeven", None, None, None)]),
     ("ru", "Первая цель взята, стоп переносим в ноль", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
@@ -239,6 +250,14 @@ UPDATES = [
 ]
 
 NOISE = [
+    # a close of a span of trading time is a result, no position closed
+    ("en", "We closed the month with +900 pips"),
+    ("pt", "Fechamos a semana com +300 pips"),
+    ("es", "Cerramos el día con +45 pips"),
+    ("fr", "On a fermé la semaine avec +300 pips"),
+    ("de", "Wir schließen die Woche mit +300 Pips"),
+    ("ru", "Закрыли неделю в плюс +300 пунктов"),
+    ("it", "Chiudiamo la settimana con +300 pips"),
     ("es", "No compren oro ahora 2350, el mercado está muy volátil"),
     ("pt", "Resultado da semana: compra de ouro 2350 +120 pips"),
     ("fr", "Résultats de la semaine : achat de l'or 2350 +120 pips"),

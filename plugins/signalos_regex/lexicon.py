@@ -47,6 +47,8 @@ DEFAULT_MARKET_FLOW: Final = frozenset({"pressure", "volume", "volumes", "intere
                                         "walls", "power", "strength", "imbalance", "liquidity"})
 # the words for a past extreme of the price: after a level's label on its line, the level they describe
 DEFAULT_EXTREMES: Final = frozenset({"high", "low"})
+# spans of trading time: "closed the week with +300 pips" closes a period, no position
+DEFAULT_PERIODS: Final = frozenset({"day", "week", "month", "year", "session", "quarter"})
 DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend", "amended",
                                    "change", "changed"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
@@ -135,6 +137,7 @@ class Lexicon:
         self.size_labels: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "size_labels", DEFAULT_SIZE_LABELS))
         self.market_flow: frozenset[str] = _word_set(words, "market_flow", DEFAULT_MARKET_FLOW)
         self.extremes: frozenset[str] = _word_set(words, "extremes", DEFAULT_EXTREMES)
+        self.periods: frozenset[str] = _word_set(words, "periods", DEFAULT_PERIODS)
         # a headline with one of these over levels and no side: the open trade's levels changed
         # ("Update XAUUSD: SL 2388 TP 2405", "Обновление по золоту: стоп 2388")
         self.update_words: frozenset[str] = _word_set(words, "update", DEFAULT_UPDATE)

@@ -47,6 +47,7 @@ _TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b", r
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
 _CLAUSE_END: Final = regex.compile(r"[,;](?=\s)")
+_TAIL_WORDS: Final = regex.compile(r"[^\W\d_]+")
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
@@ -63,6 +64,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
+        if typ == "close" and _closes_a_period(tail, lex.periods):
+            continue  # "We closed the week with +300 pips", "Закрыли неделю в плюс": a result
         price: float | None = None
         percent: float | None = None
         tp: int | None = None
@@ -123,6 +126,17 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     if len(found) > 1:
         found = _without_breakeven_of_a_close(text, found, lex)
     return found
+
+
+def _closes_a_period(tail: str, periods: frozenset[str]) -> bool:
+    """Whether the words after a close name a span of trading time as what was closed: the first
+    word, past up to two short ones ("the", "la", "out")."""
+    for k, word in enumerate(_TAIL_WORDS.findall(tail.lower(), 0, 30)):
+        if word in periods:
+            return True
+        if k == 2 or len(word) > 3:
+            return False
+    return False
 
 
 def _add_listed(text: str, chain: regex.Match[str] | None, found: list[tuple[Action, int, int]]) -> None:
