@@ -18,6 +18,8 @@ LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
+    # ТВХ: Russian traders' "точка входа" (entry point) shortened
+    ("ru", "Шорт ETH\nТВХ: 3420-3440\nЦели: 3350, 3300\nСтоп: 3490", "ETH", "sell", None, [3420, 3440], 3490, [3350, 3300]),
     # "between X and Y": the entry's zone, in each language that says it before the prices
     ("es", "Plata compra entre 28.40 y 28.55, sl 28.10, tp 29.00", "XAGUSD", "buy", None, [28.40, 28.55], 28.10, [29.00]),
     ("pt", "Prata venda entre 28.90 e 29.05, stop 29.40, alvo 28.30", "XAGUSD", "sell", None, [28.90, 29.05], 29.40, [28.30]),
@@ -217,6 +219,14 @@ UPDATES = [
     ("fa", "فروش نقره را نگه دارید", [("other", None, None, None)]),
     ("ru", "Первая цель достигнута ✅ переводим в безубыток", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
     ("ru", "Вторая цель взята", [("tp_hit", None, None, 2)]),
+    # a target hit told by its level's noun (止盈位), a trade closed at a target named by its rank,
+    # a signed result made at a target
+    ("zh", "BTC 第二止盈位已到达", [("tp_hit", None, None, 2)]),
+    ("zh", "白银 止盈位3已到达", [("tp_hit", None, None, 3)]),
+    ("ru", "Позиция закрыта по второй цели +60 пунктов", [("tp_hit", None, None, 2)]),
+    ("ru", "Сделка по серебру закрыта по тейку", [("tp_hit", None, None, None)]),
+    ("pt", "AUDUSD +40 pips no alvo 2 ✅", [("tp_hit", None, None, 2)]),
+    ("es", "AUDUSD +40 pips en el TP2", [("tp_hit", None, None, 2)]),
     # a close told in the first person or the feminine, a stop's move told by its participle
     ("ru", "Закрыла сделку по серебру", [("close", None, None, None)]),
     ("ru", "Вышла из сделки", [("close", None, None, None)]),

@@ -1827,3 +1827,9 @@ def test_a_word_that_says_only_where_is_no_label_glued_to_a_name(host):
     # Italian "tra" (between) is an entry word; "EXTRA", "ULTRA" do not end in it
     result = host.parse("the short on ULTRA is coming, get ready").result
     assert result.symbol == "ULTRA"
+
+
+@pytest.mark.parametrize("text, tp", [("AUDUSD +40 pips at TP2", 2), ("Silver +25 pips on target 1 🔥", 1)])
+def test_a_signed_result_made_at_a_target_reports_it_hit(host, text, tp):
+    result = host.parse(text).result
+    assert result.kind == "update" and [(a.type, a.tp) for a in result.actions] == [("tp_hit", tp)]
