@@ -38,7 +38,7 @@ def test_normalize_text_keeps_length_and_reads_persian_and_arabic_digits():
     ("NASDAQ", "NAS100"), ("S&P500", "SPX500"), ("slowly", None),
     # a broker's suffix in lower case after a name in capitals: no XAU quoted in USDC
     ("XAUUSDc", "XAUUSD"), ("GOLDm", "XAUUSD"), ("GOLD.i", "XAUUSD"), ("XAUUSDC", "XAUUSDC"),
-    ("USTech", "NAS100"), ("Guppy", "GBPJPY"), ("dogecoin", "DOGE"),
+    ("USTech", "NAS100"), ("Guppy", "GBPJPY"), ("dogecoin", "DOGE"), ("Swissy", "USDCHF"),
 ])
 def test_canonical_symbols(raw, symbol):
     table = default_symbols()

@@ -18,6 +18,10 @@ LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
+    # a pair named by one character of each currency, the base first (澳美 AUDUSD, 美加 USDCAD)
+    ("zh", "澳美 多 0.6620 损 0.6590 盈 0.6680", "AUDUSD", "buy", None, [0.6620], 0.6590, [0.6680]),
+    ("zh", "美加 空 1.3650 止损 1.3690 止盈 1.3590", "USDCAD", "sell", None, [1.3650], 1.3690, [1.3590]),
+    ("zh", "欧元 做多 1.0850 止损 1.0820 止盈 1.0900", "EURUSD", "buy", None, [1.0850], 1.0820, [1.0900]),
     # ТВХ: Russian traders' "точка входа" (entry point) shortened
     ("ru", "Шорт ETH\nТВХ: 3420-3440\nЦели: 3350, 3300\nСтоп: 3490", "ETH", "sell", None, [3420, 3440], 3490, [3350, 3300]),
     # "between X and Y": the entry's zone, in each language that says it before the prices
@@ -260,6 +264,8 @@ UPDATES = [
 ]
 
 NOISE = [
+    # one character of a currency is no pair beside another word's character ("today" + "dollar")
+    ("zh", "今日美元走强，白银承压"),
     # a close of a span of trading time is a result, no position closed
     ("en", "We closed the month with +900 pips"),
     ("pt", "Fechamos a semana com +300 pips"),
