@@ -231,6 +231,11 @@ UPDATES = [
     ("ru", "Сделка по серебру закрыта по тейку", [("tp_hit", None, None, None)]),
     ("pt", "AUDUSD +40 pips no alvo 2 ✅", [("tp_hit", None, None, 2)]),
     ("es", "AUDUSD +40 pips en el TP2", [("tp_hit", None, None, 2)]),
+    ("ar", "أغلقنا الصفقة على ربح 35 نقطة", [("close", None, None, None)]),
+    ("vi", "Đã chạm cắt lỗ bạc", [("sl_hit", None, None, None)]),
+    # a count of pips in the language's own word is no price of the close
+    ("fa", "معامله بسته شد با سود 35 پیپ", [("close", None, None, None)]),
+    ("ru", "Закрыли сделку +45 пунктов", [("close", None, None, None)]),
     # a close told in the first person or the feminine, a stop's move told by its participle
     ("ru", "Закрыла сделку по серебру", [("close", None, None, None)]),
     ("ru", "Вышла из сделки", [("close", None, None, None)]),

@@ -86,6 +86,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                                                                 m.start() - 24), m.start())
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
+            if num is not None and _counts_pips(tail, num.end(), lex.pips_words):
+                num = None  # "با سود 40 پیپ", "+40 пунктов": a count of pips in any language, no price
             if num is not None:
                 price = parse_number(num.group(1))
                 # "close it 2 times", "TP 3": small integers are rarely a price
@@ -126,6 +128,13 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     if len(found) > 1:
         found = _without_breakeven_of_a_close(text, found, lex)
     return found
+
+
+def _counts_pips(tail: str, end: int, pips_words: frozenset[str]) -> bool:
+    """Whether the number ending at ``end`` of ``tail`` is followed by a word for pips of the
+    tables' languages (_PRICE_END knows the English ones only)."""
+    word = _TAIL_WORDS.match(tail, end + len(tail[end:]) - len(tail[end:].lstrip()))
+    return word is not None and word.group().lower() in pips_words
 
 
 def _closes_a_period(tail: str, periods: frozenset[str]) -> bool:
