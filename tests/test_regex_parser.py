@@ -1687,7 +1687,10 @@ def test_the_prices_of_a_second_call_cast_no_doubt_on_the_first(host, text):
     assert doubted.confidence < 0.7
 
 
-@pytest.mark.parametrize("tail", ["Risk reward 1:1.25", "RR 1:1.25", "Risk: 1.25", "Lot size 1.25"])
+@pytest.mark.parametrize("tail", ["Risk reward 1:1.25", "RR 1:1.25", "Risk: 1.25", "Lot size 1.25",
+                                  # the same labels in other languages: each file's size_labels
+                                  "Riesgo/beneficio 1:1.25", "Risco/retorno 1:1.25", "Lote 1.25", "Риск 1.25",
+                                  "Risiko 1.25", "Risque: 1.25", "仓位 1.25", "Rischio 1.25", "Ryzyko 1.25"])
 def test_a_number_after_a_size_or_ratio_label_casts_no_doubt(host, tail):
     # (1.25 fits GBPUSD's prices: left unread, it cut the call's confidence to 0.5)
     r = host.parse(f"GBPUSD buy 1.2650 SL 1.2610 TP 1.2700\n{tail}").result
