@@ -269,6 +269,10 @@ UPDATES = [
 ]
 
 NOISE = [
+    # a side after a noun of the market's flow and "of" describes the market
+    ("es", "Fuerte presión de compra en la plata sobre 28.40"),
+    ("pt", "Forte pressão de venda na prata abaixo de 28.40"),
+    ("it", "Forte pressione di acquisto sull'argento sopra 28.40"),
     # one character of a currency is no pair beside another word's character ("today" + "dollar")
     ("zh", "今日美元走强，白银承压"),
     # a close of a span of trading time is a result, no position closed

@@ -42,6 +42,8 @@ TIME_UNITS: Final = frozenset({"sec", "secs", "second", "seconds", "min", "mins"
 UNSPACED_FIRST: Final = 0x0E00
 # Words for "around" written after a price in Chinese (2350附近, 2350左右).
 APPROX_WORDS: Final = frozenset({"附近", "左右", "上下", "一带", "一帶"})
+# "of" in the languages that name the market's flow before the side ("presión de compra")
+_OF_WORDS: Final = frozenset({"of", "de", "do", "da", "di", "du", "des", "del", "della", "dello"})
 HORIZON_WORDS: Final = frozenset({"term", "terms", "run", "haul", "weekend", "weekends", "time", "way", "day", "days",
                                   "week", "while"})
 MAX_COUNTS: Final = 12  # the longest spaced list of counts read under one unit ("40 / 80 / 120 pips")
@@ -638,9 +640,14 @@ class Fields:
 
     def _describes_the_market(self, i: int) -> bool:
         """"Strong buy pressure above 2380", "sell volume", "buying interest": a side word before a
-        noun of the market's flow describes the market, it calls no trade."""
-        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
-        return nxt is not None and nxt.kind == "word" and nxt.text.lower() in self.lex.market_flow
+        noun of the market's flow describes the market, it calls no trade; so does one after such
+        a noun and "of" ("presión de compra", "pressão de venda", "volume di acquisto")."""
+        toks, flow = self.toks, self.lex.market_flow
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and nxt.kind == "word" and nxt.text.lower() in flow:
+            return True
+        return i >= 2 and toks[i - 1].kind == "word" and toks[i - 1].text.lower() in _OF_WORDS \
+            and toks[i - 2].kind == "word" and toks[i - 2].text.lower() in flow
 
     def _is_horizon(self, i: int) -> bool:
         """"Long-term", "short term", "the long weekend": a time horizon, not a direction; nor is
