@@ -269,6 +269,12 @@ UPDATES = [
 ]
 
 NOISE = [
+    # a past trade's close told under a headline that says when or recaps: a result
+    ("en", "Recap: silver sell 29.40 closed at 28.90 +50 pips"),
+    ("pt", "Ontem: compra na prata em 28.40, fechamos em 29.00 com +60 pips"),
+    ("es", "Ayer: compra de plata en 28.40, cerramos en 29.00 con +60 pips"),
+    ("ru", "Вчера: покупка серебра от 28.40, закрыли на 29.00 +60 пунктов"),
+    ("zh", "昨天：白银多单28.40进场，29.00平仓"),
     # a side after a noun of the market's flow and "of" describes the market
     ("es", "Fuerte presión de compra en la plata sobre 28.40"),
     ("pt", "Forte pressão de venda na prata abaixo de 28.40"),

@@ -1836,3 +1836,10 @@ def test_a_word_that_says_only_where_is_no_label_glued_to_a_name(host):
 def test_a_signed_result_made_at_a_target_reports_it_hit(host, text, tp):
     result = host.parse(text).result
     assert result.kind == "update" and [(a.type, a.tp) for a in result.actions] == [("tp_hit", tp)]
+
+
+def test_a_close_in_a_recap_like_headline_is_still_a_close(host):
+    # "Closed ... trade" may head a recap ("Closed trades: ..."); said of the trader's own trade, the
+    # headline is the close
+    result = host.parse("Closed my trade at break even").result
+    assert result.kind == "update" and [a.type for a in result.actions] == ["close"]

@@ -144,6 +144,8 @@ def _emoji_names() -> dict[str, str]:
 # what a call posted again may say became of it, after its levels
 FATES: Final = frozenset({"close", "cancel", "sl_hit", "tp_hit"})
 _WORD: Final = regex.compile(r"[^\W\d_]+")
+# what a report tells became of a trade: under a recap's headline, a past trade's
+_FATES_TOLD: Final = frozenset({"tp_hit", "sl_hit", "close"})
 # marks of a target reached, written after its price
 HIT_MARKS: Final = frozenset("✅✔☑")
 _LEVELS: Final = ("stop_loss", "take_profit")
@@ -258,8 +260,14 @@ class _Reading:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return self._noise(0.7)
-        if reports and len(reports) == len(updates) and "recap" in noise and self._recap_headline(text[:first_line]):
-            return self._noise(0.7)  # "VIP signal from yesterday: EURUSD sell 1.0880 ✅ hit TP 1.0830"
+        if updates and all(u[0].type in _FATES_TOLD for u in updates) and self._recap_headline(text[:first_line]):
+            # "VIP signal from yesterday: EURUSD sell 1.0880 ✅ hit TP 1.0830", "Recap: Gold buy 2380
+            # closed at 2400 +200 pips": past trades' fates under a recap's headline, a result; a
+            # close in the headline itself is none ("Closed my trade at break even")
+            colon = text.find(":", 0, first_line)
+            head_end = colon if colon > 0 else first_line
+            if not any(u[0].type == "close" and u[1] < head_end for u in updates):
+                return self._noise(0.7)
         if not live_dirs and not f.entry and (f.stop or f.targets) and not f.directions \
                 and self._update_headline(text[:first_line]):
             return self._level_update(updates)  # "Update XAUUSD: SL 2388 TP 2405": the open trade's new levels
