@@ -236,6 +236,12 @@ UPDATES = [
     # a count of pips in the language's own word is no price of the close
     ("fa", "معامله بسته شد با سود 35 پیپ", [("close", None, None, None)]),
     ("ru", "Закрыли сделку +45 пунктов", [("close", None, None, None)]),
+    # a correction's headline over levels: the open trade's levels set anew
+    ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
+    ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),
+    ("ru", "Исправление: стоп 28.10", [("move_sl", 28.10, None, None)]),
+    ("zh", "更正：止损28.10", [("move_sl", 28.10, None, None)]),
+    ("es", "Corrección: SL 28.10, TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     # a close told in the first person or the feminine, a stop's move told by its participle
     ("ru", "Закрыла сделку по серебру", [("close", None, None, None)]),
     ("ru", "Вышла из сделки", [("close", None, None, None)]),

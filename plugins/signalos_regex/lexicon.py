@@ -50,7 +50,7 @@ DEFAULT_EXTREMES: Final = frozenset({"high", "low"})
 # spans of trading time: "closed the week with +300 pips" closes a period, no position
 DEFAULT_PERIODS: Final = frozenset({"day", "week", "month", "year", "session", "quarter"})
 DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend", "amended",
-                                   "change", "changed"})
+                                   "change", "changed", "correction", "corrected", "typo"})
 DEFAULT_ABOVE: Final = frozenset({"above", "over"})
 DEFAULT_BELOW: Final = frozenset({"below", "under"})
 # "TP: close at 1.09", "SL tại 1.0910", "TP between 2400 and 2410": entry labels that say only where
