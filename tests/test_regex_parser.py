@@ -1843,3 +1843,19 @@ def test_a_close_in_a_recap_like_headline_is_still_a_close(host):
     # headline is the close
     result = host.parse("Closed my trade at break even").result
     assert result.kind == "update" and [a.type for a in result.actions] == ["close"]
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("New order: SELL 0.5 AUDUSD @ 0.6620 | SL 0.6650 | TP 0.6580", [0.662]),
+    ("BUY 0.10 XAGUSD at 28.40 SL 28.10 TP 29.00", [28.4]),
+    ("SELL 2 AUDUSD 0.6620 SL 0.6650 TP 0.6580", [0.662]),
+])
+def test_a_volume_between_the_side_and_the_priced_symbol_is_no_price(host, text, entry):
+    result = host.parse(text).result
+    assert result.kind == "signal" and list(result.entry) == entry and result.confidence >= 0.9
+
+
+def test_a_price_before_the_symbol_stays_the_entry(host):
+    # "Buy 28.40 silver sl ...": the number before the symbol, no price after it, is the entry
+    result = host.parse("Buy 28.40 silver sl 28.10 tp 29.00").result
+    assert list(result.entry) == [28.4]

@@ -129,6 +129,8 @@ class Fields:
         # read before each call of the two second-signal checks: neither holds without a target
         # (most lines are read before any), and a Python call costs more than the test
         targets = self.values["take_profit"]
+        if self.symbols.best is not None:
+            self._volume_before_symbol()
         for i, tok in enumerate(toks):
             if i <= annotated_to:
                 continue  # inside "(half lot)", "(0.5 lot)" after a price: its size, which ends no field
@@ -596,6 +598,18 @@ class Fields:
         """Whether token ``i`` has a space (or the text's edge) on both sides."""
         tok, text = self.toks[i], self.text
         return (tok.start == 0 or text[tok.start - 1].isspace()) and (tok.end == len(text) or text[tok.end].isspace())
+
+    def _volume_before_symbol(self) -> None:
+        """"SELL 0.5 EURUSD @ 1.0880", "BUY 0.10 XAUUSD at 2380": a number between the side and the
+        symbol, the symbol then priced, is the order's volume (a trading terminal's notation), no price."""
+        toks = self.toks
+        first, last = self.symbols.best_tokens
+        if first < 2 or last + 1 >= len(toks):
+            return
+        volume, side, after = toks[first - 1], toks[first - 2], toks[last + 1]
+        if volume.kind == "num" and side.cat == "dir" and (
+                after.text == "@" or after.kind == "num" or after.text.lower() in self.lex.at_words):
+            volume.skip = True
 
     def _names_another_beside(self, i: int) -> bool:
         """Whether the word before side word ``i`` or the one after it (a ``#`` or ``$`` passed

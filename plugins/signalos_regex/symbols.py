@@ -36,7 +36,7 @@ class SymbolFinder:
         self.token_ids: set[int] = set()
         # the other candidates of the best's rank naming another instrument, with their tokens
         self._rivals: list[tuple[int, str | None, int, int, int, int]] = []
-        self._best_tokens = (0, 0)
+        self._best_tokens = (0, 0)  # the best's first and last token
         # the first and last token of each candidate named for sure (a pair, an alias, a tag, a
         # known coin: ranks 1-4) -> the instrument it names
         self.named: dict[int, str | None] = {}
@@ -53,6 +53,11 @@ class SymbolFinder:
                 self._rivals = []
         elif priority == best[0] and not self._same_instrument(symbol, best[1]):
             self._rivals.append((priority, symbol, self.toks[first].start, self.toks[last].end, first, last))
+
+    @property
+    def best_tokens(self) -> tuple[int, int]:
+        """The first and last token of the best candidate ((0, 0) when there is none)."""
+        return self._best_tokens
 
     def names_another(self, k: int) -> bool:
         """Whether token ``k`` is part of a candidate named for sure ("1ST" is no ticker ST) that
@@ -90,6 +95,7 @@ class SymbolFinder:
         for priority, symbol, start, end, first, last in self._rivals:
             if not self._same_instrument(symbol, self.best[1]) and distance(first, last) < best_distance:
                 self.best, best_distance = (priority, symbol, start, end), distance(first, last)
+                self._best_tokens = (first, last)
 
     def _offer_ticker(self, name: str, first: int, last: int, priority: int = 5) -> None:
         """An unknown ticker in capitals, its share-class digits (``last``) skipped as prices."""
