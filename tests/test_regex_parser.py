@@ -1859,3 +1859,16 @@ def test_a_price_before_the_symbol_stays_the_entry(host):
     # "Buy 28.40 silver sl ...": the number before the symbol, no price after it, is the entry
     result = host.parse("Buy 28.40 silver sl 28.10 tp 29.00").result
     assert list(result.entry) == [28.4]
+
+
+@pytest.mark.parametrize("text, action", [
+    # each held only words that a shared pattern also holds ("sl", "erreicht", "atteint", "atingido",
+    # "be"), so the index of its language's pattern, built from the language's own words, never chose it
+    ("SL erreicht", "sl_hit"), ("Stop atteint", "sl_hit"), ("SL touché", "sl_hit"), ("TP atteint", "tp_hit"),
+    ("Objectif atteint", "tp_hit"), ("Alvo atingido", "tp_hit"), ("SL a BE", "breakeven"), ("SL au BE", "breakeven"),
+    # a pattern opening with a character set ("s[ée]curis") was indexed under words it need not hold
+    ("Sécurisez 50%", "close_partial"),
+])
+def test_a_language_pattern_is_chosen_for_every_text_it_reads(host, text, action):
+    result = host.parse(text).result
+    assert result.kind == "update" and [a.type for a in result.actions] == [action], text

@@ -244,6 +244,13 @@ _WHOLE_GROUP: Final = regex.compile(
     r"(?:\\s\+?|\\b)\(\?:((?:[^\W\d_]+\|)*[^\W\d_]+)\)(?=\\s(?![*?{])|\\b)")
 
 
+def _covers_a_clause(words: AbstractSet[str], clauses: list[frozenset[str]]) -> bool:
+    """Whether one clause of needed strings is covered by ``words`` as index keys: each of its
+    strings begins with one of them, so a text holding the string at a word's start is found
+    by the key."""
+    return any(clause and all(any(string.startswith(w) for w in words) for string in clause) for clause in clauses)
+
+
 def _selectivity(group: tuple[str, ...]) -> tuple[int, int]:
     """Longer words, and fewer of them, choose fewer messages."""
     return min(len(w) for w in group), -len(group)
@@ -424,7 +431,10 @@ class PatternSet:
                 # a language file's pattern is chosen by its own words, not by the English ones
                 # its alternatives also allow ("sl", "tp"): English phrases are English patterns'
                 foreign = words - frozenset(shared_words)
-                if foreign:
+                if foreign and _covers_a_clause(foreign, required_strings(source)):
+                    # (only where every match holds one of them: "SL erreicht", "Stop atteint",
+                    # "Alvo atingido" hold no word of their language's own, "erreicht",
+                    # "atteint", "atingido" being words of a shared pattern too)
                     words = foreign
             if not words:
                 self.always.append(i)
