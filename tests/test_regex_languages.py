@@ -22,6 +22,8 @@ SIGNALS = [
     ("zh", "澳美 多 0.6620 损 0.6590 盈 0.6680", "AUDUSD", "buy", None, [0.6620], 0.6590, [0.6680]),
     ("zh", "美加 空 1.3650 止损 1.3690 止盈 1.3590", "USDCAD", "sell", None, [1.3650], 1.3690, [1.3590]),
     ("zh", "欧元 做多 1.0850 止损 1.0820 止盈 1.0900", "EURUSD", "buy", None, [1.0850], 1.0820, [1.0900]),
+    # Brazil's "stop gain" is the take profit
+    ("pt", "Prata compra 28.40\nStop Loss: 28.10\nStop Gain: 29.00", "XAGUSD", "buy", None, [28.40], 28.10, [29.00]),
     # ТВХ: Russian traders' "точка входа" (entry point) shortened
     ("ru", "Шорт ETH\nТВХ: 3420-3440\nЦели: 3350, 3300\nСтоп: 3490", "ETH", "sell", None, [3420, 3440], 3490, [3350, 3300]),
     # "between X and Y": the entry's zone, in each language that says it before the prices
@@ -236,6 +238,8 @@ UPDATES = [
     # a count of pips in the language's own word is no price of the close
     ("fa", "معامله بسته شد با سود 35 پیپ", [("close", None, None, None)]),
     ("ru", "Закрыли сделку +45 пунктов", [("close", None, None, None)]),
+    ("pt", "Stop gain atingido na prata ✅", [("tp_hit", None, None, None)]),
+    ("pt", "Bateu o gain na prata", [("tp_hit", None, None, None)]),
     # a correction's headline over levels: the open trade's levels set anew
     ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),
