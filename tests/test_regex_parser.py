@@ -1061,7 +1061,9 @@ def test_an_options_strike_and_kind_belong_to_the_contract_not_the_prices(host):
             ("BUY QZXNIFTY 48200 CE ABOVE 320\nSL 290\nTARGET 350/380", "QZXNIFTY", (320.0,), 290.0, (350.0, 380.0)),
             ("QZXIDX 22500 PE buy above 110 sl 95 tgt 130-150", "QZXIDX", (110.0,), 95.0, (130.0, 150.0)),
             ("BUY QZX 520 CALL @ 2.15 SL 1.80 TP 2.80", "QZX", (2.15,), 1.8, (2.8,)),
-            ("QZX 440P buy at 3.10 SL 2.60 TP 3.90", "QZX", (3.1,), 2.6, (3.9,))):
+            ("QZX 440P buy at 3.10 SL 2.60 TP 3.90", "QZX", (3.1,), 2.6, (3.9,)),
+            # a strike written with a thousands comma
+            ("QZXIDX 22,500 PE buy above 110 sl 95 tgt 130", "QZXIDX", (110.0,), 95.0, (130.0,))):
         r = host.parse(text).result
         assert (r.kind, r.symbol, r.entry, r.stop_loss, r.take_profits) == ("signal", symbol, entry, stop, targets), text
     # a label's number is never a strike

@@ -256,8 +256,8 @@ class SymbolFinder:
             for t in toks[k:expiry]:
                 t.skip = True  # a date, never a price
             return True
-        strike = toks[k]
-        if k + 1 >= len(toks) or not strike.text.replace(".", "", 1).isdigit():
+        strike = toks[k]  # ("24,500 CE": a strike may have a thousands comma)
+        if k + 1 >= len(toks) or not strike.text.replace(",", "").replace(".", "", 1).isdigit():
             return False
         kind = toks[k + 1]
         up = kind.text.upper()
