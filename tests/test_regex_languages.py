@@ -240,6 +240,11 @@ UPDATES = [
     ("ru", "Закрыли сделку +45 пунктов", [("close", None, None, None)]),
     ("pt", "Stop gain atingido na prata ✅", [("tp_hit", None, None, None)]),
     ("pt", "Bateu o gain na prata", [("tp_hit", None, None, None)]),
+    # "new" after the level's word, as Portuguese, Spanish and Italian may place it
+    ("pt", "Stop novo: 28.10", [("move_sl", 28.10, None, None)]),
+    ("pt", "Alvo novo 29.20", [("modify_tp", 29.20, None, None)]),
+    ("es", "Stop nuevo 28.10", [("move_sl", 28.10, None, None)]),
+    ("it", "Stop nuovo 28.10", [("move_sl", 28.10, None, None)]),
     # a correction's headline over levels: the open trade's levels set anew
     ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),
