@@ -1874,3 +1874,20 @@ def test_a_price_before_the_symbol_stays_the_entry(host):
 def test_a_language_pattern_is_chosen_for_every_text_it_reads(host, text, action):
     result = host.parse(text).result
     assert result.kind == "update" and [a.type for a in result.actions] == [action], text
+
+
+@pytest.mark.parametrize("text, symbol, entry, stop, targets", [
+    ("| Pair | Side | Entry | SL | TP |\n|---|---|---|---|---|\n| XAGUSD | BUY | 28.40 | 28.10 | 29.00 |",
+     "XAGUSD", [28.4], 28.1, [29.0]),
+    ("Symbol | Action | Entry | Stop Loss | TP1 | TP2\nAUDUSD | SELL | 0.6620 | 0.6650 | 0.6590 | 0.6560",
+     "AUDUSD", [0.662], 0.665, [0.659, 0.656]),
+])
+def test_a_table_reads_each_cell_under_its_column_label(host, text, symbol, entry, stop, targets):
+    r = host.parse(text).result
+    assert (r.kind, r.symbol, list(r.entry), r.stop_loss, list(r.take_profits)) == ("signal", symbol, entry, stop, targets)
+
+
+def test_a_line_of_labelled_cells_is_no_table(host):
+    # cells holding their own numbers are labels and values, read as they stand
+    r = host.parse("AUDUSD SELL | Entry 0.6620 | SL 0.6650 | TP 0.6590").result
+    assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([0.662], 0.665, [0.659])

@@ -131,9 +131,16 @@ class Fields:
         targets = self.values["take_profit"]
         if self.symbols.best is not None:
             self._volume_before_symbol()
+        # "| Pair | Side | Entry | SL | TP |" over "| XAUUSD | BUY | 2380 | 2372 | 2395 |": the
+        # columns' labels name the first row's cells (asked only of a text with a bar)
+        columns = self._table_columns() if "|" in self.text or "│" in self.text else None
         for i, tok in enumerate(toks):
             if i <= annotated_to:
                 continue  # inside "(half lot)", "(0.5 lot)" after a price: its size, which ends no field
+            if columns and i in columns:
+                current, filled, label_line, line_has_label = columns[i], 0, line, True
+                self.labelled.add(current)
+                prev_num, entry_ok = None, current == "entry"
             kind = tok.kind
             if kind == "nl":
                 line += 1
@@ -598,6 +605,44 @@ class Fields:
         """Whether token ``i`` has a space (or the text's edge) on both sides."""
         tok, text = self.toks[i], self.text
         return (tok.start == 0 or text[tok.start - 1].isspace()) and (tok.end == len(text) or text[tok.end].isspace())
+
+    def _table_columns(self) -> dict[int, str] | None:
+        """A table: a row of labels between bars (the header), then, past a rule of dashes, a row of
+        as many cells; each cell of a level's column (its label an entry's, a stop's or a target's,
+        "TP1" with its index) -> that level, keyed by the cell's first token. None without one."""
+        rows: list[list[list[int]]] = []  # each line's cells, each a list of token indices
+        cells: list[list[int]] = [[]]
+        for k, tok in enumerate(self.toks):
+            if tok.kind == "nl":
+                rows.append([c for c in cells if c])
+                cells = [[]]
+            elif tok.kind == "p" and tok.text in BARS:
+                cells.append([])
+            else:
+                cells[-1].append(k)
+        rows.append([c for c in cells if c])
+        toks = self.toks
+        for r, header in enumerate(rows):
+            if len(header) < 3 or not all(self._is_header_cell(c) for c in header):
+                continue
+            fields = [toks[c[0]].val if toks[c[0]].cat == "label" and toks[c[0]].val in PRICE_FIELDS else None for c in header]
+            if sum(f is not None for f in fields) < 2:
+                continue
+            for row in rows[r + 1:]:
+                if all(toks[k].kind == "p" for c in row for k in c):
+                    continue  # "|---|---|": the rule under the header
+                if len(row) != len(header):
+                    return None
+                return {c[0]: f for c, f in zip(row, fields) if f is not None}
+        return None
+
+    def _is_header_cell(self, cell: list[int]) -> bool:
+        """A header's cell: a word, then words or an index glued to it ("TP1")."""
+        toks = self.toks
+        if toks[cell[0]].kind != "word":
+            return False
+        return all(toks[k].kind == "word" or toks[k].kind == "num" and toks[k].start == toks[k - 1].end
+                   for k in cell[1:])
 
     def _volume_before_symbol(self) -> None:
         """"SELL 0.5 EURUSD @ 1.0880", "BUY 0.10 XAUUSD at 2380": a number between the side and the
