@@ -24,6 +24,9 @@ SIGNALS = [
     ("zh", "欧元 做多 1.0850 止损 1.0820 止盈 1.0900", "EURUSD", "buy", None, [1.0850], 1.0820, [1.0900]),
     # Brazil's "stop gain" is the take profit
     ("pt", "Prata compra 28.40\nStop Loss: 28.10\nStop Gain: 29.00", "XAGUSD", "buy", None, [28.40], 28.10, [29.00]),
+    # the levels' labels in the instrumental case ("with a target of ... and a stop of ...")
+    ("ru", "Покупаем серебро от 28.40 с целью 29.00 и стопом 28.10", "XAGUSD", "buy", None, [28.40], 28.10, [29.00]),
+    ("uk", "Купуємо срібло від 28.40 з ціллю 29.00 і стопом 28.10", "XAGUSD", "buy", None, [28.40], 28.10, [29.00]),
     # ТВХ: Russian traders' "точка входа" (entry point) shortened
     ("ru", "Шорт ETH\nТВХ: 3420-3440\nЦели: 3350, 3300\nСтоп: 3490", "ETH", "sell", None, [3420, 3440], 3490, [3350, 3300]),
     # "between X and Y": the entry's zone, in each language that says it before the prices
