@@ -248,6 +248,13 @@ UPDATES = [
     ("pt", "Alvo novo 29.20", [("modify_tp", 29.20, None, None)]),
     ("es", "Stop nuevo 28.10", [("move_sl", 28.10, None, None)]),
     ("it", "Stop nuovo 28.10", [("move_sl", 28.10, None, None)]),
+    # a target's price between its rank and the verb is no rank ("第一目标2385已到": target 1, not 2)
+    ("zh", "白银多单第一目标29.20已到，剩余仓位止损移至开仓价", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
+    ("zh", "白银多单止盈目标调整为29.50", [("modify_tp", 29.50, None, None)]),
+    ("zh", "白银多单被扫损", [("sl_hit", None, None, None)]),
+    ("ru", "Пол позиции закрываем, остальное в б/у", [("close_partial", None, 50, None), ("breakeven", None, None, None)]),
+    ("ru", "Лимитку снимаем", [("cancel", None, None, None)]),
+    ("pt", "Stop movido para o alvo 1", [("move_sl", None, None, None)]),
     # a correction's headline over levels: the open trade's levels set anew
     ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),
