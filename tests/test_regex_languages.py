@@ -255,6 +255,16 @@ UPDATES = [
     ("ru", "Пол позиции закрываем, остальное в б/у", [("close_partial", None, 50, None), ("breakeven", None, None, None)]),
     ("ru", "Лимитку снимаем", [("cancel", None, None, None)]),
     ("pt", "Stop movido para o alvo 1", [("move_sl", None, None, None)]),
+    # a target named by its price, then the verb of a hit: the target hit, no target moved there,
+    # and the price's first digits are no rank ("Тейк 2385 ✅" was target 23)
+    ("ru", "Тейк 29.20 ✅", [("tp_hit", None, None, None)]),
+    ("ru", "Цель 29.20 взята", [("tp_hit", None, None, None)]),
+    ("pt", "Alvo 29.20 atingido", [("tp_hit", None, None, None)]),
+    ("es", "Objetivo 29.20 alcanzado", [("tp_hit", None, None, None)]),
+    ("de", "Ziel 29.20 erreicht", [("tp_hit", None, None, None)]),
+    ("tr", "Hedef 29.20 geldi", [("tp_hit", None, None, None)]),
+    ("en", "TP 29.20 hit", [("tp_hit", None, None, None)]),
+    ("en", "TP 1.0850 hit ✅", [("tp_hit", None, None, None)]),
     # a correction's headline over levels: the open trade's levels set anew
     ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),

@@ -1891,3 +1891,9 @@ def test_a_line_of_labelled_cells_is_no_table(host):
     # cells holding their own numbers are labels and values, read as they stand
     r = host.parse("AUDUSD SELL | Entry 0.6620 | SL 0.6650 | TP 0.6590").result
     assert (list(r.entry), r.stop_loss, list(r.take_profits)) == ([0.662], 0.665, [0.659])
+
+
+def test_a_list_of_target_ranks_keeps_its_first_rank(host):
+    # "1,2,3" is a list of ranks, no decimal price: the guard against "TP 1.0850" lets it through
+    result = host.parse("Silver TP 1,2,3 hit").result
+    assert result.kind == "update" and result.actions[0].type == "tp_hit" and result.actions[0].tp == 1

@@ -42,7 +42,7 @@ _INDEX_PRICE: Final = regex.compile(r"(?:\btp|\btarget)\s*#?\s*\d{1,2}(?:\s+at\s
 # price of a close before it
 # what may stand between a close and the breakeven it closes at: no sentence ends there
 _SAME_CLAUSE: Final = regex.compile(r"[^.!?;\n]{0,30}")
-_TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b", regex.IGNORECASE)
+_TP_INDEX: Final = regex.compile(r"(?:tp|target|тейк)\s*#?\s*(\d{1,2})\b(?![.,]\d\d)", regex.IGNORECASE)  # (not "TP 1.0850"; "TP 1,2,3" lists)
 # "50%", and "%50" as Turkish writes it
 _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
