@@ -48,6 +48,10 @@ _PERCENT: Final = regex.compile(r"(\d+(?:\.\d+)?)\s*%|%\s*(\d+(?:\.\d+)?)")
 _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%])")
 _CLAUSE_END: Final = regex.compile(r"[,;](?=\s)")
 _TAIL_WORDS: Final = regex.compile(r"[^\W\d_]+")
+# a report that opens with the level's label and its price ("SL 2372 hit", "止损2372触发"): a price
+# of three digits or more, or with a decimal part, and no count of pips
+_LEVEL_PRICE: Final = regex.compile(r"[^\W\d_]+(?:[\s-]+loss)?\s*[:=@-]?\s*(\d{3,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\d.,])"
+                                   r"(?!\s*(?:pips?|points?|pts|%))", regex.IGNORECASE)
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})
 
 
@@ -103,6 +107,10 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
             price = parse_number(num.group(1)) if num else None
             if price is not None and price <= 0:
                 price = None
+        if (typ == "sl_hit" or typ == "tp_hit") and price is None:
+            named = _LEVEL_PRICE.match(phrase)
+            if named is not None:
+                price = parse_number(named.group(1))  # "SL 2372 hit", "Alvo 2385 atingido": the level's price
         if typ in ("close_partial", "modify_tp"):
             pct = _PERCENT.search(phrase + tail[:20])
             fraction = _FRACTION.search(phrase) if not pct else None
