@@ -1897,3 +1897,22 @@ def test_a_list_of_target_ranks_keeps_its_first_rank(host):
     # "1,2,3" is a list of ranks, no decimal price: the guard against "TP 1.0850" lets it through
     result = host.parse("Silver TP 1,2,3 hit").result
     assert result.kind == "update" and result.actions[0].type == "tp_hit" and result.actions[0].tp == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Silver is close to TP1",  # near it: no half closed at it
+    "Silver almost hit our SL",  # missed
+    "Nearly hit TP1 on silver but it reversed",
+    "Didn't hit SL yet, still in",
+    "Closed for holidays until January 2",  # the desk, not a position
+])
+def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, text):
+    result = host.parse(text).result
+    assert result.kind == "noise" or not any(
+        a.type in ("close", "close_partial", "tp_hit", "sl_hit") for a in result.actions), (text, result.actions)
+
+
+@pytest.mark.parametrize("text, action", [("Close at TP1", "close_partial"), ("Closing 50% at TP1", "close_partial"),
+                                          ("Silver hit TP1", "tp_hit"), ("Closed for +50 pips", "close")])
+def test_closes_and_hits_beside_those_words_still_read(host, text, action):
+    assert [a.type for a in host.parse(text).result.actions] == [action]
