@@ -1905,6 +1905,8 @@ def test_a_list_of_target_ranks_keeps_its_first_rank(host):
     "Nearly hit TP1 on silver but it reversed",
     "Didn't hit SL yet, still in",
     "Closed for holidays until January 2",  # the desk, not a position
+    "TP2 is next 🎯", "Silver should not hit our TP1 today",
+    "Ainda não bateu o alvo 1", "Quase bateu o alvo 1",  # a negator or a near miss of the tables' languages
 ])
 def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, text):
     result = host.parse(text).result

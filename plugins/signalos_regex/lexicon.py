@@ -47,6 +47,8 @@ DEFAULT_MARKET_FLOW: Final = frozenset({"pressure", "volume", "volumes", "intere
                                         "walls", "power", "strength", "imbalance", "liquidity"})
 # the words for a past extreme of the price: after a level's label on its line, the level they describe
 DEFAULT_EXTREMES: Final = frozenset({"high", "low"})
+# the words before a report of a level hit that say it was missed ("almost hit our SL")
+DEFAULT_NEAR_MISS: Final = frozenset({"almost", "nearly", "barely", "narrowly"})
 # spans of trading time: "closed the week with +300 pips" closes a period, no position
 DEFAULT_PERIODS: Final = frozenset({"day", "week", "month", "year", "session", "quarter"})
 DEFAULT_UPDATE: Final = frozenset({"update", "updated", "modify", "modified", "adjust", "adjusted", "amend", "amended",
@@ -119,6 +121,8 @@ class Lexicon:
         self.range_separators: frozenset[str] = _word_set(words, "range_separators", DEFAULT_RANGE_SEPARATORS)
         # a direction right after one of these is a warning, not a call
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
+        # before a report of a level hit: a negator or a word of a near miss ("not hit", "almost hit")
+        self.near_miss: frozenset[str] = self.negators | _word_set(words, "near_miss", DEFAULT_NEAR_MISS)
         # ... unless one of these stands between: "don't miss", "don't wait": a push, not a warning
         self.urging: frozenset[str] = _word_set(words, "urging", DEFAULT_URGING)
         # ... and two words that forbid together ("stay away from selling gold", "stay out of gold longs")

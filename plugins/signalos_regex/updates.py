@@ -33,8 +33,6 @@ _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 # the word right before an instruction, which may take it back ("don't close yet": hold)
 _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
-# the words before a report of a level hit that say it was missed
-_NEAR_MISS: Final = frozenset({"almost", "nearly", "barely", "narrowly"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 # "TP1 2390 ✅", "TP1 (2390) hit", "TP1 at 2390 reached": the price right after a target's index, in
 # its hit report (not "+50", "50 pips", "100%")
@@ -67,8 +65,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
         if typ in NEGATABLE and _negated_before(text, m.start(), lex.negators):
             continue  # "don't close yet", "do not cancel", "не закрывайте": the instruction taken back
-        if (typ == "tp_hit" or typ == "sl_hit") and _negated_before(text, m.start(), _NEAR_MISS):
-            continue  # "Gold almost hit our SL", "nearly hit TP1": a level missed, none hit
+        if (typ == "tp_hit" or typ == "sl_hit") and _negated_before(text, m.start(), lex.near_miss):
+            continue  # "Gold almost hit our SL", "Ainda não bateu o alvo 1": a level missed, none hit
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
