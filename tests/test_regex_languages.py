@@ -237,6 +237,8 @@ UPDATES = [
     ("pt", "AUDUSD +40 pips no alvo 2 ✅", [("tp_hit", None, None, 2)]),
     ("es", "AUDUSD +40 pips en el TP2", [("tp_hit", None, None, 2)]),
     ("ar", "أغلقنا الصفقة على ربح 35 نقطة", [("close", None, None, None)]),
+    ("ar", "تم الوصول للهدف الثاني ✅", [("tp_hit", None, None, 2)]),
+    ("ar", "تم تفعيل وقف الخسارة ❌", [("sl_hit", None, None, None)]),
     ("vi", "Đã chạm cắt lỗ bạc", [("sl_hit", None, None, None)]),
     # a count of pips in the language's own word is no price of the close
     ("fa", "معامله بسته شد با سود 35 پیپ", [("close", None, None, None)]),
