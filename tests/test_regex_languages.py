@@ -18,6 +18,9 @@ LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
+    # coins by their names in Chinese and Russian, as "dogecoin", "litecoin" in English
+    ("zh", "狗狗币 多 0.165 止损 0.155 目标 0.18", "DOGE", "buy", None, [0.165], 0.155, [0.18]),
+    ("ru", "Лайткоин лонг 82.5, стоп 79.8, цель 88", "LTC", "buy", None, [82.5], 79.8, [88]),
     # a pair named by one character of each currency, the base first (澳美 AUDUSD, 美加 USDCAD)
     ("zh", "澳美 多 0.6620 损 0.6590 盈 0.6680", "AUDUSD", "buy", None, [0.6620], 0.6590, [0.6680]),
     ("zh", "美加 空 1.3650 止损 1.3690 止盈 1.3590", "USDCAD", "sell", None, [1.3650], 1.3690, [1.3590]),
