@@ -276,6 +276,9 @@ UPDATES = [
     ("ru", "Стоп 28.10 выбило", [("sl_hit", 28.10, None, None)]),
     ("de", "Stop 28.10 erreicht", [("sl_hit", 28.10, None, None)]),
     ("zh", "止损28.10触发", [("sl_hit", 28.10, None, None)]),
+    ("tr", "Hedef geldi ✅", [("tp_hit", None, None, None)]),
+    ("tr", "Zarar kes 28.10 oldu", [("sl_hit", 28.10, None, None)]),
+    ("tr", "Kâr al 29.20 geldi", [("tp_hit", 29.20, None, None)]),
     # a correction's headline over levels: the open trade's levels set anew
     ("en", "Correction: SL 28.10 TP 29.20", [("move_sl", 28.10, None, None), ("modify_tp", 29.20, None, None)]),
     ("pt", "Correção: o stop é 28.10", [("move_sl", 28.10, None, None)]),
