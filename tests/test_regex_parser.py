@@ -1918,3 +1918,17 @@ def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, 
                                           ("Silver hit TP1", "tp_hit"), ("Closed for +50 pips", "close")])
 def test_closes_and_hits_beside_those_words_still_read(host, text, action):
     assert [a.type for a in host.parse(text).result.actions] == [action]
+
+
+def test_a_headline_read_as_a_recap_is_remembered_and_read_alike():
+    from signalos_regex.parser import RegexParser
+
+    parser = RegexParser()
+    text = "Recap: silver sell 29.40 closed at 28.90 +50 pips"
+    first = parser.parse(text)
+    assert parser.lexicon.recap_heads.get("Recap") is True  # the speed trick: one pattern pass per headline
+    again = parser.parse(text)
+    assert first.kind == again.kind == "noise"
+    # a headline that recaps nothing is remembered as such, and its report read
+    assert parser.parse("SILVER TP1 HIT ✅").kind == "update"
+    assert parser.lexicon.recap_heads.get("SILVER TP1 HIT ✅") is False

@@ -217,6 +217,7 @@ class Lexicon:
         # what the tokenizer learned of each word it met (``tokens._word_info``): channels reuse
         # a small vocabulary, so most words are looked up once
         self.word_info: dict[str, tuple[str, tuple[str, str] | None, bool, int]] = {}
+        self.recap_heads: dict[str, bool] = {}  # a headline -> whether it recaps (parser._recap_headline)
         # what the field scanner learned of each plain word (``fields._prose_info``), likewise
         self.prose_info: dict[str, tuple[bool, bool, bool, str]] = {}
         # the level labels of one word and their one-letter slips ("Tagrets", "Stoplos"), built

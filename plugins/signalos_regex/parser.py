@@ -433,7 +433,15 @@ class _Reading:
             return False
         colon = head.find(":")
         head = head[:colon] if colon > 0 else head
-        return bool(recap.matches(head, head.lower(), timeout=PATTERN_TIMEOUT))
+        # channels repeat their headlines ("TP1 HIT ✅", "GOLD UPDATE"): the answer is remembered
+        # per lexicon (bounded; the same head always gets the same answer)
+        seen = self.lex.recap_heads
+        found = seen.get(head)
+        if found is None:
+            if len(seen) > 20_000:
+                seen.clear()
+            seen[head] = found = bool(recap.matches(head, head.lower(), timeout=PATTERN_TIMEOUT))
+        return found
 
     def _levels_are_moves(self, updates: list[tuple[Action, int, int]]) -> bool:
         """Whether every level read is the price an update moves a stop or a target to, or the
