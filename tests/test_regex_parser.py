@@ -1046,7 +1046,7 @@ def test_a_result_or_calls_told_as_past_are_no_call(host):
         assert host.parse(text).result.kind == "noise", text
     # a free call under an ad stays a call, and a close report under no recap stays a close
     assert host.parse("FREE SIGNAL 🎁\nGOLD BUY 2380\nSL 2372\nTP 2390\nJoin VIP for more").result.kind == "signal"
-    assert host.parse("Closed my trade at break even").result.kind == "update"
+    assert host.parse("Closed my trade on silver at breakeven").result.kind == "update"
 
 
 def test_at_the_current_price_and_immediately_are_market_orders(host):
@@ -1843,7 +1843,7 @@ def test_a_signed_result_made_at_a_target_reports_it_hit(host, text, tp):
 def test_a_close_in_a_recap_like_headline_is_still_a_close(host):
     # "Closed ... trade" may head a recap ("Closed trades: ..."); said of the trader's own trade, the
     # headline is the close
-    result = host.parse("Closed my trade at break even").result
+    result = host.parse("Closed my trade on silver at breakeven").result
     assert result.kind == "update" and [a.type for a in result.actions] == ["close"]
 
 
@@ -1903,9 +1903,9 @@ def test_a_list_of_target_ranks_keeps_its_first_rank(host):
     "Silver is close to TP1",  # near it: no half closed at it
     "Silver almost hit our SL",  # missed
     "Nearly hit TP1 on silver but it reversed",
-    "Didn't hit SL yet, still in",
+    "We haven't hit the SL on silver yet",
     "Closed for holidays until January 2",  # the desk, not a position
-    "TP2 is next 🎯", "Silver should not hit our TP1 today",
+    "TP2 is next 🎯", "Silver will not hit TP1 today",
     "Ainda não bateu o alvo 1", "Quase bateu o alvo 1",  # a negator or a near miss of the tables' languages
 ])
 def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, text):

@@ -263,7 +263,7 @@ class _Reading:
         if updates and all(u[0].type in _FATES_TOLD for u in updates) and self._recap_headline(text[:first_line]):
             # "VIP signal from yesterday: EURUSD sell 1.0880 ✅ hit TP 1.0830", "Recap: Gold buy 2380
             # closed at 2400 +200 pips": past trades' fates under a recap's headline, a result; a
-            # close in the headline itself is none ("Closed my trade at break even")
+            # close in the headline itself is none ("Closed my trade on silver at breakeven")
             colon = text.find(":", 0, first_line)
             head_end = colon if colon > 0 else first_line
             if not any(u[0].type == "close" and u[1] < head_end for u in updates):
