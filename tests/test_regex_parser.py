@@ -1738,13 +1738,17 @@ def test_the_move_a_side_waits_for_names_its_entry(host, text, entry):
 
 
 @pytest.mark.parametrize("text, actions", [
+    # targets listed after the verb, and the rest of the position (only the first target the verb
+    # named was read; "closed remaining", "trail the rest" were not read)
     ("Gold hit TP1 and TP2, closed remaining at 2398", [("tp_hit", 1), ("tp_hit", 2), ("close", None)]),
     ("We reached TP1, TP2 & TP3 on gold", [("tp_hit", 1), ("tp_hit", 2), ("tp_hit", 3)]),
     ("Take 50% profit, trail the rest", [("close_partial", None), ("other", None)]),
     ("hit TP1, now SL to entry", [("tp_hit", 1), ("breakeven", None)]),
+    # a mark before a level with no price after it reports that level
+    ("✅ TP1", [("tp_hit", 1)]), ("GOLD ✅ TP3", [("tp_hit", 3)]), ("✅ Target 3", [("tp_hit", 3)]),
+    ("❌ Stop loss", [("sl_hit", None)]),
 ])
-def test_targets_listed_after_the_verb_and_the_rest_of_the_position(host, text, actions):
-    # (only the first target the verb named was read; "closed remaining", "trail the rest" were not read)
+def test_reports_read_as_their_actions_and_ranks(host, text, actions):
     r = host.parse(text).result
     assert [(a.type, a.tp) for a in r.actions] == actions, text
 
@@ -1765,13 +1769,6 @@ def test_a_new_call_under_a_past_trades_report_is_a_call(host, text):
     # a recap with a line that opens with "now" but no new call stays a recap
     recap = "Last week results\nGOLD BUY 2380 SL 2370 TP 2400 +200 pips\nnow in profit"
     assert host.parse(recap).result.kind == "noise"
-
-
-@pytest.mark.parametrize("text, actions", [("✅ TP1", [("tp_hit", 1)]), ("GOLD ✅ TP3", [("tp_hit", 3)]),
-                                           ("✅ Target 3", [("tp_hit", 3)]), ("❌ Stop loss", [("sl_hit", None)])])
-def test_a_mark_before_a_level_with_no_price_reports_it(host, text, actions):
-    r = host.parse(text).result
-    assert [(a.type, a.tp) for a in r.actions] == actions, text
 
 
 @pytest.mark.parametrize("text", ["EURUSD SELL 1.0860\n✅ TP1\n1.0830\n✅ TP2\n1.0800", "GOLD BUY NOW\n✅ TP1\n2390",

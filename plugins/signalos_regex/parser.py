@@ -145,7 +145,7 @@ def _emoji_names() -> dict[str, str]:
 FATES: Final = frozenset({"close", "cancel", "sl_hit", "tp_hit"})
 _WORD: Final = regex.compile(r"[^\W\d_]+")
 # what a report tells became of a trade: under a recap's headline, a past trade's
-_FATES_TOLD: Final = frozenset({"tp_hit", "sl_hit", "close"})
+_FATES_TOLD: Final = FATES - {"cancel"}
 # marks of a target reached, written after its price
 HIT_MARKS: Final = frozenset("✅✔☑")
 _LEVELS: Final = ("stop_loss", "take_profit")

@@ -49,8 +49,7 @@ _AT_PRICE: Final = regex.compile(r"\s*(?:at|@|:|=|\()\s*(\d+(?:[.,]\d+)?)(?![\d%
 _CLAUSE_END: Final = regex.compile(r"[,;](?=\s)")
 _TAIL_WORDS: Final = regex.compile(r"[^\W\d_]+")
 # a report that opens with the level's label (a word or two) and its price ("SL 2372 hit", "Zarar kes
-# 2372 oldu", "止损2372触发"): a price
-# of three digits or more, or with a decimal part, and no count of pips
+# 2372 oldu", "止损2372触发"): a price of three digits or more, or with a decimal part, no count of pips
 _LEVEL_PRICE: Final = regex.compile(r"[^\W\d_]+(?:[\s-]+[^\W\d_]+)?\s*[:=@-]?\s*(\d{3,}(?:[.,]\d+)?|\d+[.,]\d+)(?![\d.,])"
                                    r"(?!\s*(?:pips?|points?|pts|%))", regex.IGNORECASE)
 PRICED: Final = frozenset({"move_sl", "modify_tp", "breakeven", "sl_hit", "other", "close"})

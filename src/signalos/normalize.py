@@ -428,7 +428,7 @@ class SymbolTable:
                 return hit
             if core in self.canonicals or self.is_pair(core):
                 return self.recode(core)
-        if len(w) in (6, 7) and w in self.pair_slips:
+        if w in self.pair_slips:
             # "Usdchff", "XUAUSD": a traded pair mistyped (before the crypto pairs: XUAUSD would
             # read as a coin XUA quoted in dollars)
             return self.pair_slips[w]
