@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl"]
+             "ja", "ko", "pl", "nl", "sv"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -79,6 +79,12 @@ SIGNALS = [
     ("pl", "ZŁOTO KUPNO teraz 2345\nSL: 2335\nCel 1: 2355\nCel 2: 2365", "XAUUSD", "buy", "market", [2345], 2335, [2355, 2365]),
     ("pl", "Sprzedajemy ropę 78.50 stop 79.40 cele 77.20 i 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
     ("pl", "EUR/PLN sprzedaż limit 4.3200 SL 4.3400 TP 4.2900", "EURPLN", "sell", "limit", [4.32], 4.34, [4.29]),
+    ("nl", "ZILVER KOPEN NU 29.40\nSL: 28.90\nDoel 1: 29.70\nDoel 2: 29.90", "XAGUSD", "buy", "market", [29.40], 28.90, [29.70, 29.90]),
+    ("nl", "Verkoop EUR/USD tussen 1.0880 en 1.0890, stop loss 1.0920, koersdoel 1.0840", "EURUSD", "sell", None, [1.0880, 1.0890], 1.0920, [1.0840]),
+    ("nl", "Goud koop boven 2390 stop 2382 doel 2405", "XAUUSD", "buy", "stop", [2390], 2382, [2405]),
+    ("sv", "SÄLJ EURUSD NU 1.0880\nSL: 1.0910\nMål 1: 1.0850\nMål 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("sv", "Vi köper olja mellan 78.20 och 78.40, stop loss 77.60, kursmål 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("sv", "Köp över 2390 guld, stopp 2382, mål 2405", "XAUUSD", "buy", "stop", [2390], 2382, [2405]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -315,6 +321,20 @@ UPDATES = [
     ("pl", "Przesuń stop na 2350", [("move_sl", 2350, None, None)]),
     ("pl", "SL wybity", [("sl_hit", None, None, None)]),
     ("pl", "Anulujemy zlecenie", [("cancel", None, None, None)]),
+    ("nl", "Zet de stop op instap", [("breakeven", None, None, None)]),
+    ("nl", "Sluit de helft van de positie", [("close_partial", None, 50, None)]),
+    ("nl", "Tweede doel bereikt ✅", [("tp_hit", None, None, 2)]),
+    ("nl", "Verplaats stop naar 29.20", [("move_sl", 29.20, None, None)]),
+    ("nl", "Stop geraakt", [("sl_hit", None, None, None)]),
+    ("nl", "Order geannuleerd", [("cancel", None, None, None)]),
+    ("nl", "Positie gesloten op 29.62", [("close", 29.62, None, None)]),
+    ("sv", "Flytta stoppen till ingång", [("breakeven", None, None, None)]),
+    ("sv", "Stäng hälften av positionen", [("close_partial", None, 50, None)]),
+    ("sv", "Andra målet nått ✅", [("tp_hit", None, None, 2)]),
+    ("sv", "Flytta stopp till 29.20", [("move_sl", 29.20, None, None)]),
+    ("sv", "Stoppen träffad", [("sl_hit", None, None, None)]),
+    ("sv", "Ordern är borttagen", [("cancel", None, None, None)]),
+    ("sv", "Positionen stängd på 29.62", [("close", 29.62, None, None)]),
 ]
 
 NOISE = [
@@ -361,6 +381,12 @@ NOISE = [
     ("ko", "주간 수익 결과: 골드 매수 2345 +120핍"),
     ("pl", "Nie kupujcie złota teraz 2350"),
     ("pl", "Wczorajszy sygnał: złoto kupno 2380 SL 2372 TP 2390 ✅"),
+    ("nl", "Niet kopen nu, wachten op bevestiging"),
+    ("nl", "Voorbeeld: koop EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("nl", "Bijna TP2 geraakt"),
+    ("sv", "Köp inte guld nu, vänta på bekräftelse"),
+    ("sv", "Exempel: köp EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("sv", "Nästan mål 2 nått"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
@@ -977,3 +1003,15 @@ def test_chinese_times_after_a_number_is_leverage(host, tail, leverage):
     # ("10倍" was no leverage, and "10倍杠杆" or "5-10倍" added a target 62010 or 62005 from the shorthand)
     r = host.parse(f"比特币 多 60000 止损 59000 止盈 62000 {tail}").result
     assert (r.leverage, list(r.take_profits)) == (leverage, [62000]), tail
+
+
+_SHORTHANDS = tomllib.loads((LANG_DIR.parent / "symbols.toml").read_text(encoding="utf-8"))["shorthands"]
+
+
+@pytest.mark.parametrize("shorthand, symbol", sorted(_SHORTHANDS.items()))
+def test_every_desk_shorthand_opening_a_call_names_its_pair_whatever_the_languages_words(host, shorthand, symbol):
+    # "NU" (NZDUSD) is Dutch and Swedish "nu" (now), a market word; "EJ" Swedish "not"
+    levels = "2380 sl 2372 tp 2395" if symbol == "XAUUSD" else \
+        "150.50 sl 149.50 tp 152.00" if symbol.endswith("JPY") else "1.2050 sl 1.2010 tp 1.2110"
+    r = host.parse(f"{shorthand} buy {levels}").result
+    assert (r.kind, r.symbol, r.direction, r.order_type) == ("signal", symbol, "buy", None)

@@ -238,6 +238,9 @@ class Fields:
                     entry_ok = True
                     continue
                 if cat == "ot":
+                    if i in token_ids:
+                        entry_ok = entry_ok or current is None
+                        continue  # "NU buy": the word read as the symbol is no order type
                     side = self.lex.leading_side(tok.text)
                     if side is not None and tok.val == "stop" and tok.text.split()[-1].lower() in self.lex.stop_order_words \
                             and self._losing_side_after(i, i + 1, side):

@@ -175,6 +175,11 @@ class SymbolFinder:
                         self._offer(1, symbols.shorthands.get(up, up), k, k)
                 continue
             if cat is not None:
+                if cat != "dir" and tok.text in symbols.shorthands and _opens_message(toks, i) \
+                        and (_next_word(toks, i + 1) or tok).cat == "dir":
+                    # "NU buy 0.5920": a desk shorthand in capitals opening the call is the pair,
+                    # though a language's word is written alike (Dutch and Swedish "nu", now)
+                    self._offer(2, symbols.shorthands[tok.text], i, i)
                 continue
             prev = toks[i - 1] if i else None
             beside = self.lex.beside_side.get(tok.text)
