@@ -344,6 +344,9 @@ UPDATE_CLASSES = [
     ("TP2 hit, SL to TP1", [("tp_hit", None, None, 2), ("move_sl", None, None, None)]),
     # a pending order reported filled is another management report
     ("NZDUSD sell limit triggered ✅", [("other", None, None, None)]),
+    # ... with its price between the order and the word
+    ("Silver buy limit 29.20 filled", [("other", None, None, None)]),
+    ("AUDUSD sell stop @ 0.6600 triggered", [("other", None, None, None)]),
     # targets listed before one hit word were all hit
     ("TP1 + TP2 hit ✅✅", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2)]),
     ("Target 1, target 2 and target 3 reached", [("tp_hit", None, None, 1), ("tp_hit", None, None, 2), ("tp_hit", None, None, 3)]),
@@ -1591,6 +1594,16 @@ def test_a_targets_price_in_brackets_or_after_at_stays_in_its_hit_report(host, t
 def test_holding_the_open_trade_is_management_even_after_its_standing(host, text):
     r = host.parse(text).result
     assert r.kind == "update" and [a.type for a in r.actions] == ["other"], text
+
+
+@pytest.mark.parametrize("text", ["Silver long, hold for now, stop stays at 28.90",
+                                  "AUDUSD sell stop triggered, SL 0.6630, TP 0.6560"])
+def test_a_side_without_entry_beside_the_open_trades_state_is_no_new_call(host, text):
+    # (each was a new market call: a copier would open the position a second time)
+    r = host.parse(text).result
+    assert r.kind == "update" and [a.type for a in r.actions] == ["other"], text
+    # with its entry it is still the call
+    assert host.parse("Silver long 29.40, stop 28.90, target 29.90").result.kind == "signal"
 
 
 def test_a_hold_takes_no_price_from_the_next_clause(host):

@@ -232,7 +232,7 @@ class _Reading:
                 # "Gold buy update: move SL to 2385 and TP to 2400": with no entry, a stop and
                 # targets that are each the price an update moves it to are no new call
                 moves = find_updates(text, self.lex, self.lowered)
-                if moves and self._levels_are_moves(moves):
+                if moves and (self._levels_are_moves(moves) or self._state_before_levels(moves)):
                     return self._update(moves, symbol)
         else:
             lowered = self.lowered
@@ -255,7 +255,7 @@ class _Reading:
             and not _has_digit(text[:first_line])
 
         if (live_dirs and has_levels and not (reports and not f.stop) and not (updates and self._levels_are_moves(updates))
-                or complete) and not headline_update:
+                and not self._state_before_levels(updates) or complete) and not headline_update:
             if "conditional" not in noise or complete:
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
@@ -454,6 +454,18 @@ class _Reading:
             return False
         moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp", "sl_hit", "tp_hit") and a.price is not None}
         return bool(moved) and all(v in moved for v, _ in (*f.stop, *f.targets))
+
+    def _state_before_levels(self, updates: list[tuple[Action, int, int]]) -> bool:
+        """Whether, with no entry, the updates are all states of the open trade ("other": held,
+        filled, activated) told before the first level: "Silver long, hold for now, stop stays at
+        28.90" and "Sell stop triggered, SL 0.6630, TP 0.6560" tell that trade and repeat its
+        levels, no new call; a state told after the levels ("Buy gold now, SL 2370, TP 2400,
+        hold until TP") is the call's own instruction."""
+        f = self.fields
+        if not updates or f.entry or any(a.type != "other" for a, _, _ in updates):
+            return False
+        first_level = min((tok.start for _, tok in (*f.stop[:1], *f.targets[:1])), default=len(self.text))
+        return all(start < first_level for _, start, _ in updates)
 
     def _bare_target_report(self) -> tuple[Action, int, int] | None:
         """"FLOKI TP1", "#SOL TP 3 🔥", "BTC/USDT TP2, ...": the symbol opening the message, then a
