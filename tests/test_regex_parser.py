@@ -1942,3 +1942,30 @@ def test_a_headline_read_as_a_recap_is_remembered_and_read_alike():
     # a headline that recaps nothing is remembered as such, and its report read
     assert parser.parse("SILVER TP1 HIT ✅").kind == "update"
     assert parser.lexicon.recap_heads.get("SILVER TP1 HIT ✅") is False
+
+
+@pytest.mark.parametrize("text, direction", [("Shorting $QZX here 0.00001120, stop 0.00001180, target 0.00001040", "sell"),
+                                             ("Longing SOL here 142, stop 138, target 150", "buy")])
+def test_the_gerund_of_a_side_opening_a_line_is_that_side(host, text, direction):
+    r = host.parse(text).result
+    assert (r.kind, r.direction) == ("signal", direction) and not r.warnings, r.warnings
+
+
+@pytest.mark.parametrize("text", ["Remember that shorting the market in an uptrend is a risk, gold 2380",
+                                  "Might be worth longing if silver holds above 29.20"])
+def test_the_gerund_of_a_side_inside_prose_is_no_call(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_an_entry_hit_without_a_determiner_is_a_report_and_a_time_after_it_no_price(host):
+    r = host.parse("$QZX hit entry, now in profit +3%").result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == [("other", None)]
+    r = host.parse("Silver touched entry within 45 minutes of the London open").result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == [("other", None)]
+
+
+@pytest.mark.parametrize("text", ["Trade idea: long NZDUSD around 0.5950, stop below 0.5910, aim 0.6030",
+                                  "NZDUSD buy 0.5950, stop 0.5910, aiming for 0.6030"])
+def test_aim_labels_a_target(host, text):
+    r = host.parse(text).result
+    assert r.kind == "signal" and list(r.take_profits) == [0.6030] and r.stop_loss == 0.5910

@@ -9,6 +9,7 @@ import regex
 from signalos.models import Action
 from signalos.normalize import parse_number
 
+from signalos_regex.fields import TIME_UNITS
 from signalos_regex.lexicon import Lexicon
 
 # Seconds per pattern pass. A safety net against a user pattern that backtracks badly, set far
@@ -92,8 +93,11 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                                                                 m.start() - 24), m.start())
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
-            if num is not None and _counts_pips(tail, num.end(), lex.pips_words):
-                num = None  # "با سود 40 پیپ", "+40 пунктов": a count of pips in any language, no price
+            if num is not None and (_counts_pips(tail, num.end(), lex.pips_words)
+                                    or _counts_pips(tail, num.end(), TIME_UNITS)):
+                # "با سود 40 پیپ", "+40 пунктов": a count of pips in any language, no price; nor
+                # a time ("Hit entry and 40 seconds later it dropped")
+                num = None
             if num is not None:
                 price = parse_number(num.group(1))
                 # "close it 2 times", "TP 3": small integers are rarely a price
@@ -142,7 +146,7 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
 
 def _counts_pips(tail: str, end: int, pips_words: frozenset[str]) -> bool:
     """Whether the number ending at ``end`` of ``tail`` is followed by a word for pips of the
-    tables' languages (_PRICE_END knows the English ones only)."""
+    tables' languages (_PRICE_END knows the English ones only), or of ``pips_words`` given."""
     word = _TAIL_WORDS.match(tail, end + len(tail[end:]) - len(tail[end:].lstrip()))
     return word is not None and word.group().lower() in pips_words
 
