@@ -289,7 +289,9 @@ class Decider:
         if not self.mask or entry.section not in PATTERN_SECTIONS or len(entry.path) != 2:
             return None
         patterns = getattr(self.full, entry.section)
-        source = entry.value[3:] if entry.value.startswith("re:") else regex.escape(entry.value)
+        from signalos_regex.patterns import table_source
+
+        source = table_source(entry.value)
         at = [i for i, item in enumerate(patterns.entries) if item[1] == entry.path[1] and patterns.sources[i] == source]
         if len(at) != 1:
             return None

@@ -1969,3 +1969,23 @@ def test_an_entry_hit_without_a_determiner_is_a_report_and_a_time_after_it_no_pr
 def test_aim_labels_a_target(host, text):
     r = host.parse(text).result
     assert r.kind == "signal" and list(r.take_profits) == [0.6030] and r.stop_loss == 0.5910
+
+
+def test_guard_ranks_adds_the_guard_after_each_rank_group_once():
+    from signalos_regex.patterns import RANK_GUARD, guard_ranks
+    assert guard_ranks(r"\btp\s*(?P<n>\d{1,2})\s+hit") == r"\btp\s*(?P<n>\d{1,2})" + RANK_GUARD + r"\s+hit"
+    guarded = guard_ranks(r"(?:tp(?P<n>(?:\d|[)]))|x)")  # a nested group, a ")" in a set
+    assert guarded == r"(?:tp(?P<n>(?:\d|[)]))" + RANK_GUARD + "|x)"
+    assert guard_ranks(guarded) == guarded
+    assert guard_ranks(r"\bgoal\s+reached") == r"\bgoal\s+reached"
+
+
+def test_a_users_update_pattern_never_reads_a_rank_from_a_price(tmp_path):
+    # the user's pattern says nothing of what may follow its rank: the parser adds it
+    from signalos_regex.parser import RegexParser
+    table = tmp_path / "mine.toml"
+    table.write_text('[updates]\ntp_hit = [\'re:\\bgoal\\s*(?P<n>\\d{1,2})[^\\n]{0,12}?done\']\n', encoding="utf-8")
+    parser = RegexParser(options={"keywords": [str(table)]})
+    assert [(a.type, a.tp) for a in parser.parse("goal 2 done").actions] == [("tp_hit", 2)]
+    assert all(a.tp != 1 for a in parser.parse("goal 1.0850 done").actions)
+    assert all(a.tp != 23 for a in parser.parse("goal 2385 done").actions)

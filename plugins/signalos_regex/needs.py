@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from signalos_regex.lexicon import builtin_patterns
-from signalos_regex.patterns import NEEDS_FILE, NEEDS_VERSION, analyse_required_strings
+from signalos_regex.patterns import NEEDS_FILE, NEEDS_VERSION, analyse_required_strings, table_source
 
 PATH = Path(__file__).resolve().parent / "data" / NEEDS_FILE
 
@@ -22,7 +22,7 @@ def computed() -> dict[str, list[list[str]]]:
     """Every built-in pattern's clauses, each clause's strings sorted, in the analysis's order."""
     out: dict[str, list[list[str]]] = {}
     for pattern in sorted(builtin_patterns()):
-        source = pattern[3:]
+        source = table_source(pattern)
         out[source] = [sorted(clause) for clause in analyse_required_strings(source)]
     return out
 

@@ -68,6 +68,29 @@ MAX_NEEDS: Final = 3  # clauses of needed strings kept per pattern, the most sel
 _REPEATS: Final[tuple[Any, ...]] = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) if sre else ()
 
 
+def _group_end(source: str, start: int) -> int | None:
+    """The index just past the ``)`` that closes the group opened at ``start``; None when unclosed."""
+    depth, i, n, in_set = 0, start, len(source), False
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_set:
+            in_set = ch != "]"
+        elif ch == "[":
+            in_set = True
+            i += 2 if source.startswith("^]", i + 1) else 1 if source.startswith(("^", "]"), i + 1) else 0  # "[]x]", "[^]x]"
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
 def _without_negative_lookarounds(source: str) -> str:
     """``source`` with its ``(?!...)`` and ``(?<!...)`` groups blanked: the words in them are what a
     match must not hold, so they cannot choose the messages the pattern runs on."""
@@ -75,25 +98,44 @@ def _without_negative_lookarounds(source: str) -> str:
     i, n = 0, len(source)
     while i < n:
         if source.startswith("(?!", i) or source.startswith("(?<!", i):
-            depth, j = 0, i
-            while j < n:
-                ch = source[j]
-                if ch == "\\":
-                    j += 2
-                    continue
-                if ch == "(":
-                    depth += 1
-                elif ch == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
             out.append(" ")
-            i = j + 1
+            i = _group_end(source, i) or n
             continue
         out.append(source[i])
         i += 1
     return "".join(out)
+
+
+# A target's rank, captured by a table pattern's ``n`` group, is never the first digits of a
+# price: after the group, no digit and no decimal part ("TP 2385 ✅" is no target 23, "TP 1.0850
+# hit" no target 1; a list of ranks, "TP 1,2,3", keeps its first). Added to every table's
+# patterns, users' too, so no table has to write it (``guard_ranks``).
+_RANK_GROUP: Final = "(?P<n>"
+RANK_GUARD: Final = r"(?!\d|[.,]\d\d)"
+
+
+def guard_ranks(source: str) -> str:
+    """``source`` with ``RANK_GUARD`` after each ``(?P<n>...)`` group that lacks it."""
+    if _RANK_GROUP not in source:
+        return source  # (most patterns)
+    out: list[str] = []
+    pos = 0
+    while (k := source.find(_RANK_GROUP, pos)) >= 0:
+        end = _group_end(source, k)
+        if end is None:
+            break  # unbalanced: compiling the pattern says what is wrong
+        out.append(source[pos:end])
+        if not source.startswith(RANK_GUARD, end):
+            out.append(RANK_GUARD)
+        pos = end
+    out.append(source[pos:])
+    return "".join(out)
+
+
+def table_source(entry: str) -> str:
+    """The regular expression of a table entry: an ``re:`` entry's pattern with its ranks guarded,
+    any other entry matched as written."""
+    return guard_ranks(entry[3:]) if entry.startswith("re:") else regex.escape(entry)
 
 
 def pattern_words(source: str) -> frozenset[str]:
@@ -408,7 +450,7 @@ class PatternSet:
         # the strings that can change its plan
         self._relevant: dict[int, tuple[int, list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]] = {}
         for i, (category, value, pattern) in enumerate(entries):
-            source = pattern[3:] if pattern.startswith("re:") else regex.escape(pattern)
+            source = table_source(pattern)
             is_vetted = pattern in vetted
             try:
                 lower = None if is_vetted else regex.compile(source, regex.MULTILINE | regex.V0)
