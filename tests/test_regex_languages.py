@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl", "nl", "sv"]
+             "ja", "ko", "pl", "nl", "sv", "ro", "cs"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -85,6 +85,12 @@ SIGNALS = [
     ("sv", "SÄLJ EURUSD NU 1.0880\nSL: 1.0910\nMål 1: 1.0850\nMål 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
     ("sv", "Vi köper olja mellan 78.20 och 78.40, stop loss 77.60, kursmål 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("sv", "Köp över 2390 guld, stopp 2382, mål 2405", "XAUUSD", "buy", "stop", [2390], 2382, [2405]),
+    ("ro", "VINDE EURUSD ACUM 1.0880\nSL: 1.0910\nȚinta 1: 1.0850\nȚinta 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("ro", "Cumpărăm petrol între 78.20 și 78.40, stop loss 77.60, obiectiv 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("ro", "Argint vânzare limită 29.60 SL 29.90 TP 29.10", "XAGUSD", "sell", "limit", [29.60], 29.90, [29.10]),
+    ("cs", "PRODEJ EURUSD NYNÍ 1.0880\nSL: 1.0910\nCíl 1: 1.0850\nCíl 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("cs", "Kupujeme ropu mezi 78.20 a 78.40, stop loss 77.60, cíl 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("cs", "Stříbro prodej limit 29.60 SL 29.90 TP 29.10", "XAGUSD", "sell", "limit", [29.60], 29.90, [29.10]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -335,6 +341,20 @@ UPDATES = [
     ("sv", "Stoppen träffad", [("sl_hit", None, None, None)]),
     ("sv", "Ordern är borttagen", [("cancel", None, None, None)]),
     ("sv", "Positionen stängd på 29.62", [("close", 29.62, None, None)]),
+    ("ro", "Mutăm stop-ul la intrare", [("breakeven", None, None, None)]),
+    ("ro", "Închidem jumătate din poziție", [("close_partial", None, 50, None)]),
+    ("ro", "A doua țintă a fost atinsă ✅", [("tp_hit", None, None, 2)]),
+    ("ro", "Mută SL la 29.20", [("move_sl", 29.20, None, None)]),
+    ("ro", "Stop loss atins", [("sl_hit", None, None, None)]),
+    ("ro", "Ordinul a fost anulat", [("cancel", None, None, None)]),
+    ("ro", "Poziția închisă la 29.62", [("close", 29.62, None, None)]),
+    ("cs", "Posuňte stop na vstup", [("breakeven", None, None, None)]),
+    ("cs", "Uzavíráme polovinu pozice", [("close_partial", None, 50, None)]),
+    ("cs", "Druhý cíl dosažen ✅", [("tp_hit", None, None, 2)]),
+    ("cs", "Posuň SL na 29.20", [("move_sl", 29.20, None, None)]),
+    ("cs", "Stop loss zasažen", [("sl_hit", None, None, None)]),
+    ("cs", "Příkaz zrušen", [("cancel", None, None, None)]),
+    ("cs", "Pozice uzavřena na 29.62", [("close", 29.62, None, None)]),
 ]
 
 NOISE = [
@@ -387,6 +407,12 @@ NOISE = [
     ("sv", "Köp inte guld nu, vänta på bekräftelse"),
     ("sv", "Exempel: köp EURUSD 1.0850 SL 1.0830 TP 1.0900"),
     ("sv", "Nästan mål 2 nått"),
+    ("ro", "Nu cumpărați aur acum, așteptăm confirmare"),
+    ("ro", "Exemplu: cumpără EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("ro", "Aproape TP2 atins"),
+    ("cs", "Nekupujte zlato teď, čekáme na potvrzení"),
+    ("cs", "Příklad: nákup EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("cs", "Skoro TP2 dosažen"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").

@@ -1989,3 +1989,10 @@ def test_a_users_update_pattern_never_reads_a_rank_from_a_price(tmp_path):
     assert [(a.type, a.tp) for a in parser.parse("goal 2 done").actions] == [("tp_hit", 2)]
     assert all(a.tp != 1 for a in parser.parse("goal 1.0850 done").actions)
     assert all(a.tp != 23 for a in parser.parse("goal 2385 done").actions)
+
+
+@pytest.mark.parametrize("text", ["S/L ❌", "S/L ❌ on silver"])
+def test_a_pattern_whose_words_the_index_cannot_read_is_chosen_by_its_mark(host, text):
+    # "S/L" is two single letters to the word index: the pattern is run where its mark is
+    r = host.parse(text).result
+    assert r.kind == "update" and [a.type for a in r.actions] == ["sl_hit"]

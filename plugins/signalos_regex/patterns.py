@@ -293,6 +293,14 @@ def _covers_a_clause(words: AbstractSet[str], clauses: list[frozenset[str]]) -> 
     return any(clause and all(any(string.startswith(w) for w in words) for string in clause) for clause in clauses)
 
 
+def _symbols_choose(words: AbstractSet[str], clauses: list[frozenset[str]]) -> bool:
+    """Whether a pattern's index ``words`` cover none of its clauses of needed strings while one
+    clause is of marks alone ("❌", "🎯"): such a pattern is better chosen by the mark (its needs,
+    looked for in the whole text) than by words that miss some of its matches."""
+    return bool(clauses) and not _covers_a_clause(words, clauses) and any(
+        clause and not any(ch.isalpha() or ch.isdigit() for string in clause for ch in string) for clause in clauses)
+
+
 def _selectivity(group: tuple[str, ...]) -> tuple[int, int]:
     """Longer words, and fewer of them, choose fewer messages."""
     return min(len(w) for w in group), -len(group)
@@ -478,6 +486,11 @@ class PatternSet:
                     # "Alvo atingido" hold no word of their language's own, "erreicht",
                     # "atteint", "atingido" being words of a shared pattern too)
                     words = foreign
+            if is_vetted and words and not groups and _symbols_choose(words, required_strings(source)):
+                # "S/L ❌": the words a match holds may all be ones the index cannot read (a
+                # single letter, letters split by a mark), while a mark it must hold is there
+                # to choose it: run it wherever that mark is
+                words = frozenset()
             if not words:
                 self.always.append(i)
             for w in words:
