@@ -326,6 +326,9 @@ UPDATES = [
     ("pl", "Drugi cel zrealizowany ✅", [("tp_hit", None, None, 2)]),
     ("pl", "Przesuń stop na 2350", [("move_sl", 2350, None, None)]),
     ("pl", "SL wybity", [("sl_hit", None, None, None)]),
+    # a target "came out" (出来了, 已出): hit
+    ("zh", "白银止盈一出来了，剩下的保本", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
+    ("zh", "黄金止盈2已出", [("tp_hit", None, None, 2)]),
     ("pl", "Anulujemy zlecenie", [("cancel", None, None, None)]),
     ("nl", "Zet de stop op instap", [("breakeven", None, None, None)]),
     ("nl", "Sluit de helft van de positie", [("close_partial", None, 50, None)]),

@@ -1917,6 +1917,9 @@ def test_a_list_of_target_ranks_keeps_its_first_rank(host):
     "Closed for holidays until January 2",  # the desk, not a position
     "TP2 is next 🎯", "Silver will not hit TP1 today",
     "Ainda não bateu o alvo 1", "Quase bateu o alvo 1",  # a negator or a near miss of the tables' languages
+    # the near miss two words before, its verb between
+    "Почти взяли первый тейк по серебру", "We almost got TP2 on silver",
+    "Emas hampir kena TP1", "Vàng suýt chạm TP1", "금 거의 TP1 도달", "Gold lagbhag TP1 hit",
 ])
 def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, text):
     result = host.parse(text).result
@@ -1925,7 +1928,8 @@ def test_a_level_neared_or_missed_is_no_report_and_a_closed_desk_no_close(host, 
 
 
 @pytest.mark.parametrize("text, action", [("Close at TP1", "close_partial"), ("Closing 50% at TP1", "close_partial"),
-                                          ("Silver hit TP1", "tp_hit"), ("Closed for +50 pips", "close")])
+                                          ("Silver hit TP1", "tp_hit"), ("Closed for +50 pips", "close"),
+                                          ("Almost there! TP1 hit", "tp_hit")])
 def test_closes_and_hits_beside_those_words_still_read(host, text, action):
     assert [a.type for a in host.parse(text).result.actions] == [action]
 
@@ -1996,3 +2000,16 @@ def test_a_pattern_whose_words_the_index_cannot_read_is_chosen_by_its_mark(host,
     # "S/L" is two single letters to the word index: the pattern is run where its mark is
     r = host.parse(text).result
     assert r.kind == "update" and [a.type for a in r.actions] == ["sl_hit"]
+
+
+@pytest.mark.parametrize("text", ["Price closing in on our target 29.90", "Silver approaching TP1 29.90",
+                                  "Gold nearing our target 2400", "Gold getting close to target 2400"])
+def test_the_price_told_near_a_level_sets_no_level(host, text):
+    # (each was the open trade's target moved to the level named)
+    r = host.parse(text).result
+    assert not any(a.type == "modify_tp" for a in r.actions), r.actions
+
+
+def test_a_call_with_a_level_it_approaches_stays_a_call(host):
+    r = host.parse("Silver buy 29.40, SL 28.90, TP 29.90; price approaching the entry now").result
+    assert r.kind == "signal" and list(r.take_profits) == [29.90]

@@ -122,7 +122,8 @@ class Lexicon:
         # a direction right after one of these is a warning, not a call
         self.negators: frozenset[str] = _word_set(words, "negators", NEGATORS)
         # before a report of a level hit: a negator or a word of a near miss ("not hit", "almost hit")
-        self.near_miss: frozenset[str] = self.negators | _word_set(words, "near_miss", DEFAULT_NEAR_MISS)
+        self.near_miss_words: frozenset[str] = _word_set(words, "near_miss", DEFAULT_NEAR_MISS)
+        self.near_miss: frozenset[str] = self.negators | self.near_miss_words
         # ... unless one of these stands between: "don't miss", "don't wait": a push, not a warning
         self.urging: frozenset[str] = _word_set(words, "urging", DEFAULT_URGING)
         # ... and two words that forbid together ("stay away from selling gold", "stay out of gold longs")

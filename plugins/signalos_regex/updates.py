@@ -33,6 +33,8 @@ _LISTED_AFTER: Final = regex.compile(r"(?:\s*(?:\+|&|,|/|\band\b)\s*(?:tp|target
 _FRACTION: Final = regex.compile(r"(?<![\d/])([1-3])/([2-4])(?![\d/])")
 # the word right before an instruction, which may take it back ("don't close yet": hold)
 _WORD_BEFORE: Final = regex.compile(r"(\S+)\s+$")
+# the word two before, with one word of letters between in the same clause
+_TWO_WORDS_BEFORE: Final = regex.compile(r"(?<!\S)(\S+)\s+[^\W\d_]+\s+$")
 NEGATABLE: Final = frozenset({"close", "close_partial", "cancel", "breakeven", "move_sl", "modify_tp"})
 _PRICE_IN: Final = regex.compile(r"[:=@]\s*(\d+(?:[.,]\d+)?)")
 # "TP1 2390 ✅", "TP1 (2390) hit", "TP1 at 2390 reached": the price right after a target's index, in
@@ -66,8 +68,11 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
         if typ in NEGATABLE and _negated_before(text, m.start(), lex.negators):
             continue  # "don't close yet", "do not cancel", "не закрывайте": the instruction taken back
-        if (typ == "tp_hit" or typ == "sl_hit") and _negated_before(text, m.start(), lex.near_miss):
-            continue  # "Gold almost hit our SL", "Ainda não bateu o alvo 1": a level missed, none hit
+        if (typ == "tp_hit" or typ == "sl_hit") and (_negated_before(text, m.start(), lex.near_miss)
+                                                     or _near_miss_two_before(text, m.start(), lex.near_miss_words)):
+            # "Gold almost hit our SL", "Ainda não bateu o alvo 1": a level missed, none hit; so
+            # with the verb between ("Почти взяли первый тейк": almost took the first target)
+            continue
         phrase = text[m.start():m.end()]
         line_end = text.find("\n", m.end())
         tail = text[m.end(): line_end if line_end >= 0 else len(text)][:40]
@@ -202,6 +207,13 @@ def noise_found(text: str, lex: Lexicon, lowered: str | None = None,
         return []
     return [(value, m.start(), m.end())
             for _, value, m in lex.noise.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)]
+
+
+def _near_miss_two_before(text: str, start: int, near_miss: frozenset[str]) -> bool:
+    """Whether the word two before ``start`` is a word of a near miss, with one word of letters
+    alone between ("Почти взяли первый тейк"; not "Almost there! TP1 hit": a clause ends)."""
+    before = _TWO_WORDS_BEFORE.search(text, max(0, start - 40), start)
+    return before is not None and before.group(1).lower() in near_miss
 
 
 def _negated_before(text: str, start: int, negators: frozenset[str]) -> bool:
