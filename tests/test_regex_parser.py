@@ -2013,3 +2013,28 @@ def test_the_price_told_near_a_level_sets_no_level(host, text):
 def test_a_call_with_a_level_it_approaches_stays_a_call(host):
     r = host.parse("Silver buy 29.40, SL 28.90, TP 29.90; price approaching the entry now").result
     assert r.kind == "signal" and list(r.take_profits) == [29.90]
+
+
+def test_an_entry_filled_on_a_named_instrument_is_a_report(host):
+    r = host.parse("Second entry on silver filled at 29.20").result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == [("other", 29.20)]
+
+
+def test_a_price_after_the_next_instruction_is_that_ones(host):
+    r = host.parse("Close silver at market and re-enter at 29.20").result
+    assert [(a.type, a.price) for a in r.actions] == [("close", None), ("other", 29.20)]
+
+
+@pytest.mark.parametrize("text", ["Silver 29.40 buy running +30 pips, TP 29.90, SL moved to 29.30",
+                                  "Silver 29.40 buy running +30 pips, SL moved to 29.30, TP 29.90"])
+def test_the_open_trade_with_a_result_and_a_level_moved_is_no_new_call(host, text):
+    # its target restated beside the stop it moves (was a new call with the moved stop)
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == [("move_sl", 29.30)]
+
+
+@pytest.mark.parametrize("text", ["Silver buy 29.40 SL 28.90 TP 29.90, move SL to 29.40 after +30 pips",
+                                  "Silver buy 29.40 SL 28.90, move SL to 29.40 after +30 pips"])
+def test_a_call_with_an_instruction_for_later_stays_a_call(host, text):
+    r = host.parse(text).result
+    assert r.kind == "signal" and r.entry == (29.40,) and r.stop_loss == 28.90

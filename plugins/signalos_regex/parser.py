@@ -228,9 +228,13 @@ class _Reading:
                 reports = [u for u in find_updates(text, self.lex, self.lowered) if u[0].type == "tp_hit"]
                 if reports:
                     return self._update(reports, symbol)
-            if not f.entry and not updates:
+            if not updates and (not f.entry or "+" in text and self._signed_result(
+                    before=min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1])))):
                 # "Gold buy update: move SL to 2385 and TP to 2400": with no entry, a stop and
-                # targets that are each the price an update moves it to are no new call
+                # targets that are each the price an update moves it to are no new call; nor, with
+                # a result told before its levels, the open trade with a level moved ("Silver 29.40
+                # buy running +30 pips, TP 29.90, SL moved to 29.30"; a result after them is the
+                # call's own instruction's: "..., move SL to 29.40 after +30 pips")
                 moves = find_updates(text, self.lex, self.lowered)
                 if moves and (self._levels_are_moves(moves) or self._state_before_levels(moves)):
                     return self._update(moves, symbol)
@@ -406,15 +410,17 @@ class _Reading:
                 return True
         return False
 
-    def _signed_result(self, unlabelled: bool = False) -> bool:
+    def _signed_result(self, unlabelled: bool = False, before: int | None = None) -> bool:
         """Whether a number signed "+" stands in the message ("+80 pips 🔥", "+12%", "+80 пунктов"): a
         side named with a result and no level is a report on a position, in any language. With
         ``unlabelled``, signed numbers right after a stop's or a target's label are levels in
-        percent, no result ("TP +5% +10%")."""
+        percent, no result ("TP +5% +10%"). With ``before``, only a number before that offset counts."""
         toks, marks = self.toks, self.lex.emoji_labels
         after_label = False
         for k in range(len(toks) - 1):
             t = toks[k]
+            if before is not None and t.start >= before:
+                break
             if t.kind == "word" or t.kind == "nl":
                 after_label = unlabelled and t.cat == "label" and t.val in _LEVELS
             elif t.kind == "p" and t.text == "+" and toks[k + 1].kind == "num" and toks[k + 1].start == t.end:
@@ -453,7 +459,13 @@ class _Reading:
             # pips, move SL to 1.2710")
             return False
         moved = {a.price for a, _, _ in updates if a.type in ("move_sl", "modify_tp", "sl_hit", "tp_hit") and a.price is not None}
-        return bool(moved) and all(v in moved for v, _ in (*f.stop, *f.targets))
+        levels = (*f.stop, *f.targets)
+        if not moved or all(v in moved for v, _ in levels):
+            return bool(moved)
+        # the open trade's, its result told before its levels: a level it moves, the others
+        # restated ("Silver 29.40 buy running +30 pips, TP 29.90, SL moved to 29.30")
+        return bool(f.entry) and any(v in moved for v, _ in levels) \
+            and self._signed_result(before=min(tok.start for _, tok in levels))
 
     def _state_before_levels(self, updates: list[tuple[Action, int, int]]) -> bool:
         """Whether, with no entry, the updates are all states of the open trade ("other": held,

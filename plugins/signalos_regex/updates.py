@@ -65,7 +65,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     if lex.updates is None:
         return []
     found: list[tuple[Action, int, int]] = []
-    for _, typ, m in lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words):
+    matched = lex.updates.matches(text, lowered, timeout=PATTERN_TIMEOUT, words=words)
+    for k, (_, typ, m) in enumerate(matched):
         if typ in NEGATABLE and _negated_before(text, m.start(), lex.negators):
             continue  # "don't close yet", "do not cancel", "не закрывайте": the instruction taken back
         if (typ == "tp_hit" or typ == "sl_hit") and (_negated_before(text, m.start(), lex.near_miss)
@@ -88,20 +89,23 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
         elif groups.get("ord") in lex.ordinals:
             tp = lex.ordinals[groups["ord"]]
         if typ in PRICED:
+            # a price after the next instruction is that one's ("Close silver at market and
+            # re-enter at 29.20": no close at 29.20)
+            own = tail[:max(0, matched[k + 1][2].start() - m.end())] if k + 1 < len(matched) else tail
             if typ == "other":
                 # "Keep holding, move SL to 2378": a hold's price is in its own clause, not the next instruction's
-                tail = _CLAUSE_END.split(tail, 1)[0]
-            num = _PRICE_AFTER.search(tail) or _PRICE_GLUED.match(tail)
+                own = _CLAUSE_END.split(own, 1)[0]
+            num = _PRICE_AFTER.search(own) or _PRICE_GLUED.match(own)
             if num is None and typ == "close" and lex.postpositions:
                 # "2395'te kapattık", "2395で決済": the price before its postposition, before the verb
                 num = lex.price_before_pattern.search(text, max(text.rfind("\n", 0, m.start()) + 1,
                                                                 m.start() - 24), m.start())
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
-            if num is not None and (_counts_pips(tail, num.end(), lex.pips_words)
-                                    or _counts_pips(tail, num.end(), TIME_UNITS)):
+            if num is not None and (_counts_pips(own, num.end(), lex.pips_words)
+                                    or _counts_pips(own, num.end(), TIME_UNITS)):
                 # "با سود 40 پیپ", "+40 пунктов": a count of pips in any language, no price; nor
-                # a time ("Hit entry and 40 seconds later it dropped")
+                # a time ("Silver touched entry within 45 minutes of the open")
                 num = None
             if num is not None:
                 price = parse_number(num.group(1))
