@@ -2038,3 +2038,11 @@ def test_the_open_trade_with_a_result_and_a_level_moved_is_no_new_call(host, tex
 def test_a_call_with_an_instruction_for_later_stays_a_call(host, text):
     r = host.parse(text).result
     assert r.kind == "signal" and r.entry == (29.40,) and r.stop_loss == 28.90
+
+
+@pytest.mark.parametrize("text, actions", [("SL for #QZX moved to 1.24", [("move_sl", 1.24)]),
+                                           ("Stop on silver moved to 29.30", [("move_sl", 29.30)]),
+                                           ("Manually closed #QZX at +18% profit", [("close", None)])])
+def test_a_stop_moved_or_a_close_with_the_instrument_named_between(host, text, actions):
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == actions
