@@ -2046,3 +2046,21 @@ def test_a_call_with_an_instruction_for_later_stays_a_call(host, text):
 def test_a_stop_moved_or_a_close_with_the_instrument_named_between(host, text, actions):
     r = host.parse(text).result
     assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == actions
+
+
+@pytest.mark.parametrize("text", ["Gold buy setup on the 15m chart, entry 2380 once the candle closes",
+                                  "Silver buy idea for next week: 29.20 / 28.90 / 29.90, will confirm"])
+def test_a_call_waiting_for_a_candle_or_a_confirmation_is_none(host, text):
+    # (each was a market buy a copier would open now)
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_past_trades_under_an_instruments_recap_are_none(host):
+    # (a close a copier would apply to the open silver trade)
+    assert host.parse("Silver weekly recap: bought at 29.40, closed at 29.90, +50 pips").result.kind == "noise"
+
+
+def test_a_call_headed_last_trade_is_the_days_final_call(host):
+    # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
+    r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result
+    assert r.kind == "signal" and r.entry == (29.40,)
