@@ -2064,3 +2064,17 @@ def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result
     assert r.kind == "signal" and r.entry == (29.40,)
+
+
+@pytest.mark.parametrize("text", ["DAX buy 18 450 stop 18 380 target 18 600", "DAX kaufen 18 450, Stop 18 380, Ziel 18 600"])
+def test_a_level_written_with_a_space_between_its_thousands_is_one_number(host, text):
+    # (the stop and the target were 380 and 600: the thousands alone were read as no price)
+    r = host.parse(text).result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((18450.0,), 18380.0, (18600.0,))
+
+
+def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
+    # "5-10x" is a range of leverage; "63000 - 3x" a target, then the leverage
+    r = host.parse("BTC 61500 long, stop 60800 target 63000 - 3x leverage max").result
+    assert r.take_profits == (63000.0,) and r.leverage == 3.0
+    assert host.parse("BTC long 61500 SL 60800 TP 63000 Leverage 5-10x").result.take_profits == (63000.0,)

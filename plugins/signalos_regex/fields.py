@@ -454,12 +454,16 @@ class Fields:
         if low <= value <= high:
             return value
         raw = self.toks[i].text
-        if len(raw) == 3 and raw.isdigit() and values and i > 0 and self.toks[i - 1] is values[-1][1]:
+        if len(raw) == 3 and raw.isdigit() and i > 0:
             prev_tok = self.toks[i - 1]
-            merged = parse_number(prev_tok.text + raw) if prev_tok.text.isdigit() and len(prev_tok.text) <= 3 else None
-            if merged is not None and self.text[prev_tok.end:self.toks[i].start] == " " and low <= merged <= high:
-                values[-1] = (merged, prev_tok)
-                return None
+            merged = parse_number(prev_tok.text + raw) if prev_tok.kind == "num" and prev_tok.text.isdigit() \
+                and len(prev_tok.text) <= 3 and self.text[prev_tok.end:self.toks[i].start] == " " else None
+            if merged is not None and low <= merged <= high:
+                if values and prev_tok is values[-1][1]:
+                    values[-1] = (merged, prev_tok)
+                    return None
+                if not any(tok is prev_tok for read in self.values.values() for _, tok in read):
+                    return merged  # "Stop 18 380" on the DAX: "18" alone was read as no price, the whole is one
         if "." in raw and len(raw.split(".")[1]) == 3 and low <= value * 1000 <= high:
             return value * 1000
         if "," in raw and "." not in raw and len(raw.split(",")[-1]) == 3 and low <= value / 1000 <= high:
@@ -988,8 +992,10 @@ class Fields:
             after_range = toks[i + 2]
             lev = toks[i + 3] if i + 3 < n else None
             if after_range.kind == "num" and lev is not None and lev.kind == "word" and lev.text.lower() in ("x", "х", "倍") \
-                    and lev.start == after_range.end:
-                return "leverage", value  # "5-10x": the low end of a leverage range
+                    and lev.start == after_range.end and value < (parse_number(after_range.text) or 0):
+                # "5-10x": the low end of a leverage range ("target 63000 - 3x leverage": a price,
+                # then the leverage)
+                return "leverage", value
         if integer and value <= 20:
             if nxt is not None and nxt.kind == "p" and nxt.text in KEYCAP_OR_PAREN:
                 return None, 0.0  # "1) 0.4315", "1️⃣ 0.2097"
