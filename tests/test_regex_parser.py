@@ -2078,3 +2078,18 @@ def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
     r = host.parse("BTC 61500 long, stop 60800 target 63000 - 3x leverage max").result
     assert r.take_profits == (63000.0,) and r.leverage == 3.0
     assert host.parse("BTC long 61500 SL 60800 TP 63000 Leverage 5-10x").result.take_profits == (63000.0,)
+
+
+@pytest.mark.parametrize("text, actions", [
+    ("Scale out 30% of silver here", [("close_partial", None, 30.0)]),
+    ("Pay yourself on silver, leave a runner", [("close_partial", None, None)]),
+    ("Cut the AUDUSD loser now", [("close", None, None)]),
+    ("Flatten all positions before the news", [("close", None, None)]),
+    ("Go flat on silver", [("close", None, None)]),
+    ("Kill the AUDUSD pending order", [("cancel", None, None)]),
+    ("Tighten stops on silver to 29.70", [("move_sl", 29.70, None)]),
+    ("Silver long is live 🔴", [("other", None, None)]),  # (was a market buy)
+])
+def test_more_english_management_phrases(host, text, actions):
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.price, a.percent) for a in r.actions] == actions
