@@ -326,6 +326,16 @@ UPDATES = [
     ("pl", "Drugi cel zrealizowany ✅", [("tp_hit", None, None, 2)]),
     ("pl", "Przesuń stop na 2350", [("move_sl", 2350, None, None)]),
     ("pl", "SL wybity", [("sl_hit", None, None, None)]),
+    # Brazil's "zerar" (to zero the position): closed
+    ("pt", "Zerem a posição na prata", [("close", None, None, None)]),
+    # the stop tightened to a price
+    ("ru", "Стоп подтянули до 29.60", [("move_sl", 29.60, None, None)]),
+    # all targets reached, the words the other way round
+    ("zh", "止盈全部到位", [("tp_hit", None, None, None)]),
+    # the order posted before, filled (as English "buy order triggered")
+    ("pt", "Ordem ativada na prata", [("other", None, None, None)]),
+    ("es", "Orden activada en la plata", [("other", None, None, None)]),
+    ("ru", "Ордер сработал по серебру", [("other", None, None, None)]),
     # a target "came out" (出来了, 已出): hit
     ("zh", "白银止盈一出来了，剩下的保本", [("tp_hit", None, None, 1), ("breakeven", None, None, None)]),
     ("zh", "黄金止盈2已出", [("tp_hit", None, None, 2)]),
