@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl", "nl", "sv", "ro", "cs"]
+             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -91,6 +91,8 @@ SIGNALS = [
     ("cs", "PRODEJ EURUSD NYNÍ 1.0880\nSL: 1.0910\nCíl 1: 1.0850\nCíl 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
     ("cs", "Kupujeme ropu mezi 78.20 a 78.40, stop loss 77.60, cíl 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("cs", "Stříbro prodej limit 29.60 SL 29.90 TP 29.10", "XAGUSD", "sell", "limit", [29.60], 29.90, [29.10]),
+    ("el", "ΠΩΛΗΣΗ EURUSD ΤΩΡΑ 1.0880\nSL: 1.0910\nΣτόχος 1: 1.0850\nΣτόχος 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("el", "Αγοράζουμε πετρέλαιο μεταξύ 78.20 και 78.40, stop loss 77.60, στόχος 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -368,6 +370,13 @@ UPDATES = [
     ("cs", "Stop loss zasažen", [("sl_hit", None, None, None)]),
     ("cs", "Příkaz zrušen", [("cancel", None, None, None)]),
     ("cs", "Pozice uzavřena na 29.62", [("close", 29.62, None, None)]),
+    ("el", "Μετακινήστε το στοπ στην είσοδο", [("breakeven", None, None, None)]),
+    ("el", "Κλείνουμε το μισό της θέσης", [("close_partial", None, 50, None)]),
+    ("el", "Δεύτερος στόχος πιάστηκε ✅", [("tp_hit", None, None, 2)]),
+    ("el", "Μετακινήστε το SL στο 29.20", [("move_sl", 29.20, None, None)]),
+    ("el", "Το στοπ χτυπήθηκε", [("sl_hit", None, None, None)]),
+    ("el", "Ακύρωση εντολής", [("cancel", None, None, None)]),
+    ("el", "Η θέση έκλεισε στα 29.62", [("close", 29.62, None, None)]),
 ]
 
 NOISE = [
@@ -426,6 +435,8 @@ NOISE = [
     ("cs", "Nekupujte zlato teď, čekáme na potvrzení"),
     ("cs", "Příklad: nákup EURUSD 1.0850 SL 1.0830 TP 1.0900"),
     ("cs", "Skoro TP2 dosažen"),
+    ("el", "Μην αγοράσετε χρυσό τώρα, περιμένουμε επιβεβαίωση"),
+    ("el", "Παράδειγμα: αγορά EURUSD 1.0850 SL 1.0830 TP 1.0900"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
