@@ -698,7 +698,7 @@ def targets(hostile: bool = False) -> dict[str, tuple[st.SearchStrategy, Callabl
                                 st.booleans() if hostile else st.just(False)), run_parse_cli, 12),
         # A JSON Lines file whose first character is "[" is read as one JSON list (a ``.json``
         # export); a first line that is an array is therefore a hostile shape, not a sound one.
-        "import-jsonl": (_lines_and_bom(hostile).filter(lambda d: hostile or not d[0][0][0].startswith("[")),
+        "import-jsonl": (_lines_and_bom(hostile).filter(lambda d: hostile or not (d[0] and d[0][0][0].startswith("["))),
                          run_import_jsonl, 10),
         "import-csv": (csv_files(hostile), run_import_csv, 6),
         "import-text": (text_files(hostile), run_import_text, 4),
