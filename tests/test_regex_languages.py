@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu"]
+             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu", "da"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -95,6 +95,8 @@ SIGNALS = [
     ("el", "Αγοράζουμε πετρέλαιο μεταξύ 78.20 και 78.40, stop loss 77.60, στόχος 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("hu", "ELADÁS EURUSD AZONNAL 1.0880\nSL: 1.0910\nCél 1: 1.0850\nCél 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
     ("hu", "Veszünk olajat 78.20 és 78.40 között, stop loss 77.60, célár 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("da", "SÆLG EURUSD STRAKS 1.0880\nSL: 1.0910\nMål 1: 1.0850\nMål 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("da", "Vi køber olie mellem 78.20 og 78.40, stop loss 77.60, kursmål 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -386,6 +388,12 @@ UPDATES = [
     ("hu", "Stop loss ütött", [("sl_hit", None, None, None)]),
     ("hu", "Megbízás törölve", [("cancel", None, None, None)]),
     ("hu", "Pozíció lezárva 29.62-n", [("close", 29.62, None, None)]),
+    ("da", "Flyt stop til indgang", [("breakeven", None, None, None)]),
+    ("da", "Luk halvdelen af positionen", [("close_partial", None, 50, None)]),
+    ("da", "Andet mål er nået ✅", [("tp_hit", None, None, 2)]),
+    ("da", "Flyt stop til 29.20", [("move_sl", 29.20, None, None)]),
+    ("da", "Stop ramt", [("sl_hit", None, None, None)]),
+    ("da", "Ordren er slettet", [("cancel", None, None, None)]),
 ]
 
 NOISE = [
@@ -449,6 +457,8 @@ NOISE = [
     ("hu", "Ne vegyetek aranyat most, várjuk a megerősítést"),
     ("hu", "Például: vétel EURUSD 1.0850 SL 1.0830 TP 1.0900"),
     ("hu", "Majdnem TP2 teljesült"),
+    ("da", "Køb ikke guld nu, vent på bekræftelse"),
+    ("da", "Eksempel: køb EURUSD 1.0850 SL 1.0830 TP 1.0900"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
