@@ -175,10 +175,9 @@ class SymbolFinder:
                         self._offer(1, symbols.shorthands.get(up, up), k, k)
                 continue
             if cat is not None:
-                if cat != "dir" and tok.text in symbols.shorthands and _opens_message(toks, i) \
-                        and (_next_word(toks, i + 1) or tok).cat == "dir":
-                    # "NU buy 0.5920": a desk shorthand in capitals opening the call is the pair,
-                    # though a language's word is written alike (Dutch and Swedish "nu", now)
+                if cat != "dir" and self._opening_shorthand(i, tok.text):
+                    # "NU buy 0.5920": the pair, though a language's word is written alike (Dutch
+                    # and Swedish "nu", now)
                     self._offer(2, symbols.shorthands[tok.text], i, i)
                 continue
             prev = toks[i - 1] if i else None
@@ -200,8 +199,8 @@ class SymbolFinder:
             if not tok.text.isupper() and not (self.caseless and tok.text.isascii() and tok.text.isalnum()):
                 continue  # most words: each case below is a word in capitals
             up = tok.text.upper()
-            if up in symbols.shorthands and _opens_message(toks, i) and (_next_word(toks, i + 1) or tok).cat == "dir":
-                self._offer(2, symbols.shorthands[up], i, i)  # "GJ buy 190.20"
+            if self._opening_shorthand(i, up):
+                self._offer(2, symbols.shorthands[up], i, i)
                 continue
             last = i
             if nxt.kind == "num" and nxt.start == tok.end and nxt.text.isdigit() and up.isalpha() \
@@ -410,6 +409,13 @@ class SymbolFinder:
             t.skip = True  # its digits are part of the name, not prices
         self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
         return True
+
+    def _opening_shorthand(self, i: int, up: str) -> bool:
+        """Whether ``up``, token ``i`` in capitals, is a desk shorthand opening the call, a side
+        next ("GJ buy 190.20"): the pair, whatever else the word may be."""
+        toks = self.toks
+        return up in self.lex.symbols.shorthands and _opens_message(toks, i) \
+            and (_next_word(toks, i + 1) or toks[i]).cat == "dir"
 
     def _exchange_ticker(self, k: int) -> bool:
         """The ticker written after an exchange prefix at token ``k``, taken as the named symbol."""

@@ -102,8 +102,8 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
                                                                 m.start() - 24), m.start())
             if num is not None and typ == "move_sl" and num.start() == 0 and _TP_LABEL_END.search(phrase):
                 num = None  # "move SL to TP1": to a target's price, which the message does not give
-            if num is not None and (_counts_pips(own, num.end(), lex.pips_words)
-                                    or _counts_pips(own, num.end(), TIME_UNITS)):
+            if num is not None and (_counts_unit(own, num.end(), lex.pips_words)
+                                    or _counts_unit(own, num.end(), TIME_UNITS)):
                 # "با سود 40 پیپ", "+40 пунктов": a count of pips in any language, no price; nor
                 # a time ("Silver touched entry within 45 minutes of the open")
                 num = None
@@ -153,11 +153,11 @@ def find_updates(text: str, lex: Lexicon, lowered: str | None = None,
     return found
 
 
-def _counts_pips(tail: str, end: int, pips_words: frozenset[str]) -> bool:
-    """Whether the number ending at ``end`` of ``tail`` is followed by a word for pips of the
-    tables' languages (_PRICE_END knows the English ones only), or of ``pips_words`` given."""
+def _counts_unit(tail: str, end: int, units: frozenset[str]) -> bool:
+    """Whether the number ending at ``end`` of ``tail`` is followed by one of ``units``: a word for
+    pips of the tables' languages (_PRICE_END knows the English ones only), or one of time."""
     word = _TAIL_WORDS.match(tail, end + len(tail[end:]) - len(tail[end:].lstrip()))
-    return word is not None and word.group().lower() in pips_words
+    return word is not None and word.group().lower() in units
 
 
 def _closes_a_period(tail: str, periods: frozenset[str]) -> bool:
