@@ -1975,6 +1975,27 @@ def test_aim_labels_a_target(host, text):
     assert r.kind == "signal" and list(r.take_profits) == [0.6030] and r.stop_loss == 0.5910
 
 
+@pytest.mark.parametrize("text, targets", [
+    ("QZX long from 0.6612, stops under 0.6580, looking for 0.6680 then 0.6720", [0.6680, 0.6720]),
+    ("Long QZX 0.6612 stop 0.6580 eyeing 0.6680", [0.6680]),
+    ("QZX sell 0.6650, stop 0.6690, expecting 0.6600 and 0.6570", [0.6600, 0.6570]),
+    ("QZX long 0.6612 sl 0.6580 targeting 0.6700", [0.6700])])
+def test_a_verb_of_aiming_before_a_price_labels_a_target(host, text, targets):
+    r = host.parse(text).result
+    assert r.kind == "signal" and list(r.take_profits) == targets and not r.warnings
+
+
+@pytest.mark.parametrize("text", ["Looking for 29.40 on silver today", "Aiming for 29.40 on silver this week",
+                                  "Looking for buys on silver around 29.20"])
+def test_a_verb_of_aiming_alone_is_a_view_not_new_targets(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_a_price_waited_for_to_enter_is_no_target(host):
+    r = host.parse("Looking for 29.40 to buy silver, stop 28.90").result
+    assert 29.40 not in r.take_profits
+
+
 def test_guard_ranks_adds_the_guard_after_each_rank_group_once():
     from signalos_regex.patterns import RANK_GUARD, guard_ranks
     assert guard_ranks(r"\btp\s*(?P<n>\d{1,2})\s+hit") == r"\btp\s*(?P<n>\d{1,2})" + RANK_GUARD + r"\s+hit"
@@ -2060,6 +2081,11 @@ def test_past_trades_under_an_instruments_recap_are_none(host):
     assert host.parse("Silver weekly recap: bought at 29.40, closed at 29.90, +50 pips").result.kind == "noise"
 
 
+@pytest.mark.parametrize("text", ["Silver is set to be volatile this week", "Prices moved to be near 29.40 earlier"])
+def test_be_the_verb_after_to_is_no_breakeven(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
 def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result
@@ -2089,6 +2115,12 @@ def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
     ("Kill the AUDUSD pending order", [("cancel", None, None)]),
     ("Tighten stops on silver to 29.70", [("move_sl", 29.70, None)]),
     ("Silver long is live 🔴", [("other", None, None)]),  # (was a market buy)
+    ("Set BE on AUDUSD now", [("breakeven", None, None)]),
+    ("Put BE on silver", [("breakeven", None, None)]),
+    ("Silver: moved to BE", [("breakeven", None, None)]),
+    ("Move SL to BE now", [("breakeven", None, None)]),
+    ("Silver running 35 pips in profit. Secure half.", [("close_partial", None, 50.0)]),
+    ("Bank half on AUDUSD", [("close_partial", None, 50.0)]),
 ])
 def test_more_english_management_phrases(host, text, actions):
     r = host.parse(text).result

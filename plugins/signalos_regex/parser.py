@@ -15,7 +15,7 @@ from typing import Any, Final
 import regex
 
 from signalos.models import Action, Message, ParseResult
-from signalos.normalize import normalize_text
+from signalos.normalize import normalize_text, phrase_key
 from signalos.validate import infer_direction
 
 from signalos_regex.coverage import UNSURE, unread_prices
@@ -521,9 +521,13 @@ class _Reading:
 
     def _only_targets(self) -> bool:
         """Whether the message is a list of prices under target labels, with little else: no
-        small integer among them (an index: "TP 2 about to hit") and hardly any prose."""
+        small integer among them (an index: "TP 2 about to hit") and hardly any prose, none of
+        its labels a verb of aiming ("Looking for 29.40 on silver today": a view, no target set)."""
         targets = self.fields.targets
         if any(v <= 20 and "." not in t.text and "," not in t.text for v, t in targets):
+            return False
+        aims = self.lex.aims
+        if any(t.cat == "label" and phrase_key(t.text) in aims for t in self.toks):
             return False
         prose = sum(1 for t in self.toks if t.kind == "word" and t.cat is None and len(t.text) >= 3)
         return prose <= 2 * len(targets)
