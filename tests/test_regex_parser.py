@@ -2086,6 +2086,14 @@ def test_be_the_verb_after_to_is_no_breakeven(host, text):
     assert host.parse(text).result.kind == "noise"
 
 
+@pytest.mark.parametrize("text, symbol", [("Or : stop touché", "XAUUSD"), ("Rope: TP1 osiągnięty", "USOIL")])
+def test_a_name_written_as_a_common_word_heading_the_message_before_a_colon_is_the_instrument(host, text, symbol):
+    # ("or" is French for gold and for "now, yet"; elsewhere only beside a side)
+    r = host.parse(text).result
+    assert r.kind == "update" and r.symbol == symbol
+    assert host.parse("Or, le marché monte").result.kind == "noise"
+
+
 def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result
@@ -2121,6 +2129,8 @@ def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
     ("Move SL to BE now", [("breakeven", None, None)]),
     ("Silver running 35 pips in profit. Secure half.", [("close_partial", None, 50.0)]),
     ("Bank half on AUDUSD", [("close_partial", None, 50.0)]),
+    ("GBPUSD TP1 done, rest on BE", [("tp_hit", None, None), ("breakeven", None, None)]),
+    ("Runners at BE on silver", [("breakeven", None, None)]),
 ])
 def test_more_english_management_phrases(host, text, actions):
     r = host.parse(text).result

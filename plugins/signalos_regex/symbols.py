@@ -182,8 +182,11 @@ class SymbolFinder:
                 continue
             prev = toks[i - 1] if i else None
             beside = self.lex.beside_side.get(tok.text)
-            if beside is not None and any(t is not None and t.text.lower() in beside[1] for t in (prev, nxt)):
-                self._offer(2, beside[0], i, i)  # "ACHAT OR 2380": French gold beside a French side
+            if beside is not None and (any(t is not None and t.text.lower() in beside[1] for t in (prev, nxt))
+                                       or self._heads_the_message(i)):
+                # "ACHAT OR 2380": French gold beside a French side; "Or : TP1 atteint": heading
+                # the message before a colon
+                self._offer(2, beside[0], i, i)
                 continue
             if prev is not None and prev.kind == "p" and prev.text in "#$" and prev.end == tok.start:
                 up = tok.text.upper()
@@ -409,6 +412,13 @@ class SymbolFinder:
             t.skip = True  # its digits are part of the name, not prices
         self._offer(2 if quote is not None else 3, word + (quote or ""), first, last)
         return True
+
+    def _heads_the_message(self, i: int) -> bool:
+        """Whether word ``i`` is the message's first word (marks before it aside) and a colon
+        follows it: a headline naming what the message is about."""
+        toks = self.toks
+        return i + 1 < len(toks) and toks[i + 1].kind == "p" and toks[i + 1].text in ":：" \
+            and all(t.kind == "p" for t in toks[:i])
 
     def _opening_shorthand(self, i: int, up: str) -> bool:
         """Whether ``up``, token ``i`` in capitals, is a desk shorthand opening the call, a side
