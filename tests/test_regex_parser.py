@@ -1955,6 +1955,18 @@ def test_the_gerund_of_a_side_opening_a_line_is_that_side(host, text, direction)
     assert (r.kind, r.direction) == ("signal", direction) and not r.warnings, r.warnings
 
 
+@pytest.mark.parametrize("text, direction", [("Longed QZX at 1.23, SL 1.18, TP 1.30", "buy"),
+                                             ("We shorted AUDUSD at 0.6650, SL 0.6690, TP 0.6580", "sell"),
+                                             ("Just longed silver 29.40, stop 28.90", "buy")])
+def test_a_side_in_the_past_opening_a_line_is_the_traders_entry(host, text, direction):
+    r = host.parse(text).result
+    assert (r.kind, r.direction) == ("signal", direction) and r.entry
+
+
+def test_a_side_in_the_past_inside_prose_is_no_call(host):
+    assert host.parse("Those who longed silver yesterday are in profit").result.kind == "noise"
+
+
 @pytest.mark.parametrize("text", ["Remember that shorting the market in an uptrend is a risk, gold 2380",
                                   "Might be worth longing if silver holds above 29.20"])
 def test_the_gerund_of_a_side_inside_prose_is_no_call(host, text):
