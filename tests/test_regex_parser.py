@@ -2106,6 +2106,21 @@ def test_a_name_written_as_a_common_word_heading_the_message_before_a_colon_is_t
     assert host.parse("Or, le marché monte").result.kind == "noise"
 
 
+@pytest.mark.parametrize("text", ["Lesson of the day: always place your SL. Example: buy silver 29.40, SL 28.90, TP 29.90",
+                                  "Always place your SL. Example: buy silver 29.40, SL 28.90, TP 29.90",
+                                  "Trading tutorial: a buy stop on silver at 29.60, SL 29.30, TP 30.10",
+                                  "VIP results this week: SILVER 29.40 BUY ✅ 29.90"])
+def test_a_call_told_as_an_example_or_under_a_results_headline_is_none(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+def test_a_call_before_a_line_about_results_stays_a_call(host):
+    r = host.parse("Buy silver 29.40 SL 28.90 TP 29.90. Great results last week!").result
+    assert r.kind == "signal" and r.entry == (29.40,)
+    r = host.parse("Silver results this week: +120 pips\nNext: SILVER SELL 29.90 SL 30.20 TP 29.50").result
+    assert r.kind == "signal" and r.direction == "sell"
+
+
 def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result

@@ -46,6 +46,8 @@ _STRUCK: Final = regex.compile(r"(?<!~)~~(?!~)[^~\n]{1,300}?(?<!~)~~(?!~)|<(s|de
 _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
 # a line that opens a new call under a report of past ones ("Next: GOLD SELL ...", "New signal:")
 _NEW_CALL_LINE: Final = regex.compile(r"(?im)^[^\w\n]*(?:(?:next|now)\s*[:\-–]|(?:new|next|fresh)\s+(?:signal|trade|setup|call|entry)\b)")
+# where a sentence ends inside a line (a point between digits is a decimal one: a space follows these)
+_SENTENCE_ENDS: Final = (". ", "! ", "? ", "。", "！", "？")
 # a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
 _FLAG_AFTER_LETTERS: Final = regex.compile(r"(?<=[A-Za-z])[\U0001F1E6-\U0001F1FF]{2}")
 
@@ -213,7 +215,7 @@ class _Reading:
             head = text[:first_line]
             updates = [] if _has_digit(head) else find_updates(head, self.lex, head.lower())
             noise: set[str] = set()
-            if self._recap_headline(head) and _NEW_CALL_LINE.search(text, first_line) is None:
+            if self._recap_call(head, live_dirs, first_line):
                 # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"; not when a line below opens
                 # a new call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")
                 return self._noise(0.7)
@@ -260,7 +262,8 @@ class _Reading:
 
         if (live_dirs and has_levels and not (reports and not f.stop) and not (updates and self._levels_are_moves(updates))
                 and not self._state_before_levels(updates) or complete) and not headline_update:
-            if "conditional" not in noise or complete:
+            if complete or "conditional" not in noise and not self._recap_call(text[:first_line], live_dirs, first_line):
+                # ("VIP results this week: GOLD 2380 BUY ✅ 2400": a past call under a recap's headline)
                 return self._signal(live_dirs)
         if "question" in noise and not complete:
             return self._noise(0.7)
@@ -430,6 +433,18 @@ class _Reading:
                     and t.text not in HIT_MARKS:
                 after_label = True  # "🎯 +5%" ("✅ +50 pips" reports the result)
         return False
+
+    def _recap_call(self, head: str, live_dirs: list[tuple[str, Tok, bool]], first_line: int) -> bool:
+        """Whether the call is told as a past one or an example: a recap's headline over it (the
+        first line, ``head``) or opening the sentence of its first side ("Lesson of the day: always
+        place your SL. Example: buy gold 2380, SL 2370, TP 2400"), and no line below opens a new
+        call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")."""
+        if not self._recap_headline(head):
+            side = live_dirs[0][1].start if live_dirs else 0
+            start = max(self.text.rfind("\n", 0, side), *(self.text.rfind(end, 0, side) for end in _SENTENCE_ENDS)) + 1
+            if start <= 0 or not self._recap_headline(self.text[start:side].lstrip()):
+                return False
+        return _NEW_CALL_LINE.search(self.text, first_line) is None
 
     def _recap_headline(self, head: str) -> bool:
         """Whether the headline (the first line, up to its first colon) says the message reports
