@@ -2121,6 +2121,28 @@ def test_a_call_before_a_line_about_results_stays_a_call(host):
     assert r.kind == "signal" and r.direction == "sell"
 
 
+@pytest.mark.parametrize("text", [
+    "Reminder: our silver buy from 29.40 is still active, SL 28.90, TP 29.90",
+    "My QZX long 1.23 is still open, stop 1.18, target 1.30",
+    "Напоминание: наша покупка серебра от 29.40 всё ещё активна, стоп 28.90, тейк 29.90",
+    "Recordatorio: nuestra compra de plata desde 29.40 sigue activa, SL 28.90, TP 29.90",
+    "Erinnerung: unser Silber Kauf bei 29.40 läuft noch, SL 28.90, Ziel 29.90"])
+def test_a_side_after_an_owners_word_is_the_trade_held_not_a_new_call(host, text):
+    assert host.parse(text).result.kind == "noise"
+
+
+@pytest.mark.parametrize("text", ["My trade: buy silver 29.40, SL 28.90, TP 29.90",
+                                  "Our next buy: silver 29.40, SL 28.90, TP 29.90"])
+def test_an_owners_word_heading_a_call_leaves_it_a_call(host, text):
+    r = host.parse(text).result
+    assert r.kind == "signal" and r.entry == (29.40,)
+
+
+def test_a_held_trade_with_an_instruction_is_an_update(host):
+    r = host.parse("Our silver buy from 29.40 is in profit, move SL to 29.50, TP 29.90").result
+    assert r.kind == "update" and ("move_sl", 29.50) in [(a.type, a.price) for a in r.actions]
+
+
 def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result

@@ -68,6 +68,8 @@ DEFAULT_COUNT_NOUNS: Final = DEFAULT_POSITION_NOUNS | frozenset({"entries", "ord
 # target labels that are verbs of aiming ("aiming for 29.90", "looking for 0.6680"): a call's
 # target, never a list of the open trade's new targets on their own (a view: "Looking for 2400")
 DEFAULT_AIMS: Final = frozenset({"aim", "aiming for", "looking for", "eyeing", "expecting", "targeting", "targetting"})
+# an owner's word right before a side (the instrument between or not): the trade held ("our silver buy")
+DEFAULT_OWNERS: Final = frozenset({"our", "my", "your"})
 DEFAULT_NEGATING_PAIRS: Final = frozenset({"away from", "out of"})
 DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
@@ -169,6 +171,7 @@ class Lexicon:
         # ("your gold buys look great", "наши покупки по золоту")
         self.position_nouns: frozenset[str] = _word_set(words, "position_nouns", DEFAULT_POSITION_NOUNS)
         self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
+        self.owners: frozenset[str] = _word_set(words, "owners", DEFAULT_OWNERS)
         self.aims: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "aims", DEFAULT_AIMS))
         # what part of a position an instruction closes ("close rest", "close all", "half"): a
         # call's own instruction after its last target, not its fate reported

@@ -201,6 +201,12 @@ class _Reading:
         live_dirs = [d for d in f.directions if not d[2]]
         if live_dirs and not (f.entry or f.stop) and all(self._possessed(tok) for _, tok, _ in live_dirs):
             live_dirs = []  # "Hold your gold buys, target 2400": positions already open, no new side
+        elif live_dirs and all(self._owned(tok) for _, tok, _ in live_dirs):
+            # "Reminder: our silver buy from 29.40 is still active, SL 28.90, TP 29.90": the trade
+            # already open, its levels restated; an instruction about it is an update, else none
+            updates = find_updates(text, self.lex, self.lowered)
+            return self._update(updates, self.symbols.best[1] if self.symbols.best else None) if updates \
+                else self._noise(0.7)
         has_levels = bool(f.stop or f.targets or f.stop_pips or f.target_pips)
         symbol = self.symbols.best[1] if self.symbols.best else None
         # a complete call: a side, a stop and targets; or, with no side, every level labelled as such
@@ -344,6 +350,25 @@ class _Reading:
         if k >= 0 and k in self.symbols.token_ids:
             k -= 1
         return k >= 0 and toks[k].text.lower() in self.lex.possessives
+
+    def _owned(self, tok: Tok) -> bool:
+        """Whether side ``tok`` follows an owner's word ("our", "my", "your"; the tables' ``owners``),
+        an instrument between or not, with no colon after it on its line: "our silver buy from
+        29.40", "my gold long" name the trade held; "My trade: buy gold" and "Our next buy:"
+        call one."""
+        owners, toks = self.lex.owners, self.toks
+        k = next(j for j, t in enumerate(toks) if t is tok)
+        j = k - 1
+        if j >= 0 and j in self.symbols.token_ids:
+            j -= 1
+        if j < 0 or toks[j].text.lower() not in owners:
+            return False
+        for t in toks[k + 1:]:
+            if t.kind == "nl":
+                break
+            if t.kind == "p" and t.text in ":：":
+                return False
+        return True
 
     def _status_after(self, symbol: str | None) -> list[tuple[Action, int, int]]:
         """The fate of a complete call written after its last level, in a word or two and nothing
