@@ -355,8 +355,11 @@ class _Reading:
         """Whether side ``tok`` follows an owner's word ("our", "my", "your"; the tables' ``owners``),
         an instrument between or not, with no colon after it on its line: "our silver buy from
         29.40", "my gold long" name the trade held; "My trade: buy gold" and "Our next buy:"
-        call one."""
+        call one. A plural side ("my shorts") is ``_possessed``'s: with an entry or a stop a call
+        ("Giving my gold shorts another go. Stop 2402 entry 2395")."""
         owners, toks = self.lex.owners, self.toks
+        if tok.text.lower() in self.lex.position_nouns:
+            return False
         k = next(j for j, t in enumerate(toks) if t is tok)
         j = k - 1
         if j >= 0 and j in self.symbols.token_ids:
