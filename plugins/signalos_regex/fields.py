@@ -108,7 +108,7 @@ class Fields:
         toks, n = self.toks, len(self.toks)
         # bound once: this loop runs on every token of every message
         token_ids = self.symbols.token_ids
-        emoji_labels, prose_info = self.lex.emoji_labels, self.lex.prose_info
+        emoji_labels, prose_info, aim_forms = self.lex.emoji_labels, self.lex.prose_info, self.lex.aim_forms
         current: str | None = None  # the open field
         label_line = 0
         filled = 0
@@ -179,6 +179,8 @@ class Fields:
                         continue
                     if tok.val == "stop_loss" and self._trailing(i):
                         continue  # "TP: Trailing STOP or 1.4910", "stop móvel": a way to exit, not a level
+                    if tok.val == "take_profit" and tok.text in aim_forms and not self._aims_at_price(i):
+                        continue  # "expecting a pullback", "looking for 29.40 to buy": no target
                     if tok.val == "take_profit" and current in ("entry", "stop_loss") and not filled and i \
                             and toks[i - 1].cat == "label" and toks[i - 1].val == current and i + 1 < n \
                             and not _indexes(toks[i + 1]):
@@ -509,6 +511,18 @@ class Fields:
                     glued.setdefault(t.text.lower(), set()).add(int(nxt.text))
             self._line_indexes = (glued, targets)
         return self._line_indexes
+
+    def _aims_at_price(self, i: int) -> bool:
+        """Whether a price follows target label ``i``, a verb of aiming (``[words] aims``: "looking
+        for", "eyeing"), right away, and is not one waited for to enter ("looking for 29.40 to buy")."""
+        toks = self.toks
+        if i + 1 >= len(toks) or toks[i + 1].kind != "num":
+            return False
+        price = toks[i + 1].text
+        if not ("." in price or "," in price or len(price) >= 3):
+            return False  # "looking for 2 more targets"
+        k = i + 2
+        return not (k + 1 < len(toks) and toks[k].text.lower() in ("to", "for") and toks[k + 1].cat == "dir")
 
     def _trailing(self, i: int) -> bool:
         """Whether the word just before or after label ``i`` makes it a trailing stop."""

@@ -173,6 +173,10 @@ class Lexicon:
         self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
         self.owners: frozenset[str] = _word_set(words, "owners", DEFAULT_OWNERS)
         self.aims: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "aims", DEFAULT_AIMS))
+        # as written in lower, upper, title and sentence case: the field scanner asks of every
+        # target label, and a lookup costs less than lower-casing it first
+        self.aim_forms: frozenset[str] = frozenset(form for w in self.aims
+                                                   for form in (w, w.upper(), w.title(), w.capitalize()))
         # what part of a position an instruction closes ("close rest", "close all", "half"): a
         # call's own instruction after its last target, not its fate reported
         self.position_parts: frozenset[str] = _word_set(words, "position_parts", DEFAULT_POSITION_PARTS)

@@ -360,7 +360,7 @@ class _Reading:
         owners, toks = self.lex.owners, self.toks
         if tok.text.lower() in self.lex.position_nouns:
             return False
-        k = next(j for j, t in enumerate(toks) if t is tok)
+        k = toks.index(tok)  # (a Tok equals only itself)
         j = k - 1
         if j >= 0 and j in self.symbols.token_ids:
             j -= 1
@@ -469,8 +469,13 @@ class _Reading:
         call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")."""
         if not self._recap_headline(head):
             side = live_dirs[0][1].start if live_dirs else 0
-            start = max(self.text.rfind("\n", 0, side), *(self.text.rfind(end, 0, side) for end in _SENTENCE_ENDS)) + 1
-            if start <= 0 or not self._recap_headline(self.text[start:side].lstrip()):
+            line_start = self.text.rfind("\n", 0, side) + 1
+            before = self.text[line_start:side]
+            if not before or before.isspace():
+                return False  # (most calls: the side opens its line)
+            start = max(before.rfind(end) for end in _SENTENCE_ENDS) + 1
+            opening = before[start:].strip() if start > 0 or line_start > 0 else ""
+            if not opening or not self._recap_headline(opening):
                 return False
         return _NEW_CALL_LINE.search(self.text, first_line) is None
 
