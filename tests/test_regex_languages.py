@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu", "da"]
+             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu", "da", "no", "fi"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -97,6 +97,12 @@ SIGNALS = [
     ("hu", "Veszünk olajat 78.20 és 78.40 között, stop loss 77.60, célár 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
     ("da", "SÆLG EURUSD STRAKS 1.0880\nSL: 1.0910\nMål 1: 1.0850\nMål 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
     ("da", "Vi køber olie mellem 78.20 og 78.40, stop loss 77.60, kursmål 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("no", "SELG EURUSD STRAKS 1.0880\nSL: 1.0910\nMål 1: 1.0850\nMål 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("no", "Vi kjøper olje mellom 78.20 og 78.40, stopp 77.60, kursmål 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("no", "Sølv kjøp 29.40 stopp 28.90 mål 29.90", "XAGUSD", "buy", None, [29.40], 28.90, [29.90]),
+    ("fi", "MYY EURUSD HETI 1.0880\nSL: 1.0910\nTavoite 1: 1.0850\nTavoite 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("fi", "Osto hopea 29.40 tappioraja 28.90 tavoitteet 29.90 30.20", "XAGUSD", "buy", None, [29.40], 28.90, [29.90, 30.20]),
+    ("fi", "Myynti öljy 78.40, stoppi 79.10, tavoite 77.60", "USOIL", "sell", None, [78.40], 79.10, [77.60]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -394,6 +400,19 @@ UPDATES = [
     ("da", "Flyt stop til 29.20", [("move_sl", 29.20, None, None)]),
     ("da", "Stop ramt", [("sl_hit", None, None, None)]),
     ("da", "Ordren er slettet", [("cancel", None, None, None)]),
+    ("no", "Flytt stopp til inngang", [("breakeven", None, None, None)]),
+    ("no", "Lukk halvparten av posisjonen", [("close_partial", None, 50, None)]),
+    ("no", "Andre mål er nådd ✅", [("tp_hit", None, None, 2)]),
+    ("no", "Flytt stoppen til 29.20", [("move_sl", 29.20, None, None)]),
+    ("no", "Stopp truffet", [("sl_hit", None, None, None)]),
+    ("no", "Ordren er slettet", [("cancel", None, None, None)]),
+    ("fi", "Siirrä stop sisääntuloon", [("breakeven", None, None, None)]),
+    ("fi", "Sulje puolet positiosta", [("close_partial", None, 50, None)]),
+    ("fi", "Toinen tavoite saavutettu ✅", [("tp_hit", None, None, 2)]),
+    ("fi", "Siirrä stop tasolle 29.20", [("move_sl", 29.20, None, None)]),
+    ("fi", "Stop loss laukesi", [("sl_hit", None, None, None)]),
+    ("fi", "Toimeksianto peruttu", [("cancel", None, None, None)]),
+    ("fi", "Sulje kaikki kaupat", [("close", None, None, None)]),
 ]
 
 NOISE = [
@@ -459,6 +478,10 @@ NOISE = [
     ("hu", "Majdnem TP2 teljesült"),
     ("da", "Køb ikke guld nu, vent på bekræftelse"),
     ("da", "Eksempel: køb EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("no", "Ikke kjøp sølv nå, vent på bekreftelse"),
+    ("no", "Eksempel: kjøp EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("fi", "Älä osta hopeaa nyt, odota vahvistusta"),
+    ("fi", "Esimerkiksi: osta EURUSD 1.0850 SL 1.0830 TP 1.0900"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
