@@ -558,6 +558,24 @@ def test_readings_that_need_the_word_lists_in_code(host, lang, text, kind, expec
 SECTIONS = {"direction", "order_type", "labels", "updates", "noise", "words", "aliases"}
 
 
+@pytest.mark.parametrize("text, symbol", [("Bili ginto 2380 SL 2372 TP 2395", "XAUUSD"),       # Tagalog
+                                          ("Nunua dhahabu 2380 SL 2372 TP 2395", "XAUUSD"),    # Swahili
+                                          ("Qızıl al 2380 SL 2372 TP 2395", "XAUUSD"),         # Azerbaijani
+                                          ("Алтын сатып ал 2380 SL 2372 TP 2395", "XAUUSD"),   # Kazakh
+                                          ("Pilak 29.40 SL 28.90 TP 29.90", "XAGUSD"),         # Tagalog
+                                          ("Сребро 29.40 SL 28.90 TP 29.90", "XAGUSD")])       # Bulgarian, Serbian
+def test_gold_and_silver_are_named_in_languages_without_a_file(host, text, symbol):
+    # (the schema: "the word for gold in any language"; the side follows from the levels)
+    r = host.parse(text).result
+    assert r.kind == "signal" and r.symbol == symbol
+
+
+@pytest.mark.parametrize("text, direction", [("Купи злато 2380, стоп 2372", "buy"), ("Продай EURUSD 1.0880 SL 1.0910 TP 1.0850", "sell")])
+def test_the_russian_imperatives_buy_and_sell_are_sides(host, text, direction):
+    r = host.parse(text).result
+    assert (r.kind, r.direction) == ("signal", direction) and "direction inferred from the levels" not in r.warnings
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_language_file_shape(lang):
     path = LANG_DIR / f"{lang}.toml"
