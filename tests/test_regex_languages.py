@@ -14,7 +14,7 @@ from signalos_regex.patterns import words_of
 
 LANG_DIR = Path(__file__).resolve().parents[1] / "src" / "signalos" / "data" / "languages"
 LANGUAGES = ["es", "pt", "fr", "it", "de", "ru", "uk", "tr", "ar", "fa", "ur", "hi", "id", "ms", "vi", "th", "zh",
-             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu", "da", "no", "fi"]
+             "ja", "ko", "pl", "nl", "sv", "ro", "cs", "el", "hu", "da", "no", "fi", "he", "bn"]
 
 # (language, text, symbol, direction, order type, entry, stop, targets)
 SIGNALS = [
@@ -103,6 +103,10 @@ SIGNALS = [
     ("fi", "MYY EURUSD HETI 1.0880\nSL: 1.0910\nTavoite 1: 1.0850\nTavoite 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
     ("fi", "Osto hopea 29.40 tappioraja 28.90 tavoitteet 29.90 30.20", "XAGUSD", "buy", None, [29.40], 28.90, [29.90, 30.20]),
     ("fi", "Myynti öljy 78.40, stoppi 79.10, tavoite 77.60", "USOIL", "sell", None, [78.40], 79.10, [77.60]),
+    ("he", "מכירה EURUSD עכשיו 1.0880\nסטופ לוס: 1.0910\nיעד 1: 1.0850\nיעד 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("he", "קונים נפט בין 78.20 ל 78.40, סטופ 77.60, יעד 79.50", "USOIL", "buy", None, [78.20, 78.40], 77.60, [79.50]),
+    ("bn", "EURUSD সেল এখন 1.0880\nএসএল: 1.0910\nটিপি 1: 1.0850\nটিপি 2: 1.0820", "EURUSD", "sell", "market", [1.0880], 1.0910, [1.0850, 1.0820]),
+    ("bn", "রুপা বাই 29.40 স্টপ 28.90 টার্গেট 29.90 30.20", "XAGUSD", "buy", None, [29.40], 28.90, [29.90, 30.20]),
     ("de", "Kauf Stopp GBPUSD 1.2650 SL 1.2610 TP 1.2720", "GBPUSD", "buy", "stop", [1.265], 1.261, [1.272]),
     ("fa", "خرید طلا 2345\nحد ضرر: 2335\nتی پی 1: 2355\nتی پی 2: 2365", "XAUUSD", "buy", None, [2345], 2335, [2355, 2365]),
     ("fa", "فروش نفت 78.50 استاپ 79.40 تارگت 77.20 و 76.00", "USOIL", "sell", None, [78.5], 79.4, [77.2, 76.0]),
@@ -413,6 +417,17 @@ UPDATES = [
     ("fi", "Stop loss laukesi", [("sl_hit", None, None, None)]),
     ("fi", "Toimeksianto peruttu", [("cancel", None, None, None)]),
     ("fi", "Sulje kaikki kaupat", [("close", None, None, None)]),
+    ("he", "הזיזו את הסטופ לכניסה", [("breakeven", None, None, None)]),
+    ("he", "סגרו חצי מהפוזיציה", [("close_partial", None, 50, None)]),
+    ("he", "היעד השני הושג", [("tp_hit", None, None, 2)]),
+    ("he", "הזיזו את הסטופ ל 29.20", [("move_sl", 29.20, None, None)]),
+    ("he", "הסטופ נלקח", [("sl_hit", None, None, None)]),
+    ("he", "הפקודה מבוטלת", [("cancel", None, None, None)]),
+    ("bn", "স্টপ লস এন্ট্রিতে", [("breakeven", None, None, None)]),
+    ("bn", "অর্ধেক ক্লোজ করুন", [("close_partial", None, 50, None)]),
+    ("bn", "টিপি 2 হিট ✅", [("tp_hit", None, None, 2)]),
+    ("bn", "স্টপ লস হিট", [("sl_hit", None, None, None)]),
+    ("bn", "সব ট্রেড ক্লোজ করুন", [("close", None, None, None)]),
 ]
 
 NOISE = [
@@ -482,6 +497,10 @@ NOISE = [
     ("no", "Eksempel: kjøp EURUSD 1.0850 SL 1.0830 TP 1.0900"),
     ("fi", "Älä osta hopeaa nyt, odota vahvistusta"),
     ("fi", "Esimerkiksi: osta EURUSD 1.0850 SL 1.0830 TP 1.0900"),
+    ("he", "אל תקנו נפט עכשיו, חכו לאישור"),
+    ("he", "לדוגמה: קנייה EURUSD 1.0850 סטופ 1.0830 יעד 1.0900"),
+    ("bn", "এখন রুপা কিনবেন না, অপেক্ষা করুন"),
+    ("bn", "উদাহরণ: বাই EURUSD 1.0850 SL 1.0830 TP 1.0900"),
 ]
 
 # Readings that depend on the lexicon's word lists (negators, halves, percents written "%50").
