@@ -2143,6 +2143,21 @@ def test_a_held_trade_with_an_instruction_is_an_update(host):
     assert r.kind == "update" and ("move_sl", 29.50) in [(a.type, a.price) for a in r.actions]
 
 
+@pytest.mark.parametrize("text, actions", [("SILVER BUY 29.40 SL 28.90 TP 29.90 (closed +50)", [("close", None)]),
+                                           ("Signal: silver buy 29.40, SL 28.90, TP 29.90. Status: TP hit ✅", [("tp_hit", None)]),
+                                           ("SILVER BUY 29.40 SL 28.90 TP 29.90 - stopped -50 pips", [("sl_hit", None)])])
+def test_a_call_posted_again_with_its_fate_and_result_is_its_report(host, text, actions):
+    r = host.parse(text).result
+    assert r.kind == "update" and [(a.type, a.price) for a in r.actions] == actions
+
+
+def test_a_call_posted_again_with_its_result_is_none(host):
+    assert host.parse("Silver buy 29.40 SL 28.90 TP 29.90\nResult: +50 pips ✅").result.kind == "noise"
+    # a dash before a share is no signed result: the call's own instruction
+    r = host.parse("Silver buy 29.40 SL 28.90 TP 29.90 - 50% close").result
+    assert r.kind == "signal"
+
+
 def test_a_call_headed_last_trade_is_the_days_final_call(host):
     # "Last trade" heads a channel's final call of the day as often as a recap: no recap headline
     r = host.parse("Last trade\nSilver BUY 29.40\nSL 28.90\nTP 29.90").result

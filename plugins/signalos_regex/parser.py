@@ -46,6 +46,11 @@ _STRUCK: Final = regex.compile(r"(?<!~)~~(?!~)[^~\n]{1,300}?(?<!~)~~(?!~)|<(s|de
 _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
 # a line that opens a new call under a report of past ones ("Next: GOLD SELL ...", "New signal:")
 _NEW_CALL_LINE: Final = regex.compile(r"(?im)^[^\w\n]*(?:(?:next|now)\s*[:\-–]|(?:new|next|fresh)\s+(?:signal|trade|setup|call|entry)\b)")
+# a result signed "+" or "-" ("+150", "-30 pips", "+2.5%"; not "- 50%", a dash before a share)
+_SIGNED_RESULT: Final = regex.compile(r"(?<![\w.,])(?:\+\s?|-)\d+(?:[.,]\d+)?(?:\s*(?:pips?|points?|pts|%))?(?![\w.,])")
+# a label before a call's fate or its result ("Status: TP hit", "Result: +200 pips")
+_STATUS_LABELS: Final = frozenset({"status", "update", "result", "results"})
+_RESULT_LABELS: Final = frozenset({"result", "results"})
 # where a sentence ends inside a line (a point between digits is a decimal one: a space follows these)
 _SENTENCE_ENDS: Final = (". ", "! ", "? ", "。", "！", "？")
 # a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
@@ -226,10 +231,12 @@ class _Reading:
                 # a new call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")
                 return self._noise(0.7)
             if not updates:
-                updates = self._status_after(symbol)
+                updates, result_told = self._status_after(symbol)
                 if updates:
                     # "Gold buy 2380 SL 2370 TP 2400 - CLOSED": the call posted again with its fate
                     return self._update(updates, symbol)
+                if result_told:
+                    return self._noise(0.7)  # "... TP 2400 / Result: +200 pips ✅": a past call's result
             if not updates and self._targets_reported_hit():
                 # "XAUUSD BUY 2380 / TP1 2390 ✅ / TP2 2400 ✅ / SL 2370" or "TP1 2390 hit": the call
                 # posted again with the targets it reached checked, a report and no new call
@@ -373,37 +380,46 @@ class _Reading:
                 return False
         return True
 
-    def _status_after(self, symbol: str | None) -> list[tuple[Action, int, int]]:
+    def _status_after(self, symbol: str | None) -> tuple[list[tuple[Action, int, int]], bool]:
         """The fate of a complete call written after its last level, in a word or two and nothing
-        more ("- CLOSED", "❌ stopped", "CANCELLED"): the report of that call, with its spans in the
-        text; none for a longer tail (a call's own instructions: "close all at TP2"), one that
-        names a part of the position or a number ("close rest", "close 50%"), or one after a call
-        whose other targets carry words too ("TP1 2390 - close half / TP2 2400 - close": each
-        target's instruction)."""
+        more ("- CLOSED", "❌ stopped", "CANCELLED", "(closed +150)", "Status: TP hit ✅"): the
+        report of that call, with its spans in the text; none for a longer tail (a call's own
+        instructions: "close all at TP2"), one that names a part of the position or a number that
+        is no signed result ("close rest", "close 50%"), or one after a call whose other targets
+        carry words too ("TP1 2390 - close half / TP2 2400 - close": each target's instruction).
+        And whether the tail is that call's result alone ("Result: +200 pips ✅")."""
         f, text = self.fields, self.text
         # (each field's values are in text order: its last value ends last)
         last = max(values[-1][1].end for values in (f.entry, f.stop, f.targets) if values)
         if len(text) - last > 40:
-            return []
+            return [], False
         tail = text[last:]
+        if "+" in tail or "-" in tail:
+            # a signed result told with the fate is no instruction's number (blanked: spans hold)
+            tail = _SIGNED_RESULT.sub(lambda m: " " * len(m.group()), tail)
+        signed = tail != text[last:]
         words = _WORD.findall(tail)
+        if words and words[0].lower() in _STATUS_LABELS:
+            if signed and len(words) == 1 and words[0].lower() in _RESULT_LABELS:
+                return [], True
+            words = words[1:]  # "Status: TP hit ✅": the label of the fate
         if not 0 < len(words) <= 2:
-            return []  # (most calls end on a level or a mark: no word after it to read)
+            return [], False  # (most calls end on a level or a mark: no word after it to read)
         lex = self.lex
         if any(w.lower() in lex.position_parts or lex.half_pattern.search(w.lower()) for w in words) \
                 or _has_digit(tail):
-            return []  # "TP 2400 - close rest", "close 50%": the call's instruction at its last target
+            return [], False  # "TP 2400 - close rest", "close 50%": the call's instruction at its last target
         toks = self.toks
         for _, tok in f.targets[:-1]:
             k = next(j for j, t in enumerate(toks) if t is tok) + 1
             while k < len(toks) and toks[k].kind == "p":
                 k += 1
             if k < len(toks) and toks[k].kind == "word" and toks[k].cat is None:
-                return []  # a word of its own after an earlier target, not the next one's label
+                return [], False  # a word of its own after an earlier target, not the next one's label
         found = find_updates(tail, self.lex, tail.lower())
         if not found or any(a.type not in FATES for a, _, _ in found):
-            return []
-        return [(a, start + last, end + last) for a, start, end in found]
+            return [], False
+        return [(a, start + last, end + last) for a, start, end in found], False
 
     def _targets_reported_hit(self) -> bool:
         """Whether what follows a target's price on its line reports it reached: a hit mark (✅ ✔ ☑),
