@@ -71,7 +71,10 @@ def test_each_built_in_keeps_labels_valid_and_readable(host, read_right, name):
         assert all(0 <= s < e <= len(ex.text) for v in (ex.spans or {}).values() for s, e in v)
         made += 1
         right += score_row(ex.label, host.parse(ex.text).result.to_schema()).exact
-    assert made >= len(read_right) * 0.3, made
+    # (keyword-synonym leaves a message of a language without word lists alone: the synthetic
+    # messages are written in every language the tables have a file for)
+    eligible = [ex for ex in read_right if name != "keyword-synonym" or (ex.language or "en") in LANGUAGES]
+    assert made >= len(eligible) * 0.3, (made, len(eligible))
     assert right / made >= 0.9, (name, right, made)  # measured: 0.98 to 1.0 for each augmenter
 
 
