@@ -2095,6 +2095,7 @@ def test_past_trades_under_an_instruments_recap_are_none(host):
 
 @pytest.mark.parametrize("text", ["Silver is set to be volatile this week", "Prices moved to be near 29.40 earlier"])
 def test_be_the_verb_after_to_is_no_breakeven(host, text):
+    assert host.parse("Price will hit BE soon").result.kind == "noise"
     assert host.parse(text).result.kind == "noise"
 
 
@@ -2195,6 +2196,8 @@ def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
     ("Bank half on AUDUSD", [("close_partial", None, 50.0)]),
     ("GBPUSD TP1 done, rest on BE", [("tp_hit", None, None), ("breakeven", None, None)]),
     ("Runners at BE on silver", [("breakeven", None, None)]),
+    ("Hit BE on the second entry", [("sl_hit", None, None)]),
+    ("Double down on silver at 29.10", [("other", 29.10, None)]),
 ])
 def test_more_english_management_phrases(host, text, actions):
     r = host.parse(text).result
