@@ -478,7 +478,7 @@ class _Reading:
                 after_label = True  # "🎯 +5%" ("✅ +50 pips" reports the result)
         return False
 
-    def _recap_call(self, head: str, live_dirs: list[tuple[str, Tok, bool]], first_line: int) -> bool:
+    def _recap_call(self, head: str, live_dirs: list[tuple[str | None, Tok, bool]], first_line: int) -> bool:
         """Whether the call is told as a past one or an example: a recap's headline over it (the
         first line, ``head``) or opening the sentence of its first side ("Lesson of the day: always
         place your SL. Example: buy gold 2380, SL 2370, TP 2400"), and no line below opens a new
