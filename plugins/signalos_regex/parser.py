@@ -352,11 +352,7 @@ class _Reading:
         gold longs", "наши покупки"; the tables' words): the positions already open, not a side called."""
         if tok.text.lower() not in self.lex.position_nouns:
             return False
-        toks = self.toks
-        k = next(j for j, t in enumerate(toks) if t is tok) - 1
-        if k >= 0 and k in self.symbols.token_ids:
-            k -= 1
-        return k >= 0 and toks[k].text.lower() in self.lex.possessives
+        return self._word_before_side(tok)[0] in self.lex.possessives
 
     def _owned(self, tok: Tok) -> bool:
         """Whether side ``tok`` follows an owner's word ("our", "my", "your"; the tables' ``owners``),
@@ -364,21 +360,27 @@ class _Reading:
         29.40", "my gold long" name the trade held; "My trade: buy gold" and "Our next buy:"
         call one. A plural side ("my shorts") is ``_possessed``'s: with an entry or a stop a call
         ("Giving my gold shorts another go. Stop 2402 entry 2395")."""
-        owners, toks = self.lex.owners, self.toks
         if tok.text.lower() in self.lex.position_nouns:
             return False
-        k = toks.index(tok)  # (a Tok equals only itself)
-        j = k - 1
-        if j >= 0 and j in self.symbols.token_ids:
-            j -= 1
-        if j < 0 or toks[j].text.lower() not in owners:
+        word, k = self._word_before_side(tok)
+        if word not in self.lex.owners:
             return False
-        for t in toks[k + 1:]:
+        for t in self.toks[k + 1:]:
             if t.kind == "nl":
                 break
             if t.kind == "p" and t.text in ":：":
                 return False
         return True
+
+    def _word_before_side(self, tok: Tok) -> tuple[str, int]:
+        """The word before side ``tok`` in lower case, the instrument's name between passed over
+        ("our silver buy": "our"; "" at the start), and the side's index among the tokens."""
+        toks = self.toks
+        k = toks.index(tok)  # (a Tok equals only itself)
+        j = k - 1
+        if j >= 0 and j in self.symbols.token_ids:
+            j -= 1
+        return (toks[j].text.lower() if j >= 0 else ""), k
 
     def _status_after(self, symbol: str | None) -> tuple[list[tuple[Action, int, int]], bool]:
         """The fate of a complete call written after its last level, in a word or two and nothing
