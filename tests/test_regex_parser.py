@@ -2172,6 +2172,13 @@ def test_a_level_written_with_a_space_between_its_thousands_is_one_number(host, 
     assert (r.entry, r.stop_loss, r.take_profits) == ((18450.0,), 18380.0, (18600.0,))
 
 
+@pytest.mark.parametrize("text", ["Gold sell 2 385,50 SL 2 392 TP 2 370", "Gold sell entry 2 385.50 SL 2 392 TP 2 370"])
+def test_a_price_with_spaced_thousands_and_decimals_is_one_number(host, text):
+    # (the entry was 2 and 385.50, or 385.50 alone)
+    r = host.parse(text).result
+    assert (r.entry, r.stop_loss, r.take_profits) == ((2385.5,), 2392.0, (2370.0,))
+
+
 def test_a_price_before_a_dash_and_a_leverage_is_no_leverage_range(host):
     # "5-10x" is a range of leverage; "63000 - 3x" a target, then the leverage
     r = host.parse("BTC 61500 long, stop 60800 target 63000 - 3x leverage max").result

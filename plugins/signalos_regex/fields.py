@@ -67,6 +67,9 @@ PRICE_FIELDS: Final = ("entry", "stop_loss", "take_profit")
 PROSE_WORDS: Final = 3
 
 
+# three digits and a decimal part of one or two: the last group of a price written with spaced thousands
+_GROUP_WITH_DECIMALS: Final = re.compile(r"\d{3}[.,]\d{1,2}")
+
 class Fields:
     """The numbers and words of one message, sorted into a signal's fields."""
 
@@ -456,7 +459,8 @@ class Fields:
         if low <= value <= high:
             return value
         raw = self.toks[i].text
-        if len(raw) == 3 and raw.isdigit() and i > 0:
+        # a group of three digits, or three and a decimal part ("2 385,50" on gold)
+        if i > 0 and raw[:3].isdigit() and (len(raw) == 3 or _GROUP_WITH_DECIMALS.fullmatch(raw) is not None):
             prev_tok = self.toks[i - 1]
             merged = parse_number(prev_tok.text + raw) if prev_tok.kind == "num" and prev_tok.text.isdigit() \
                 and len(prev_tok.text) <= 3 and self.text[prev_tok.end:self.toks[i].start] == " " else None
