@@ -70,6 +70,8 @@ DEFAULT_COUNT_NOUNS: Final = DEFAULT_POSITION_NOUNS | frozenset({"entries", "ord
 DEFAULT_AIMS: Final = frozenset({"aim", "aiming for", "looking for", "eyeing", "expecting", "targeting", "targetting"})
 # an owner's word right before a side (the instrument between or not): the trade held ("our silver buy")
 DEFAULT_OWNERS: Final = frozenset({"our", "my", "your"})
+# a word of condition opening the sentence of a call's side: the call waits ("If gold breaks 2400, buy ...")
+DEFAULT_CONDITIONS: Final = frozenset({"if", "once", "when"})
 DEFAULT_NEGATING_PAIRS: Final = frozenset({"away from", "out of"})
 DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
@@ -172,6 +174,7 @@ class Lexicon:
         self.position_nouns: frozenset[str] = _word_set(words, "position_nouns", DEFAULT_POSITION_NOUNS)
         self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
         self.owners: frozenset[str] = _word_set(words, "owners", DEFAULT_OWNERS)
+        self.conditions: frozenset[str] = _word_set(words, "conditions", DEFAULT_CONDITIONS)
         self.aims: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "aims", DEFAULT_AIMS))
         # as written in lower, upper, title and sentence case: the field scanner asks of every
         # target label, and a lookup costs less than lower-casing it first

@@ -51,6 +51,8 @@ _SIGNED_RESULT: Final = regex.compile(r"(?<![\w.,])(?:\+\s?|-)\d+(?:[.,]\d+)?(?:
 # a label before a call's fate or its result ("Status: TP hit", "Result: +200 pips")
 _STATUS_LABELS: Final = frozenset({"status", "update", "result", "results"})
 _RESULT_LABELS: Final = frozenset({"result", "results"})
+# a condition on the reader, not on the market ("If you missed it: ...", "if u are late")
+_READER_CONDITION: Final = regex.compile(r"(?i)if\s+(?:you|u)\b")
 # where a sentence ends inside a line (a point between digits is a decimal one: a space follows these)
 _SENTENCE_ENDS: Final = (". ", "! ", "? ", "。", "！", "？")
 # a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
@@ -230,6 +232,8 @@ class _Reading:
                 # "Yesterday's signal: Buy gold 2030 SL 2020 TP 2040 ✅"; not when a line below opens
                 # a new call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")
                 return self._noise(0.7)
+            if self._conditional_call(live_dirs):
+                return self._noise(0.8)  # "If gold breaks 2400, buy with SL 2390 and TP 2420": not yet
             if not updates:
                 updates, result_told = self._status_after(symbol)
                 if updates:
@@ -486,16 +490,41 @@ class _Reading:
         place your SL. Example: buy gold 2380, SL 2370, TP 2400"), and no line below opens a new
         call ("Previous trade closed +150 pips ✅ / Next: GOLD SELL 2410 ...")."""
         if not self._recap_headline(head):
-            side = live_dirs[0][1].start if live_dirs else 0
-            line_start = self.text.rfind("\n", 0, side) + 1
-            before = self.text[line_start:side]
-            if not before or before.isspace():
-                return False  # (most calls: the side opens its line)
-            start = max(before.rfind(end) for end in _SENTENCE_ENDS) + 1
-            opening = before[start:].strip() if start > 0 or line_start > 0 else ""
-            if not opening or not self._recap_headline(opening):
-                return False
+            opening, at_start = self._side_opening(live_dirs)
+            if at_start or not opening or not self._recap_headline(opening):
+                return False  # (the message's own start is ``head``, read already)
         return _NEW_CALL_LINE.search(self.text, first_line) is None
+
+    def _conditional_call(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> bool:
+        """Whether a condition opens the sentence of the call's first side, its first word a word of
+        condition ("If gold breaks 2400, buy with SL 2390 and TP 2420", "Si el precio rompe 2400,
+        compra ...": the tables' ``[words] conditions``): a call that waits for what has not
+        happened is none. Not a condition on the reader ("If you missed it: GOLD BUY ..."), one after
+        the call ("... If price drops to 2375 add more": its own instruction), one in a sentence
+        before the levels' own ("Se o ouro romper 2400, compramos. Ouro compra 2380 SL 2370 TP
+        2400"), nor a price waited for ("Gold: wait for 2375 then buy, SL ...": its entry)."""
+        opening = self._side_opening(live_dirs)[0]
+        if not opening or _READER_CONDITION.match(opening) is not None:
+            return False
+        first = _WORDS.search(opening.lower())
+        if first is None or first.group() not in self.lex.conditions:
+            return False
+        f = self.fields
+        side = live_dirs[0][1].end
+        first_level = min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1]))
+        return not any(end in self.text[side:first_level] for end in _SENTENCE_ENDS)
+
+    def _side_opening(self, live_dirs: list[tuple[str | None, Tok, bool]]) -> tuple[str, bool]:
+        """The words before the call's first side in its sentence (from its line's start or the last
+        sentence end before it on that line), stripped, "" when the side opens it; and whether that
+        sentence opens the message."""
+        side = live_dirs[0][1].start if live_dirs else 0
+        line_start = self.text.rfind("\n", 0, side) + 1
+        before = self.text[line_start:side]
+        if not before or before.isspace():
+            return "", False  # (most calls: the side opens its line)
+        start = max(before.rfind(end) for end in _SENTENCE_ENDS) + 1
+        return before[start:].strip(), start == 0 and not self.text[:line_start].strip()
 
     def _recap_headline(self, head: str) -> bool:
         """Whether the headline (the first line, up to its first colon) says the message reports
