@@ -2163,7 +2163,8 @@ def test_a_call_posted_again_with_its_result_is_none(host):
                                   "When silver retests 29.20, buy, SL 28.90, TP 29.90",
                                   "Always check the news. If silver breaks 29.60, buy with SL 29.30 and TP 30.10",
                                   "Si la plata rompe 29.60, compra con SL 29.30 y TP 30.10",
-                                  "Если серебро пробьет 29.60, покупаем, стоп 29.30, тейк 30.10"])
+                                  "Если серебро пробьет 29.60, покупаем, стоп 29.30, тейк 30.10",
+                                  "If silver breaks 29.60:\nBUY SILVER\nSL 29.30\nTP 30.10"])
 def test_a_complete_call_waiting_on_a_condition_is_none(host, text):
     # (the schema: "conditional calls ... if it closes above X we may buy" are noise)
     assert host.parse(text).result.kind == "noise"
@@ -2171,7 +2172,9 @@ def test_a_complete_call_waiting_on_a_condition_is_none(host, text):
 
 @pytest.mark.parametrize("text", ["If you missed it: SILVER BUY 29.40 SL 28.90 TP 29.90",
                                   "Silver buy 29.40 SL 28.90 TP 29.90. If price drops to 29.20 add more",
-                                  "Se a prata romper 29.60, compramos. Prata compra 29.40 SL 28.90 TP 29.90"])
+                                  "Se a prata romper 29.60, compramos. Prata compra 29.40 SL 28.90 TP 29.90",
+                                  "If you missed it:\nBUY SILVER 29.40\nSL 28.90\nTP 29.90",
+                                  "If TP1 hits, move SL to entry.\nBUY SILVER 29.40\nSL 28.90\nTP 29.90"])
 def test_a_condition_on_the_reader_after_the_call_or_before_its_levels_sentence_leaves_it_a_call(host, text):
     r = host.parse(text).result
     assert r.kind == "signal" and r.entry == (29.40,)

@@ -502,8 +502,15 @@ class _Reading:
         happened is none. Not a condition on the reader ("If you missed it: GOLD BUY ..."), one after
         the call ("... If price drops to 2375 add more": its own instruction), one in a sentence
         before the levels' own ("Se o ouro romper 2400, compramos. Ouro compra 2380 SL 2370 TP
-        2400"), nor a price waited for ("Gold: wait for 2375 then buy, SL ...": its entry)."""
+        2400"), nor a price waited for ("Gold: wait for 2375 then buy, SL ...": its entry). A
+        condition ending the line above a side that opens its line opens that side's sentence too."""
         opening = self._side_opening(live_dirs)[0]
+        if not opening and live_dirs:
+            # the side opening its line under a condition that ends the line above ("If price
+            # breaks 2400:" / "BUY GOLD" / "SL 2390" / "TP 2420")
+            line_start = self.text.rfind("\n", 0, live_dirs[0][1].start)
+            above = self.text[self.text.rfind("\n", 0, max(line_start, 0)) + 1:max(line_start, 0)].strip()
+            opening = above if above.endswith((":", ",")) else ""
         if not opening or _READER_CONDITION.match(opening) is not None:
             return False
         first = _WORDS.search(opening.lower())
