@@ -72,6 +72,11 @@ DEFAULT_AIMS: Final = frozenset({"aim", "aiming for", "looking for", "eyeing", "
 DEFAULT_OWNERS: Final = frozenset({"our", "my", "your"})
 # a word of condition opening the sentence of a call's side: the call waits ("If gold breaks 2400, buy ...")
 DEFAULT_CONDITIONS: Final = frozenset({"if", "once", "when"})
+# the reader named after a word of condition: a condition on the reader, not the market ("If you missed it: ...")
+DEFAULT_READERS: Final = frozenset({"you", "u"})
+# a label before a call's fate, or before its result, told after its levels ("Status: TP hit", "Result: +200 pips")
+DEFAULT_STATUS_LABELS: Final = frozenset({"status", "update"})
+DEFAULT_RESULT_LABELS: Final = frozenset({"result", "results"})
 DEFAULT_NEGATING_PAIRS: Final = frozenset({"away from", "out of"})
 DEFAULT_POSITION_PARTS: Final = frozenset({"rest", "remaining", "remainder", "all", "everything", "partial", "partials"})
 DEFAULT_ORDINALS: Final[dict[str, int]] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
@@ -175,6 +180,9 @@ class Lexicon:
         self.possessives: frozenset[str] = _word_set(words, "possessives", DEFAULT_POSSESSIVES)
         self.owners: frozenset[str] = _word_set(words, "owners", DEFAULT_OWNERS)
         self.conditions: frozenset[str] = _word_set(words, "conditions", DEFAULT_CONDITIONS)
+        self.readers: frozenset[str] = _word_set(words, "readers", DEFAULT_READERS)
+        self.status_labels: frozenset[str] = _word_set(words, "status_labels", DEFAULT_STATUS_LABELS)
+        self.result_labels: frozenset[str] = _word_set(words, "result_labels", DEFAULT_RESULT_LABELS)
         self.aims: frozenset[str] = frozenset(phrase_key(w) for w in _word_set(words, "aims", DEFAULT_AIMS))
         # as written in lower, upper, title and sentence case: the field scanner asks of every
         # target label, and a lookup costs less than lower-casing it first

@@ -48,11 +48,6 @@ _EMOJI_NAME: Final = regex.compile(r":([a-z][a-z0-9_+-]{0,40}):")
 _NEW_CALL_LINE: Final = regex.compile(r"(?im)^[^\w\n]*(?:(?:next|now)\s*[:\-–]|(?:new|next|fresh)\s+(?:signal|trade|setup|call|entry)\b)")
 # a result signed "+" or "-" ("+150", "-30 pips", "+2.5%"; not "- 50%", a dash before a share)
 _SIGNED_RESULT: Final = regex.compile(r"(?<![\w.,])(?:\+\s?|-)\d+(?:[.,]\d+)?(?:\s*(?:pips?|points?|pts|%))?(?![\w.,])")
-# a label before a call's fate or its result ("Status: TP hit", "Result: +200 pips")
-_STATUS_LABELS: Final = frozenset({"status", "update", "result", "results"})
-_RESULT_LABELS: Final = frozenset({"result", "results"})
-# a condition on the reader, not on the market ("If you missed it: ...", "if u are late")
-_READER_CONDITION: Final = regex.compile(r"(?i)if\s+(?:you|u)\b")
 # where a sentence ends inside a line (a point between digits is a decimal one: a space follows these)
 _SENTENCE_ENDS: Final = (". ", "! ", "? ", "。", "！", "？")
 # a country's flag (two regional-indicator letters) glued after a word's letters ("EUR🇪🇺")
@@ -405,13 +400,13 @@ class _Reading:
             tail = _SIGNED_RESULT.sub(lambda m: " " * len(m.group()), tail)
         signed = tail != text[last:]
         words = _WORD.findall(tail)
-        if words and words[0].lower() in _STATUS_LABELS:
-            if signed and len(words) == 1 and words[0].lower() in _RESULT_LABELS:
+        lex = self.lex
+        if words and (words[0].lower() in lex.status_labels or words[0].lower() in lex.result_labels):
+            if signed and len(words) == 1 and words[0].lower() in lex.result_labels:
                 return [], True
             words = words[1:]  # "Status: TP hit ✅": the label of the fate
         if not 0 < len(words) <= 2:
             return [], False  # (most calls end on a level or a mark: no word after it to read)
-        lex = self.lex
         if any(w.lower() in lex.position_parts or lex.half_pattern.search(w.lower()) for w in words) \
                 or _has_digit(tail):
             return [], False  # "TP 2400 - close rest", "close 50%": the call's instruction at its last target
@@ -511,11 +506,9 @@ class _Reading:
             line_start = self.text.rfind("\n", 0, live_dirs[0][1].start)
             above = self.text[self.text.rfind("\n", 0, max(line_start, 0)) + 1:max(line_start, 0)].strip()
             opening = above if above.endswith((":", ",")) else ""
-        if not opening or _READER_CONDITION.match(opening) is not None:
-            return False
-        first = _WORDS.search(opening.lower())
-        if first is None or first.group() not in self.lex.conditions:
-            return False
+        words = _WORDS.findall(opening.lower(), 0, 40)[:2]
+        if not words or words[0] not in self.lex.conditions or words[1:] and words[1] in self.lex.readers:
+            return False  # (no condition, or one on the reader: "If you missed it: GOLD BUY ...")
         f = self.fields
         side = live_dirs[0][1].end
         first_level = min(tok.start for _, tok in (*f.stop[:1], *f.targets[:1]))
